@@ -1,0 +1,116 @@
+// The plan: the whole testbed as plain data (design.md, principle 3). The planner
+// (orchestrator/plan) computes it from a validated topology without touching Docker; a runtime
+// (orchestrator/runtime) applies it; `up --dry-run` prints it. Everything a runtime creates is
+// named here, so a plan can be diffed, unit-tested and checked for address clashes before any
+// container exists.
+//
+// Network set-up inside a container (routes, NAT rules, tc shaping) travels as data in the
+// container's environment (TB_NET, JSON of ContainerNet) and is applied by the container's own
+// entrypoint (node-image/netsetup) before its program starts. This keeps the runtime to a handful
+// of Docker calls per container, with no `docker exec` round trips, which is what lets hundreds
+// of peers start in minutes on two cores.
+
+export type Role = 'peer' | 'router' | 'dc' | 'dns' | 'core';
+
+/** Labels every object of a run carries (design.md, principle 5). */
+export const LABEL_RUN = 'testbed.run';
+export const LABEL_ROLE = 'testbed.role';
+export const LABEL_PROJECT = 'testbed.project';
+export const PROJECT = 'p2p-music-testbed';
+
+export interface NetworkPlan {
+  /** Docker network name, e.g. tb-<run>-wan-se */
+  name: string;
+  /** Linux bridge name, at most 15 characters (DOCKER-USER rules name it) */
+  bridge: string;
+  subnet: string; // CIDR
+  /** the address Docker keeps for the bridge itself (.1); containers must not route via it */
+  gateway: string;
+  /** always true: no testbed network may reach outside the machine */
+  internal: true;
+  kind: 'wan' | 'home' | 'dc' | 'core';
+}
+
+export interface Attachment {
+  network: string; // NetworkPlan.name
+  ip: string;
+  /** interface name inside the container after set-up (eth0, eth1... in attach order) */
+  iface: string;
+}
+
+/** Rate and impairments of one direction of an access link. */
+export interface LinkDirection {
+  rateKbit: number;
+  delayMs: number;
+  jitterMs: number;
+  lossPct: number;
+}
+
+export interface Shaping {
+  iface: string;
+  /** egress of `iface` (towards the network) */
+  up: LinkDirection;
+  /** ingress of `iface` (towards the container), shaped through an ifb device */
+  down: LinkDirection;
+}
+
+export interface Route {
+  dst: string; // CIDR or 'default'
+  via: string;
+}
+
+/** NAT behaviour of a router, one per category of the paper's Table II plus the plain cases. */
+export type RouterMode =
+  | 'upnp' // NAT whose UPnP IGD / NAT-PMP work
+  | 'no-upnp' // NAT with UPnP disabled
+  | 'mismatch' // UPnP answers a wrong external address
+  | 'private'; // double NAT: UPnP answers this router's own private WAN address
+
+export interface ContainerNet {
+  routes: Route[];
+  shaping?: Shaping;
+  /** for routers: masquerade out of `wanIface`, forward from `lanIface` */
+  nat?: { wanIface: string; lanIface: string };
+  /** for the core router: plain forwarding between its attachments */
+  forward?: boolean;
+}
+
+export interface ContainerPlan {
+  name: string; // Docker container name, tb-<run>-...
+  role: Role;
+  image: string;
+  cmd: string[];
+  env: Record<string, string>;
+  attachments: Attachment[];
+  net: ContainerNet;
+  capAdd: string[];
+  sysctls: Record<string, string>;
+  /** host path -> container path; host paths live under results/<run-id>/ */
+  mounts: { host: string; container: string; readOnly?: boolean }[];
+  labels: Record<string, string>;
+  /** start order: lower groups start (and become healthy) before higher ones */
+  group: number;
+  /** a line the program prints on stdout once it is ready */
+  readyLine: string;
+  /** free-form facts for status/dry-run output (country, access type, router mode...) */
+  meta: Record<string, string | number | boolean>;
+}
+
+/** A host firewall rule the run needs; created before containers, removed by `down`. */
+export interface HostRule {
+  table: 'filter';
+  chain: 'DOCKER-USER';
+  /** the rule's arguments after `-I DOCKER-USER`, including a comment naming the run */
+  args: string[];
+}
+
+export interface Plan {
+  runId: string;
+  topology: string; // name of the topology
+  labels: Record<string, string>;
+  networks: NetworkPlan[];
+  containers: ContainerPlan[];
+  hostRules: HostRule[];
+  /** notes for the user (e.g. "netem missing: delay emulated by fallback ...") */
+  notes: string[];
+}
