@@ -111,6 +111,9 @@ export interface Plan {
   networks: NetworkPlan[];
   containers: ContainerPlan[];
   hostRules: HostRule[];
+  /** files the runtime writes on the host before starting containers (workload scripts,
+   *  DNS config...), each under results/<run-id>/ and usually mounted into a container */
+  files: { host: string; content: string }[];
   /** notes for the user (e.g. "netem missing: delay emulated by fallback ...") */
   notes: string[];
 }
