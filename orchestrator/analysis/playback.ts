@@ -40,7 +40,8 @@ export interface PlaybackQuality {
 }
 
 export function playbackQuality(plays: readonly PlayReport[]): PlaybackQuality {
-  const lat = plays.map((p) => p.latencyMs);
+  // latency -1: the play ended before any audio was playable (skipped at once)
+  const lat = plays.map((p) => p.latencyMs).filter((x) => x >= 0);
   const stutters = plays.reduce((n, p) => n + p.stutters, 0);
   return {
     plays: plays.length,

@@ -1,0 +1,88 @@
+// The peer client program: core/client.ts on TCP, a file cache, DNS SRV or a fixed server,
+// UPnP/NAT-PMP at start-up, and a workload script to play.
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import { realClock } from '../core/clock.ts';
+import { Client } from '../core/client.ts';
+import { resolveParams } from '../core/params.ts';
+import type { UpnpOutcome } from '../core/reports.ts';
+import { parseScript, runScript } from '../core/script-runner.ts';
+import { logger, numberOption, parseOptions, requireOption } from '../adapters/args.ts';
+import { FileStore } from '../adapters/fs-store.ts';
+import { localAddressTowards, srvLocator } from '../adapters/locate.ts';
+import { mapPort, type PortMapper } from '../adapters/portmap.ts';
+import { listen, tcpDialer } from '../adapters/tcp.ts';
+
+const P = 'client';
+const opts = parseOptions(P, {
+  name: { help: 'client name (logs, client id prefix)' },
+  server: { help: 'HOST:PORT of the data centre (instead of --dns)' },
+  dns: { help: 'HOST:PORT of the resolver answering _spotify-client._tcp SRV' },
+  domain: { default: 'spotify.test', help: 'domain of the SRV query' },
+  script: { help: 'workload script (JSON Lines, node-image/core/script.ts)' },
+  'epoch-real': { help: 'real Date.now() at which workload time equals --epoch-workload (default: now)' },
+  'epoch-workload': { default: '0', help: 'workload ms at --epoch-real' },
+  'time-scale': { default: '1', help: 'workload time runs this many times faster than real time' },
+  'cache-dir': { help: 'directory of the track cache (kept across restarts)' },
+  'cache-bytes': { help: 'cache size limit in bytes (default: the protocol parameter)' },
+  'listen-port': { default: '4100', help: 'TCP port for incoming peer connections' },
+  'advertise-host': { help: 'address peers should dial when no port mapping is made (default: local address)' },
+  upnp: { boolean: true, help: 'ask the home router for a port mapping (UPnP IGD, then NAT-PMP)' },
+  params: { default: '{}', help: 'protocol parameter overrides as JSON' },
+});
+const name = requireOption(P, opts, 'name');
+const log = logger(P, name);
+const overrides = JSON.parse(opts.params!) as Record<string, unknown>;
+if (opts['cache-bytes']) overrides.cacheBytes = Number(opts['cache-bytes']);
+const params = resolveParams(overrides);
+const scale = numberOption(P, opts, 'time-scale');
+const clock = realClock({ scale, epochReal: opts['epoch-real'] ? Number(opts['epoch-real']) : Date.now(), epochWorkload: numberOption(P, opts, 'epoch-workload') });
+const scriptFile = requireOption(P, opts, 'script');
+const events = parseScript(fs.readFileSync(scriptFile, 'utf8'), scriptFile);
+const listenPort = numberOption(P, opts, 'listen-port');
+
+let locateServer: () => Promise<{ host: string; port: number }>;
+if (opts.server) {
+  const [h, p] = opts.server.split(/:(?=\d+$)/);
+  locateServer = async () => ({ host: h, port: Number(p) });
+} else if (opts.dns) {
+  locateServer = srvLocator(opts.dns, opts.domain!, Math.random);
+} else throw new Error(`${P}: give --server HOST:PORT or --dns HOST:PORT`);
+
+const first = await locateServer().catch((err: Error) => {
+  log('locate-failed', { error: err.message });
+  return null;
+});
+const localAddress = first ? await localAddressTowards(first.host) : '0.0.0.0';
+let mapper: PortMapper | null = null;
+let upnp: UpnpOutcome = { ok: false, error: 'upnp disabled' };
+if (opts.upnp === 'true') {
+  mapper = await mapPort(listenPort, localAddress, 4000, log);
+  upnp = mapper.outcome;
+}
+const advertiseHost = upnp.ok ? upnp.externalAddress : opts['advertise-host'] ?? localAddress;
+const advertisePort = upnp.ok ? upnp.externalPort : listenPort;
+
+const client = new Client({
+  clock, params, dialer: tcpDialer, store: new FileStore(opts['cache-dir'] ?? `/tmp/tb-cache-${name}`),
+  locateServer, random: Math.random, log,
+  identity: { clientId: `${name}-${randomBytes(4).toString('hex')}`, advertiseHost, advertisePort, localAddress, upnp },
+});
+const server = await listen('0.0.0.0', listenPort, (pipe) => client.acceptPeer(pipe));
+process.stdout.write(`READY client ${name}\n`);
+
+let exiting = false;
+async function exit(reason: string): Promise<void> {
+  if (exiting) return;
+  exiting = true;
+  if (client.loggedIn) client.logout();
+  const drained = await client.drain(reason === 'script done' ? 30_000 : 3_000);
+  client.stop();
+  server.close();
+  await mapper?.stop();
+  process.stdout.write(JSON.stringify({ event: 'exit', reason, clientId: client.id, generated: client.generated, unacked: client.unackedReports, drained }) + '\n');
+  process.exit(0);
+}
+runScript(client, events, () => void exit('script done'));
+process.on('SIGTERM', () => void exit('SIGTERM'));
+process.on('SIGINT', () => void exit('SIGINT'));

@@ -1,0 +1,142 @@
+// One protocol connection over any byte pipe: framing, an outgoing queue sorted by priority,
+// and application keep-alives. The pipe (a TCP socket in the programs, an in-memory pair in unit
+// tests) is the only I/O; the channel itself is pure protocol.
+//
+// Why a queue of our own: the paper's client buffers application messages and sorts them by
+// priority before they reach the OS, so a tracker query is never stuck behind megabytes of audio.
+// We hand the pipe one frame at a time and only while it reports room (below its high-water mark),
+// so at most about one chunk of bulk data sits in the socket ahead of an interactive message.
+
+import type { Clock, TimerHandle } from './clock.ts';
+import { encode, FrameDecoder, ProtocolError } from './codec.ts';
+import { priorityOf, type Message, type MessageMap, type MessageType } from './messages.ts';
+
+export interface Pipe {
+  readonly remoteAddress: string;
+  /** write bytes; returns false once the pipe's buffer is full (then wait for onDrain) */
+  write(bytes: Buffer): boolean;
+  onData(cb: (bytes: Buffer) => void): void;
+  onDrain(cb: () => void): void;
+  onClose(cb: (reason: string) => void): void;
+  close(): void;
+}
+
+export interface Dialer {
+  /** open a pipe to host:port or reject within timeoutMs (real ms) */
+  dial(host: string, port: number, timeoutMs: number): Promise<Pipe>;
+}
+
+/** A timer in real milliseconds on a scaled clock (keep-alives and network timeouts do not scale). */
+export function afterReal(clock: Clock, ms: number, fn: () => void): TimerHandle {
+  return clock.after(ms * clock.scale, fn);
+}
+export function everyReal(clock: Clock, ms: number, fn: () => void): TimerHandle {
+  return clock.every(ms * clock.scale, fn);
+}
+
+export interface ChannelOptions {
+  maxFrameBytes: number;
+  keepaliveMs: number;
+  deadAfterMs: number;
+  /** for logs */
+  name: string;
+}
+
+export class Channel {
+  private readonly queues: Buffer[][] = [[], [], []];
+  private readonly decoder: FrameDecoder;
+  private lastHeard: number;
+  private timer: TimerHandle | null = null;
+  private closed = false;
+  private blocked = false;
+  bytesIn = 0;
+  bytesOut = 0;
+  onMessage: (msg: Message, ch: Channel) => void = () => {};
+  onClosed: (reason: string, ch: Channel) => void = () => {};
+
+  constructor(
+    readonly pipe: Pipe,
+    private readonly clock: Clock,
+    readonly opts: ChannelOptions,
+  ) {
+    this.decoder = new FrameDecoder(opts.maxFrameBytes);
+    this.lastHeard = clock.realNow();
+    pipe.onData((b) => this.receive(b));
+    pipe.onDrain(() => {
+      this.blocked = false;
+      this.flush();
+    });
+    pipe.onClose((reason) => this.finish(reason));
+    this.timer = everyReal(clock, opts.keepaliveMs, () => this.keepalive());
+  }
+
+  get isOpen(): boolean {
+    return !this.closed;
+  }
+
+  get remoteAddress(): string {
+    return this.pipe.remoteAddress;
+  }
+
+  /** bytes waiting in our own queue (not yet handed to the pipe) */
+  get queuedBytes(): number {
+    return this.queues.reduce((n, q) => n + q.reduce((m, b) => m + b.length, 0), 0);
+  }
+
+  send<K extends MessageType>(type: K, body: MessageMap[K], payload?: Buffer): void {
+    if (this.closed) return;
+    this.queues[priorityOf(type)].push(encode({ type, body, payload } as Message));
+    this.flush();
+  }
+
+  close(reason: string): void {
+    if (this.closed) return;
+    this.pipe.close();
+    this.finish(reason);
+  }
+
+  private flush(): void {
+    while (!this.blocked && !this.closed) {
+      const q = this.queues.find((x) => x.length > 0);
+      if (!q) return;
+      const frame = q.shift()!;
+      this.bytesOut += frame.length;
+      if (!this.pipe.write(frame)) this.blocked = true;
+    }
+  }
+
+  private receive(bytes: Buffer): void {
+    if (this.closed) return;
+    this.lastHeard = this.clock.realNow();
+    this.bytesIn += bytes.length;
+    let msgs: Message[];
+    try {
+      msgs = this.decoder.push(bytes);
+    } catch (err) {
+      const why = err instanceof ProtocolError ? err.message : `decoder failure: ${String(err)}`;
+      this.close(`bad frame from ${this.pipe.remoteAddress}: ${why}`);
+      return;
+    }
+    for (const m of msgs) {
+      if (this.closed) return;
+      if (m.type === 'ping') this.send('pong', {});
+      else if (m.type !== 'pong') this.onMessage(m, this);
+    }
+  }
+
+  private keepalive(): void {
+    if (this.clock.realNow() - this.lastHeard > this.opts.deadAfterMs) {
+      this.close(`no traffic for ${this.opts.deadAfterMs} ms (keep-alive timeout)`);
+      return;
+    }
+    this.send('ping', {});
+  }
+
+  private finish(reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.timer?.cancel();
+    for (const q of this.queues) q.length = 0;
+    this.onClosed(reason, this);
+  }
+}

@@ -1,0 +1,74 @@
+// The synthetic catalogue: every track's duration and every byte of its audio derive
+// deterministically from (track id, quality), so any client, the server and the analysis can
+// verify a byte without a reference copy. q5 and q9 are different objects with different bytes.
+//
+// Time scale: under a clock running k times faster than real time, a track of D seconds of audio
+// plays in D/k real seconds and holds D*bitrate/k bytes. Bytes per real second therefore stay the
+// audio bitrate, so the ratio of audio bitrate to access-link rate — what decides whether peers
+// can keep up — is the same as unscaled. A scaled track is never smaller than MIN_TRACK_CHUNKS
+// chunks so that it still spans several peers' requests; for very large k that clamp makes tracks
+// relatively longer than their nominal duration, and the run says so through its time scale.
+
+import { createHash } from 'node:crypto';
+import type { Quality } from './reports.ts';
+
+export const BITRATE_BYTES: Record<Quality, number> = { q5: 160_000 / 8, q9: 320_000 / 8 };
+export const BLOCK = 16 * 1024;
+export const MIN_TRACK_CHUNKS = 6;
+
+function mix(x: number): number {
+  x = Math.imul(x ^ (x >>> 16), 0x7feb352d);
+  x = Math.imul(x ^ (x >>> 15), 0x846ca68b);
+  return (x ^ (x >>> 16)) >>> 0;
+}
+
+/** Nominal duration of a track in seconds of audio: 150 to 329 s, fixed by its id. */
+export function trackDurationSec(track: number): number {
+  return 150 + (mix(track * 2654435761 + 17) % 180);
+}
+
+export function trackBytes(track: number, quality: Quality, scale = 1): number {
+  const raw = Math.ceil((trackDurationSec(track) * BITRATE_BYTES[quality]) / scale);
+  return Math.max(raw, MIN_TRACK_CHUNKS * BLOCK);
+}
+
+/** Bytes per real second of playback: the audio bitrate (unchanged by the time scale). */
+export function playbackRate(quality: Quality): number {
+  return BITRATE_BYTES[quality];
+}
+
+function fillBlock(track: number, quality: Quality, block: number, out: Uint8Array): void {
+  let s = mix(mix(track ^ (quality === 'q9' ? 0x9e3779b9 : 0x85ebca6b)) ^ mix(block + 1)) || 1;
+  const words = new Uint32Array(out.buffer, out.byteOffset, out.byteLength >>> 2);
+  for (let i = 0; i < words.length; i++) {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    words[i] = s >>> 0;
+  }
+}
+
+/** The bytes [offset, offset+length) of a track; offsets past its end are cut off. */
+export function contentRange(track: number, quality: Quality, offset: number, length: number, size?: number): Buffer {
+  const end = size === undefined ? offset + length : Math.min(offset + length, size);
+  const out = Buffer.alloc(Math.max(0, end - offset));
+  const block = Buffer.alloc(BLOCK);
+  for (let pos = offset; pos < end; ) {
+    const b = Math.floor(pos / BLOCK);
+    fillBlock(track, quality, b, block);
+    const from = pos - b * BLOCK;
+    const n = Math.min(BLOCK - from, end - pos);
+    block.copy(out, pos - offset, from, from + n);
+    pos += n;
+  }
+  return out;
+}
+
+/** sha256 (hex) of the given byte ranges of a track, in order: what a faithful copy hashes to. */
+export function expectedSha256(track: number, quality: Quality, ranges: readonly [number, number][]): string {
+  const h = createHash('sha256');
+  for (const [from, to] of ranges) {
+    for (let p = from; p < to; p += 256 * 1024) h.update(contentRange(track, quality, p, Math.min(256 * 1024, to - p)));
+  }
+  return h.digest('hex');
+}

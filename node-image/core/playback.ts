@@ -1,0 +1,404 @@
+// Streaming one track as in Kreitz & Niemelä (2010): on play, the first ~15 s of audio come from
+// the server at once while the tracker and the overlay are asked for peers; the rest comes from
+// peers in 16 kB chunks, each request going to the peer with the lowest expected download time; a
+// request that is slow moves to another peer, or to the server once its chunk is urgent; while
+// peers serve, the server is used only for the head and for urgent chunks; with no peer, the
+// server sends the rest. When the playback buffer runs low the client enters emergency mode: it
+// stops serving others and fetches from the server. When 30 s or less of a playlist track remain,
+// the next track is prefetched the same way.
+//
+// Playback itself is simulated in time (no audio decoding): the play position advances at the
+// track's rate as the clock moves, and an underrun (the position reaching missing data) is a
+// stutter. Latency is real ms from the play request to the first audio playable.
+
+import { createHash } from 'node:crypto';
+import { afterReal, everyReal } from './channel.ts';
+import type { TimerHandle } from './clock.ts';
+import { cacheKey } from './cache.ts';
+import { expectedSha256 } from './content.ts';
+import type { Client } from './client.ts';
+import type { PeerAddress } from './messages.ts';
+import type { Quality, Report } from './reports.ts';
+
+const SRC_NONE = 0, SRC_SERVER = 1, SRC_P2P = 2, SRC_CACHE = 3;
+const TICK_MS = 25;
+
+type Pending = { kind: 'server'; rid: number } | { kind: 'peer'; peer: string; since: number };
+
+export class Download {
+  readonly size: number;
+  readonly chunks: number;
+  readonly chunkBytes: number;
+  readonly data: Buffer;
+  readonly source: Uint8Array;
+  private readonly pending = new Map<number, Pending>();
+  private readonly candidates = new Map<string, PeerAddress>();
+  private readonly peerRate = new Map<string, { bytes: number; ms: number }>();
+  private readonly failures = new Map<string, number>();
+  private discovered = false;
+  private headRequested = false;
+  private received = 0;
+  complete = false;
+  cancelled = false;
+  /** the chunk the player needs next; prefetches start at 0 */
+  position = 0;
+  playing = false;
+  /** audio seconds per chunk, to turn the paper's windows (15 s, 3 s) into chunk counts */
+  readonly secPerChunk: number;
+
+  constructor(
+    private readonly client: Client,
+    readonly track: number,
+    readonly quality: Quality,
+  ) {
+    this.size = client.trackSize(track, quality);
+    this.chunkBytes = client.deps.params.chunkBytes;
+    this.chunks = Math.ceil(this.size / this.chunkBytes);
+    this.data = Buffer.alloc(this.size);
+    this.source = new Uint8Array(this.chunks);
+    this.secPerChunk = client.trackDurationMs(track) / 1000 / this.chunks;
+  }
+
+  get key(): string {
+    return cacheKey(this.track, this.quality);
+  }
+
+  /** take what the cache holds, then ask for peers and start fetching */
+  start(): void {
+    const cached = this.client.cache.load(this.key);
+    this.client.cache.use(this.key, this.client.deps.clock.now());
+    if (cached) {
+      const whole = cached.length >= this.size ? this.chunks : Math.floor(cached.length / this.chunkBytes);
+      for (let i = 0; i < whole; i++) this.accept(i, cached.subarray(i * this.chunkBytes, (i + 1) * this.chunkBytes), SRC_CACHE);
+    }
+    if (this.complete) return;
+    void this.discover();
+    this.schedule();
+  }
+
+  /** bytes available contiguously from `from` */
+  contiguousFrom(from: number): number {
+    let i = Math.floor(from / this.chunkBytes);
+    while (i < this.chunks && this.source[i] !== SRC_NONE) i++;
+    return Math.min(this.size, i * this.chunkBytes);
+  }
+
+  sourceOf(chunk: number): number {
+    return this.source[chunk];
+  }
+
+  private async discover(): Promise<void> {
+    const c = this.client;
+    if (c.mobile) {
+      // mobile clients only use the servers
+      this.discovered = true;
+      return;
+    }
+    const overlay: { distance: 1 | 2 }[] = [];
+    const search = c.searchOverlay(this.track, this.quality, (peer, distance) => {
+      overlay.push({ distance: distance <= 1 ? 1 : 2 });
+      this.addCandidate(peer);
+    });
+    const tracker = await c.askTracker(this.track, this.quality);
+    for (const p of tracker) this.addCandidate(p);
+    await new Promise<void>((r) => afterReal(c.deps.clock, c.deps.params.searchWaitMs, r));
+    search.done();
+    this.discovered = true;
+    if (this.cancelled) return;
+    c.report({ type: 'search', track: this.track, quality: this.quality, tracker: c.connected || tracker.length ? { peers: tracker.length } : null, overlay, neighbours: search.sentTo } as Report);
+    this.schedule();
+  }
+
+  private addCandidate(p: PeerAddress): void {
+    if (p.id === this.client.id || this.candidates.has(p.id) || this.cancelled || this.complete) return;
+    this.candidates.set(p.id, p);
+    if (this.client.hasNeighbour(p.id)) {
+      this.client.markInteresting(p.id);
+      this.schedule();
+      return;
+    }
+    // connect to a few candidates at a time; more are tried as others fail
+    if (this.connectedCandidates().length < 4) {
+      void this.client.connectPeer(p).then((n) => {
+        if (!n) this.failures.set(p.id, 99);
+        this.schedule();
+      });
+    }
+  }
+
+  private connectedCandidates(): string[] {
+    return [...this.candidates.keys()].filter((id) => this.client.hasNeighbour(id) && (this.failures.get(id) ?? 0) < 3);
+  }
+
+  /** issue whatever requests the current state calls for */
+  schedule(): void {
+    if (this.complete || this.cancelled) return;
+    const c = this.client;
+    const p = c.deps.params;
+    const now = c.deps.clock.realNow();
+    const startChunk = Math.min(this.position, this.chunks - 1);
+    const secs = (s: number) => Math.max(1, Math.ceil(s / this.secPerChunk));
+
+    // 1. the head: the first ~15 s of audio from the server, at once
+    if (!this.headRequested) {
+      this.headRequested = true;
+      for (let i = startChunk; i < Math.min(this.chunks, startChunk + secs(p.serverHeadSec)); i++) this.fromServer(i);
+    }
+    // 2. urgent chunks (needed within the emergency window) go to the server
+    if (this.playing) {
+      for (let i = startChunk; i < Math.min(this.chunks, startChunk + secs(p.emergencySec)); i++) {
+        const pend = this.pending.get(i);
+        if (this.source[i] === SRC_NONE && pend?.kind !== 'server') this.fromServer(i);
+      }
+    }
+    // 3. slow peer requests move elsewhere
+    for (const [i, pend] of this.pending) {
+      if (pend.kind === 'peer' && now - pend.since > p.peerRequestTimeoutMs) {
+        this.pending.delete(i);
+        this.failures.set(pend.peer, (this.failures.get(pend.peer) ?? 0) + 1);
+      }
+    }
+    const peers = this.connectedCandidates();
+    if (peers.length > 0) {
+      // 4. the rest from peers, each chunk to the lowest expected download time
+      const load = new Map(peers.map((id) => [id, 0]));
+      for (const pend of this.pending.values()) if (pend.kind === 'peer' && load.has(pend.peer)) load.set(pend.peer, load.get(pend.peer)! + 1);
+      for (let i = startChunk; i < this.chunks; i++) {
+        if (this.source[i] !== SRC_NONE || this.pending.has(i)) continue;
+        const best = peers
+          .filter((id) => load.get(id)! < p.peerPipeline)
+          .map((id) => ({ id, t: ((load.get(id)! + 1) * this.chunkBytes) / this.rateOf(id) }))
+          .sort((a, b) => a.t - b.t)[0];
+        if (!best) break;
+        load.set(best.id, load.get(best.id)! + 1);
+        this.fromPeer(i, best.id);
+      }
+      // server stays ~15 s ahead of playback only
+      return;
+    }
+    if (!this.discovered) return;
+    // 5. no peer: the server sends the rest, a window of requests at a time
+    let inflight = [...this.pending.values()].filter((x) => x.kind === 'server').length;
+    for (let i = startChunk; i < this.chunks && inflight < 16; i++) {
+      if (this.source[i] === SRC_NONE && !this.pending.has(i)) {
+        this.fromServer(i);
+        inflight++;
+      }
+    }
+  }
+
+  /** expected bytes per ms from a peer: measured, with an optimistic prior for new peers */
+  private rateOf(id: string): number {
+    const r = this.peerRate.get(id);
+    return r && r.ms > 0 ? r.bytes / r.ms : 1000;
+  }
+
+  private fromServer(i: number): void {
+    const prev = this.pending.get(i);
+    if (prev?.kind === 'server') return;
+    const offset = i * this.chunkBytes;
+    const length = Math.min(this.chunkBytes, this.size - offset);
+    const rid = this.client.requestFromServer(this.track, this.quality, offset, length, (buf) => {
+      if (this.pending.get(i)?.kind === 'server') this.pending.delete(i);
+      if (buf) this.accept(i, buf, SRC_SERVER);
+      this.schedule();
+    });
+    this.pending.set(i, { kind: 'server', rid });
+  }
+
+  private fromPeer(i: number, peer: string): void {
+    const since = this.client.deps.clock.realNow();
+    const ok = this.client.requestFromPeer(peer, this.track, this.quality, i, (buf, from) => {
+      const pend = this.pending.get(i);
+      if (pend?.kind === 'peer' && pend.peer === from) this.pending.delete(i);
+      if (buf && buf.length === Math.min(this.chunkBytes, this.size - i * this.chunkBytes)) {
+        const r = this.peerRate.get(from) ?? { bytes: 0, ms: 0 };
+        r.bytes += buf.length;
+        r.ms += Math.max(1, this.client.deps.clock.realNow() - since);
+        this.peerRate.set(from, r);
+        this.accept(i, buf, SRC_P2P);
+      } else {
+        this.failures.set(from, (this.failures.get(from) ?? 0) + 1);
+      }
+      this.schedule();
+    });
+    if (ok) this.pending.set(i, { kind: 'peer', peer, since });
+  }
+
+  private accept(i: number, buf: Buffer, src: number): void {
+    if (this.source[i] !== SRC_NONE || this.cancelled) return;
+    buf.copy(this.data, i * this.chunkBytes);
+    this.source[i] = src;
+    this.received++;
+    const pend = this.pending.get(i);
+    if (pend?.kind === 'server') this.client.cancelServerRequest(pend.rid);
+    this.pending.delete(i);
+    if (this.received === this.chunks) this.finish();
+  }
+
+  private finish(): void {
+    this.complete = true;
+    for (const pend of this.pending.values()) if (pend.kind === 'server') this.client.cancelServerRequest(pend.rid);
+    this.pending.clear();
+    const c = this.client;
+    const fromCache = this.source.every((s) => s === SRC_CACHE);
+    if (!fromCache) c.cache.put(this.key, this.data, true, c.deps.clock.now());
+    if (!c.mobile) c.announce(this.track, this.quality);
+  }
+
+  /** stop fetching; keep what arrived as a partial track in the cache (never served) */
+  cancel(): void {
+    if (this.complete || this.cancelled) return;
+    this.cancelled = true;
+    for (const pend of this.pending.values()) if (pend.kind === 'server') this.client.cancelServerRequest(pend.rid);
+    this.pending.clear();
+    const prefix = this.contiguousFrom(0);
+    const held = this.client.cache.has(this.key);
+    if (prefix > 0 && (!held || held.size < prefix)) this.client.cache.put(this.key, this.data.subarray(0, prefix), false, this.client.deps.clock.now());
+  }
+}
+
+export class Playback {
+  readonly dl: Download;
+  private readonly requestedAt: number;
+  private startedAt: number | null = null;
+  private lastTick: number;
+  private position = 0;
+  private rangeStart = 0;
+  private readonly ranges: [number, number][] = [];
+  private stalledAt: number | null = null;
+  private stutters = 0;
+  private stutterMs = 0;
+  private timer: TimerHandle | null = null;
+  private prefetch: Download | null = null;
+  private done = false;
+  /** bytes per real ms of playback */
+  private readonly rate: number;
+
+  constructor(
+    private readonly client: Client,
+    readonly track: number,
+    readonly quality: Quality,
+    private readonly access: 'playlist' | 'random',
+    private readonly next: number | undefined,
+    prefetched: Download | null,
+    private readonly wasPrefetched = prefetched !== null,
+  ) {
+    this.dl = prefetched ?? new Download(client, track, quality);
+    const realMs = client.trackDurationMs(track) / client.deps.clock.scale;
+    this.rate = this.dl.size / realMs;
+    this.requestedAt = client.deps.clock.realNow();
+    this.lastTick = this.requestedAt;
+  }
+
+  start(): void {
+    this.dl.playing = true;
+    if (!this.wasPrefetched) this.dl.start();
+    else this.dl.schedule();
+    this.timer = everyReal(this.client.deps.clock, TICK_MS, () => this.tick());
+    this.tick();
+  }
+
+  /** the prefetched download for `track`, if this playback made one */
+  takePrefetch(track: number): Download | null {
+    const p = this.prefetch;
+    if (p && p.track === track && p.quality === this.client.quality) {
+      this.prefetch = null;
+      return p;
+    }
+    return null;
+  }
+
+  seek(positionMs: number): void {
+    const to = Math.max(0, Math.min(this.dl.size - 1, Math.floor((positionMs / this.client.trackDurationMs(this.track)) * this.dl.size)));
+    this.closeRange();
+    this.position = to;
+    this.rangeStart = to;
+    this.dl.position = Math.floor(to / this.dl.chunkBytes);
+    this.dl.schedule();
+  }
+
+  private closeRange(): void {
+    if (this.position > this.rangeStart) this.ranges.push([this.rangeStart, this.position]);
+  }
+
+  private tick(): void {
+    if (this.done) return;
+    const c = this.client;
+    const p = c.deps.params;
+    const now = c.deps.clock.realNow();
+    const dt = now - this.lastTick;
+    this.lastTick = now;
+    const avail = this.dl.contiguousFrom(this.position);
+    const bytesPerSec = this.dl.size / (c.trackDurationMs(this.track) / 1000);
+    if (this.startedAt === null) {
+      const need = Math.min(this.dl.size - this.position, Math.max(1, p.startBufferSec * bytesPerSec));
+      if (avail - this.position >= need) this.startedAt = now;
+    } else if (this.stalledAt !== null) {
+      const need = Math.min(this.dl.size - this.position, Math.max(1, p.startBufferSec * bytesPerSec));
+      if (avail - this.position >= need) {
+        this.stutterMs += now - this.stalledAt;
+        this.stalledAt = null;
+      }
+    } else {
+      this.position = Math.min(avail, this.position + dt * this.rate);
+      if (this.position >= this.dl.size) return this.stop('end');
+      if (this.position >= avail) {
+        this.stutters++;
+        this.stalledAt = now;
+      }
+    }
+    this.dl.position = Math.floor(this.position / this.dl.chunkBytes);
+    const bufferedSec = (avail - this.position) / bytesPerSec;
+    c.emergency = this.startedAt !== null && !this.dl.complete && bufferedSec < p.emergencySec;
+    const remainingSec = (this.dl.size - this.position) / bytesPerSec;
+    if (this.next !== undefined && !this.prefetch && remainingSec <= p.prefetchSec) {
+      this.prefetch = new Download(c, this.next, this.quality);
+      this.prefetch.start();
+    }
+    this.dl.schedule();
+  }
+
+  /**
+   * End the play and report it. A play interrupted in its last 5% counts as complete: a
+   * playlist's next play event is timed by workload time, and real network latency can make it
+   * arrive a moment before the scaled playback reaches the very end.
+   */
+  stop(reason: 'end' | 'skip' | 'next' | 'logout' | 'stop'): void {
+    if (this.done) return;
+    this.done = true;
+    this.timer?.cancel();
+    this.client.emergency = false;
+    this.closeRange();
+    const c = this.client;
+    const complete = reason === 'end' || this.position >= this.dl.size * 0.95;
+    if (reason !== 'end' && reason !== 'next') this.prefetch?.cancel();
+    if (!this.dl.complete) this.dl.cancel();
+    this.dl.playing = false;
+    const bytes = { server: 0, p2p: 0, cache: 0 };
+    const h = createHash('sha256');
+    for (const [from, to] of this.ranges) {
+      h.update(this.dl.data.subarray(from, to));
+      for (let i = Math.floor(from / this.dl.chunkBytes); i * this.dl.chunkBytes < to; i++) {
+        const lo = Math.max(from, i * this.dl.chunkBytes);
+        const hi = Math.min(to, (i + 1) * this.dl.chunkBytes);
+        const s = this.dl.sourceOf(i);
+        if (s === SRC_SERVER) bytes.server += hi - lo;
+        else if (s === SRC_P2P) bytes.p2p += hi - lo;
+        else if (s === SRC_CACHE) bytes.cache += hi - lo;
+      }
+    }
+    if (this.stalledAt !== null) this.stutterMs += c.deps.clock.realNow() - this.stalledAt;
+    c.report({
+      type: 'play', track: this.track, quality: this.quality, bytes,
+      latencyMs: this.startedAt === null ? -1 : Math.round(this.startedAt - this.requestedAt),
+      stutters: this.stutters, stutterMs: Math.round(this.stutterMs), complete,
+      sha256: h.digest('hex'), expectedSha256: expectedSha256(this.track, this.quality, this.ranges),
+      access: this.access, prefetched: this.wasPrefetched,
+    } as Report);
+  }
+
+  get finished(): boolean {
+    return this.done;
+  }
+}

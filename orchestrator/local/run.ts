@@ -1,0 +1,194 @@
+// `testbed local`: one data-centre process and N client processes on loopback, a generated
+// workload, and a summary computed from the sink's reports only. The same programs run inside the
+// Docker testbed; here they share 127.0.0.1 and differ by port.
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import readline from 'node:readline';
+import { execa, type ResultPromise } from 'execa';
+import type { PlayReport, Report, SearchReport, ConnectReport } from '../../node-image/core/reports.ts';
+import { byteShares, dedupe, playbackQuality, reportsLost } from '../analysis/playback.ts';
+import { localScripts, type LocalWorkload } from './scripts.ts';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const TSX = ['--import', 'tsx'];
+
+export interface LocalOptions extends LocalWorkload {
+  timeScale: number;
+  restartDc: boolean;
+  params?: Record<string, unknown>;
+  keepDir?: boolean;
+  progress?: (line: string) => void;
+}
+
+export interface LocalSummary {
+  clients: number;
+  plays: number;
+  tracks: number;
+  timeScale: number;
+  seed: number;
+  bytes: { server: number; p2p: number; cache: number; total: number };
+  shares: { server: number; p2p: number; cache: number };
+  latencyMs: { p50: number | null; p75: number | null; p90: number | null; scaled: true };
+  stutterRate: number;
+  integrityFailures: number;
+  reportsGenerated: number;
+  reportsLost: number;
+  discovery: { searches: number; tracker: number; overlay: number };
+  connects: { direct: number; reversed: number; failed: number };
+  dcRestarts: number;
+  wallSeconds: number;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const p = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(p));
+    });
+  });
+}
+
+type Proc = ResultPromise<{ buffer: false; reject: false }>;
+
+/** start a program, resolve once it prints READY; its JSON lines go to `onLine` */
+// returns the process in a box: a subprocess is itself thenable, and `await` would unwrap it
+async function startProgram(args: string[], onLine: (line: string) => void, timeoutMs = 60_000): Promise<{ p: Proc }> {
+  const p = execa(process.execPath, [...TSX, ...args], { cwd: ROOT, buffer: false, reject: false, stdin: 'ignore', stderr: 'pipe' }) as Proc;
+  let stderr = '';
+  p.stderr!.on('data', (b: Buffer) => (stderr = (stderr + b.toString()).slice(-4000)));
+  const rl = readline.createInterface({ input: p.stdout! });
+  await new Promise<void>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`${args[0]} did not become ready within ${timeoutMs} ms\n${stderr}`)), timeoutMs);
+    rl.on('line', (line) => {
+      if (line.startsWith('READY ')) {
+        clearTimeout(t);
+        resolve();
+      } else onLine(line);
+    });
+    void p.then((r) => {
+      clearTimeout(t);
+      reject(new Error(`${args[0]} exited (${r.exitCode ?? r.signal}) before it was ready\n${stderr}`));
+    });
+  });
+  return { p };
+}
+
+function readReports(file: string): Report[] {
+  if (!fs.existsSync(file)) return [];
+  return fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).flatMap((l) => {
+    try {
+      return [JSON.parse(l) as Report];
+    } catch {
+      return [];
+    }
+  });
+}
+
+export async function runLocal(o: LocalOptions): Promise<LocalSummary> {
+  const progress = o.progress ?? (() => {});
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tb-local-'));
+  const sink = path.join(dir, 'reports.jsonl');
+  const procs = new Set<Proc>();
+  const killAll = () => {
+    for (const p of procs) p.kill('SIGKILL');
+  };
+  const onSigint = () => {
+    killAll();
+    if (!o.keepDir) fs.rmSync(dir, { recursive: true, force: true });
+    process.stderr.write('\ninterrupted: all local processes stopped, temporary files removed\n');
+    process.exit(130);
+  };
+  process.once('SIGINT', onSigint);
+  const t0 = Date.now();
+  try {
+    const scripts = localScripts(o);
+    const dcPort = await freePort();
+    const params = JSON.stringify(o.params ?? {});
+    const dcArgs = ['node-image/dc/main.ts', '--name', 'local', '--listen', `127.0.0.1:${dcPort}`, '--sink', sink, '--time-scale', String(o.timeScale), '--params', params];
+    let dc = (await startProgram(dcArgs, () => {})).p;
+    procs.add(dc);
+
+    const epoch = Date.now() + 3000 + 150 * o.clients;
+    const generated = new Map<string, number>();
+    let exited = 0;
+    const clients: Proc[] = [];
+    for (let i = 0; i < scripts.length; i++) {
+      const file = path.join(dir, `script-${i}.jsonl`);
+      fs.writeFileSync(file, scripts[i].map((e) => JSON.stringify(e)).join('\n') + '\n');
+      const port = await freePort();
+      const args = ['node-image/client/main.ts', '--name', `c${i}`, '--server', `127.0.0.1:${dcPort}`, '--script', file,
+        '--epoch-real', String(epoch), '--time-scale', String(o.timeScale), '--cache-dir', path.join(dir, `cache-${i}`),
+        '--listen-port', String(port), '--advertise-host', '127.0.0.1', '--params', params];
+      const { p } = await startProgram(args, (line) => {
+        if (!line.startsWith('{"event":"exit"')) return;
+        const e = JSON.parse(line) as { clientId: string; generated: number };
+        generated.set(e.clientId, e.generated);
+      });
+      procs.add(p);
+      clients.push(p);
+      void p.then(() => exited++);
+    }
+    progress(`${o.clients} clients and the data centre are up; playing ${o.plays} plays of ${o.tracks} tracks at time scale ${o.timeScale}`);
+
+    const lastEvent = Math.max(...scripts.map((s) => s[s.length - 1].t));
+    const expectedMs = lastEvent / o.timeScale + (epoch - Date.now());
+    let restarts = 0;
+    const restartAt = Date.now() + expectedMs * 0.4;
+    const deadline = Date.now() + expectedMs * 3 + 120_000;
+    while (exited < clients.length) {
+      if (Date.now() > deadline) throw new Error(`clients did not finish within ${Math.round((deadline - t0) / 1000)} s`);
+      if (o.restartDc && restarts === 0 && Date.now() >= restartAt) {
+        progress('killing the data centre (SIGKILL) and restarting it on the same port and sink');
+        dc.kill('SIGKILL');
+        await dc;
+        procs.delete(dc);
+        await new Promise((r) => setTimeout(r, 1000));
+        dc = (await startProgram(dcArgs, () => {})).p;
+        procs.add(dc);
+        restarts++;
+      }
+      const plays = readReports(sink).filter((r) => r.type === 'play').length;
+      progress(`t=${Math.round((Date.now() - t0) / 1000)}s plays reported ${plays}/${o.plays} clients done ${exited}/${clients.length}`);
+      await new Promise((r) => setTimeout(r, 2000));
+    }
+    dc.kill('SIGTERM');
+    await dc;
+    procs.delete(dc);
+
+    const reports = dedupe(readReports(sink));
+    const plays = reports.filter((r): r is PlayReport => r.type === 'play');
+    const searches = reports.filter((r): r is SearchReport => r.type === 'search');
+    const connects = reports.filter((r): r is ConnectReport => r.type === 'connect');
+    const s = byteShares(plays);
+    const q = playbackQuality(plays);
+    return {
+      clients: o.clients, plays: plays.length, tracks: o.tracks, timeScale: o.timeScale, seed: o.seed,
+      bytes: s.bytes, shares: s.shares,
+      latencyMs: { ...q.latencyMs, scaled: true },
+      stutterRate: q.stutterRate, integrityFailures: q.integrityFailures,
+      reportsGenerated: [...generated.values()].reduce((a, b) => a + b, 0),
+      reportsLost: reportsLost(reports, generated),
+      discovery: {
+        searches: searches.length,
+        tracker: searches.length ? searches.filter((x) => (x.tracker?.peers ?? 0) > 0).length / searches.length : 0,
+        overlay: searches.length ? searches.filter((x) => x.overlay.length > 0).length / searches.length : 0,
+      },
+      connects: {
+        direct: connects.filter((c) => c.outcome === 'direct').length,
+        reversed: connects.filter((c) => c.outcome === 'reversed').length,
+        failed: connects.filter((c) => c.outcome === 'failed').length,
+      },
+      dcRestarts: restarts,
+      wallSeconds: Math.round((Date.now() - t0) / 1000),
+    };
+  } finally {
+    process.off('SIGINT', onSigint);
+    killAll();
+    if (!o.keepDir) fs.rmSync(dir, { recursive: true, force: true });
+    else progress(`kept ${dir}`);
+  }
+}
