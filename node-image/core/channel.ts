@@ -91,8 +91,8 @@ export class Channel {
 
   close(reason: string): void {
     if (this.closed) return;
-    this.pipe.close();
     this.finish(reason);
+    this.pipe.close();
   }
 
   private flush(): void {

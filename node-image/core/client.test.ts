@@ -1,0 +1,148 @@
+// The client and the data centre together, over in-memory pipes on a manual clock: streaming
+// from the server and from peers, tracker and overlay discovery, reversal, report delivery.
+import { describe, expect, it } from 'vitest';
+import { Channel, type Dialer, type Pipe } from './channel.ts';
+import { Client } from './client.ts';
+import { ManualClock } from './clock.ts';
+import { MemoryStore } from './cache.ts';
+import { DataCentre, type ReportSink } from './dc.ts';
+import { resolveParams } from './params.ts';
+import type { ConnectReport, PlayReport, Report, SearchReport } from './reports.ts';
+import { pipePair } from './test/memory-pipe.ts';
+
+const params = resolveParams({ searchWaitMs: 50, connectTimeoutMs: 200, reversalWaitMs: 400 });
+
+function world() {
+  const clock = new ManualClock(0, 10);
+  const stored: Report[] = [];
+  const sink: ReportSink = { append: async (r) => void stored.push(...r), storedKeys: () => [] };
+  const dc = new DataCentre('stockholm', params, clock, sink);
+  const listeners = new Map<string, (p: Pipe) => void>();
+  listeners.set('dc:1', (p) => dc.accept(new Channel(p, clock, { ...params, name: 'c' })));
+  let n = 0;
+  const dialer = (self: string): Dialer => ({
+    dial: async (host, port) => {
+      const accept = listeners.get(`${host}:${port}`);
+      if (!accept) throw new Error(`connect ${host}:${port} refused`);
+      const [mine, theirs] = pipePair(64 * 1024, self, host);
+      accept(theirs);
+      return mine;
+    },
+  });
+  const client = (name: string, reachable = true) => {
+    const host = `10.0.0.${++n}`;
+    const c = new Client({
+      clock, params, dialer: dialer(host), store: new MemoryStore(), random: () => 0.5, log: () => {},
+      locateServer: async () => ({ host: 'dc', port: 1 }),
+      identity: { clientId: name, advertiseHost: host, advertisePort: 4000, localAddress: host, upnp: { ok: false, error: 'off' } },
+    });
+    if (reachable) listeners.set(`${host}:4000`, (p) => c.acceptPeer(p));
+    return c;
+  };
+  /** move time in small steps, letting promises and microtasks run between them */
+  const run = async (ms: number) => {
+    for (let t = 0; t < ms; t += 100) {
+      clock.advance(100);
+      await new Promise((r) => setImmediate(r));
+    }
+  };
+  return { clock, dc, stored, client, run };
+}
+
+const plays = (rs: Report[], who: string) => rs.filter((r): r is PlayReport => r.type === 'play' && r.clientId === who);
+
+describe('client and data centre', () => {
+  it('streams from the server, then from a peer found by the tracker, with every byte verified', async () => {
+    const w = world();
+    const a = w.client('a');
+    const b = w.client('b');
+    a.login('ua', 'SE', 'q5');
+    b.login('ub', 'SE', 'q5');
+    await w.run(500);
+    a.play(3, 'random');
+    await w.run(400_000); // the track is ~150-330 s of audio
+    expect(plays(w.stored, 'a')).toHaveLength(1);
+    b.play(3, 'random');
+    await w.run(400_000);
+    const [pa] = plays(w.stored, 'a');
+    const [pb] = plays(w.stored, 'b');
+    expect(pa.bytes.p2p).toBe(0);
+    expect(pa.bytes.server).toBeGreaterThan(0);
+    expect(pb.bytes.p2p).toBeGreaterThan(0);
+    expect(pb.complete).toBe(true);
+    expect(pb.sha256).toBe(pb.expectedSha256);
+    expect(pa.sha256).toBe(pa.expectedSha256);
+    const sb = w.stored.find((r): r is SearchReport => r.type === 'search' && r.clientId === 'b')!;
+    expect(sb.tracker?.peers).toBe(1);
+    const login = w.stored.find((r) => r.type === 'login' && r.clientId === 'a');
+    expect(login).toMatchObject({ serverSeenAddress: '10.0.0.1', dc: 'stockholm' });
+    // b's second play of the same track comes from its own cache
+    b.play(3, 'random');
+    await w.run(400_000);
+    expect(plays(w.stored, 'b')[1].bytes.cache).toBeGreaterThan(0);
+    expect(plays(w.stored, 'b')[1].bytes.server + plays(w.stored, 'b')[1].bytes.p2p).toBe(0);
+  });
+
+  it('reaches an unreachable peer by connection reversal through the server', async () => {
+    const w = world();
+    const hidden = w.client('hidden', false); // behind a NAT without UPnP: nobody can dial it
+    const open = w.client('open');
+    hidden.login('uh', 'SE', 'q5');
+    open.login('uo', 'SE', 'q5');
+    await w.run(500);
+    hidden.play(4, 'random');
+    await w.run(400_000);
+    open.play(4, 'random');
+    await w.run(400_000);
+    const c = w.stored.find((r): r is ConnectReport => r.type === 'connect' && r.clientId === 'open');
+    expect(c?.outcome).toBe('reversed');
+    expect(plays(w.stored, 'open')[0].bytes.p2p).toBeGreaterThan(0);
+  });
+
+  it('finds a peer two hops away through the overlay, and skipped tracks are kept but not served', async () => {
+    const w = world();
+    const [x, y, z] = ['x', 'y', 'z'].map((n) => w.client(n));
+    for (const c of [x, y, z]) c.login(`u${c.id}`, 'SE', 'q5');
+    await w.run(500);
+    // x-y and y-z become neighbours by sharing tracks
+    x.play(10, 'random');
+    await w.run(400_000);
+    y.play(10, 'random');
+    await w.run(400_000);
+    z.play(11, 'random');
+    await w.run(400_000);
+    y.play(11, 'random');
+    await w.run(400_000);
+    expect(y.neighbourCount).toBe(2);
+    // now x searches for a track only z has: the answer comes from distance 2
+    z.play(12, 'random');
+    await w.run(400_000);
+    x.play(12, 'random');
+    await w.run(2_000);
+    const s = w.stored.filter((r): r is SearchReport => r.type === 'search' && r.clientId === 'x').at(-1)!;
+    expect(s.track).toBe(12);
+    expect(s.overlay).toContainEqual({ distance: 2 });
+    // a skip leaves a partial track that is not offered to others
+    x.skip();
+    z.play(13, 'random');
+    await w.run(100); // the head has arrived, peer discovery has not finished: the rest is not asked for yet
+    z.skip();
+    expect(z.cache.has('13-q5')?.complete).toBe(false);
+    expect(z.cache.isServable('13-q5')).toBe(false);
+  });
+
+  it('re-sends unacknowledged reports after the server connection drops', async () => {
+    const w = world();
+    const a = w.client('a');
+    a.login('ua', 'SE', 'q5');
+    await w.run(500);
+    a['server']!.close('network outage');
+    a.play(5, 'random');
+    a.skip();
+    expect(a.unackedReports).toBeGreaterThan(0);
+    await w.run(20_000);
+    expect(a.unackedReports).toBe(0);
+    const seqs = w.stored.filter((r) => r.clientId === 'a').map((r) => r.seq).sort((p, q) => p - q);
+    expect(seqs).toEqual([...Array(seqs.length).keys()]);
+  });
+});

@@ -1,0 +1,71 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { decodeFrame, encode, FrameDecoder, ProtocolError } from './codec.ts';
+import { TYPE_CODES, type Message } from './messages.ts';
+
+const quality = fc.constantFrom('q5' as const, 'q9' as const);
+const nat = fc.nat({ max: 2 ** 40 });
+const peer = fc.record({ id: fc.string({ maxLength: 20 }), host: fc.string({ maxLength: 40 }), port: fc.nat({ max: 65535 }) });
+const message: fc.Arbitrary<Message> = fc.oneof(
+  fc.record({ type: fc.constant('trackerQuery' as const), body: fc.record({ qid: nat, track: nat, quality }) }),
+  fc.record({ type: fc.constant('trackerAnswer' as const), body: fc.record({ qid: nat, peers: fc.array(peer, { maxLength: 10 }) }) }),
+  fc.record({ type: fc.constant('search' as const), body: fc.record({ qid: fc.string(), track: nat, quality, ttl: fc.nat({ max: 5 }) }) }),
+  fc.record({ type: fc.constant('chunk' as const), body: fc.record({ rid: nat, index: nat }), payload: fc.uint8Array({ maxLength: 20000 }).map((u) => Buffer.from(u)) }),
+  fc.record({ type: fc.constant('bye' as const), body: fc.record({ reason: fc.string() }) }),
+  fc.record({ type: fc.constant('ping' as const), body: fc.constant({}) }),
+) as fc.Arbitrary<Message>;
+
+describe('codec', () => {
+  it('round-trips every message, however the stream is cut', () => {
+    fc.assert(
+      fc.property(fc.array(message, { maxLength: 8 }), fc.array(fc.nat({ max: 5000 }), { maxLength: 20 }), (msgs, cuts) => {
+        const bytes = Buffer.concat(msgs.map(encode));
+        const dec = new FrameDecoder(1 << 20);
+        const got: Message[] = [];
+        let pos = 0;
+        for (const c of cuts) {
+          const end = Math.min(bytes.length, pos + c);
+          got.push(...dec.push(bytes.subarray(pos, end)));
+          pos = end;
+        }
+        got.push(...dec.push(bytes.subarray(pos)));
+        expect(got).toEqual(msgs.map((m) => (m.type === 'chunk' ? m : { type: m.type, body: m.body })));
+      }),
+    );
+  });
+
+  it('turns arbitrary bytes into messages or a ProtocolError, never anything else', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), (u) => {
+        const dec = new FrameDecoder(256);
+        try {
+          dec.push(Buffer.from(u));
+        } catch (err) {
+          expect(err).toBeInstanceOf(ProtocolError);
+        }
+      }),
+    );
+  });
+
+  it('refuses oversized, unknown, malformed and mistyped frames with a reason', () => {
+    const big = Buffer.alloc(4);
+    big.writeUInt32BE(1 << 30);
+    expect(() => new FrameDecoder(1024).push(big)).toThrow(/exceeds the limit/);
+    expect(() => decodeFrame(Buffer.from([TYPE_CODES.length, 0, 0]))).toThrow(/unknown message type/);
+    const frame = (type: number, json: string, extra = Buffer.alloc(0)) => {
+      const h = Buffer.from(json);
+      const b = Buffer.alloc(3 + h.length);
+      b.writeUInt8(type, 0);
+      b.writeUInt16BE(h.length, 1);
+      h.copy(b, 3);
+      return Buffer.concat([b, extra]);
+    };
+    const tq = TYPE_CODES.indexOf('trackerQuery');
+    expect(() => decodeFrame(frame(tq, '{"qid":1,'))).toThrow(/not valid JSON/);
+    expect(() => decodeFrame(frame(tq, '{"qid":1,"track":2,"quality":"q7"}'))).toThrow(/quality/);
+    expect(() => decodeFrame(frame(tq, '{"qid":-1,"track":2,"quality":"q5"}'))).toThrow(/qid/);
+    expect(() => decodeFrame(frame(tq, '{"qid":1,"track":2,"quality":"q5","x":1}'))).toThrow(/unexpected field "x"/);
+    expect(() => decodeFrame(frame(tq, '{"qid":1,"track":2,"quality":"q5"}', Buffer.from([1])))).toThrow(/unexpected payload/);
+    expect(decodeFrame(frame(tq, '{"qid":1,"track":2,"quality":"q5"}'))).toEqual({ type: 'trackerQuery', body: { qid: 1, track: 2, quality: 'q5' } });
+  });
+});

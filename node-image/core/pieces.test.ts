@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import { CacheIndex, MemoryStore } from './cache.ts';
+import { contentRange, expectedSha256, trackBytes, MIN_TRACK_CHUNKS, BLOCK } from './content.ts';
+import { newStats, pruneVictims, utility } from './neighbours.ts';
+import { resolveParams } from './params.ts';
+import { QueryMemory } from './search.ts';
+import { Tracker } from './tracker.ts';
+import { createHash } from 'node:crypto';
+
+describe('tracker', () => {
+  it('keeps the 20 most recent peers and answers up to 10 online ones, never the asker', () => {
+    const t = new Tracker(20, 10, () => 0.5);
+    for (let i = 0; i < 30; i++) t.announce(`p${i}`, 7, 'q5');
+    t.announce('p29', 7, 'q5'); // again: no duplicate
+    const all = t.query('x', 7, 'q5', () => true);
+    expect(all).toHaveLength(10);
+    expect(all.every((p) => Number(p.slice(1)) >= 10)).toBe(true); // p0..p9 fell out
+    expect(t.query('p12', 7, 'q5', (p) => p === 'p12' || p === 'p15')).toEqual(['p15']);
+    expect(t.query('x', 7, 'q9', () => true)).toEqual([]); // q9 is a different object
+  });
+});
+
+describe('query memory', () => {
+  it('drops duplicates and forgets the oldest beyond its size', () => {
+    const m = new QueryMemory<string>(3);
+    expect(m.remember('a', 'n1')).toBe(true);
+    expect(m.remember('a', 'n2')).toBe(false);
+    expect(m.cameFrom('a')).toBe('n1');
+    m.remember('b', null);
+    m.remember('c', null);
+    m.remember('d', null);
+    expect(m.cameFrom('a')).toBeUndefined();
+    expect(m.remember('a', 'n3')).toBe(true);
+    expect(m.cameFrom('b')).toBeUndefined(); // pushed out by the second 'a'
+    expect(m.cameFrom('c')).toBeNull();
+  });
+});
+
+describe('pruning', () => {
+  it('ranks by the six criteria and disconnects the least useful', () => {
+    const now = 100 * 60_000;
+    const stats = new Map([...'abcde'].map((k) => [k, newStats()]));
+    stats.get('a')!.sent.push([now - 1000, 5000]);
+    stats.get('b')!.received.push([now - 1000, 9000]);
+    stats.get('c')!.found.push(now - 1000);
+    stats.get('d')!.sent.push([now - 90 * 60_000, 1e9]); // older than every window: worth nothing
+    const u = utility(stats, now);
+    expect(u.get('d')).toBe(0);
+    expect(u.get('e')).toBe(0);
+    expect(u.get('b')!).toBeGreaterThan(u.get('c')!);
+    expect(pruneVictims(stats, now, 3).sort()).toEqual(['d', 'e']);
+    expect(pruneVictims(stats, now, 5)).toEqual([]);
+  });
+});
+
+describe('cache', () => {
+  it('evicts least recently used, keeps partial tracks unserved, survives a restart', () => {
+    const store = new MemoryStore();
+    const c = new CacheIndex(store, 100);
+    c.put('a', Buffer.alloc(40), true, 1);
+    c.put('b', Buffer.alloc(40), false, 2);
+    c.use('a', 3);
+    c.put('c', Buffer.alloc(40), true, 4); // over the limit: b is the least recently used
+    expect(c.has('b')).toBeUndefined();
+    expect(c.isServable('a')).toBe(true);
+    c.put('d', Buffer.alloc(10), false, 5);
+    expect(c.isServable('d')).toBe(false);
+    expect(c.readRange('d', 0, 5)).toBeNull();
+    const again = new CacheIndex(store, 100);
+    expect(again.bytes).toBe(90);
+    expect(again.isServable('c')).toBe(true);
+    expect(again.has('d')?.complete).toBe(false);
+  });
+});
+
+describe('content', () => {
+  it('is deterministic, differs by quality, and scales in size with a floor', () => {
+    const a = contentRange(5, 'q5', 1000, 50000);
+    expect(contentRange(5, 'q5', 1000, 50000)).toEqual(a);
+    expect(contentRange(5, 'q9', 1000, 50000)).not.toEqual(a);
+    expect(contentRange(5, 'q5', 0, 60000).subarray(1000, 51000)).toEqual(a);
+    expect(trackBytes(5, 'q9')).toBeCloseTo(2 * trackBytes(5, 'q5'), -1);
+    expect(trackBytes(5, 'q5', 1e6)).toBe(MIN_TRACK_CHUNKS * BLOCK);
+    const h = createHash('sha256').update(contentRange(5, 'q5', 0, 100)).update(contentRange(5, 'q5', 500, 100)).digest('hex');
+    expect(expectedSha256(5, 'q5', [[0, 100], [500, 600]])).toBe(h);
+  });
+});
+
+describe('params', () => {
+  it('has the paper values and refuses unknown or bad overrides', () => {
+    const p = resolveParams();
+    expect([p.softLimit, p.hardLimit, p.trackerKeep, p.trackerAnswer, p.searchMemory, p.chunkBytes]).toEqual([50, 60, 20, 10, 50, 16384]);
+    expect(resolveParams({ softLimit: 5 }).softLimit).toBe(5);
+    expect(() => resolveParams({ softlimit: 5 })).toThrow(/unknown protocol parameter "softlimit"/);
+    expect(() => resolveParams({ softLimit: 70 })).toThrow(/must not exceed hardLimit/);
+    expect(() => resolveParams({ chunkBytes: 'big' })).toThrow(/non-negative number/);
+  });
+});
