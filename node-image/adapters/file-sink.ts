@@ -29,7 +29,10 @@ export class FileSink implements ReportSink {
     await new Promise<void>((resolve, reject) => fs.write(this.fd, text, (err) => (err ? reject(err) : resolve())));
     await new Promise<void>((resolve, reject) => fs.fdatasync(this.fd, (err) => (err ? reject(err) : resolve())));
   }
+  private closed = false;
   close(): void {
+    if (this.closed) return;
+    this.closed = true;
     fs.closeSync(this.fd);
   }
 }

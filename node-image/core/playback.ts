@@ -318,8 +318,10 @@ export class Playback {
     this.dl.schedule();
   }
 
+  /** played bytes are whole bytes: the position moves in fractions of a byte per tick */
   private closeRange(): void {
-    if (this.position > this.rangeStart) this.ranges.push([this.rangeStart, this.position]);
+    const end = Math.floor(this.position);
+    if (end > this.rangeStart) this.ranges.push([this.rangeStart, end]);
   }
 
   private tick(): void {

@@ -2,43 +2,50 @@
 // microtask; `capacity` bytes may be buffered before write() reports the pipe full.
 import type { Pipe } from '../channel.ts';
 
-export function pipePair(capacity = 64 * 1024, addrA = '10.0.0.1', addrB = '10.0.0.2'): [Pipe & { written: Buffer[] }, Pipe & { written: Buffer[] }] {
-  const make = (remote: string) => {
-    const p = {
-      remoteAddress: remote,
-      written: [] as Buffer[],
-      buffered: 0,
-      closed: false,
-      data: [] as ((b: Buffer) => void)[],
-      drain: [] as (() => void)[],
-      close_: [] as ((r: string) => void)[],
-      other: null as unknown as ReturnType<typeof make>,
-      write(bytes: Buffer) {
-        if (p.closed) return false;
-        p.written.push(bytes);
-        p.buffered += bytes.length;
-        queueMicrotask(() => {
-          p.buffered -= bytes.length;
-          for (const cb of p.other.data) cb(bytes);
-          if (p.buffered === 0) for (const cb of p.drain) cb();
-        });
-        return p.buffered < capacity;
-      },
-      onData: (cb: (b: Buffer) => void) => void p.data.push(cb),
-      onDrain: (cb: () => void) => void p.drain.push(cb),
-      onClose: (cb: (r: string) => void) => void p.close_.push(cb),
-      close() {
-        for (const x of [p, p.other]) {
-          if (x.closed) continue;
-          x.closed = true;
-          for (const cb of x.close_) cb('closed');
-        }
-      },
-    };
-    return p;
-  };
-  const a = make(addrB);
-  const b = make(addrA);
+class MemoryPipe implements Pipe {
+  written: Buffer[] = [];
+  other!: MemoryPipe;
+  private buffered = 0;
+  private closed = false;
+  private readonly data: ((b: Buffer) => void)[] = [];
+  private readonly drain: (() => void)[] = [];
+  private readonly closers: ((r: string) => void)[] = [];
+  constructor(
+    readonly remoteAddress: string,
+    private readonly capacity: number,
+  ) {}
+  write(bytes: Buffer): boolean {
+    if (this.closed) return false;
+    this.written.push(bytes);
+    this.buffered += bytes.length;
+    queueMicrotask(() => {
+      this.buffered -= bytes.length;
+      for (const cb of this.other.data) cb(bytes);
+      if (this.buffered === 0) for (const cb of this.drain) cb();
+    });
+    return this.buffered < this.capacity;
+  }
+  onData(cb: (b: Buffer) => void) {
+    this.data.push(cb);
+  }
+  onDrain(cb: () => void) {
+    this.drain.push(cb);
+  }
+  onClose(cb: (r: string) => void) {
+    this.closers.push(cb);
+  }
+  close() {
+    for (const x of [this as MemoryPipe, this.other]) {
+      if (x.closed) continue;
+      x.closed = true;
+      for (const cb of x.closers) cb('closed');
+    }
+  }
+}
+
+export function pipePair(capacity = 64 * 1024, addrA = '10.0.0.1', addrB = '10.0.0.2'): [MemoryPipe, MemoryPipe] {
+  const a = new MemoryPipe(addrB, capacity);
+  const b = new MemoryPipe(addrA, capacity);
   a.other = b;
   b.other = a;
   return [a, b];
