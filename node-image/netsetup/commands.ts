@@ -1,0 +1,98 @@
+// What the container entrypoint does to the network before the role's program starts, as a list
+// of commands computed from data (TB_NET: the plan's ContainerNet). Pure, so the plan's intent
+// can be unit-tested without a kernel; main.ts runs the list.
+//
+// Interfaces are named in the plan (eth0, eth1... in attach order) but the kernel's names follow
+// Docker's own ordering, so every command is built after mapping planned names to real ones by
+// address (TB_ADDRS: planned interface -> IPv4 address).
+
+import type { ContainerNet, LinkDirection, Shaping } from '../../orchestrator/plan/types.ts';
+
+export type Cmd = string[];
+
+export function routeCommands(net: ContainerNet): Cmd[] {
+  return net.routes.map((r) =>
+    r.via === 'unreachable' ? ['ip', 'route', 'replace', 'unreachable', r.dst] : ['ip', 'route', 'replace', r.dst, 'via', r.via],
+  );
+}
+
+/**
+ * A home router: masquerade out of the WAN, forward what the LAN starts and what UPnP forwards
+ * (conntrack state DNAT), drop everything else arriving from the WAN. This is what makes a NAT
+ * without UPnP unreachable from outside, as in life.
+ */
+export function natCommands(nat: { wanIface: string; lanIface: string }): Cmd[] {
+  const ipt = (...a: string[]) => ['iptables', '-w', ...a];
+  return [
+    ipt('-t', 'nat', '-A', 'POSTROUTING', '-o', nat.wanIface, '-j', 'MASQUERADE'),
+    ipt('-P', 'FORWARD', 'DROP'),
+    ipt('-A', 'FORWARD', '-m', 'conntrack', '--ctstate', 'ESTABLISHED,RELATED', '-j', 'ACCEPT'),
+    ipt('-A', 'FORWARD', '-i', nat.lanIface, '-o', nat.wanIface, '-j', 'ACCEPT'),
+    ipt('-A', 'FORWARD', '-i', nat.wanIface, '-o', nat.lanIface, '-m', 'conntrack', '--ctstate', 'DNAT', '-j', 'ACCEPT'),
+  ];
+}
+
+function htb(dev: string, rateKbit: number): Cmd[] {
+  // burst sized for ~10 ms at the rate (at least a few full frames) keeps the rate honest on
+  // short transfers without starving TCP
+  const burst = Math.max(4 * 1514, Math.round((rateKbit * 1000) / 8 / 100));
+  return [
+    ['tc', 'qdisc', 'replace', 'dev', dev, 'root', 'handle', '1:', 'htb', 'default', '10'],
+    ['tc', 'class', 'replace', 'dev', dev, 'parent', '1:', 'classid', '1:10', 'htb', 'rate', `${rateKbit}kbit`, 'ceil', `${rateKbit}kbit`, 'burst', String(burst), 'cburst', String(burst)],
+  ];
+}
+
+function netem(dev: string, d: LinkDirection): Cmd[] {
+  if (d.delayMs <= 0 && d.jitterMs <= 0 && d.lossPct <= 0) return [];
+  const args = ['tc', 'qdisc', 'replace', 'dev', dev, 'parent', '1:10', 'handle', '10:', 'netem', 'limit', '10000'];
+  if (d.delayMs > 0 || d.jitterMs > 0) args.push('delay', `${d.delayMs}ms`, ...(d.jitterMs > 0 ? [`${d.jitterMs}ms`] : []));
+  if (d.lossPct > 0) args.push('loss', `${d.lossPct}%`);
+  return [args];
+}
+
+/** Loss without netem: iptables drops a random share of packets (real loss, TCP retransmits). */
+function iptablesLoss(dev: string, up: LinkDirection, down: LinkDirection): Cmd[] {
+  const out: Cmd[] = [];
+  if (up.lossPct > 0) out.push(['iptables', '-w', '-A', 'OUTPUT', '-o', dev, '-m', 'statistic', '--mode', 'random', '--probability', String(up.lossPct / 100), '-j', 'DROP']);
+  if (down.lossPct > 0) out.push(['iptables', '-w', '-A', 'INPUT', '-i', dev, '-m', 'statistic', '--mode', 'random', '--probability', String(down.lossPct / 100), '-j', 'DROP']);
+  return out;
+}
+
+export interface ShapingPlan {
+  commands: Cmd[];
+  /** what really applies, for the results: delay/jitter only with netem */
+  applied: { upKbit: number; downKbit: number; delayMs: number; jitterMs: number; lossPct: { up: number; down: number }; lossBy: 'netem' | 'iptables' | 'none' };
+}
+
+/** Egress shaping on the interface (upload); ingress redirected through ifb0 and shaped there (download). */
+export function shapingCommands(s: Shaping, hasNetem: boolean): ShapingPlan {
+  const cmds: Cmd[] = [
+    ...htb(s.iface, s.up.rateKbit),
+    ['ip', 'link', 'add', 'ifb0', 'type', 'ifb'],
+    ['ip', 'link', 'set', 'ifb0', 'up'],
+    ['tc', 'qdisc', 'replace', 'dev', s.iface, 'handle', 'ffff:', 'ingress'],
+    ['tc', 'filter', 'replace', 'dev', s.iface, 'parent', 'ffff:', 'protocol', 'all', 'prio', '1', 'u32', 'match', 'u32', '0', '0', 'action', 'mirred', 'egress', 'redirect', 'dev', 'ifb0'],
+    ...htb('ifb0', s.down.rateKbit),
+  ];
+  const anyLoss = s.up.lossPct > 0 || s.down.lossPct > 0;
+  if (hasNetem) cmds.push(...netem(s.iface, s.up), ...netem('ifb0', s.down));
+  else cmds.push(...iptablesLoss(s.iface, s.up, s.down));
+  return {
+    commands: cmds,
+    applied: {
+      upKbit: s.up.rateKbit, downKbit: s.down.rateKbit,
+      delayMs: hasNetem ? s.up.delayMs + s.down.delayMs : 0, jitterMs: hasNetem ? Math.max(s.up.jitterMs, s.down.jitterMs) : 0,
+      lossPct: { up: s.up.lossPct, down: s.down.lossPct }, lossBy: anyLoss ? (hasNetem ? 'netem' : 'iptables') : 'none',
+    },
+  };
+}
+
+/** Replace planned interface names by the kernel's (found by address). */
+export function renameIfaces(net: ContainerNet, actual: Record<string, string>): ContainerNet {
+  const m = (i: string) => actual[i] ?? i;
+  return {
+    ...net,
+    ...(net.nat ? { nat: { wanIface: m(net.nat.wanIface), lanIface: m(net.nat.lanIface) } } : {}),
+    ...(net.shaping ? { shaping: { ...net.shaping, iface: m(net.shaping.iface) } } : {}),
+  };
+}
