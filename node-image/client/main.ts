@@ -83,6 +83,9 @@ async function exit(reason: string): Promise<void> {
   process.stdout.write(JSON.stringify({ event: 'exit', reason, clientId: client.id, generated: client.generated, unacked: client.unackedReports, drained }) + '\n');
   process.exit(0);
 }
-runScript(client, events, () => void exit('script done'));
+// a script that ends logged in (a bare `testbed up`) keeps the client online until SIGTERM
+runScript(client, events, () => {
+  if (!client.loggedIn) void exit('script done');
+});
 process.on('SIGTERM', () => void exit('SIGTERM'));
 process.on('SIGINT', () => void exit('SIGINT'));

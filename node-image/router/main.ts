@@ -4,6 +4,7 @@
 //                    WAN address is private: that is the paper's "UPnP returned a private IP")
 //   --mode mismatch  answers --fake-external instead, while forwards still apply on the real WAN
 //   --mode no-upnp   serves nothing
+import os from 'node:os';
 import { logger, numberOption, parseOptions, requireOption } from '../adapters/args.ts';
 import { iptablesFirewall } from './firewall.ts';
 import { startRouterService } from './service.ts';
@@ -13,7 +14,7 @@ const opts = parseOptions(P, {
   name: { help: 'router name (logs, UPnP friendly name)' },
   mode: { default: 'upnp', help: 'upnp | mismatch | no-upnp' },
   'lan-address': { help: 'the router address on the home network (where UPnP and NAT-PMP listen)' },
-  'wan-if': { default: 'eth0', help: 'WAN interface (port forwards apply on it)' },
+  'wan-if': { help: 'WAN interface (port forwards apply on it); default: the one holding --wan-address' },
   'wan-address': { help: 'the router address on its WAN side' },
   'fake-external': { help: 'mismatch mode: the wrong external address to answer' },
   'http-port': { default: '5000', help: 'UPnP description and control port' },
@@ -32,11 +33,15 @@ if (mode === 'no-upnp') {
   setInterval(() => {}, 1 << 30);
   process.on('SIGTERM', () => process.exit(0));
 } else {
-  const externalAddress = mode === 'mismatch' ? requireOption(P, opts, 'fake-external') : requireOption(P, opts, 'wan-address');
+  const wanAddress = requireOption(P, opts, 'wan-address');
+  // Docker names interfaces in its own order: find the WAN one by its address
+  const wanIf = opts['wan-if'] ?? Object.entries(os.networkInterfaces()).find(([, as]) => as?.some((a) => a.address === wanAddress))?.[0];
+  if (!wanIf) throw new Error(`${P}: no interface holds --wan-address ${wanAddress}`);
+  const externalAddress = mode === 'mismatch' ? requireOption(P, opts, 'fake-external') : wanAddress;
   const svc = await startRouterService({
     name, lanAddress: requireOption(P, opts, 'lan-address'), externalAddress,
     httpPort: numberOption(P, opts, 'http-port'), ssdpPort: numberOption(P, opts, 'ssdp-port'), natpmpPort: numberOption(P, opts, 'natpmp-port'),
-    leaseMaxSec: numberOption(P, opts, 'lease-max'), firewall: iptablesFirewall(opts['wan-if']!), log, multicast: true,
+    leaseMaxSec: numberOption(P, opts, 'lease-max'), firewall: iptablesFirewall(wanIf), log, multicast: true,
   });
   log('serving', { mode, externalAddress, http: svc.httpPort });
   process.stdout.write(`READY router ${name}\n`);

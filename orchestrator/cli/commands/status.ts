@@ -1,0 +1,25 @@
+import type { Command } from 'commander';
+import { DockerRuntime } from '../../runtime/docker.ts';
+
+export const order = 35;
+
+export function register(program: Command): void {
+  program
+    .command('status')
+    .description('list the testbed runs on this machine: per role, how many, how many running')
+    .option('--json', 'print JSON', false)
+    .action(async (o) => {
+      const rt = new DockerRuntime();
+      await rt.reapOrphans();
+      const runs = await rt.status();
+      if (o.json) return void process.stdout.write(JSON.stringify(runs, null, 2) + '\n');
+      if (!runs.length) return void process.stdout.write('no testbed runs\n');
+      for (const r of runs) {
+        process.stdout.write(`run ${r.runId}${r.transient ? ' (experiment)' : ''}: ${r.networks} networks\n`);
+        for (const [role, s] of Object.entries(r.roles)) {
+          const health = s.running === s.count ? 'all running' : `${s.running} running, ${s.exited} exited`;
+          process.stdout.write(`  ${role.padEnd(7)} ${String(s.count).padStart(4)}  ${health}\n`);
+        }
+      }
+    });
+}

@@ -1,0 +1,57 @@
+import path from 'node:path';
+import fs from 'node:fs';
+import type { Command } from 'commander';
+import { ensureImages } from '../../image/build.ts';
+import { formatPlan, newRunId, planFromFile } from '../../plan/index.ts';
+import { Progress } from '../../progress/display.ts';
+import { DockerRuntime } from '../../runtime/docker.ts';
+import { UserError } from '../errors.ts';
+
+export const order = 30;
+
+export function register(program: Command): void {
+  program
+    .command('up')
+    .description('bring a testbed up from a topology; prints its run id')
+    .argument('<topology>', 'topology file (topologies/<name>.yaml) or name')
+    .option('--run-id <id>', 'run id (4-8 lower-case letters or digits; default: random)')
+    .option('--results <dir>', 'where results/<run-id>/ goes', 'results')
+    .option('--time-scale <k>', 'time scale the programs run at', '1')
+    .option('--dry-run', 'print the plan and touch nothing', false)
+    .action(async (topology: string, o) => {
+      const runId = o.runId ?? newRunId();
+      if (!/^[a-z0-9]{4,8}$/.test(runId)) throw new UserError(`--run-id must be 4-8 lower-case letters or digits, got "${runId}"`);
+      const resultsDir = path.resolve(o.results, runId);
+      const scale = Number(o.timeScale);
+      if (!(scale > 0)) throw new UserError(`--time-scale must be a positive number, got "${o.timeScale}"`);
+      if (o.dryRun) {
+        const plan = planFromFile(topology, { runId, resultsDir, image: 'tb-node:<built by image build>', timeScale: scale });
+        return void process.stdout.write(formatPlan(plan));
+      }
+      const progress = new Progress();
+      const images = await ensureImages((l) => progress.line(l));
+      const plan = planFromFile(topology, { runId, resultsDir, image: images.node, timeScale: scale });
+      const rt = new DockerRuntime();
+      await rt.reapOrphans(progress);
+      fs.mkdirSync(resultsDir, { recursive: true });
+      fs.writeFileSync(path.join(resultsDir, 'plan.json'), JSON.stringify(plan, null, 1));
+      const ac = new AbortController();
+      const onSigint = () => {
+        progress.line('interrupted: removing everything this run created');
+        ac.abort(new UserError('interrupted'));
+      };
+      process.once('SIGINT', onSigint);
+      const t0 = Date.now();
+      try {
+        await rt.apply(plan, { signal: ac.signal, progress });
+      } catch (err) {
+        progress.line(`up failed: removing run ${runId}`);
+        await rt.down(runId, { progress });
+        throw err;
+      } finally {
+        process.off('SIGINT', onSigint);
+      }
+      progress.line(`run ${runId} up in ${Math.round((Date.now() - t0) / 1000)} s; results in ${path.relative(process.cwd(), resultsDir)}; stop it with: npx testbed down ${runId}`);
+      process.stdout.write(runId + '\n');
+    });
+}

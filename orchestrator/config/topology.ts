@@ -1,0 +1,144 @@
+// Topologies: typed, with units parsed and the paper's defaults filled in.
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { ConfigError, loadYamlFile, parseDuration, parsePercent, parseRate, parseYaml, type Loaded } from './yaml.ts';
+
+const require = createRequire(import.meta.url);
+export const topologySchema = require('../../topologies/topology.schema.json') as object;
+
+export type Access = 'dsl' | 'cable' | 'fibre' | 'mobile';
+export type RouterCategory = 'noNat' | 'upnp' | 'noUpnp' | 'mismatch' | 'private';
+export type DcName = 'stockholm' | 'london';
+export const ACCESS: Access[] = ['dsl', 'cable', 'fibre', 'mobile'];
+export const CATEGORIES: RouterCategory[] = ['noNat', 'upnp', 'mismatch', 'private', 'noUpnp'];
+export const DCS: DcName[] = ['stockholm', 'london'];
+
+/** The paper's Table II, percent of IP addresses: no NAT, UPnP worked, mismatch, private IP. */
+export const TABLE_II: Record<string, [number, number, number, number]> = {
+  ES: [11.58, 9.09, 2.13, 0.61],
+  FI: [60.15, 11.54, 0.97, 1.3],
+  FR: [11.0, 47.58, 10.16, 0.98],
+  GB: [11.68, 38.87, 11.59, 0.64],
+  NL: [14.77, 18.04, 2.19, 3.05],
+  NO: [23.73, 27.44, 5.65, 5.21],
+  SE: [45.47, 26.69, 2.06, 1.34],
+};
+
+export function tableIIDefaults(country: string): Record<RouterCategory, number> {
+  const rows = Object.values(TABLE_II);
+  const row = TABLE_II[country] ?? ([0, 1, 2, 3].map((i) => rows.reduce((s, r) => s + r[i], 0) / rows.length) as [number, number, number, number]);
+  const [noNat, upnp, mismatch, priv] = row.map((x) => x / 100);
+  return { noNat, upnp, mismatch, private: priv, noUpnp: 1 - noNat - upnp - mismatch - priv };
+}
+
+/**
+ * Access mixes, a judgement for 2011: the paper explains Finland's and Sweden's many public
+ * addresses by 3G/4G USB modems, so mobile broadband is a larger share there.
+ */
+export function accessDefaults(country: string): Record<Access, number> {
+  const mobile = country === 'FI' ? 0.35 : country === 'SE' ? 0.25 : 0.08;
+  const rest = 1 - mobile;
+  return { dsl: rest * 0.55, cable: rest * 0.3, fibre: rest * 0.15, mobile };
+}
+
+export interface LinkProfile {
+  downKbit: number;
+  upKbit: number;
+  delayMs: number;
+  jitterMs: number;
+  lossPct: number;
+}
+
+/** 2011-era access links: ADSL2, DOCSIS 2/3, early FTTH, HSPA. */
+export const LINK_DEFAULTS: Record<Access, LinkProfile> = {
+  dsl: { downKbit: 8000, upKbit: 1000, delayMs: 20, jitterMs: 2, lossPct: 0.1 },
+  cable: { downKbit: 20000, upKbit: 2000, delayMs: 12, jitterMs: 3, lossPct: 0.05 },
+  fibre: { downKbit: 100000, upKbit: 50000, delayMs: 4, jitterMs: 1, lossPct: 0 },
+  mobile: { downKbit: 4000, upKbit: 1000, delayMs: 60, jitterMs: 15, lossPct: 0.5 },
+};
+
+export const PAPER_DNS_RULES: Record<string, DcName[]> = { SE: ['stockholm'], FI: ['stockholm'], NO: ['stockholm', 'london'], default: ['london'] };
+
+export interface CountrySpec {
+  peers: number;
+  access: Record<Access, number>;
+  routers: Record<RouterCategory, number>;
+}
+
+export interface Topology {
+  name: string;
+  file: string;
+  seed: number;
+  peersPerHome: number;
+  dataCentres: Record<DcName, { memoryMB?: number }>;
+  dnsRules: Record<string, DcName[]>;
+  links: Record<Access, LinkProfile>;
+  countries: Record<string, CountrySpec>;
+}
+
+interface RawLink { down?: string; up?: string; delay?: string; jitter?: string; loss?: string }
+interface RawTopology {
+  name: string;
+  seed?: number;
+  peersPerHome?: number;
+  dataCentres?: Partial<Record<DcName, { memoryMB?: number }>>;
+  dnsRules?: Record<string, DcName[]>;
+  links?: Partial<Record<Access, RawLink>>;
+  countries: Record<string, { peers: number; access?: Partial<Record<Access, number>>; routers?: Partial<Record<Exclude<RouterCategory, 'noUpnp'>, number>> }>;
+}
+
+function toTopology(l: Loaded<RawTopology>): Topology {
+  const raw = l.value;
+  const problems: string[] = [];
+  const links = {} as Record<Access, LinkProfile>;
+  for (const a of ACCESS) {
+    const r = raw.links?.[a] ?? {};
+    const d = LINK_DEFAULTS[a];
+    links[a] = {
+      downKbit: r.down ? parseRate(r.down) : d.downKbit,
+      upKbit: r.up ? parseRate(r.up) : d.upKbit,
+      delayMs: r.delay ? parseDuration(r.delay) : d.delayMs,
+      jitterMs: r.jitter ? parseDuration(r.jitter) : d.jitterMs,
+      lossPct: r.loss ? parsePercent(r.loss) : d.lossPct,
+    };
+  }
+  const countries: Record<string, CountrySpec> = {};
+  for (const [c, spec] of Object.entries(raw.countries)) {
+    let routers = tableIIDefaults(c);
+    if (spec.routers) {
+      const given = { noNat: 0, upnp: 0, mismatch: 0, private: 0, ...spec.routers };
+      const sum = given.noNat + given.upnp + given.mismatch + given.private;
+      if (sum > 1 + 1e-9) problems.push(`${l.where(['countries', c, 'routers'])}: countries.${c}.routers: shares add up to ${sum.toFixed(3)}, more than 1 (the rest are NATs without UPnP)`);
+      routers = { ...given, noUpnp: Math.max(0, 1 - sum) };
+    }
+    let access = accessDefaults(c);
+    if (spec.access) {
+      const given = { dsl: 0, cable: 0, fibre: 0, mobile: 0, ...spec.access };
+      const sum = ACCESS.reduce((s, a) => s + given[a], 0);
+      if (Math.abs(sum - 1) > 1e-6) problems.push(`${l.where(['countries', c, 'access'])}: countries.${c}.access: shares must add up to 1, they add up to ${sum.toFixed(3)}`);
+      access = given;
+    }
+    countries[c] = { peers: spec.peers, access, routers };
+  }
+  const rules = raw.dnsRules ?? PAPER_DNS_RULES;
+  if (!rules.default) problems.push(`${l.where(['dnsRules'])}: dnsRules: a "default" entry is needed for countries without a rule`);
+  if (problems.length) throw new ConfigError(l.file, problems);
+  return {
+    name: raw.name, file: l.file, seed: raw.seed ?? 1, peersPerHome: raw.peersPerHome ?? 1,
+    dataCentres: { stockholm: raw.dataCentres?.stockholm ?? {}, london: raw.dataCentres?.london ?? {} },
+    dnsRules: rules, links, countries,
+  };
+}
+
+export function loadTopology(file: string): Topology {
+  return toTopology(loadYamlFile<RawTopology>(file, topologySchema));
+}
+
+export function parseTopology(text: string, file = 'inline topology'): Topology {
+  return toTopology(parseYaml<RawTopology>(text, file, topologySchema));
+}
+
+/** A topology named like "small" is topologies/small.yaml. */
+export function topologyPath(nameOrPath: string, root = path.resolve(import.meta.dirname, '../..')): string {
+  return /[/.]/.test(nameOrPath) ? nameOrPath : path.join(root, 'topologies', `${nameOrPath}.yaml`);
+}

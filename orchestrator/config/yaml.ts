@@ -1,0 +1,125 @@
+// YAML at the boundary (design.md, principle 2): parse once with source positions, validate
+// against a JSON Schema (unknown keys rejected), and report every problem with the file, the
+// line and column, the field and what would be valid. Inside, config is typed data.
+import fs from 'node:fs';
+import { Ajv, type ErrorObject } from 'ajv';
+import { isMap, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
+
+export class ConfigError extends Error {
+  readonly userFacing = true;
+  override name = 'ConfigError';
+  constructor(readonly file: string, readonly problems: string[]) {
+    super(`${file}: ${problems.length} problem${problems.length === 1 ? '' : 's'}\n${problems.map((p) => `  ${p}`).join('\n')}`);
+  }
+}
+
+function distance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0][j] = j;
+  for (let i = 1; i <= a.length; i++)
+    for (let j = 1; j <= b.length; j++) d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+  return d[a.length][b.length];
+}
+
+export function didYouMean(word: string, options: string[]): string {
+  const best = options.map((o) => ({ o, d: distance(word.toLowerCase(), o.toLowerCase()) })).sort((x, y) => x.d - y.d)[0];
+  return best && best.d <= Math.max(2, Math.floor(word.length / 3)) ? ` (did you mean "${best.o}"?)` : '';
+}
+
+export interface Loaded<T> {
+  value: T;
+  file: string;
+  /** "file:line:col" of a path in the document, for errors found after validation */
+  where(path: (string | number)[]): string;
+}
+
+function nodeAt(doc: Node | null, path: (string | number)[], key = false): Node | null {
+  let n: Node | null = doc;
+  for (let i = 0; i < path.length; i++) {
+    const p = path[i];
+    if (isMap(n)) {
+      const pair = n.items.find((it) => (it.key as { value?: unknown })?.value === p);
+      if (!pair) return n;
+      n = (key && i === path.length - 1 ? pair.key : pair.value) as Node | null;
+    } else if (isSeq(n) && typeof p === 'number') n = (n.items[p] as Node) ?? n;
+    else return n;
+  }
+  return n;
+}
+
+const fieldName = (path: (string | number)[]) => (path.length ? path.join('.') : '(top level)');
+
+export function parseYaml<T>(text: string, file: string, schema: object): Loaded<T> {
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false });
+  const pos = (offset: number) => {
+    const p = lc.linePos(offset);
+    return `${file}:${p.line}:${p.col}`;
+  };
+  if (doc.errors.length) throw new ConfigError(file, doc.errors.map((e) => `${pos(e.pos[0])}: YAML syntax: ${e.message.split('\n')[0]}`));
+  const value = doc.toJS() as unknown;
+  const where = (path: (string | number)[], key = false) => {
+    const n = nodeAt(doc.contents as Node, path, key);
+    return n?.range ? pos(n.range[0]) : `${file}:1:1`;
+  };
+  const ajv = new Ajv({ allErrors: true, strict: false });
+  const validate = ajv.compile(schema);
+  if (!validate(value)) {
+    const problems = (validate.errors ?? []).map((e: ErrorObject) => {
+      const path = e.instancePath.split('/').slice(1).map((s) => (/^\d+$/.test(s) ? Number(s) : s.replace(/~1/g, '/').replace(/~0/g, '~')));
+      const at = where(path);
+      const field = fieldName(path);
+      switch (e.keyword) {
+        case 'additionalProperties': {
+          const extra = (e.params as { additionalProperty: string }).additionalProperty;
+          const sch = e.parentSchema as { properties?: Record<string, unknown> };
+          const allowed = Object.keys(sch.properties ?? {});
+          return `${where([...path, extra], true)}: ${field}: unknown key "${extra}"${didYouMean(extra, allowed)}; valid keys: ${allowed.join(', ')}`;
+        }
+        case 'enum':
+          return `${at}: ${field}: ${JSON.stringify((e.data as unknown) ?? null)} is not valid; valid values: ${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`;
+        case 'propertyNames': {
+          return `${at}: ${field}: ${e.message}`;
+        }
+        case 'required':
+          return `${at}: ${field}: missing required key "${(e.params as { missingProperty: string }).missingProperty}"`;
+        default:
+          return `${at}: ${field}: ${e.message}${e.keyword === 'pattern' ? ` (got ${JSON.stringify(e.data)})` : ''}`;
+      }
+    });
+    // the invalid name itself (propertyNames) reports twice through ajv; keep each line once
+    throw new ConfigError(file, [...new Set(problems)]);
+  }
+  return { value: value as T, file, where };
+}
+
+export function loadYamlFile<T>(file: string, schema: object): Loaded<T> {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(file, [`cannot read: ${(err as Error).message}`]);
+  }
+  return parseYaml<T>(text, file, schema);
+}
+
+/** "8mbit", "512kbit", "1gbit" -> kbit */
+export function parseRate(s: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*(kbit|mbit|gbit)$/i.exec(s.trim());
+  if (!m) throw new Error(`rate "${s}" is not like 8mbit, 512kbit or 1gbit`);
+  return Math.round(Number(m[1]) * { kbit: 1, mbit: 1000, gbit: 1_000_000 }[m[2].toLowerCase() as 'kbit']);
+}
+
+/** "20ms", "1s" -> ms */
+export function parseDuration(s: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|min|h|d)$/.exec(s.trim());
+  if (!m) throw new Error(`duration "${s}" is not like 20ms, 2s, 30min, 1h or 7d`);
+  return Number(m[1]) * { ms: 1, s: 1000, min: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 'ms'];
+}
+
+/** "0.5%" -> 0.5 */
+export function parsePercent(s: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*%$/.exec(s.trim());
+  if (!m || Number(m[1]) > 100) throw new Error(`"${s}" is not a percentage like 0.5%`);
+  return Number(m[1]);
+}

@@ -1,0 +1,22 @@
+import path from 'node:path';
+import { loadTopology, topologyPath } from '../config/topology.ts';
+import { checkPlan, planTopology, type PlanOptions } from './plan.ts';
+import type { Plan } from './types.ts';
+
+export { formatPlan } from './format.ts';
+export { checkPlan, placePeers, planTopology, type PlanOptions } from './plan.ts';
+export type { Plan } from './types.ts';
+
+/** Load, validate and plan a topology file; a plan that fails its checks is an error. */
+export function planFromFile(file: string, o: PlanOptions): Plan {
+  const t = loadTopology(topologyPath(file));
+  const plan = planTopology(t, { ...o, resultsDir: path.resolve(o.resultsDir) });
+  const problems = checkPlan(plan);
+  if (problems.length) throw new Error(`the plan for ${file} is not valid:\n  ${problems.join('\n  ')}`);
+  return plan;
+}
+
+/** a fresh run id: 6 lower-case letters and digits */
+export function newRunId(): string {
+  return Math.random().toString(36).slice(2, 8).padEnd(6, '0');
+}

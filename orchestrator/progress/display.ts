@@ -1,0 +1,34 @@
+// Progress on stderr: one line redrawn in place on a terminal, a line every few seconds otherwise
+// (CI logs, pipes), and always a final line.
+export class Progress {
+  private last = 0;
+  private lastText = '';
+  private readonly tty = process.stderr.isTTY === true;
+  constructor(private readonly quiet = false) {}
+
+  update(text: string, force = false): void {
+    if (this.quiet || text === this.lastText) return;
+    this.lastText = text;
+    if (this.tty) {
+      process.stderr.write(`\r\x1b[K${text}`);
+      return;
+    }
+    const now = Date.now();
+    if (force || now - this.last > 3000) {
+      this.last = now;
+      process.stderr.write(text + '\n');
+    }
+  }
+
+  line(text: string): void {
+    if (this.quiet) return;
+    if (this.tty) process.stderr.write(`\r\x1b[K${text}\n`);
+    else process.stderr.write(text + '\n');
+    this.lastText = '';
+  }
+}
+
+/** "router 12/40  peer 0/120" */
+export function countsLine(verb: string, done: Map<string, number>, total: Map<string, number>): string {
+  return `${verb}: ` + [...total].map(([role, n]) => `${role} ${done.get(role) ?? 0}/${n}`).join('  ');
+}

@@ -1,0 +1,268 @@
+// The Docker runtime: applies a plan with dockerode, and finds what a run created by its labels
+// (design.md, principle 5) — containers and networks by `testbed.run`, host firewall rules by
+// their comment `tb:<run>` — so `down`, `status` and crash clean-up never depend on memory.
+import fs from 'node:fs';
+import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import type Docker from 'dockerode';
+import { execa } from 'execa';
+import { requireEngine } from '../docker/engine.ts';
+import { countsLine, Progress } from '../progress/display.ts';
+import { LABEL_PROJECT, LABEL_ROLE, LABEL_RUN, PROJECT, type ContainerPlan, type Plan } from '../plan/types.ts';
+import { ContainerError, type ApplyOptions, type RunStatus, type Runtime } from './types.ts';
+
+/** containers created and started at once: the machine has two cores */
+const PARALLEL = 6;
+
+async function pool<T>(items: T[], n: number, fn: (x: T) => Promise<void>, signal?: AbortSignal): Promise<void> {
+  let next = 0;
+  let failure: unknown = null;
+  const worker = async () => {
+    while (next < items.length && !failure) {
+      if (signal?.aborted) throw signal.reason ?? new Error('aborted');
+      const x = items[next++];
+      try {
+        await fn(x);
+      } catch (err) {
+        failure ??= err;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(n, items.length) }, worker));
+  if (failure) throw failure;
+}
+
+async function iptables(args: string[]): Promise<string> {
+  const r = await execa('iptables', ['-w', ...args], { reject: false });
+  if (r.exitCode !== 0) throw new Error(`iptables ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout;
+}
+
+/** DOCKER-USER rules whose comment names the run (or any run with 'all'), as -D arguments */
+async function runRules(runId: string | 'all'): Promise<string[][]> {
+  const r = await execa('iptables', ['-w', '-S', 'DOCKER-USER'], { reject: false });
+  if (r.exitCode !== 0) return [];
+  return r.stdout
+    .split('\n')
+    .filter((l) => l.startsWith('-A DOCKER-USER') && (runId === 'all' ? /--comment "?tb:[a-z0-9]+"?/.test(l) : new RegExp(`--comment "?tb:${runId}"?( |$)`).test(l)))
+    .map((l) => ['-D', ...l.replace(/^-A /, '').replace(/"/g, '').split(/\s+/)]);
+}
+
+function demuxLines(docker: Docker, stream: NodeJS.ReadableStream, onLine: (line: string) => void): void {
+  const out = new PassThrough();
+  docker.modem.demuxStream(stream, out, out);
+  let buf = '';
+  out.on('data', (b: Buffer) => {
+    buf += b.toString();
+    let i: number;
+    while ((i = buf.indexOf('\n')) >= 0) {
+      onLine(buf.slice(0, i));
+      buf = buf.slice(i + 1);
+    }
+  });
+}
+
+export class DockerRuntime implements Runtime {
+  private docker!: Docker;
+
+  private async d(): Promise<Docker> {
+    this.docker ??= await requireEngine();
+    return this.docker;
+  }
+
+  async apply(plan: Plan, o: ApplyOptions = {}): Promise<void> {
+    const docker = await this.d();
+    const progress = o.progress ?? new Progress(true);
+    const signal = o.signal;
+    const check = () => {
+      if (signal?.aborted) throw signal.reason ?? new Error('aborted');
+    };
+    for (const f of plan.files) {
+      fs.mkdirSync(path.dirname(f.host), { recursive: true });
+      fs.writeFileSync(f.host, f.content);
+    }
+    for (const c of plan.containers) for (const m of c.mounts) if (!m.readOnly) fs.mkdirSync(m.host, { recursive: true });
+
+    let made = 0;
+    await pool(plan.networks, PARALLEL, async (n) => {
+      await docker.createNetwork({
+        Name: n.name, Driver: 'bridge', Internal: true, CheckDuplicate: true,
+        Labels: { ...plan.labels, [LABEL_ROLE]: `net-${n.kind}` },
+        Options: { 'com.docker.network.bridge.name': n.bridge },
+        IPAM: { Driver: 'default', Config: [{ Subnet: n.subnet, Gateway: n.gateway }] },
+      });
+      progress.update(`networks: ${++made}/${plan.networks.length}`);
+    }, signal);
+    progress.line(`networks: ${plan.networks.length} created (internal)`);
+    for (const r of plan.hostRules) {
+      check();
+      await iptables(['-I', r.chain, ...r.args]);
+    }
+
+    const total = new Map<string, number>();
+    for (const c of plan.containers) total.set(c.role, (total.get(c.role) ?? 0) + 1);
+    const ready = new Map<string, number>();
+    const groups = [...new Set(plan.containers.map((c) => c.group))].sort((a, b) => a - b);
+    for (const g of groups) {
+      check();
+      await pool(plan.containers.filter((c) => c.group === g), PARALLEL, async (c) => {
+        await this.startContainer(docker, c, o.readyTimeoutMs ?? 120_000, signal);
+        ready.set(c.role, (ready.get(c.role) ?? 0) + 1);
+        progress.update(countsLine('ready', ready, total));
+      }, signal);
+    }
+    progress.line(countsLine('ready', ready, total));
+  }
+
+  private async startContainer(docker: Docker, c: ContainerPlan, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    const [first, ...rest] = c.attachments;
+    const container = await docker.createContainer({
+      name: c.name, Image: c.image, Cmd: c.cmd, Labels: c.labels,
+      Env: Object.entries(c.env).map(([k, v]) => `${k}=${v}`),
+      HostConfig: {
+        NetworkMode: first.network, CapAdd: c.capAdd, Sysctls: c.sysctls,
+        Binds: c.mounts.map((m) => `${m.host}:${m.container}${m.readOnly ? ':ro' : ''}`),
+        LogConfig: { Type: 'json-file', Config: { 'max-size': '5m' } },
+      },
+      NetworkingConfig: { EndpointsConfig: { [first.network]: { IPAMConfig: { IPv4Address: first.ip } } } },
+    });
+    for (const a of rest) await docker.getNetwork(a.network).connect({ Container: container.id, EndpointConfig: { IPAMConfig: { IPv4Address: a.ip } } });
+    const logs = (await container.logs({ follow: true, stdout: true, stderr: true })) as unknown as NodeJS.ReadableStream & { destroy(): void };
+    const tail: string[] = [];
+    const isReady = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new ContainerError(c.name, `not ready within ${timeoutMs / 1000} s (waiting for "${c.readyLine}")`, tail.join('\n'))), timeoutMs);
+      const abort = () => reject(signal?.reason ?? new Error('aborted'));
+      signal?.addEventListener('abort', abort, { once: true });
+      demuxLines(docker, logs, (line) => {
+        tail.push(line);
+        if (tail.length > 20) tail.shift();
+        if (line.trim() === c.readyLine) {
+          clearTimeout(timer);
+          signal?.removeEventListener('abort', abort);
+          resolve();
+        }
+      });
+      logs.on('end', () => {
+        clearTimeout(timer);
+        // give the demuxer a moment to deliver the last lines before judging
+        setTimeout(() => reject(new ContainerError(c.name, 'exited before it was ready', tail.join('\n'))), 50);
+      });
+    });
+    await container.start();
+    try {
+      await isReady;
+    } finally {
+      logs.destroy();
+    }
+  }
+
+  async down(runId: string | 'all', o: { progress?: Progress } = {}) {
+    const docker = await this.d();
+    const progress = o.progress ?? new Progress(true);
+    const filter = runId === 'all' ? `${LABEL_PROJECT}=${PROJECT}` : `${LABEL_RUN}=${runId}`;
+    const containers = await docker.listContainers({ all: true, filters: { label: [filter] } });
+    let removed = 0;
+    await pool(containers, PARALLEL * 2, async (c) => {
+      await docker.getContainer(c.Id).remove({ force: true, v: true }).catch((err: { statusCode?: number }) => {
+        if (err.statusCode !== 404) throw err;
+      });
+      progress.update(`removing containers: ${++removed}/${containers.length}`);
+    });
+    const networks = await docker.listNetworks({ filters: { label: [filter] } });
+    await pool(networks, PARALLEL, async (n) => {
+      await docker.getNetwork(n.Id).remove().catch((err: { statusCode?: number }) => {
+        if (err.statusCode !== 404) throw err;
+      });
+    });
+    const rules = await runRules(runId);
+    for (const r of rules) await iptables(r).catch(() => {});
+    progress.line(`removed ${containers.length} containers, ${networks.length} networks, ${rules.length} DOCKER-USER rules${runId === 'all' ? '' : ` of run ${runId}`}`);
+    return { containers: containers.length, networks: networks.length, rules: rules.length };
+  }
+
+  async status(runId?: string): Promise<RunStatus[]> {
+    const docker = await this.d();
+    const filter = runId ? `${LABEL_RUN}=${runId}` : `${LABEL_PROJECT}=${PROJECT}`;
+    const containers = await docker.listContainers({ all: true, filters: { label: [filter] } });
+    const networks = await docker.listNetworks({ filters: { label: [filter] } });
+    const runs = new Map<string, RunStatus>();
+    const get = (id: string) => {
+      let r = runs.get(id);
+      if (!r) runs.set(id, (r = { runId: id, topology: '', transient: false, roles: {}, networks: 0 }));
+      return r;
+    };
+    for (const c of containers) {
+      const r = get(c.Labels[LABEL_RUN] ?? '?');
+      r.transient ||= c.Labels['testbed.transient'] === 'true';
+      const role = c.Labels[LABEL_ROLE] ?? '?';
+      const s = (r.roles[role] ??= { count: 0, running: 0, exited: 0 });
+      s.count++;
+      if (c.State === 'running') s.running++;
+      if (c.State === 'exited' || c.State === 'dead') s.exited++;
+    }
+    for (const n of networks) get(n.Labels?.[LABEL_RUN] ?? '?').networks++;
+    return [...runs.values()].sort((a, b) => a.runId.localeCompare(b.runId));
+  }
+
+  async logs(name: string): Promise<string> {
+    const docker = await this.d();
+    const buf = (await docker.getContainer(name).logs({ stdout: true, stderr: true, follow: false })) as unknown as Buffer;
+    // demultiplex the 8-byte framed log stream
+    const out: Buffer[] = [];
+    for (let i = 0; i + 8 <= buf.length; ) {
+      const len = buf.readUInt32BE(i + 4);
+      out.push(buf.subarray(i + 8, i + 8 + len));
+      i += 8 + len;
+    }
+    return Buffer.concat(out).toString();
+  }
+
+  async exec(name: string, cmd: string[], timeoutMs = 60_000) {
+    const docker = await this.d();
+    const e = await docker.getContainer(name).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
+    const stream = await e.start({ hijack: true, stdin: false });
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    let so = '';
+    let se = '';
+    stdout.on('data', (b: Buffer) => (so += b));
+    stderr.on('data', (b: Buffer) => (se += b));
+    docker.modem.demuxStream(stream, stdout, stderr);
+    await new Promise<void>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`${name}: "${cmd.join(' ')}" did not finish within ${timeoutMs} ms`)), timeoutMs);
+      stream.on('end', () => {
+        clearTimeout(t);
+        resolve();
+      });
+    });
+    const info = await e.inspect();
+    return { exitCode: info.ExitCode ?? -1, stdout: so, stderr: se };
+  }
+
+  /** Remove transient runs (experiments) whose orchestrator process is gone: crash clean-up. */
+  async reapOrphans(progress?: Progress): Promise<string[]> {
+    const docker = await this.d();
+    const cs = [
+      ...(await docker.listContainers({ all: true, filters: { label: ['testbed.transient=true'] } })),
+      // a crash while networks were being made leaves networks and no container
+      ...(await docker.listNetworks({ filters: { label: ['testbed.transient=true'] } })).map((n) => ({ Labels: n.Labels ?? {} })),
+    ];
+    const dead = new Set<string>();
+    for (const c of cs) {
+      const pid = Number(c.Labels['testbed.owner-pid']);
+      let alive = false;
+      try {
+        process.kill(pid, 0);
+        alive = pid > 0;
+      } catch {
+        alive = false;
+      }
+      if (!alive) dead.add(c.Labels[LABEL_RUN]);
+    }
+    for (const run of dead) {
+      progress?.line(`removing run ${run}: its orchestrator process is gone`);
+      await this.down(run, { progress });
+    }
+    return [...dead];
+  }
+}

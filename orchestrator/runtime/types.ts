@@ -1,0 +1,34 @@
+// The runtime interface (design.md, principle 4): a handful of operations a plan needs. Docker is
+// the one implementation now; a simulation runtime can implement the same later.
+import type { Plan } from '../plan/types.ts';
+import type { Progress } from '../progress/display.ts';
+
+export interface ApplyOptions {
+  signal?: AbortSignal;
+  progress?: Progress;
+  /** per container, to print READY; default 120 s */
+  readyTimeoutMs?: number;
+}
+
+export interface RunStatus {
+  runId: string;
+  topology: string;
+  transient: boolean;
+  roles: Record<string, { count: number; running: number; exited: number }>;
+  networks: number;
+}
+
+export interface Runtime {
+  apply(plan: Plan, o?: ApplyOptions): Promise<void>;
+  down(runId: string | 'all', o?: { progress?: Progress }): Promise<{ containers: number; networks: number; rules: number }>;
+  status(runId?: string): Promise<RunStatus[]>;
+  logs(container: string): Promise<string>;
+  exec(container: string, cmd: string[], timeoutMs?: number): Promise<{ exitCode: number; stdout: string; stderr: string }>;
+}
+
+export class ContainerError extends Error {
+  readonly userFacing = true;
+  constructor(readonly container: string, message: string, readonly logTail: string) {
+    super(`${container}: ${message}${logTail ? `\n--- last lines of its log ---\n${logTail}` : ''}`);
+  }
+}
