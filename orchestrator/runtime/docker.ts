@@ -127,6 +127,8 @@ export class DockerRuntime implements Runtime {
       NetworkingConfig: { EndpointsConfig: { [first.network]: { IPAMConfig: { IPv4Address: first.ip } } } },
     });
     for (const a of rest) await docker.getNetwork(a.network).connect({ Container: container.id, EndpointConfig: { IPAMConfig: { IPv4Address: a.ip } } });
+    await container.start();
+    // following the log of a running container replays it from the start, so no line is missed
     const logs = (await container.logs({ follow: true, stdout: true, stderr: true })) as unknown as NodeJS.ReadableStream & { destroy(): void };
     const tail: string[] = [];
     const isReady = new Promise<void>((resolve, reject) => {
@@ -148,7 +150,6 @@ export class DockerRuntime implements Runtime {
         setTimeout(() => reject(new ContainerError(c.name, 'exited before it was ready', tail.join('\n'))), 50);
       });
     });
-    await container.start();
     try {
       await isReady;
     } finally {
