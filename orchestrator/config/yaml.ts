@@ -62,7 +62,7 @@ export function parseYaml<T>(text: string, file: string, schema: object): Loaded
     const n = nodeAt(doc.contents as Node, path, key);
     return n?.range ? pos(n.range[0]) : `${file}:1:1`;
   };
-  const ajv = new Ajv({ allErrors: true, strict: false });
+  const ajv = new Ajv({ allErrors: true, strict: false, verbose: true });
   const validate = ajv.compile(schema);
   if (!validate(value)) {
     const problems = (validate.errors ?? []).map((e: ErrorObject) => {
@@ -78,17 +78,17 @@ export function parseYaml<T>(text: string, file: string, schema: object): Loaded
         }
         case 'enum':
           return `${at}: ${field}: ${JSON.stringify((e.data as unknown) ?? null)} is not valid; valid values: ${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`;
-        case 'propertyNames': {
-          return `${at}: ${field}: ${e.message}`;
-        }
+        case 'propertyNames':
+          // ajv also reports the name's own failure (a pattern) with the name: that line says it
+          return '';
         case 'required':
           return `${at}: ${field}: missing required key "${(e.params as { missingProperty: string }).missingProperty}"`;
         default:
-          return `${at}: ${field}: ${e.message}${e.keyword === 'pattern' ? ` (got ${JSON.stringify(e.data)})` : ''}`;
+          return `${at}: ${field}: ${e.message}${e.keyword === 'pattern' ? ` (got ${JSON.stringify((e.params as { propertyName?: string }).propertyName ?? e.data)})` : ''}`;
       }
     });
     // the invalid name itself (propertyNames) reports twice through ajv; keep each line once
-    throw new ConfigError(file, [...new Set(problems)]);
+    throw new ConfigError(file, [...new Set(problems.filter(Boolean))]);
   }
   return { value: value as T, file, where };
 }

@@ -1,0 +1,51 @@
+import fs from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { loadTopology, parseTopology, tableIIDefaults } from './topology.ts';
+import { ConfigError, parseRate } from './yaml.ts';
+
+const errorOf = (yaml: string) => {
+  try {
+    parseTopology(yaml, 'topo.yaml');
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as Error).message;
+  }
+  throw new Error('expected a ConfigError');
+};
+
+describe('topology config', () => {
+  it('names file, line, field and the valid keys for an unknown key, with a suggestion', () => {
+    const m = errorOf('name: t\ncountries:\n  SE:\n    peers: 3\n    router: {}\n');
+    expect(m).toMatch(/topo\.yaml:5:5: countries\.SE: unknown key "router" \(did you mean "routers"\?\); valid keys: peers, access, routers/);
+  });
+
+  it('reports bad values with their line, every problem at once', () => {
+    const m = errorOf('name: Bad Name\ncountries:\n  se: { peers: 3 }\nlinks:\n  dsl: { down: fast }\n');
+    expect(m).toMatch(/topo\.yaml:1:7: name: must match pattern/);
+    expect(m).toMatch(/topo\.yaml:3:3: countries: must match pattern "\^\[A-Z\]\{2\}\$" \(got "se"\)/);
+    expect(m).toMatch(/topo\.yaml:5:16: links\.dsl\.down: must match pattern .*\(got "fast"\)/);
+    expect(m).toMatch(/3 problems/);
+  });
+
+  it('checks shares after the schema, pointing at the line', () => {
+    const m = errorOf('name: t\ncountries:\n  SE:\n    peers: 3\n    routers: { noNat: 0.7, upnp: 0.5 }\n');
+    expect(m).toMatch(/topo\.yaml:5:14: countries\.SE\.routers: shares add up to 1\.200/);
+  });
+
+  it('reports YAML syntax errors with their line', () => {
+    expect(errorOf('name: t\ncountries: [\n')).toMatch(/topo\.yaml:\d+:\d+: YAML syntax/);
+  });
+
+  it('fills in Table II and link defaults and parses units', () => {
+    const t = parseTopology('name: t\ncountries:\n  ES: { peers: 10 }\nlinks:\n  dsl: { down: 12mbit, loss: 0.5% }\n');
+    expect(t.countries.ES.routers.upnp).toBeCloseTo(0.0909);
+    expect(t.countries.ES.routers.noUpnp).toBeCloseTo(1 - 0.2341);
+    expect(t.links.dsl).toMatchObject({ downKbit: 12000, upKbit: 1000, lossPct: 0.5 });
+    expect(tableIIDefaults('FI').noNat).toBeCloseTo(0.6015);
+    expect(parseRate('1.5mbit')).toBe(1500);
+  });
+
+  it('every shipped topology is valid', () => {
+    for (const f of fs.readdirSync('topologies').filter((x) => x.endsWith('.yaml'))) expect(() => loadTopology(`topologies/${f}`), f).not.toThrow();
+  });
+});

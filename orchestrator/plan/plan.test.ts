@@ -1,0 +1,56 @@
+import fs from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { loadTopology, parseTopology } from '../config/topology.ts';
+import { apportion, checkPlan, placePeers, planTopology } from './plan.ts';
+
+const opts = { runId: 'abc123', resultsDir: '/tmp/r', image: 'img' };
+
+describe('planner', () => {
+  it('every shipped topology plans without a problem', () => {
+    for (const f of fs.readdirSync('topologies').filter((x) => x.endsWith('.yaml'))) {
+      const plan = planTopology(loadTopology(`topologies/${f}`), opts);
+      expect(checkPlan(plan), f).toEqual([]);
+    }
+  });
+
+  it('follows Table II on a large population and makes mobile peers public', () => {
+    const t = parseTopology('name: t\nseed: 3\ncountries:\n  GB: { peers: 1000 }\n');
+    const ps = placePeers(t);
+    const share = (c: string) => ps.filter((p) => p.category === c).length / ps.length;
+    expect(share('upnp')).toBeCloseTo(0.3887, 2);
+    expect(share('mismatch')).toBeCloseTo(0.1159, 2);
+    expect(share('noNat')).toBeCloseTo(0.1168, 2);
+    expect(ps.filter((p) => p.access === 'mobile').every((p) => p.category === 'noNat')).toBe(true);
+  });
+
+  it('is deterministic for a seed and differs for another', () => {
+    const t = parseTopology('name: t\nseed: 3\ncountries:\n  SE: { peers: 40 }\n');
+    const a = JSON.stringify(planTopology(t, opts));
+    expect(JSON.stringify(planTopology(t, opts))).toBe(a);
+    expect(JSON.stringify(planTopology({ ...t, seed: 4 }, opts))).not.toBe(a);
+  });
+
+  it('splits a large country over several WAN networks to stay under Docker endpoint limits', () => {
+    const t = parseTopology('name: t\ncountries:\n  SE: { peers: 2000 }\n');
+    const plan = planTopology(t, opts);
+    expect(plan.networks.filter((n) => n.kind === 'wan').length).toBeGreaterThanOrEqual(3);
+    expect(checkPlan(plan)).toEqual([]);
+  });
+
+  it('wires a double NAT as two routers and never routes via a Docker bridge address', () => {
+    const t = parseTopology('name: t\ncountries:\n  NL:\n    peers: 1\n    routers: { private: 1 }\n');
+    const plan = planTopology(t, opts);
+    const routers = plan.containers.filter((c) => c.role === 'router');
+    expect(routers).toHaveLength(2);
+    const inner = routers.find((r) => !r.meta.outer)!;
+    expect(inner.attachments[0].ip).toMatch(/^100\.64\./);
+    expect(inner.cmd).toContain('upnp');
+    expect(plan.hostRules).toHaveLength(plan.networks.length);
+    expect(plan.hostRules.every((r) => r.args.join(' ').includes('--comment tb:abc123'))).toBe(true);
+  });
+
+  it('apportions counts that add up', () => {
+    expect(apportion(5, { a: 0.2, b: 0.2, c: 0.6 })).toEqual({ a: 1, b: 1, c: 3 });
+    expect(Object.values(apportion(7, { a: 1 / 3, b: 1 / 3, c: 1 / 3 })).reduce((x, y) => x + y)).toBe(7);
+  });
+});
