@@ -29,6 +29,7 @@ const opts = parseOptions(P, {
   'advertise-host': { help: 'address peers should dial when no port mapping is made (default: local address)' },
   upnp: { boolean: true, help: 'ask the home router for a port mapping (UPnP IGD, then NAT-PMP)' },
   params: { default: '{}', help: 'protocol parameter overrides as JSON' },
+  'start-file': { help: 'wait for this file, holding the real epoch (ms), before starting the clock (experiments start all peers together)' },
 });
 const name = requireOption(P, opts, 'name');
 const log = logger(P, name);
@@ -36,7 +37,6 @@ const overrides = JSON.parse(opts.params!) as Record<string, unknown>;
 if (opts['cache-bytes']) overrides.cacheBytes = Number(opts['cache-bytes']);
 const params = resolveParams(overrides);
 const scale = numberOption(P, opts, 'time-scale');
-const clock = realClock({ scale, epochReal: opts['epoch-real'] ? Number(opts['epoch-real']) : Date.now(), epochWorkload: numberOption(P, opts, 'epoch-workload') });
 const scriptFile = requireOption(P, opts, 'script');
 const events = parseScript(fs.readFileSync(scriptFile, 'utf8'), scriptFile);
 const listenPort = numberOption(P, opts, 'listen-port');
@@ -63,13 +63,22 @@ if (opts.upnp === 'true') {
 const advertiseHost = upnp.ok ? upnp.externalAddress : opts['advertise-host'] ?? localAddress;
 const advertisePort = upnp.ok ? upnp.externalPort : listenPort;
 
+// experiments start every peer's clock together: READY first, then wait for the start file
+let epochReal = opts['epoch-real'] ? Number(opts['epoch-real']) : Date.now();
+if (opts['start-file']) {
+  const f = opts['start-file'];
+  process.stdout.write(`READY client ${name}\n`);
+  while (!fs.existsSync(f) || !fs.readFileSync(f, 'utf8').trim()) await new Promise((r) => setTimeout(r, 200));
+  epochReal = Number(fs.readFileSync(f, 'utf8').trim());
+}
+const clock = realClock({ scale, epochReal, epochWorkload: numberOption(P, opts, 'epoch-workload') });
 const client = new Client({
   clock, params, dialer: tcpDialer, store: new FileStore(opts['cache-dir'] ?? `/tmp/tb-cache-${name}`),
   locateServer, random: Math.random, log,
   identity: { clientId: `${name}-${randomBytes(4).toString('hex')}`, advertiseHost, advertisePort, localAddress, upnp },
 });
 const server = await listen('0.0.0.0', listenPort, (pipe) => client.acceptPeer(pipe));
-process.stdout.write(`READY client ${name}\n`);
+if (!opts['start-file']) process.stdout.write(`READY client ${name}\n`);
 
 let exiting = false;
 async function exit(reason: string): Promise<void> {

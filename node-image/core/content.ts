@@ -5,16 +5,16 @@
 // Time scale: under a clock running k times faster than real time, a track of D seconds of audio
 // plays in D/k real seconds and holds D*bitrate/k bytes. Bytes per real second therefore stay the
 // audio bitrate, so the ratio of audio bitrate to access-link rate — what decides whether peers
-// can keep up — is the same as unscaled. A scaled track is never smaller than MIN_TRACK_CHUNKS
-// chunks so that it still spans several peers' requests; for very large k that clamp makes tracks
-// relatively longer than their nominal duration, and the run says so through its time scale.
+// can keep up — is the same as unscaled. A scaled track is never smaller than MIN_TRACK_BYTES; for very large k that floor makes tracks carry more bytes per second
+// than their bitrate, and experiments shrink the chunk size with the scale (orchestrator/experiment).
 
 import { createHash } from 'node:crypto';
 import type { Quality } from './reports.ts';
 
 export const BITRATE_BYTES: Record<Quality, number> = { q5: 160_000 / 8, q9: 320_000 / 8 };
 export const BLOCK = 16 * 1024;
-export const MIN_TRACK_CHUNKS = 6;
+/** the smallest a scaled track gets; experiments pick a chunk size that splits it several ways */
+export const MIN_TRACK_BYTES = 8 * 1024;
 
 function mix(x: number): number {
   x = Math.imul(x ^ (x >>> 16), 0x7feb352d);
@@ -29,7 +29,7 @@ export function trackDurationSec(track: number): number {
 
 export function trackBytes(track: number, quality: Quality, scale = 1): number {
   const raw = Math.ceil((trackDurationSec(track) * BITRATE_BYTES[quality]) / scale);
-  return Math.max(raw, MIN_TRACK_CHUNKS * BLOCK);
+  return Math.max(raw, MIN_TRACK_BYTES);
 }
 
 /** Bytes per real second of playback: the audio bitrate (unchanged by the time scale). */
