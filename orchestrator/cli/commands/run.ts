@@ -1,0 +1,26 @@
+import type { Command } from 'commander';
+import { loadExperiment } from '../../config/experiment.ts';
+import { runExperiment } from '../../experiment/run.ts';
+import { Progress } from '../../progress/display.ts';
+
+export const order = 50;
+
+export function register(program: Command): void {
+  program
+    .command('run')
+    .description('run an experiment: bring the topology up, replay the workload, collect, bring it down, analyse into results/<run-id>/')
+    .argument('<experiment>', 'experiment file (experiments/<name>.yaml)')
+    .option('--results <dir>', 'where results/<run-id>/ goes', 'results')
+    .option('--run-id <id>', 'run id (4-7 lower-case letters or digits; default: random)')
+    .action(async (file: string, o) => {
+      const e = loadExperiment(file);
+      const progress = new Progress();
+      const r = await runExperiment(e, { resultsRoot: o.results, progress, runId: o.runId });
+      const s = r.summary as { shares: { server: number; p2p: number; cache: number }; plays: number; latencyMs: { p50: number | null; p90: number | null } };
+      const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+      progress.line(`${r.interrupted ? 'interrupted run' : 'run'} ${r.runId}: ${s.plays} plays; server ${pct(s.shares.server)}, peers ${pct(s.shares.p2p)}, cache ${pct(s.shares.cache)}; latency p50 ${s.latencyMs.p50} ms, p90 ${s.latencyMs.p90} ms (scaled run)`);
+      progress.line(`results: ${r.dir}/report.md`);
+      process.stdout.write(r.runId + '\n');
+      if (r.interrupted) process.exitCode = 130;
+    });
+}

@@ -1,0 +1,207 @@
+// `testbed run`: bring the topology up, replay the workload through the peers, collect the
+// clients' own reports from the data centres, bring everything down, analyse into results/<run>/.
+import fs from 'node:fs';
+import path from 'node:path';
+import { execa } from 'execa';
+import type { Report } from '../../node-image/core/reports.ts';
+import type { ScriptEvent } from '../../node-image/core/script.ts';
+import type { Experiment } from '../config/experiment.ts';
+import { ensureImages } from '../image/build.ts';
+import { checkLinks, type LinkCheck } from '../linkcheck/linkcheck.ts';
+import { checkPlan, newRunId, planTopology } from '../plan/index.ts';
+import type { Plan } from '../plan/types.ts';
+import { Progress } from '../progress/display.ts';
+import { writeReport, type RunInfo } from '../report/write.ts';
+import { DockerRuntime } from '../runtime/docker.ts';
+import { replayTrace, readTrace } from '../workload/trace.ts';
+import { importLastfm } from '../workload/importers/lastfm.ts';
+import { importMssd } from '../workload/importers/mssd.ts';
+import { syntheticWorkload, type WorkloadResult } from '../workload/synthetic.ts';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+
+/**
+ * A chunk size that splits a typical scaled track (240 s of q5 audio) into at least 16 chunks,
+ * between 1 and 16 KiB: under a large time scale tracks hold few bytes, and 16 KiB chunks would
+ * leave nothing for peers to serve after the server's head.
+ */
+export function chunkBytesFor(scale: number): number {
+  const track = (240 * 20_000) / scale;
+  return Math.min(16_384, Math.max(1024, 2 ** Math.floor(Math.log2(track / 16))));
+}
+
+async function workloadFor(e: Experiment, plan: Plan, seed: number): Promise<WorkloadResult> {
+  const machines = plan.containers.filter((c) => c.role === 'peer').map((c) => ({ name: c.name, country: String(c.meta.country) }));
+  if (e.workload.kind === 'synthetic') return syntheticWorkload(machines, e.durationMs, seed, e.workload.params);
+  const w = e.workload;
+  const events = w.format === 'lastfm' ? await importLastfm(w.file, { country: w.country }) : w.format === 'mssd' ? await importMssd(w.file, { country: w.country }) : await readTrace(w.file);
+  return replayTrace(events, machines, seed, e.durationMs);
+}
+
+function readSinks(dir: string): Report[] {
+  const raw = path.join(dir, 'raw');
+  if (!fs.existsSync(raw)) return [];
+  return (fs.readdirSync(raw, { recursive: true }) as string[])
+    .filter((f) => f.endsWith('reports.jsonl'))
+    .flatMap((f) => fs.readFileSync(path.join(raw, f), 'utf8').split('\n').filter(Boolean).flatMap((l) => {
+      try {
+        return [JSON.parse(l) as Report];
+      } catch {
+        return [];
+      }
+    }));
+}
+
+const fmtWorkload = (ms: number) => {
+  const d = Math.floor(ms / 86_400_000);
+  const h = Math.floor((ms % 86_400_000) / 3_600_000);
+  const m = Math.floor((ms % 3_600_000) / 60_000);
+  return `day ${d} ${String(h).padStart(2, '0')}:${String(m).padStart(2, '0')}`;
+};
+
+export interface RunOutcome {
+  runId: string;
+  dir: string;
+  summary: Record<string, unknown>;
+  interrupted: boolean;
+}
+
+export async function runExperiment(e: Experiment, o: { resultsRoot: string; progress?: Progress; runId?: string }): Promise<RunOutcome> {
+  const progress = o.progress ?? new Progress();
+  const runId = o.runId ?? newRunId();
+  const dir = path.resolve(o.resultsRoot, runId);
+  fs.mkdirSync(dir, { recursive: true });
+  fs.copyFileSync(e.file, path.join(dir, 'experiment.yaml'));
+  fs.writeFileSync(path.join(dir, 'topology.yaml'), e.topologyText);
+  const rt = new DockerRuntime();
+  await rt.reapOrphans(progress);
+  const images = await ensureImages((l) => progress.line(l));
+  const imageId = (await execa('docker', ['image', 'inspect', '-f', '{{.Id}}', images.node], { reject: false })).stdout.trim();
+  const gitCommit = (await execa('git', ['rev-parse', 'HEAD'], { cwd: ROOT, reject: false })).stdout.trim() || 'unknown';
+
+  const ac = new AbortController();
+  const onSigint = () => {
+    progress.line('interrupted: collecting what the data centres hold, then removing the testbed');
+    ac.abort();
+  };
+  process.once('SIGINT', onSigint);
+  const notes: string[] = [];
+  const info: RunInfo = {
+    experiment: e.name, runId, seed: e.seed, timeScale: e.timeScale, peers: 0, topology: e.topology.name, durationMs: e.durationMs,
+    repetitions: e.repetitions, gitCommit, images: { node: `${images.node} (${imageId})` }, netem: false, notes, linkCheck: [],
+    workload: {}, startedAt: new Date().toISOString(),
+  };
+  const writeInfo = () => fs.writeFileSync(path.join(dir, 'run.json'), JSON.stringify(info, null, 2) + '\n');
+  try {
+    for (let rep = 0; rep < e.repetitions && !ac.signal.aborted; rep++) {
+      const seed = e.seed + rep;
+      const repId = e.repetitions > 1 ? `${runId}${rep}` : runId;
+      const repDir = e.repetitions > 1 ? path.join(dir, `rep-${rep}`) : dir;
+      const params = { ...e.params };
+      if (params.chunkBytes === undefined) {
+        params.chunkBytes = chunkBytesFor(e.timeScale);
+        if (rep === 0 && params.chunkBytes !== 16_384) notes.push(`chunk size ${params.chunkBytes} bytes instead of 16 KiB, so that tracks shortened by the time scale ${e.timeScale} still span several chunks`);
+      }
+      const plan = planTopology({ ...e.topology, seed: e.topology.seed + rep }, {
+        runId: repId, resultsDir: repDir, image: images.node, timeScale: e.timeScale, params, transient: { ownerPid: process.pid },
+      });
+      const problems = checkPlan(plan);
+      if (problems.length) throw new Error(`the plan is not valid:\n  ${problems.join('\n  ')}`);
+      const w = await workloadFor(e, plan, seed);
+      info.peers = plan.containers.filter((c) => c.role === 'peer').length;
+      info.workload = { kind: e.workload.kind, users: w.users, tracks: w.tracks, sessions: w.sessions, plays: w.plays, ...(Number.isFinite(w.zipfExponent) ? { zipfExponent: +w.zipfExponent.toFixed(3) } : {}) };
+      progress.line(`run ${repId}: ${info.peers} peers, ${w.users} users, ${w.sessions} sessions, ${w.plays} plays over ${fmtWorkload(e.durationMs)} of workload time at scale ${e.timeScale} (about ${Math.round(e.durationMs / e.timeScale / 1000)} s)`);
+      const control = path.join(repDir, 'control');
+      fs.mkdirSync(control, { recursive: true });
+      for (const c of plan.containers.filter((x) => x.role === 'peer')) {
+        const script = w.scripts.get(c.name) ?? [];
+        const f = plan.files.find((x) => x.host.endsWith(`/${c.name}.jsonl`))!;
+        f.content = script.map((ev: ScriptEvent) => JSON.stringify(ev)).join('\n') + '\n';
+        c.mounts.push({ host: control, container: '/run/control', readOnly: true });
+        c.cmd.push('--start-file', '/run/control/start');
+      }
+      fs.writeFileSync(path.join(repDir, 'plan.json'), JSON.stringify(plan, null, 1));
+      writeInfo();
+      try {
+        await rt.apply(plan, { signal: ac.signal, progress });
+        const oneLog = await rt.logs(plan.containers.find((c) => c.role === 'peer')!.name).catch(() => '');
+        info.netem = /"netem":true/.test(oneLog);
+        if (!info.netem && rep === 0) notes.push('netem is missing in this kernel: access-link delay and jitter are not emulated (rates are, by htb and ifb); loss is made by iptables random drops');
+        if (e.linkCheck > 0 && rep === 0) {
+          progress.line(`link self-check on ${e.linkCheck} peers`);
+          info.linkCheck = (await checkLinks(rt, plan, e.linkCheck)) as LinkCheck[];
+        }
+        writeInfo();
+        const epoch = Date.now() + 1500;
+        fs.writeFileSync(path.join(control, 'start'), String(epoch));
+        await monitor(rt, plan, repDir, epoch, e, progress, ac.signal);
+      } finally {
+        await collect(rt, plan, repDir, progress);
+        await rt.down(repId, { progress });
+      }
+    }
+  } finally {
+    process.off('SIGINT', onSigint);
+    info.interrupted = ac.signal.aborted;
+    info.finishedAt = new Date().toISOString();
+    writeInfo();
+  }
+  progress.line('analysing the collected reports');
+  const summary = await writeReport(dir);
+  return { runId, dir, summary, interrupted: ac.signal.aborted };
+}
+
+async function monitor(rt: DockerRuntime, plan: Plan, dir: string, epoch: number, e: Experiment, progress: Progress, signal: AbortSignal): Promise<void> {
+  const peers = new Set(plan.containers.filter((c) => c.role === 'peer').map((c) => c.name));
+  const realEnd = epoch + e.durationMs / e.timeScale;
+  const deadline = realEnd + 120_000 + e.durationMs / e.timeScale;
+  const reported = new Set<string>();
+  while (!signal.aborted) {
+    const now = Date.now();
+    const reports = readSinks(dir);
+    const plays = reports.filter((r) => r.type === 'play');
+    const bytes = { server: 0, p2p: 0, cache: 0 };
+    for (const p of plays) if (p.type === 'play') for (const k of ['server', 'p2p', 'cache'] as const) bytes[k] += p.bytes[k];
+    const total = bytes.server + bytes.p2p + bytes.cache || 1;
+    const online = new Map<string, number>();
+    for (const r of reports) if (r.type === 'login' || r.type === 'logout') online.set(r.clientId, (online.get(r.clientId) ?? 0) + (r.type === 'login' ? 1 : -1));
+    const status = await rt.status(plan.runId);
+    const peerStatus = status[0]?.roles.peer ?? { count: peers.size, running: 0, exited: 0 };
+    // a container that died with an error surfaces by name
+    for (const role of ['dc', 'dns', 'core', 'router'] as const) {
+      const s = status[0]?.roles[role];
+      if (s && s.exited > 0 && !reported.has(role)) {
+        reported.add(role);
+        progress.line(`warning: ${s.exited} ${role} container(s) exited: see ${path.join(dir, 'logs')} after the run`);
+      }
+    }
+    const wt = Math.min(e.durationMs, Math.max(0, (now - epoch) * e.timeScale));
+    progress.update(`${fmtWorkload(wt)} of ${fmtWorkload(e.durationMs)} | plays ${plays.length} | server ${((100 * bytes.server) / total).toFixed(0)}% p2p ${((100 * bytes.p2p) / total).toFixed(0)}% cache ${((100 * bytes.cache) / total).toFixed(0)}% | peers online ${[...online.values()].filter((v) => v > 0).length} | peer programs finished ${peerStatus.exited}/${peers.size}`);
+    if (now > realEnd && peerStatus.running === 0) break;
+    if (now > deadline) {
+      progress.line(`warning: ${peerStatus.running} peers still running ${Math.round((now - realEnd) / 1000)} s after the workload's end; stopping them`);
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 2000));
+  }
+  progress.line('workload finished');
+}
+
+/** Clients' exit lines (how many reports each generated) and the logs worth keeping. */
+async function collect(rt: DockerRuntime, plan: Plan, dir: string, progress: Progress): Promise<void> {
+  const logs = path.join(dir, 'logs');
+  fs.mkdirSync(logs, { recursive: true });
+  const lines: string[] = [];
+  const status = await rt.status(plan.runId);
+  if (!status.length) return;
+  progress.line('collecting client exit records and server logs');
+  for (const c of plan.containers) {
+    const text = await rt.logs(c.name).catch(() => '');
+    if (c.role === 'peer') {
+      for (const l of text.split('\n')) if (l.startsWith('{"event":"exit"')) lines.push(l);
+      if (!/"event":"exit"/.test(text)) fs.writeFileSync(path.join(logs, `${c.name}.log`), text);
+    } else if (c.role !== 'router') fs.writeFileSync(path.join(logs, `${c.name}.log`), text);
+  }
+  fs.mkdirSync(path.join(dir, 'raw'), { recursive: true });
+  fs.writeFileSync(path.join(dir, 'raw', 'clients.jsonl'), lines.join('\n') + (lines.length ? '\n' : ''));
+}

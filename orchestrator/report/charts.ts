@@ -1,0 +1,61 @@
+// PNG plots with chart.js on node-canvas.
+import { ChartJSNodeCanvas } from 'chartjs-node-canvas';
+import type { ChartConfiguration } from 'chart.js';
+
+const canvas = new ChartJSNodeCanvas({ width: 900, height: 500, backgroundColour: 'white' });
+const COLORS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2'];
+
+export function render(config: ChartConfiguration): Promise<Buffer> {
+  return canvas.renderToBuffer(config);
+}
+
+const title = (text: string) => ({ title: { display: true, text, font: { size: 16 } } });
+const axis = (x: string, y: string) => ({ x: { title: { display: true, text: x } }, y: { title: { display: true, text: y }, beginAtZero: true } });
+
+export function figure1Chart(rows: { minutes: number; p10: number; p25: number; p50: number; p75: number; p90: number }[]): ChartConfiguration {
+  const keys = ['p90', 'p75', 'p50', 'p25', 'p10'] as const;
+  return {
+    type: 'line',
+    data: {
+      labels: rows.map((r) => String(r.minutes)),
+      datasets: keys.map((k, i) => ({ label: `${k.slice(1)}th percentile`, data: rows.map((r) => r[k]), borderColor: COLORS[i], backgroundColor: COLORS[i], pointRadius: 0, tension: 0 })),
+    },
+    options: { plugins: title('Peer connections against time since login (cf. the paper\'s Fig. 1)'), scales: axis('minutes since login', 'peer connections') },
+  };
+}
+
+export function offloadChart(rows: { hour: number; server: number; p2p: number; cache: number }[]): ChartConfiguration {
+  const mb = (x: number) => +(x / 1e6).toFixed(3);
+  return {
+    type: 'line',
+    data: {
+      labels: rows.map((r) => String(r.hour)),
+      datasets: (['server', 'p2p', 'cache'] as const).map((k, i) => ({ label: k, data: rows.map((r) => mb(r[k])), borderColor: COLORS[i], backgroundColor: COLORS[i] + '88', fill: i === 0 ? 'origin' : '-1', pointRadius: 0 })),
+    },
+    options: { plugins: title('Bytes played by source per workload hour'), scales: { ...axis('workload hour (0 = Monday 00:00 UTC)', 'MB played'), y: { stacked: true, beginAtZero: true, title: { display: true, text: 'MB played' } } } },
+  };
+}
+
+export function latencyCdfChart(latencies: number[]): ChartConfiguration {
+  const s = [...latencies].sort((a, b) => a - b);
+  const pts = s.map((x, i) => ({ x, y: (i + 1) / s.length }));
+  return {
+    type: 'scatter',
+    data: { datasets: [{ label: 'plays', data: pts, borderColor: COLORS[0], backgroundColor: COLORS[0], showLine: true, pointRadius: 0 }] },
+    options: { plugins: title('Playback latency, CDF (real ms, measured under the time scale)'), scales: { x: { type: 'linear', title: { display: true, text: 'ms from play request to first audio' } }, y: { min: 0, max: 1, title: { display: true, text: 'share of plays' } } } },
+  };
+}
+
+export function tableIIIChart(t3: Record<string, { weekday: { any: number; d1: number; d2: number }; weekend: { any: number; d1: number; d2: number } }>): ChartConfiguration {
+  const countries = Object.keys(t3);
+  const series = [
+    ['any d, weekday', (c: string) => t3[c].weekday.any], ['any d, weekend', (c: string) => t3[c].weekend.any],
+    ['d = 1, weekday', (c: string) => t3[c].weekday.d1], ['d = 1, weekend', (c: string) => t3[c].weekend.d1],
+    ['d = 2, weekday', (c: string) => t3[c].weekday.d2], ['d = 2, weekend', (c: string) => t3[c].weekend.d2],
+  ] as const;
+  return {
+    type: 'bar',
+    data: { labels: countries, datasets: series.map(([label, f], i) => ({ label, data: countries.map((c) => +(100 * f(c)).toFixed(1)), backgroundColor: COLORS[i] })) },
+    options: { plugins: title('Overlay searches that found peers, % (cf. the paper\'s Table III)'), scales: { ...axis('country', '% of searches'), y: { min: 0, max: 100, title: { display: true, text: '% of searches' } } } },
+  };
+}

@@ -1,0 +1,64 @@
+// Spotify Music Streaming Sessions Dataset (training_set/log_*.csv): one track play per row with
+// session_id, session_position, session_length, track_id_clean, skip_1, skip_2, skip_3,
+// not_skipped, ..., hour_of_day, date, premium, context_type, ... The data set has no user ids:
+// each session is its own user. Times come from date + hour_of_day (no minutes: plays of a
+// session follow each other from a random minute of that hour, seeded by the session id). Skip
+// flags give where a play ended: skip_1 very early, skip_2 early, skip_3 most of the way.
+import fs from 'node:fs';
+import readline from 'node:readline';
+import { trackDurationSec } from '../../../node-image/core/content.ts';
+import { TraceError, trackId, type TraceEvent } from '../trace.ts';
+
+const REQUIRED = ['session_id', 'session_position', 'track_id_clean', 'skip_1', 'skip_2', 'skip_3', 'hour_of_day', 'date', 'premium', 'context_type'];
+const truthy = (v: string) => v === 'true' || v === 'True' || v === '1';
+
+export async function importMssd(file: string, o: { country?: string } = {}): Promise<TraceEvent[]> {
+  const rl = readline.createInterface({ input: fs.createReadStream(file) });
+  let header: string[] | null = null;
+  let n = 0;
+  const rows: Record<string, string>[] = [];
+  for await (const line of rl) {
+    n++;
+    if (!line.trim()) continue;
+    const f = line.split(',');
+    if (!header) {
+      header = f.map((x) => x.trim());
+      const missing = REQUIRED.filter((r) => !header!.includes(r));
+      if (missing.length) throw new TraceError(`${file}:1: missing column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}; the header must name at least ${REQUIRED.join(', ')}`);
+      continue;
+    }
+    if (f.length !== header.length) throw new TraceError(`${file}:${n}: ${f.length} fields where the header has ${header.length}`);
+    const row = Object.fromEntries(header.map((h, i) => [h, f[i]]));
+    if (!Number.isInteger(Number(row.session_position)) || Number(row.session_position) < 1) throw new TraceError(`${file}:${n}: session_position must be a whole number >= 1, got ${JSON.stringify(row.session_position)}`);
+    const h = Number(row.hour_of_day);
+    if (!Number.isInteger(h) || h < 0 || h > 23) throw new TraceError(`${file}:${n}: hour_of_day must be 0-23, got ${JSON.stringify(row.hour_of_day)}`);
+    if (!Number.isFinite(Date.parse(row.date))) throw new TraceError(`${file}:${n}: date is not a date: ${JSON.stringify(row.date)}`);
+    rows.push(row);
+  }
+  const sessions = new Map<string, Record<string, string>[]>();
+  for (const r of rows) sessions.set(r.session_id, [...(sessions.get(r.session_id) ?? []), r]);
+  const starts = [...sessions.values()].map((s) => Date.parse(s[0].date) + Number(s[0].hour_of_day) * 3_600_000);
+  const first = Math.min(...starts);
+  const d = new Date(first);
+  const t0 = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()) - ((d.getUTCDay() + 6) % 7) * 86_400_000;
+  const out: TraceEvent[] = [];
+  for (const [id, rs] of sessions) {
+    rs.sort((a, b) => Number(a.session_position) - Number(b.session_position));
+    const user = `s-${id}`;
+    let t = Date.parse(rs[0].date) + Number(rs[0].hour_of_day) * 3_600_000 - t0 + (trackId(id) % 3_000_000);
+    const quality = truthy(rs[0].premium) ? 'q9' : 'q5';
+    out.push({ t, user, action: 'login', quality, ...(o.country ? { country: o.country } : {}) });
+    t += 1000;
+    for (const r of rs) {
+      const track = trackId(r.track_id_clean);
+      const dur = trackDurationSec(track) * 1000;
+      out.push({ t, user, action: 'play', track, quality, access: r.context_type === 'catalog' || r.context_type === 'charts' ? 'random' : 'playlist' });
+      const share = truthy(r.skip_1) ? 0.05 : truthy(r.skip_2) ? 0.2 : truthy(r.skip_3) ? 0.7 : 1;
+      t += Math.round(dur * share);
+      if (share < 1) out.push({ t, user, action: 'skip' });
+      t += 1000;
+    }
+    out.push({ t, user, action: 'logout' });
+  }
+  return out.sort((a, b) => a.t - b.t);
+}

@@ -1,0 +1,216 @@
+// The synthetic listening workload, with parameters from the paper and its reference [1]
+// (Kreitz & Niemelä 2010). docs/workload.md gives each parameter's source. Same seed, same
+// workload: every random draw comes from one seeded generator, in a fixed order.
+import { trackDurationSec } from '../../node-image/core/content.ts';
+import type { Quality } from '../../node-image/core/reports.ts';
+import type { ScriptEvent } from '../../node-image/core/script.ts';
+import { seededRandom } from '../util/random.ts';
+
+export interface Machine {
+  name: string;
+  country: string;
+}
+
+export interface SyntheticParams {
+  /** users per peer machine (each user also visits other machines, see Table I) */
+  usersPerMachine: number;
+  /** tracks in the catalogue per user */
+  tracksPerUser: number;
+  /** share of plays on the most popular 12% of tracks ([1]: 88%) */
+  headShare: number;
+  /** share of plays that are random access rather than the next playlist track ([1]: 39%) */
+  randomAccessShare: number;
+  /** share of plays skipped before their end */
+  skipShare: number;
+  /** share of users with premium, who stream q9 */
+  premiumShare: number;
+  /** share of users on mobile clients, which only use the servers (paper, section II) */
+  mobileShare: number;
+  /** sessions per user per weekday and per weekend day */
+  sessionsPerDay: { weekday: number; weekend: number };
+  /** mean session length, workload minutes */
+  sessionMinutes: number;
+  /** local time is UTC plus this many hours (most users are on CET, paper section IV-A) */
+  utcOffsetHours: number;
+  /** relative activity per local hour 0..23 */
+  hourly: number[];
+}
+
+/** Evening-peaked daily cycle (shape after [1], Fig. 2: a trough at night, a peak in the evening). */
+const HOURLY = [3, 2, 1, 1, 1, 1, 2, 4, 6, 7, 7, 7, 8, 8, 8, 8, 9, 10, 11, 12, 12, 11, 8, 5];
+
+export const defaultSynthetic: SyntheticParams = {
+  usersPerMachine: 1,
+  tracksPerUser: 20,
+  headShare: 0.88,
+  randomAccessShare: 0.39,
+  skipShare: 0.15,
+  premiumShare: 0.25,
+  mobileShare: 0.05,
+  sessionsPerDay: { weekday: 1.4, weekend: 1.1 },
+  sessionMinutes: 60,
+  utcOffsetHours: 1,
+  hourly: HOURLY,
+};
+
+/** The paper's Table I, % of users by the number of IPs they logged in from, k = 1..10. */
+export const TABLE_I: Record<string, number[]> = {
+  ES: [46.27, 22.69, 10.73, 6.1, 3.9, 2.65, 1.9, 1.32, 0.94, 0.69],
+  FI: [59.15, 16.79, 6.77, 4.09, 2.85, 2.1, 1.61, 1.29, 1.03, 0.77],
+  FR: [53.55, 25.12, 8.91, 4.35, 2.45, 1.63, 1.12, 0.78, 0.49, 0.34],
+  GB: [54.12, 20.72, 8.7, 4.83, 3.06, 2.12, 1.51, 1.1, 0.79, 0.59],
+  NL: [73.75, 17.33, 4.65, 1.85, 0.9, 0.47, 0.31, 0.21, 0.13, 0.08],
+  NO: [51.82, 25.28, 10.21, 4.8, 2.61, 1.58, 1.01, 0.65, 0.45, 0.31],
+  SE: [53.35, 20.3, 7.92, 4.41, 2.99, 2.25, 1.79, 1.36, 1.06, 0.83],
+};
+
+const DAY = 86_400_000;
+const MIN = 60_000;
+
+/** Zipf exponent s for which the top `headFraction` of `n` items take `share` of the draws. */
+export function calibrateZipf(n: number, headFraction: number, share: number): number {
+  const head = Math.max(1, Math.round(n * headFraction));
+  const cdfAt = (s: number) => {
+    let a = 0, t = 0;
+    for (let i = 1; i <= n; i++) {
+      const w = 1 / Math.pow(i, s);
+      t += w;
+      if (i <= head) a += w;
+    }
+    return a / t;
+  };
+  let lo = 0, hi = 4;
+  for (let k = 0; k < 50; k++) {
+    const mid = (lo + hi) / 2;
+    if (cdfAt(mid) < share) lo = mid;
+    else hi = mid;
+  }
+  return (lo + hi) / 2;
+}
+
+function pickWeighted(weights: number[], r: number): number {
+  const total = weights.reduce((a, b) => a + b, 0);
+  let x = r * total;
+  for (let i = 0; i < weights.length; i++) if ((x -= weights[i]) < 0) return i;
+  return weights.length - 1;
+}
+
+function poisson(mean: number, rnd: () => number): number {
+  const l = Math.exp(-mean);
+  let k = 0, p = 1;
+  do {
+    k++;
+    p *= rnd();
+  } while (p > l);
+  return k - 1;
+}
+
+export interface WorkloadResult {
+  scripts: Map<string, ScriptEvent[]>;
+  users: number;
+  tracks: number;
+  zipfExponent: number;
+  sessions: number;
+  plays: number;
+}
+
+/**
+ * Per machine, a script for `durationMs` of workload time starting Monday 00:00 UTC. Users
+ * belong to a country; each has a home machine and, following Table I, some other machines of
+ * its country (work, friends) that a share of its sessions happen on. A machine holds one
+ * session at a time; a session that would overlap goes to another of the user's machines or is
+ * dropped.
+ */
+export function syntheticWorkload(machines: Machine[], durationMs: number, seed: number, p: SyntheticParams = defaultSynthetic): WorkloadResult {
+  const rnd = seededRandom(seed);
+  const byCountry = new Map<string, Machine[]>();
+  for (const m of machines) byCountry.set(m.country, [...(byCountry.get(m.country) ?? []), m]);
+  const userCount = Math.max(1, Math.round(machines.length * p.usersPerMachine));
+  const tracks = Math.max(50, userCount * p.tracksPerUser);
+  const s = calibrateZipf(tracks, 0.12, p.headShare);
+  const cdf = new Float64Array(tracks);
+  let acc = 0;
+  for (let i = 0; i < tracks; i++) cdf[i] = acc += 1 / Math.pow(i + 1, s);
+  const popular = () => {
+    const x = rnd() * acc;
+    let lo = 0, hi = tracks - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (cdf[mid] < x) lo = mid + 1;
+      else hi = mid;
+    }
+    // ranks are spread over ids so that popularity is not tied to id order (or track length)
+    return ((lo * 7919) % tracks) + 1;
+  };
+
+  interface User { id: string; country: string; quality: Quality; mobile: boolean; machines: Machine[]; playlists: number[][] }
+  const users: User[] = [];
+  for (let i = 0; i < userCount; i++) {
+    // users spread over countries in proportion to their machines; the home machine is fixed
+    const home = machines[i % machines.length];
+    const pool = byCountry.get(home.country)!;
+    const table = TABLE_I[home.country] ?? TABLE_I.GB;
+    const k = Math.min(pool.length, 1 + pickWeighted(table, rnd()));
+    const others = pool.filter((m) => m !== home).sort(() => rnd() - 0.5).slice(0, k - 1);
+    const playlists = Array.from({ length: 3 }, () => Array.from({ length: 8 + Math.floor(rnd() * 12) }, popular));
+    users.push({ id: `u${i}-${home.country.toLowerCase()}`, country: home.country, quality: rnd() < p.premiumShare ? 'q9' : 'q5', mobile: rnd() < p.mobileShare, machines: [home, ...others], playlists });
+  }
+
+  const busy = new Map<string, [number, number][]>();
+  const free = (m: Machine, a: number, b: number) => !(busy.get(m.name) ?? []).some(([x, y]) => a < y + 5_000 && x < b + 5_000);
+  const scripts = new Map<string, ScriptEvent[]>(machines.map((m) => [m.name, []]));
+  let sessions = 0;
+  let plays = 0;
+  const days = Math.ceil(durationMs / DAY);
+  for (const u of users) {
+    for (let d = 0; d < days; d++) {
+      const weekend = d % 7 >= 5;
+      const n = poisson(weekend ? p.sessionsPerDay.weekend : p.sessionsPerDay.weekday, rnd);
+      for (let j = 0; j < n; j++) {
+        const localHour = pickWeighted(p.hourly, rnd());
+        const start = d * DAY + ((localHour - p.utcOffsetHours + 24) % 24) * 3_600_000 + Math.floor(rnd() * 3_600_000);
+        const length = Math.max(10 * MIN, Math.round(-Math.log(1 - rnd()) * p.sessionMinutes * MIN));
+        const end = Math.min(durationMs - MIN, start + length);
+        if (end - start < 5 * MIN) continue;
+        // the first machine is home; other machines by Table I
+        const order = rnd() < 0.6 ? u.machines : [...u.machines].sort(() => rnd() - 0.5);
+        const m = order.find((x) => free(x, start, end));
+        if (!m) continue;
+        // the last track may run past `end` by up to a track's length
+        busy.set(m.name, [...(busy.get(m.name) ?? []), [start, end + 6 * MIN]]);
+        const ev = scripts.get(m.name)!;
+        ev.push({ t: start, action: 'login', user: u.id, country: u.country, quality: u.quality, ...(u.mobile ? { mobile: true } : {}) });
+        sessions++;
+        let t = start + 2_000;
+        let list: number[] | null = null;
+        let pos = 0;
+        while (t < end) {
+          let track: number;
+          let access: 'playlist' | 'random';
+          if (list && pos < list.length && rnd() >= p.randomAccessShare) {
+            track = list[pos++];
+            access = 'playlist';
+          } else {
+            // a random pick; afterwards the user may go on with one of their playlists
+            track = popular();
+            access = 'random';
+            list = rnd() < 0.6 ? u.playlists[Math.floor(rnd() * u.playlists.length)] : null;
+            pos = 0;
+          }
+          const next = list && pos < list.length ? list[pos] : undefined;
+          ev.push({ t, action: 'play', track, access, ...(next !== undefined ? { next } : {}) });
+          plays++;
+          const dur = trackDurationSec(track) * 1000;
+          if (rnd() < p.skipShare) {
+            t += Math.round(dur * (0.05 + 0.55 * rnd()));
+            ev.push({ t, action: 'skip' });
+          } else t += dur;
+          t += 1_000;
+        }
+        ev.push({ t: Math.min(durationMs, Math.max(t, end)), action: 'logout' });
+      }
+    }
+  }
+  for (const ev of scripts.values()) ev.sort((a, b) => a.t - b.t);
+  return { scripts, users: users.length, tracks, zipfExponent: s, sessions, plays };
+}

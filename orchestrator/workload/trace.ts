@@ -1,0 +1,161 @@
+// The testbed's trace format (docs/traces.md): JSON Lines, one event per line,
+//   {"t": <ms since the trace's start, or an ISO time>, "user": "...", "action": "login|play|skip|seek|logout",
+//    "track": <id or name>, "quality": "q5|q9", "country": "SE", "positionMs": <for seek>}
+// Replaying a trace maps each user to machines of its country (seeded) and turns its sessions into
+// per-machine scripts; importers (importers/) turn other formats into these events first.
+import fs from 'node:fs';
+import readline from 'node:readline';
+import type { Quality } from '../../node-image/core/reports.ts';
+import type { ScriptEvent } from '../../node-image/core/script.ts';
+import { seededRandom } from '../util/random.ts';
+import type { Machine, WorkloadResult } from './synthetic.ts';
+
+export interface TraceEvent {
+  t: number;
+  user: string;
+  action: 'login' | 'play' | 'skip' | 'seek' | 'logout';
+  track?: number;
+  quality?: Quality;
+  country?: string;
+  positionMs?: number;
+  access?: 'playlist' | 'random';
+}
+
+export class TraceError extends Error {
+  readonly userFacing = true;
+}
+
+const ACTIONS = ['login', 'play', 'skip', 'seek', 'logout'];
+
+/** Track names become stable numeric ids (FNV-1a), so the same track is the same object everywhere. */
+export function trackId(key: string | number): number {
+  if (typeof key === 'number' && Number.isInteger(key) && key > 0) return key;
+  let h = 0x811c9dc5;
+  for (const c of String(key)) h = Math.imul(h ^ c.charCodeAt(0), 16777619) >>> 0;
+  return (h % 2_000_000_000) + 1;
+}
+
+export async function readTrace(file: string): Promise<TraceEvent[]> {
+  const out: TraceEvent[] = [];
+  const rl = readline.createInterface({ input: fs.createReadStream(file) });
+  let n = 0;
+  let t0: number | null = null;
+  for await (const line of rl) {
+    n++;
+    if (!line.trim()) continue;
+    let e: Record<string, unknown>;
+    try {
+      e = JSON.parse(line);
+    } catch {
+      throw new TraceError(`${file}:${n}: not valid JSON`);
+    }
+    const bad = (field: string, valid: string) => new TraceError(`${file}:${n}: field "${field}" ${valid}, got ${JSON.stringify(e[field])}`);
+    let t = typeof e.t === 'string' ? Date.parse(e.t) : (e.t as number);
+    if (!Number.isFinite(t)) throw bad('t', 'must be ms or an ISO time');
+    if (typeof e.t === 'string') {
+      // ISO times: relative to Monday 00:00 UTC of the first event's week
+      t0 ??= (() => {
+        const d = new Date(t);
+        const monday = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()) - ((d.getUTCDay() + 6) % 7) * 86_400_000;
+        return monday;
+      })();
+      t -= t0;
+    }
+    if (typeof e.user !== 'string' || !e.user) throw bad('user', 'must be a non-empty string');
+    if (!ACTIONS.includes(e.action as string)) throw bad('action', `must be one of ${ACTIONS.join(', ')}`);
+    if (e.action === 'play' && e.track === undefined) throw bad('track', 'is needed for a play');
+    if (e.quality !== undefined && e.quality !== 'q5' && e.quality !== 'q9') throw bad('quality', 'must be q5 or q9');
+    out.push({
+      t, user: e.user, action: e.action as TraceEvent['action'],
+      ...(e.track !== undefined ? { track: trackId(e.track as string | number) } : {}),
+      ...(e.quality ? { quality: e.quality as Quality } : {}),
+      ...(typeof e.country === 'string' ? { country: e.country } : {}),
+      ...(typeof e.positionMs === 'number' ? { positionMs: e.positionMs } : {}),
+      ...(e.access === 'playlist' || e.access === 'random' ? { access: e.access } : {}),
+    });
+  }
+  return out.sort((a, b) => a.t - b.t);
+}
+
+/**
+ * Users to machines: a user with a country goes to a machine of that country, others to any;
+ * one machine per user, chosen by the seed; a machine busy with another user's session when a
+ * login comes sends that user to the next free machine of its country, so a user can appear from
+ * several addresses, as in Table I.
+ */
+export function replayTrace(events: TraceEvent[], machines: Machine[], seed: number, durationMs: number): WorkloadResult {
+  const rnd = seededRandom(seed);
+  const scripts = new Map<string, ScriptEvent[]>(machines.map((m) => [m.name, []]));
+  const home = new Map<string, Machine>();
+  const active = new Map<string, Machine>(); // user -> machine in session
+  const occupied = new Map<string, string>(); // machine -> user
+  const last = new Map<string, number>(); // user -> time of last event
+  let sessions = 0;
+  let plays = 0;
+  const users = new Set<string>();
+  const tracks = new Set<number>();
+  const countryOf = new Map<string, string>();
+  const machineFor = (user: string, country?: string): Machine | null => {
+    let h = home.get(user);
+    if (!h) {
+      const pool = machines.filter((m) => !country || m.country === country);
+      const from = pool.length ? pool : machines;
+      h = from[Math.floor(rnd() * from.length)];
+      home.set(user, h);
+    }
+    if (!occupied.has(h.name)) return h;
+    const alt = machines.filter((m) => m.country === h!.country && !occupied.has(m.name));
+    return alt.length ? alt[Math.floor(rnd() * alt.length)] : null;
+  };
+  const login = (user: string, t: number, e: TraceEvent) => {
+    const m = machineFor(user, e.country ?? countryOf.get(user));
+    if (!m) return null;
+    occupied.set(m.name, user);
+    active.set(user, m);
+    sessions++;
+    scripts.get(m.name)!.push({ t, action: 'login', user, country: e.country ?? countryOf.get(user) ?? m.country, quality: e.quality ?? 'q5' });
+    return m;
+  };
+  const logout = (user: string, t: number) => {
+    const m = active.get(user);
+    if (!m) return;
+    scripts.get(m.name)!.push({ t, action: 'logout' });
+    active.delete(user);
+    occupied.delete(m.name);
+  };
+  for (const e of events) {
+    if (e.t < 0 || e.t >= durationMs) continue;
+    users.add(e.user);
+    if (e.country) countryOf.set(e.user, e.country);
+    last.set(e.user, e.t);
+    if (e.action === 'login') {
+      if (!active.has(e.user)) login(e.user, e.t, e);
+      continue;
+    }
+    if (e.action === 'logout') {
+      logout(e.user, e.t);
+      continue;
+    }
+    const m = active.get(e.user) ?? login(e.user, Math.max(0, e.t - 1000), e);
+    if (!m) continue;
+    const ev = scripts.get(m.name)!;
+    if (e.action === 'play') {
+      ev.push({ t: e.t, action: 'play', track: e.track!, access: e.access ?? 'random' });
+      tracks.add(e.track!);
+      plays++;
+    } else if (e.action === 'skip') ev.push({ t: e.t, action: 'skip' });
+    else ev.push({ t: e.t, action: 'seek', positionMs: e.positionMs ?? 0 });
+  }
+  for (const u of [...active.keys()]) logout(u, Math.min(durationMs - 1, (last.get(u) ?? 0) + 600_000));
+  // a playlist's next track is the user's next play when it comes from a playlist
+  for (const ev of scripts.values()) {
+    ev.sort((a, b) => a.t - b.t);
+    for (let i = 0; i < ev.length; i++) {
+      const e = ev[i];
+      if (e.action !== 'play') continue;
+      const n = ev.slice(i + 1).find((x) => x.action !== 'skip');
+      if (n?.action === 'play' && n.access === 'playlist') e.next = n.track;
+    }
+  }
+  return { scripts, users: users.size, tracks: tracks.size, zipfExponent: NaN, sessions, plays };
+}
