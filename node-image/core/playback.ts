@@ -176,8 +176,14 @@ export class Download {
       // server stays ~15 s ahead of playback only
       return;
     }
-    if (!this.discovered) return;
-    // 5. no peer: the server sends the rest, a window of requests at a time
+    if (!this.discovered) {
+      // 5. peers not known yet: the server keeps playback ~15 s ahead meanwhile
+      for (let i = startChunk; i < Math.min(this.chunks, startChunk + secs(p.serverAheadSec)); i++) {
+        if (this.source[i] === SRC_NONE && !this.pending.has(i)) this.fromServer(i);
+      }
+      return;
+    }
+    // 6. no peer: the server sends the rest, a window of requests at a time
     let inflight = [...this.pending.values()].filter((x) => x.kind === 'server').length;
     for (let i = startChunk; i < this.chunks && inflight < 16; i++) {
       if (this.source[i] === SRC_NONE && !this.pending.has(i)) {
