@@ -174,7 +174,7 @@ export function syntheticWorkload(machines: Machine[], durationMs: number, seed:
         if (end - start < 5 * MIN) continue;
         // the first machine is home; other machines by Table I
         const order = rnd() < 0.6 ? u.machines : [...u.machines].sort(() => rnd() - 0.5);
-        const m = order.find((x) => free(x, start, end));
+        const m = order.find((x) => free(x, start, end + 6 * MIN));
         if (!m) continue;
         // the last track may run past `end` by up to a track's length
         busy.set(m.name, [...(busy.get(m.name) ?? []), [start, end + 6 * MIN]]);
@@ -191,11 +191,11 @@ export function syntheticWorkload(machines: Machine[], durationMs: number, seed:
             track = list[pos++];
             access = 'playlist';
           } else {
-            // a random pick; afterwards the user may go on with one of their playlists
+            // a random pick; afterwards the user goes on somewhere in one of their playlists
             track = popular();
             access = 'random';
-            list = rnd() < 0.6 ? u.playlists[Math.floor(rnd() * u.playlists.length)] : null;
-            pos = 0;
+            list = u.playlists[Math.floor(rnd() * u.playlists.length)];
+            pos = Math.floor(rnd() * list.length);
           }
           const next = list && pos < list.length ? list[pos] : undefined;
           ev.push({ t, action: 'play', track, access, ...(next !== undefined ? { next } : {}) });

@@ -1,0 +1,67 @@
+// Each analysis against hand-made reports whose answer is known.
+import { describe, expect, it } from 'vitest';
+import type { LoginReport, NeighboursReport, Report, SearchReport } from '../../node-image/core/reports.ts';
+import { classifyAddresses, discovery, figure1, isWeekend, noNeighbourShare, tableI, tableII, tableIII } from './paper.ts';
+
+let seq = 0;
+const base = (user: string, country = 'SE', t = 0) => ({ clientId: `c-${user}`, seq: seq++, user, country, t, dc: 'stockholm' });
+const login = (user: string, local: string, seen: string, upnp: LoginReport['upnp'], country = 'SE'): LoginReport => ({
+  ...base(user, country), type: 'login', localAddress: local, serverSeenAddress: seen, upnp, listenPort: 4100, mobile: false,
+});
+const up = (ext: string) => ({ ok: true as const, protocol: 'upnp' as const, externalAddress: ext, externalPort: 4100, internalPort: 4100 });
+const fail = { ok: false as const, error: 'no gateway' };
+
+describe('Table II classification', () => {
+  it('follows the paper: no NAT, UPnP worked, mismatch, private, per seen address', () => {
+    const rs: Report[] = [
+      login('a', '198.18.0.5', '198.18.0.5', fail), // public address
+      login('b', '10.0.0.3', '198.18.0.6', up('198.18.0.6')), // UPnP worked
+      login('c', '10.0.0.11', '198.18.0.7', up('198.19.252.2')), // mismatch
+      login('d', '10.0.0.19', '198.18.0.8', up('100.64.0.3')), // double NAT
+      login('e', '10.0.0.27', '198.18.0.9', fail), // NAT without UPnP
+      login('f', '198.18.0.10', '198.18.0.10', fail, 'GB'),
+      login('g', '10.0.0.35', '198.18.0.10', up('198.18.0.10'), 'GB'), // same IP: no NAT wins
+    ];
+    const c = classifyAddresses(rs);
+    expect([...c.values()].map((x) => x.category)).toEqual(['noNat', 'upnpWorked', 'upnpMismatch', 'upnpPrivate', 'other', 'noNat']);
+    expect(tableII(rs)).toEqual({
+      SE: { addresses: 5, noNat: 0.2, upnpWorked: 0.2, upnpMismatch: 0.2, upnpPrivate: 0.2 },
+      GB: { addresses: 1, noNat: 1, upnpWorked: 0, upnpMismatch: 0, upnpPrivate: 0 },
+    });
+  });
+});
+
+describe('Table I', () => {
+  it('counts distinct addresses per user', () => {
+    const rs = [login('a', 'x', '1.1.1.1', fail), login('a', 'x', '1.1.1.2', fail), login('a', 'x', '1.1.1.1', fail), login('b', 'x', '1.1.1.3', fail)];
+    expect(tableI(rs).SE).toEqual({ users: 2, pct: [50, 50, 0, 0, 0, 0, 0, 0, 0, 0] });
+  });
+});
+
+describe('Table III and the tracker', () => {
+  const search = (t: number, overlay: (1 | 2)[], tracker: number | null, country = 'SE'): SearchReport => ({
+    ...base('s', country, t), type: 'search', track: 1, quality: 'q5', tracker: tracker === null ? null : { peers: tracker }, overlay: overlay.map((distance) => ({ distance })), neighbours: 3,
+  });
+  it('splits by distance and by weekday against weekend (Saturday = day 5)', () => {
+    const sat = 5 * 86_400_000 + 1000;
+    expect(isWeekend(sat)).toBe(true);
+    expect(isWeekend(4 * 86_400_000)).toBe(false);
+    const rs = [search(0, [1, 2], 3), search(1, [2], 0), search(2, [], 0), search(3, [], null), search(sat, [1], 1)];
+    const t = tableIII(rs).SE;
+    expect(t.weekday).toEqual({ searches: 4, any: 0.5, d1: 0.25, d2: 0.5 });
+    expect(t.weekend).toEqual({ searches: 1, any: 1, d1: 1, d2: 0 });
+    expect(discovery(rs)).toMatchObject({ searches: 5, tracker: 0.5, overlay: 0.6, overlayD1: 0.4, overlayD2: 0.4 });
+  });
+});
+
+describe('Fig. 1', () => {
+  it('bins by 30 minutes, leaves out the first report after login, and counts peers with no neighbour', () => {
+    const n = (sinceLogin: number, count: number): NeighboursReport => ({ ...base('n'), type: 'neighbours', sinceLogin, count });
+    const M = 60_000;
+    const rs = [n(M, 40), n(30 * M, 0), n(30 * M, 10), n(31 * M, 20), n(60 * M, 5)];
+    const f = figure1(rs);
+    expect(f.map((r) => r.minutes)).toEqual([30, 60]);
+    expect(f[0]).toMatchObject({ n: 3, p50: 10, p90: 20, p10: 0 });
+    expect(noNeighbourShare(rs)).toBe(0.25);
+  });
+});

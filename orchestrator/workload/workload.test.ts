@@ -1,0 +1,87 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { calibrateZipf, syntheticWorkload } from './synthetic.ts';
+import { readTrace, replayTrace } from './trace.ts';
+import { importLastfm } from './importers/lastfm.ts';
+import { importMssd } from './importers/mssd.ts';
+
+const machines = Array.from({ length: 40 }, (_, i) => ({ name: `m${i}`, country: i < 20 ? 'SE' : 'ES' }));
+const tmp = (name: string, text: string) => {
+  const f = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tb-wl-')), name);
+  fs.writeFileSync(f, text);
+  return f;
+};
+
+describe('synthetic workload', () => {
+  it('is the same for the same seed and differs for another', () => {
+    const a = syntheticWorkload(machines, 2 * 86_400_000, 5);
+    const b = syntheticWorkload(machines, 2 * 86_400_000, 5);
+    expect(JSON.stringify([...a.scripts])).toBe(JSON.stringify([...b.scripts]));
+    expect(JSON.stringify([...syntheticWorkload(machines, 2 * 86_400_000, 6).scripts])).not.toBe(JSON.stringify([...a.scripts]));
+  });
+
+  it('puts 88% of plays on the top 12% of tracks, ~39% random access, and one session per machine at a time', () => {
+    const w = syntheticWorkload(machines, 7 * 86_400_000, 1);
+    const plays = [...w.scripts.values()].flat().filter((e) => e.action === 'play');
+    const counts = new Map<number, number>();
+    for (const p of plays) if (p.action === 'play') counts.set(p.track, (counts.get(p.track) ?? 0) + 1);
+    const sorted = [...counts.values()].sort((x, y) => y - x);
+    const head = sorted.slice(0, Math.round(w.tracks * 0.12)).reduce((s, x) => s + x, 0);
+    expect(head / plays.length).toBeGreaterThan(0.8);
+    const random = plays.filter((p) => p.action === 'play' && p.access === 'random').length / plays.length;
+    expect(random).toBeGreaterThan(0.3);
+    expect(random).toBeLessThan(0.55);
+    for (const ev of w.scripts.values()) {
+      let inSession = false;
+      for (const e of ev) {
+        if (e.action === 'login') {
+          expect(inSession).toBe(false);
+          inSession = true;
+        }
+        if (e.action === 'logout') inSession = false;
+      }
+    }
+    // users visit more than one machine (Table I)
+    const machinesOf = new Map<string, Set<string>>();
+    for (const [m, ev] of w.scripts) for (const e of ev) if (e.action === 'login') machinesOf.set(e.user, (machinesOf.get(e.user) ?? new Set()).add(m));
+    expect([...machinesOf.values()].some((s) => s.size > 1)).toBe(true);
+    expect(calibrateZipf(1000, 0.12, 0.88)).toBeGreaterThan(0.8);
+  });
+});
+
+describe('traces and importers', () => {
+  it('reads the native format and names the line of a bad event', async () => {
+    const f = tmp('t.jsonl', '{"t":0,"user":"a","action":"login","country":"SE"}\n{"t":1000,"user":"a","action":"play","track":"song-x"}\n{"t":300000,"user":"a","action":"logout"}\n');
+    const ev = await readTrace(f);
+    expect(ev.map((e) => e.action)).toEqual(['login', 'play', 'logout']);
+    const w = replayTrace(ev, machines, 1, 86_400_000);
+    const used = [...w.scripts.values()].filter((s) => s.length);
+    expect(used).toHaveLength(1);
+    expect(used[0].map((e) => e.action)).toEqual(['login', 'play', 'logout']);
+    await expect(readTrace(tmp('b.jsonl', '{"t":0,"user":"a","action":"dance"}\n'))).rejects.toThrow(/b\.jsonl:1: field "action" must be one of login, play, skip, seek, logout/);
+  });
+
+  it('imports Last.fm 1K histories: sessions cut on gaps, skips when the next play came early', async () => {
+    const rows = [
+      ['user_000001', '2009-05-04T12:00:00Z', 'a1', 'Artist', 't1', 'One'],
+      ['user_000001', '2009-05-04T12:00:30Z', 'a1', 'Artist', 't2', 'Two'], // 30 s after: t1 was skipped
+      ['user_000001', '2009-05-04T18:00:00Z', 'a1', 'Artist', '', 'Three'], // new session; no track id
+    ].map((r) => r.join('\t'));
+    const ev = await importLastfm(tmp('lastfm.tsv', rows.reverse().join('\n') + '\n'));
+    expect(ev.map((e) => e.action)).toEqual(['login', 'play', 'skip', 'play', 'logout', 'login', 'play', 'logout']);
+    expect(ev[1].t).toBe(12 * 3_600_000); // Monday 2009-05-04 12:00 UTC
+    await expect(importLastfm(tmp('bad.tsv', 'user\tnot-a-time\ta\tb\tc\td\n'))).rejects.toThrow(/bad\.tsv:1: field 2 \(timestamp\)/);
+  });
+
+  it('imports Spotify streaming-session logs: one user per session, skips by flag, premium as q9', async () => {
+    const header = 'session_id,session_position,session_length,track_id_clean,skip_1,skip_2,skip_3,not_skipped,context_switch,no_pause_before_play,short_pause_before_play,long_pause_before_play,hist_user_behavior_n_seekfwd,hist_user_behavior_n_seekback,hist_user_behavior_is_shuffle,hour_of_day,date,premium,context_type,hist_user_behavior_reason_start,hist_user_behavior_reason_end';
+    const row = (pos: number, track: string, skip1: boolean) => `s1,${pos},2,${track},${skip1},false,false,${!skip1},0,0,0,0,0,0,false,20,2018-07-15,true,editorial_playlist,trackdone,trackdone`;
+    const ev = await importMssd(tmp('log.csv', [header, row(2, 't_b', false), row(1, 't_a', true)].join('\n') + '\n'));
+    expect(ev.map((e) => e.action)).toEqual(['login', 'play', 'skip', 'play', 'logout']);
+    expect(ev[0]).toMatchObject({ user: 's-s1', quality: 'q9' });
+    expect(ev[1].t).toBeGreaterThanOrEqual(6 * 86_400_000 + 20 * 3_600_000); // Sunday 20:00
+    await expect(importMssd(tmp('x.csv', 'session_id,track_id_clean\n'))).rejects.toThrow(/x\.csv:1: missing columns/);
+  });
+});
