@@ -4,7 +4,7 @@
 import { trackDurationSec } from '../../node-image/core/content.ts';
 import type { Quality } from '../../node-image/core/reports.ts';
 import type { ScriptEvent } from '../../node-image/core/script.ts';
-import { seededRandom } from '../util/random.ts';
+import { seededRandom, zipfSampler } from '../util/random.ts';
 
 export interface Machine {
   name: string;
@@ -128,20 +128,9 @@ export function syntheticWorkload(machines: Machine[], durationMs: number, seed:
   const userCount = Math.max(1, Math.round(machines.length * p.usersPerMachine));
   const tracks = Math.max(50, userCount * p.tracksPerUser);
   const s = calibrateZipf(tracks, 0.12, p.headShare);
-  const cdf = new Float64Array(tracks);
-  let acc = 0;
-  for (let i = 0; i < tracks; i++) cdf[i] = acc += 1 / Math.pow(i + 1, s);
-  const popular = () => {
-    const x = rnd() * acc;
-    let lo = 0, hi = tracks - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (cdf[mid] < x) lo = mid + 1;
-      else hi = mid;
-    }
-    // ranks are spread over ids so that popularity is not tied to id order (or track length)
-    return ((lo * 7919) % tracks) + 1;
-  };
+  const rank = zipfSampler(tracks, s, rnd);
+  // ranks are spread over ids so that popularity is not tied to id order (or track length)
+  const popular = () => ((rank() * 7919) % tracks) + 1;
 
   interface User { id: string; country: string; quality: Quality; mobile: boolean; machines: Machine[]; playlists: number[][] }
   const users: User[] = [];
