@@ -6,6 +6,7 @@ import path from 'node:path';
 const here = import.meta.dirname;
 export const benchmarks: Record<string, { docker: boolean; run: () => Promise<unknown> }> = {
   protocol: { docker: false, run: async () => (await import('./protocol.ts')).run() },
+  'docker-scale': { docker: true, run: async () => (await import('./docker-scale.ts')).run(process.argv.slice(3)) },
 
 };
 
