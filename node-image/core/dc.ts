@@ -112,7 +112,10 @@ export class DataCentre {
         return target.ch.send('reverseRequest', { from: s.address });
       }
       case 'logout':
-        return s.ch.close('logout');
+        // offline for the tracker at once; the connection stays until the client has its last
+        // reports acknowledged and closes it
+        if (this.sessions.get(s.clientId)?.ch === s.ch) this.sessions.delete(s.clientId);
+        return;
       default:
         s.ch.close(`unexpected ${m.type} from a client`);
     }
