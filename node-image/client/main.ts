@@ -88,8 +88,9 @@ async function exit(reason: string): Promise<void> {
   const drained = await client.drain(reason === 'script done' ? 30_000 : 3_000);
   client.stop();
   server.close();
-  await mapper?.stop();
+  // the exit record first: removing the port mapping talks to the router and may not answer
   process.stdout.write(JSON.stringify({ event: 'exit', reason, clientId: client.id, generated: client.generated, unacked: client.unackedReports, drained }) + '\n');
+  await Promise.race([mapper?.stop(), new Promise((r) => setTimeout(r, 3000))]);
   process.exit(0);
 }
 // a script that ends logged in (a bare `testbed up`) keeps the client online until SIGTERM

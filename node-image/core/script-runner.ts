@@ -4,8 +4,11 @@ import type { ScriptEvent } from './script.ts';
 
 export function runScript(client: Client, events: readonly ScriptEvent[], onDone: () => void): { cancel(): void } {
   const { clock } = client.deps;
+  // one snapshot of the clock for every timer: under a large time scale, workload time moves
+  // while hundreds of timers are made, and a later snapshot would put the end before the last event
+  const now = clock.now();
   const timers = events.map((e) =>
-    clock.after(Math.max(0, e.t - clock.now()), () => {
+    clock.after(Math.max(0, e.t - now), () => {
       switch (e.action) {
         case 'login':
           return client.login(e.user, e.country, e.quality, e.mobile ?? false);
@@ -20,8 +23,8 @@ export function runScript(client: Client, events: readonly ScriptEvent[], onDone
       }
     }),
   );
-  const last = events.length ? events[events.length - 1].t : clock.now();
-  const end = clock.after(Math.max(0, last - clock.now()) + 1, onDone);
+  const last = events.length ? events[events.length - 1].t : now;
+  const end = clock.after(Math.max(0, last - now) + 1, onDone);
   return { cancel: () => [...timers, end].forEach((t) => t.cancel()) };
 }
 

@@ -154,7 +154,8 @@ export async function runExperiment(e: Experiment, o: { resultsRoot: string; pro
 async function monitor(rt: DockerRuntime, plan: Plan, dir: string, epoch: number, e: Experiment, progress: Progress, signal: AbortSignal): Promise<void> {
   const peers = new Set(plan.containers.filter((c) => c.role === 'peer').map((c) => c.name));
   const realEnd = epoch + e.durationMs / e.timeScale;
-  const deadline = realEnd + 120_000 + e.durationMs / e.timeScale;
+  // clients drain their reports (up to 30 s) after their last event
+  const deadline = realEnd + 120_000;
   const reported = new Set<string>();
   while (!signal.aborted) {
     const now = Date.now();
