@@ -25,6 +25,7 @@ describe('netsetup commands', () => {
     const j = withNetem.commands.map((x) => x.join(' '));
     expect(j).toContain('tc class replace dev eth0 parent 1: classid 1:10 htb rate 1000kbit ceil 1000kbit burst 6056 cburst 6056');
     expect(j.some((x) => x.includes('mirred egress redirect dev ifb0'))).toBe(true);
+    expect(j[0]).toBe('ip link set dev eth0 gso_max_size 1514 gro_max_size 1514');
     expect(j.some((x) => x.startsWith('tc class replace dev ifb0') && x.includes('rate 8000kbit'))).toBe(true);
     expect(j).toContain('tc qdisc replace dev eth0 parent 1:10 handle 10: netem limit 10000 delay 20ms 5ms loss 1%');
     expect(withNetem.applied).toMatchObject({ delayMs: 40, lossBy: 'netem' });

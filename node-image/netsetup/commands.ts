@@ -67,6 +67,9 @@ export interface ShapingPlan {
 /** Egress shaping on the interface (upload); ingress redirected through ifb0 and shaped there (download). */
 export function shapingCommands(s: Shaping, hasNetem: boolean): ShapingPlan {
   const cmds: Cmd[] = [
+    // no segmentation or receive offload on a shaped link: a 64 KB GSO/GRO super-packet passes
+    // the shaper at once, a burst that shows as 15% extra throughput on a 1 Mbit link
+    ['ip', 'link', 'set', 'dev', s.iface, 'gso_max_size', '1514', 'gro_max_size', '1514'],
     ...htb(s.iface, s.up.rateKbit),
     ['ip', 'link', 'add', 'ifb0', 'type', 'ifb'],
     ['ip', 'link', 'set', 'ifb0', 'up'],
