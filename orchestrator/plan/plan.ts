@@ -311,15 +311,3 @@ export function checkPlan(plan: Plan): string[] {
   for (const [n, count] of perNet) if (count >= 1000) problems.push(`${n} has ${count} endpoints; Docker allows about 1000 per bridge`);
   return problems;
 }
-
-
-export function accessCounts(plan: Plan): Record<string, Record<string, number>> {
-  const out: Record<string, Record<string, number>> = {};
-  for (const c of plan.containers.filter((x) => x.role === 'peer')) {
-    const k = String(c.meta.country);
-    out[k] ??= {};
-    for (const f of ['access', 'category'] as const) out[k][String(c.meta[f])] = (out[k][String(c.meta[f])] ?? 0) + 1;
-  }
-  return out;
-}
-
