@@ -12,6 +12,7 @@ import { FileStore } from '../adapters/fs-store.ts';
 import { localAddressTowards, srvLocator } from '../adapters/locate.ts';
 import { mapPort, type PortMapper } from '../adapters/portmap.ts';
 import { listen, tcpDialer } from '../adapters/tcp.ts';
+import { maybeDelayed, withReceiveDelay } from '../adapters/delay.ts';
 
 const P = 'client';
 const opts = parseOptions(P, {
@@ -29,6 +30,8 @@ const opts = parseOptions(P, {
   'advertise-host': { help: 'address peers should dial when no port mapping is made (default: local address)' },
   upnp: { boolean: true, help: 'ask the home router for a port mapping (UPnP IGD, then NAT-PMP)' },
   params: { default: '{}', help: 'protocol parameter overrides as JSON' },
+  'rx-delay-ms': { default: '0', help: 'hold received protocol data this long: the access link delay where the kernel has no netem (set by netsetup)' },
+  'rx-jitter-ms': { default: '0', help: 'uniform jitter around --rx-delay-ms' },
   'start-file': { help: 'wait for this file, holding the real epoch (ms), before starting the clock (experiments start all peers together)' },
 });
 const name = requireOption(P, opts, 'name');
@@ -40,6 +43,7 @@ const scale = numberOption(P, opts, 'time-scale');
 const scriptFile = requireOption(P, opts, 'script');
 const events = parseScript(fs.readFileSync(scriptFile, 'utf8'), scriptFile);
 const listenPort = numberOption(P, opts, 'listen-port');
+const rxDelay = { ms: numberOption(P, opts, 'rx-delay-ms'), jitterMs: numberOption(P, opts, 'rx-jitter-ms') };
 
 let locateServer: () => Promise<{ host: string; port: number }>;
 if (opts.server) {
@@ -73,11 +77,11 @@ if (opts['start-file']) {
 }
 const clock = realClock({ scale, epochReal, epochWorkload: numberOption(P, opts, 'epoch-workload') });
 const client = new Client({
-  clock, params, dialer: tcpDialer, store: new FileStore(opts['cache-dir'] ?? `/tmp/tb-cache-${name}`),
+  clock, params, dialer: withReceiveDelay(tcpDialer, rxDelay), store: new FileStore(opts['cache-dir'] ?? `/tmp/tb-cache-${name}`),
   locateServer, random: Math.random, log,
   identity: { clientId: `${name}-${randomBytes(4).toString('hex')}`, advertiseHost, advertisePort, localAddress, upnp },
 });
-const server = await listen('0.0.0.0', listenPort, (pipe) => client.acceptPeer(pipe));
+const server = await listen('0.0.0.0', listenPort, (pipe) => client.acceptPeer(maybeDelayed(pipe, rxDelay)));
 if (!opts['start-file']) process.stdout.write(`READY client ${name}\n`);
 
 let exiting = false;

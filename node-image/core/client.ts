@@ -11,7 +11,7 @@ import type { Message, PeerAddress } from './messages.ts';
 import { newStats, pruneVictims, trimStats, type NeighbourStats } from './neighbours.ts';
 import type { ProtocolParams } from './params.ts';
 import { Playback } from './playback.ts';
-import type { Quality, Report, UpnpOutcome } from './reports.ts';
+import { NO_DC, type Quality, type Report, type UpnpOutcome } from './reports.ts';
 import { QueryMemory } from './search.ts';
 
 export interface ClientIdentity {
@@ -58,7 +58,7 @@ type ChunkWaiter = (data: Buffer | null, from: string) => void;
 export class Client {
   readonly cache: CacheIndex;
   private server: Channel | null = null;
-  private dcName = 'unknown';
+  private dcName = NO_DC;
   private user: User | null = null;
   private connecting = false;
   private reconnectDelay: number;

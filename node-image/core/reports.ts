@@ -9,6 +9,9 @@
 
 export type Quality = 'q5' | 'q9';
 
+/** The `dc` of reports a client makes before its first login answer names its data centre. */
+export const NO_DC = 'unknown';
+
 export type UpnpOutcome =
   | { ok: true; protocol: 'upnp' | 'natpmp'; externalAddress: string; externalPort: number; internalPort: number }
   | { ok: false; error: string };

@@ -33,7 +33,9 @@ describe('netsetup commands', () => {
     const k = without.commands.map((x) => x.join(' '));
     expect(k.some((x) => x.includes('netem'))).toBe(false);
     expect(k).toContain('iptables -w -A INPUT -i eth0 -m statistic --mode random --probability 0.02 -j DROP');
-    expect(without.applied).toMatchObject({ delayMs: 0, jitterMs: 0, lossBy: 'iptables' });
+    expect(without.applied).toMatchObject({ delayMs: 40, jitterMs: 5, lossBy: 'iptables', delayBy: 'app' });
+    expect(without.programEnv).toEqual({ TB_RX_DELAY_MS: '40', TB_RX_JITTER_MS: '5' });
+    expect(withNetem.programEnv).toEqual({});
   });
 
   it('maps planned interface names to the kernel ones', () => {

@@ -60,8 +60,15 @@ function iptablesLoss(dev: string, up: LinkDirection, down: LinkDirection): Cmd[
 
 export interface ShapingPlan {
   commands: Cmd[];
-  /** what really applies, for the results: delay/jitter only with netem */
-  applied: { upKbit: number; downKbit: number; delayMs: number; jitterMs: number; lossPct: { up: number; down: number }; lossBy: 'netem' | 'iptables' | 'none' };
+  /** what really applies, for the results */
+  applied: {
+    upKbit: number; downKbit: number; delayMs: number; jitterMs: number; lossPct: { up: number; down: number };
+    lossBy: 'netem' | 'iptables' | 'none';
+    /** 'app': no netem, the program holds what it receives (adapters/delay.ts) */
+    delayBy: 'netem' | 'app' | 'none';
+  };
+  /** environment for the role's program (the entrypoint exports it): the delay fallback's settings */
+  programEnv: Record<string, string>;
 }
 
 /** Egress shaping on the interface (upload); ingress redirected through ifb0 and shaped there (download). */
@@ -80,13 +87,18 @@ export function shapingCommands(s: Shaping, hasNetem: boolean): ShapingPlan {
   const anyLoss = s.up.lossPct > 0 || s.down.lossPct > 0;
   if (hasNetem) cmds.push(...netem(s.iface, s.up), ...netem('ifb0', s.down));
   else cmds.push(...iptablesLoss(s.iface, s.up, s.down));
+  const anyDelay = s.up.delayMs + s.down.delayMs > 0 || Math.max(s.up.jitterMs, s.down.jitterMs) > 0;
+  const delayMs = s.up.delayMs + s.down.delayMs;
+  const jitterMs = Math.max(s.up.jitterMs, s.down.jitterMs);
   return {
     commands: cmds,
     applied: {
-      upKbit: s.up.rateKbit, downKbit: s.down.rateKbit,
-      delayMs: hasNetem ? s.up.delayMs + s.down.delayMs : 0, jitterMs: hasNetem ? Math.max(s.up.jitterMs, s.down.jitterMs) : 0,
+      upKbit: s.up.rateKbit, downKbit: s.down.rateKbit, delayMs, jitterMs,
       lossPct: { up: s.up.lossPct, down: s.down.lossPct }, lossBy: anyLoss ? (hasNetem ? 'netem' : 'iptables') : 'none',
+      delayBy: anyDelay ? (hasNetem ? 'netem' : 'app') : 'none',
     },
+    // both directions' delay at the receiver: round trips come out as with netem (adapters/delay.ts)
+    programEnv: !hasNetem && anyDelay ? { TB_RX_DELAY_MS: String(delayMs), TB_RX_JITTER_MS: String(jitterMs) } : {},
   };
 }
 

@@ -1,6 +1,7 @@
 // Container entrypoint, first stage: apply TB_NET (routes, NAT, shaping) and exit; the image's
 // entrypoint script then execs the role's program, so only one node process stays resident.
 import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
 import type { ContainerNet } from '../../orchestrator/plan/types.ts';
 import { natCommands, renameIfaces, routeCommands, shapingCommands, type Cmd } from './commands.ts';
 
@@ -34,6 +35,8 @@ function netemAvailable(): boolean {
   }
 }
 
+const PROGRAM_ENV = '/run/tb-program.env';
+
 const raw = process.env.TB_NET;
 if (raw) {
   const planned = JSON.parse(process.env.TB_ADDRS ?? '{}') as Record<string, string>;
@@ -45,8 +48,10 @@ if (raw) {
     const plan = shapingCommands(net.shaping, hasNetem);
     for (const c of plan.commands) run(c);
     if (!hasNetem) {
-      process.stdout.write(`NETEM-MISSING this kernel has no sch_netem: delay and jitter are not emulated; loss by iptables random drops\n`);
+      process.stdout.write(`NETEM-MISSING this kernel has no sch_netem: delay and jitter held by the program on receive (${plan.applied.delayMs} ms ± ${plan.applied.jitterMs}), loss by iptables random drops\n`);
     }
+    // the entrypoint sources this before it execs the role's program
+    fs.writeFileSync(PROGRAM_ENV, Object.entries(plan.programEnv).map(([k, v]) => `export ${k}=${v}\n`).join(''));
     process.stdout.write(JSON.stringify({ event: 'netsetup', shaping: net.shaping, applied: plan.applied, netem: hasNetem }) + '\n');
   }
 }

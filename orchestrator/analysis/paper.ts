@@ -2,7 +2,7 @@
 // (NAT categories per address), Table III (overlay search success by distance, weekday and
 // weekend), the tracker's success rate, Fig. 1 (neighbour counts against time since login) and
 // the share of online peers with no neighbour; plus offload over time and by data centre.
-import type { LoginReport, NeighboursReport, PlayReport, Report, SearchReport } from '../../node-image/core/reports.ts';
+import { NO_DC, type LoginReport, type NeighboursReport, type PlayReport, type Report, type SearchReport } from '../../node-image/core/reports.ts';
 import { byteShares, percentile } from './playback.ts';
 
 const DAY = 86_400_000;
@@ -147,7 +147,8 @@ export function offloadOverTime(rs: Report[], binMs = 3_600_000): { hour: number
   return [...bins.entries()].sort((a, b) => a[0] - b[0]).map(([b, x]) => ({ hour: (b * binMs) / 3_600_000, ...x }));
 }
 
+/** Offload per data centre; plays made before any login belong to none (they carry no bytes). */
 export function offloadByDc(rs: Report[]) {
-  const plays = rs.filter((r): r is PlayReport => r.type === 'play');
+  const plays = rs.filter((r): r is PlayReport => r.type === 'play' && r.dc !== NO_DC);
   return Object.fromEntries([...new Set(plays.map((p) => p.dc))].sort().map((dc) => [dc, byteShares(plays.filter((p) => p.dc === dc))]));
 }

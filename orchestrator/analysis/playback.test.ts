@@ -32,6 +32,14 @@ describe('playback analyses', () => {
     expect(q.latencyMs.p90).toBe(300);
   });
 
+  it('counts plays that never produced audio, and those made before any login', () => {
+    const none = { latencyMs: -1, bytes: { server: 0, p2p: 0, cache: 0 }, complete: false };
+    const q = playbackQuality([play('c', 0), play('c', 1, none), play('c', 2, { ...none, dc: 'unknown' })]);
+    expect(q.neverStarted).toBe(2);
+    expect(q.beforeLogin).toBe(1);
+    expect(q.latencyMs.p50).toBe(100); // the -1s are not latencies
+  });
+
   it('counts lost reports from sequence numbers and logout totals', () => {
     const logout: LogoutReport = { ...base, clientId: 'a', seq: 3, type: 'logout', generated: 4 };
     const reports = [play('a', 0), play('a', 0), play('a', 2), logout, play('b', 0)];

@@ -1,6 +1,6 @@
 // Offload and playback quality from the collected reports only (design.md, principle 7).
 // Used by `testbed local`, by experiment summaries and by `testbed report`.
-import type { PlayReport, Report } from '../../node-image/core/reports.ts';
+import { NO_DC, type PlayReport, type Report } from '../../node-image/core/reports.ts';
 
 export interface ByteShares {
   bytes: { server: number; p2p: number; cache: number; total: number };
@@ -37,6 +37,10 @@ export interface PlaybackQuality {
   playsWithStutter: number;
   /** plays whose played bytes differ from what the server holds for that track */
   integrityFailures: number;
+  /** plays that ended before any audio was playable (a skip at once, or no connection yet) */
+  neverStarted: number;
+  /** of those, plays requested before the client had ever logged in (report's dc is 'unknown') */
+  beforeLogin: number;
 }
 
 export function playbackQuality(plays: readonly PlayReport[]): PlaybackQuality {
@@ -49,6 +53,8 @@ export function playbackQuality(plays: readonly PlayReport[]): PlaybackQuality {
     stutterRate: plays.length ? stutters / plays.length : 0,
     playsWithStutter: plays.length ? plays.filter((p) => p.stutters > 0).length / plays.length : 0,
     integrityFailures: plays.filter((p) => p.sha256 !== p.expectedSha256).length,
+    neverStarted: plays.filter((p) => p.latencyMs < 0).length,
+    beforeLogin: plays.filter((p) => p.latencyMs < 0 && p.dc === NO_DC).length,
   };
 }
 

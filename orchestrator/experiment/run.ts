@@ -7,6 +7,7 @@ import type { Report } from '../../node-image/core/reports.ts';
 import type { ScriptEvent } from '../../node-image/core/script.ts';
 import type { Experiment } from '../config/experiment.ts';
 import { ensureImages } from '../image/build.ts';
+import { netemStatus } from '../linkcheck/netem.ts';
 import { checkLinks, type LinkCheck } from '../linkcheck/linkcheck.ts';
 import { checkPlan, newRunId, planTopology } from '../plan/index.ts';
 import type { Plan } from '../plan/types.ts';
@@ -124,9 +125,12 @@ export async function runExperiment(e: Experiment, o: { resultsRoot: string; pro
       writeInfo();
       try {
         await rt.apply(plan, { signal: ac.signal, progress });
-        const oneLog = await rt.logs(plan.containers.find((c) => c.role === 'peer')!.name).catch(() => '');
-        info.netem = /"netem":true/.test(oneLog);
-        if (!info.netem && rep === 0) notes.push('netem is missing in this kernel: access-link delay and jitter are not emulated (rates are, by htb and ifb); loss is made by iptables random drops');
+        const links = await netemStatus(rt, plan);
+        info.netem = links?.netem ?? false;
+        if (links?.note && rep === 0) {
+          notes.push(links.note);
+          progress.line(links.note);
+        }
         if (e.linkCheck > 0 && rep === 0) {
           progress.line(`link self-check on ${e.linkCheck} peers`);
           info.linkCheck = (await checkLinks(rt, plan, e.linkCheck)) as LinkCheck[];

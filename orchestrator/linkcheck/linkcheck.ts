@@ -9,17 +9,31 @@ const PORT = 4999;
 /** node one-liners: a server that sends `n` bytes to whoever connects (or swallows what it gets) */
 const SERVER = `const net=require('net');net.createServer(s=>{s.on('error',()=>{});s.once('data',d=>{const m=d.toString();if(m.startsWith('GET ')){const n=+m.slice(4);const b=Buffer.alloc(65536);let left=n;const w=()=>{while(left>0){const k=Math.min(left,b.length);left-=k;if(!s.write(b.subarray(0,k)))return s.once('drain',w)}s.end()};w()}else{s.on('data',()=>{});s.on('end',()=>s.end('ok'))}})}).listen(${PORT},'0.0.0.0',()=>console.log('listening'))`;
 
-const CLIENT = (host: string, down: number, up: number) => `const net=require('net');
+/**
+ * Round trips are timed twice: the TCP handshake (the kernel's path: shaping, and netem where it
+ * exists) and a one-byte request through the peer programs' own socket adapters with the settings
+ * netsetup left for them (the delay fallback where netem is missing), which is what the protocol sees.
+ */
+const CLIENT = (host: string, down: number, up: number) => `import net from 'node:net';
+import { socketPipe } from '/app/node-image/adapters/tcp.js';
+import { maybeDelayed } from '/app/node-image/adapters/delay.js';
+const rx={ms:Number(process.env.TB_RX_DELAY_MS??0),jitterMs:Number(process.env.TB_RX_JITTER_MS??0)};
+const median=async(f)=>{const r=[];for(let i=0;i<5;i++)r.push(await f());r.sort((a,b)=>a-b);return r[2]};
 const rtt=()=>new Promise((res,rej)=>{const t=process.hrtime.bigint();const s=net.connect(${PORT},'${host}',()=>{s.destroy();res(Number(process.hrtime.bigint()-t)/1e6)});s.on('error',rej)});
+const appRtt=()=>new Promise((res,rej)=>{const s=net.connect(${PORT},'${host}',()=>{const p=maybeDelayed(socketPipe(s),rx);const t=process.hrtime.bigint();p.onData(()=>{p.close();res(Number(process.hrtime.bigint()-t)/1e6)});p.write(Buffer.from('GET 1'))});s.on('error',rej)});
 const down=()=>new Promise((res,rej)=>{const s=net.connect(${PORT},'${host}',()=>s.write('GET ${down}'));let n=0,t0=0;s.on('data',d=>{if(!t0)t0=process.hrtime.bigint();n+=d.length});s.on('end',()=>res({bytes:n,ms:Number(process.hrtime.bigint()-t0)/1e6}));s.on('error',rej)});
 const up=()=>new Promise((res,rej)=>{const s=net.connect(${PORT},'${host}',()=>{const t0=process.hrtime.bigint();s.write('PUT ');const b=Buffer.alloc(${up});s.end(b);s.on('data',()=>{});s.on('end',()=>res({bytes:${up},ms:Number(process.hrtime.bigint()-t0)/1e6}))});s.on('error',rej)});
-(async()=>{const r=[];for(let i=0;i<5;i++)r.push(await rtt());r.sort((a,b)=>a-b);console.log(JSON.stringify({rttMs:r[2],down:await down(),up:await up()}))})().catch(e=>{console.error(e.message);process.exit(1)});`;
+try{console.log(JSON.stringify({rttMs:await median(rtt),appRttMs:await median(appRtt),delayBy:rx.ms>0||rx.jitterMs>0?'app':'kernel',down:await down(),up:await up()}))}catch(e){console.error(e.message);process.exit(1)}`;
+
+/** The settings netsetup left for the role's program, then the check (docker exec has neither). */
+const RUN_CLIENT = (script: string) => ['sh', '-c', 'if [ -f /run/tb-program.env ]; then . /run/tb-program.env; fi; exec node --input-type=module -e "$0"', script];
 
 export interface LinkCheck {
   container: string;
   access: string;
-  configured: { downKbit: number; upKbit: number; delayMs: number };
-  measured: { downKbit: number; upKbit: number; rttMs: number };
+  configured: { downKbit: number; upKbit: number; delayMs: number; jitterMs: number };
+  /** rttMs: TCP handshake; appRttMs: a request and its answer as the peer programs receive them */
+  measured: { downKbit: number; upKbit: number; rttMs: number; appRttMs: number; delayBy: 'kernel' | 'app' };
   /** measured / configured */
   ratio: { down: number; up: number };
 }
@@ -47,13 +61,16 @@ export async function checkLinks(rt: Runtime, plan: Plan, sample = 4, seconds = 
     const upKbit = Number(p.meta.upKbit);
     const downBytes = Math.round((downKbit * 1000 * seconds) / 8);
     const upBytes = Math.round((upKbit * 1000 * seconds) / 8);
-    const r = await rt.exec(p.name, ['node', '-e', CLIENT(dcIp, downBytes, upBytes)], 120_000);
+    const r = await rt.exec(p.name, RUN_CLIENT(CLIENT(dcIp, downBytes, upBytes)), 120_000);
     if (r.exitCode !== 0) throw new Error(`link check on ${p.name} failed: ${r.stderr.trim()}`);
-    const m = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { rttMs: number; down: { bytes: number; ms: number }; up: { bytes: number; ms: number } };
-    const measured = { downKbit: Math.round((m.down.bytes * 8) / m.down.ms), upKbit: Math.round((m.up.bytes * 8) / m.up.ms), rttMs: +m.rttMs.toFixed(2) };
+    const m = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { rttMs: number; appRttMs: number; delayBy: 'kernel' | 'app'; down: { bytes: number; ms: number }; up: { bytes: number; ms: number } };
+    const measured = {
+      downKbit: Math.round((m.down.bytes * 8) / m.down.ms), upKbit: Math.round((m.up.bytes * 8) / m.up.ms),
+      rttMs: +m.rttMs.toFixed(2), appRttMs: +m.appRttMs.toFixed(2), delayBy: m.delayBy,
+    };
     out.push({
       container: p.name, access: String(p.meta.access),
-      configured: { downKbit, upKbit, delayMs: Number(p.meta.delayMs) }, measured,
+      configured: { downKbit, upKbit, delayMs: Number(p.meta.delayMs), jitterMs: Number(p.meta.jitterMs ?? 0) }, measured,
       ratio: { down: +(measured.downKbit / downKbit).toFixed(3), up: +(measured.upKbit / upKbit).toFixed(3) },
     });
   }

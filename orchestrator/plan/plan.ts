@@ -264,7 +264,7 @@ export function planTopology(t: Topology, o: PlanOptions): Plan {
         },
       },
       mounts: [{ host: script, container: '/run/script.jsonl', readOnly: true }],
-      meta: { country: p.country, access: p.access, category: p.category, expectedDc: p.expectedDc, upKbit: link.upKbit, downKbit: link.downKbit, delayMs: link.delayMs },
+      meta: { country: p.country, access: p.access, category: p.category, expectedDc: p.expectedDc, upKbit: link.upKbit, downKbit: link.downKbit, delayMs: link.delayMs, jitterMs: link.jitterMs },
     });
   }
 

@@ -8,6 +8,8 @@ import { Ajv } from 'ajv';
 import type { PlayReport, Report } from '../../node-image/core/reports.ts';
 import { discovery, figure1, noNeighbourShare, offloadByDc, offloadOverTime, tableI, tableII, tableIII } from '../analysis/paper.ts';
 import { byteShares, dedupe, playbackQuality, reportsLost } from '../analysis/playback.ts';
+import type { LinkCheck } from '../linkcheck/linkcheck.ts';
+import { NO_NETEM_NOTE } from '../linkcheck/netem.ts';
 import { figure1Chart, latencyCdfChart, offloadChart, render, tableIIIChart } from './charts.ts';
 
 const require = createRequire(import.meta.url);
@@ -100,6 +102,7 @@ export async function writeReport(dir: string): Promise<Record<string, unknown>>
     bytes: shares.bytes, shares: shares.shares, byDataCentre: Object.fromEntries(Object.entries(offloadByDc(reports)).map(([k, v]) => [k, v.shares])),
     latencyMs: { ...q.latencyMs, scaled: info.timeScale !== 1, note: 'real ms from play request to first audio; network delay and CPU are not compressed by the time scale, track lengths are' },
     stutterRate: q.stutterRate, integrityFailures: q.integrityFailures,
+    playsNeverStarted: q.neverStarted, playsBeforeLogin: q.beforeLogin,
     reportsLost: reportsLost(reports, readGenerated(dir)),
     discovery: discovery(reports),
     noNeighbourShare: noNeighbourShare(reports),
@@ -151,7 +154,7 @@ By data centre: ${Object.entries(summary.byDataCentre).map(([k, v]) => `${k} ${p
 
 ## Playback
 
-Latency (real ms, play request to first audio${info.timeScale !== 1 ? `; measured under time scale ${info.timeScale}: tracks are ${info.timeScale}× shorter, network delay and CPU are not` : ''}): p50 ${q.latencyMs.p50}, p75 ${q.latencyMs.p75}, p90 ${q.latencyMs.p90}. Stutters per play ${q.stutterRate.toFixed(3)}. Plays whose bytes differ from the server's: ${q.integrityFailures}. Reports lost: ${summary.reportsLost}.
+Latency (real ms, play request to first audio${info.timeScale !== 1 ? `; measured under time scale ${info.timeScale}: tracks are ${info.timeScale}× shorter, network delay and CPU are not` : ''}): p50 ${q.latencyMs.p50}, p75 ${q.latencyMs.p75}, p90 ${q.latencyMs.p90}. Stutters per play ${q.stutterRate.toFixed(3)}. Plays whose bytes differ from the server's: ${q.integrityFailures}. Plays that ended before any audio: ${q.neverStarted} (${q.beforeLogin} requested before the client's first login answer; under a time scale a slow login swallows whole tracks). Reports lost: ${summary.reportsLost}.
 
 ![latency](plots/latency-cdf.png)
 
@@ -176,9 +179,9 @@ Reports with no neighbour at all: ${pct(summary.noNeighbourShare)}% (the paper's
 
 ## Links
 
-${info.netem ? 'Delay, jitter and loss by netem.' : '**netem is missing in this kernel**: access-link delay and jitter are not emulated; loss is made by iptables random drops; rates by htb (egress) and ifb + htb (ingress).'}
+${info.netem ? 'Delay, jitter and loss by netem.' : `**netem is missing in this kernel**: ${NO_NETEM_NOTE}.`}
 
-${info.linkCheck.length ? table(['peer', 'access', 'down kbit configured', 'down measured', 'up kbit configured', 'up measured', 'RTT ms'], (info.linkCheck as { container: string; access: string; configured: { downKbit: number; upKbit: number }; measured: { downKbit: number; upKbit: number; rttMs: number } }[]).map((l) => [l.container, l.access, l.configured.downKbit, l.measured.downKbit, l.configured.upKbit, l.measured.upKbit, l.measured.rttMs])).md : 'No link check was run.'}
+${info.linkCheck.length ? table(['peer', 'access', 'down kbit configured', 'down measured', 'up kbit configured', 'up measured', 'delay ms configured', 'RTT ms (TCP handshake)', 'RTT ms (as the programs see it)'], (info.linkCheck as LinkCheck[]).map((l) => [l.container, l.access, l.configured.downKbit, l.measured.downKbit, l.configured.upKbit, l.measured.upKbit, l.configured.delayMs, l.measured.rttMs, l.measured.appRttMs ?? ''])).md : 'No link check was run.'}
 `;
   fs.writeFileSync(path.join(dir, 'report.md'), md);
   return summary;

@@ -103,10 +103,37 @@ describe('a small Docker testbed', () => {
     expect(play.sha256).toBe(play.expectedSha256);
   });
 
-  it('shapes links to within 15% of the configured rates', async () => {
+  it('maps a port with Debian\'s upnpc (a client the project did not write), reachable from outside until deleted', async () => {
+    const inside = peer('SE', 'upnp');
+    const outside = peer('SE', 'noNat');
+    const wan = wanIp(router(inside));
+    const lan = inside.attachments[0].ip;
+    // -i: miniupnpc 2.2 calls an IGD whose external address is reserved "not connected?" and stops;
+    // the testbed's internet is 198.18/15 (reserved for benchmarks, so it can never leak), the same
+    // rule that makes miniupnpd refuse to serve there. Everything after discovery is upnpc's own.
+    const upnpc = (...a: string[]) => rt.exec(inside.name, ['upnpc', '-i', ...a]);
+    const status = await upnpc('-s');
+    expect(status.stdout).toContain(`ExternalIPAddress = ${wan}`);
+    void rt.exec(inside.name, ['node', '-e', `require('net').createServer(s=>s.end('hi')).listen(4300)`], 120_000).catch(() => {});
+    const add = await upnpc('-e', 'tb test', '-a', lan, '4300', '4300', 'TCP');
+    expect(add.stdout).toMatch(/external 198\.1[89]\.[\d.]+:4300 TCP is redirected to internal/);
+    const probe = `require('net').connect({host:'${wan}',port:4300,timeout:3000}).on('data',d=>{console.log(String(d));process.exit(0)}).on('timeout',()=>{console.log('closed');process.exit(0)}).on('error',()=>{console.log('closed');process.exit(0)})`;
+    expect((await rt.exec(outside.name, ['node', '-e', probe])).stdout.trim()).toBe('hi');
+    const list = await upnpc('-l');
+    expect(list.stdout).toMatch(new RegExp(`TCP\\s+4300->${lan.replace(/\./g, '\\.')}:4300`));
+    await upnpc('-d', '4300', 'TCP');
+    expect((await rt.exec(outside.name, ['node', '-e', probe])).stdout.trim()).toBe('closed');
+    await rt.exec(inside.name, ['sh', '-c', 'pkill -f "listen\\(4300" || true']);
+  });
+
+  it('shapes links to within 15% of the configured rates, and delays round trips by the configured delay', async () => {
     const checks = await checkLinks(rt, plan, 3, 3);
     expect(checks.length).toBe(3);
     for (const c of checks) {
+      // with netem the kernel's round trip carries the delay; without, the programs' receive path does
+      const rtt = c.measured.delayBy === 'app' ? c.measured.appRttMs : c.measured.rttMs;
+      expect(rtt, `${c.container} rtt`).toBeGreaterThanOrEqual(c.configured.delayMs - c.configured.jitterMs);
+      expect(rtt, `${c.container} rtt`).toBeLessThan(c.configured.delayMs + c.configured.jitterMs + 100);
       expect(c.ratio.down, `${c.container} down`).toBeGreaterThan(0.85);
       expect(c.ratio.down, `${c.container} down`).toBeLessThan(1.15);
       expect(c.ratio.up, `${c.container} up`).toBeGreaterThan(0.85);

@@ -14,6 +14,7 @@ import type { ConnectReport, PlayReport, Report } from '../../node-image/core/re
 import { FileSink } from '../../node-image/adapters/file-sink.ts';
 import { FileStore } from '../../node-image/adapters/fs-store.ts';
 import { listen, tcpDialer } from '../../node-image/adapters/tcp.ts';
+import { maybeDelayed, withReceiveDelay, type ReceiveDelay } from '../../node-image/adapters/delay.ts';
 
 const params = resolveParams({ keepaliveMs: 300, deadAfterMs: 1000, connectTimeoutMs: 500, reversalWaitMs: 1500, searchWaitMs: 100 });
 const cleanups: (() => void)[] = [];
@@ -54,14 +55,14 @@ async function setup() {
   };
   const clients: Client[] = [];
   cleanups.push(() => clients.forEach((c) => c.stop()));
-  const client = async (name: string, opts: { advertisePort?: number } = {}) => {
+  const client = async (name: string, opts: { advertisePort?: number; rxDelay?: ReceiveDelay } = {}) => {
     const lp = await freePort();
     const c = new Client({
-      clock, params, dialer: tcpDialer, store: new FileStore(path.join(dir, name)), random: Math.random, log: () => {},
+      clock, params, dialer: withReceiveDelay(tcpDialer, opts.rxDelay ?? null), store: new FileStore(path.join(dir, name)), random: Math.random, log: () => {},
       locateServer: async () => ({ host: '127.0.0.1', port }),
       identity: { clientId: name, advertiseHost: '127.0.0.1', advertisePort: opts.advertisePort ?? lp, localAddress: '127.0.0.1', upnp: { ok: false, error: 'off' } },
     });
-    const srv = await listen('127.0.0.1', lp, (p) => c.acceptPeer(p));
+    const srv = await listen('127.0.0.1', lp, (p) => c.acceptPeer(maybeDelayed(p, opts.rxDelay ?? null)));
     cleanups.push(() => srv.close());
     clients.push(c);
     return c;
@@ -96,6 +97,24 @@ describe('protocol over TCP on loopback', () => {
     expect(p.sha256).toBe(p.expectedSha256);
     const c = w.reports().find((r): r is ConnectReport => r.type === 'connect' && r.clientId === 'fan');
     expect(c?.outcome).toBe('reversed');
+  });
+
+  it('holds what a client receives for its link delay where netem is missing: first audio comes a round trip later', async () => {
+    const w = await setup();
+    await w.startDc();
+    const near = await w.client('near');
+    const far = await w.client('far', { rxDelay: { ms: 250, jitterMs: 20 } });
+    near.login('u1', 'SE', 'q5');
+    far.login('u2', 'SE', 'q5');
+    await w.until('both logged in', () => near.connected && far.connected);
+    near.play(31, 'random');
+    far.play(32, 'random');
+    await w.until('both plays', () => playsOf(w.reports(), 'near').length === 1 && playsOf(w.reports(), 'far').length === 1);
+    const [n] = playsOf(w.reports(), 'near');
+    const [f] = playsOf(w.reports(), 'far');
+    expect(f.latencyMs).toBeGreaterThanOrEqual(230);
+    expect(n.latencyMs).toBeLessThan(f.latencyMs - 150);
+    expect(f.sha256).toBe(f.expectedSha256);
   });
 
   it('closes a connection that sends garbage and keeps serving the others', async () => {

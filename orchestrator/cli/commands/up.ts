@@ -5,6 +5,7 @@ import { ensureImages } from '../../image/build.ts';
 import { formatPlan, newRunId, planFromFile } from '../../plan/index.ts';
 import { Progress } from '../../progress/display.ts';
 import { DockerRuntime } from '../../runtime/docker.ts';
+import { netemStatus } from '../../linkcheck/netem.ts';
 import { UserError } from '../errors.ts';
 
 export const order = 30;
@@ -51,6 +52,8 @@ export function register(program: Command): void {
       } finally {
         process.off('SIGINT', onSigint);
       }
+      const links = await netemStatus(rt, plan);
+      if (links?.note) progress.line(links.note);
       progress.line(`run ${runId} up in ${Math.round((Date.now() - t0) / 1000)} s; results in ${path.relative(process.cwd(), resultsDir)}; stop it with: npx testbed down ${runId}`);
       process.stdout.write(runId + '\n');
     });
