@@ -15,7 +15,9 @@ const params = resolveParams({ searchWaitMs: 50, connectTimeoutMs: 200, reversal
 function world() {
   const clock = new ManualClock(0, 10);
   const stored: Report[] = [];
-  const sink: ReportSink = { append: async (r) => void stored.push(...r), storedKeys: () => [] };
+  /** while set, storage is slow: appends (and so acks) wait until it resolves */
+  let slow: Promise<void> | null = null;
+  const sink: ReportSink = { append: async (r) => { await slow; stored.push(...r); }, storedKeys: () => [] };
   const dc = new DataCentre('stockholm', params, clock, sink);
   const listeners = new Map<string, (p: Pipe) => void>();
   listeners.set('dc:1', (p) => dc.accept(new Channel(p, clock, { ...params, name: 'c' })));
@@ -46,7 +48,12 @@ function world() {
       await new Promise((r) => setImmediate(r));
     }
   };
-  return { clock, dc, stored, client, run };
+  const slowStorage = () => {
+    let release!: () => void;
+    slow = new Promise((r) => (release = r));
+    return () => { slow = null; release(); };
+  };
+  return { clock, dc, stored, client, run, slowStorage };
 }
 
 const plays = (rs: Report[], who: string) => rs.filter((r): r is PlayReport => r.type === 'play' && r.clientId === who);
@@ -144,5 +151,31 @@ describe('client and data centre', () => {
     expect(a.unackedReports).toBe(0);
     const seqs = w.stored.filter((r) => r.clientId === 'a').map((r) => r.seq).sort((p, q) => p - q);
     expect(seqs).toEqual([...Array(seqs.length).keys()]);
+  });
+
+  it('logs in again on a connection still waiting for the last session\'s acks', async () => {
+    // a short break between sessions (seconds of workload time are milliseconds under a time
+    // scale) can fall before the server has acknowledged the logout report: the connection is
+    // still open, so the new session must log in on it, or its reports are never sent
+    const w = world();
+    const a = w.client('a');
+    a.login('ua', 'SE', 'q5');
+    await w.run(500);
+    const release = w.slowStorage();
+    a.logout();
+    await w.run(200);
+    expect(a.connected).toBe(true);
+    a.login('ua', 'SE', 'q5');
+    release();
+    await w.run(500);
+    a.play(5, 'random');
+    await w.run(5_000);
+    a.logout();
+    await w.run(2_000);
+    expect(a.unackedReports).toBe(0);
+    const mine = w.stored.filter((r) => r.clientId === 'a');
+    expect(mine.filter((r) => r.type === 'login')).toHaveLength(2);
+    expect(mine.filter((r) => r.type === 'logout')).toHaveLength(2);
+    expect(mine.map((r) => r.seq).sort((p, q) => p - q)).toEqual([...Array(a.generated).keys()]);
   });
 });

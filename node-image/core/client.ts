@@ -120,7 +120,9 @@ export class Client {
     const { clock, params } = this.deps;
     this.user = { user, country, quality, mobile, loginAt: clock.now() };
     this.loginReported = false;
-    this.connectServer();
+    // the last session's connection may still be open, waiting for its final acks: log in on it
+    if (this.server?.isOpen) this.sendLogin(this.server);
+    else this.connectServer();
     // the first neighbour report comes soon after login (the paper ignores it), then every 30 min
     this.sessionTimers.push(
       clock.after(params.firstNeighbourReportMs, () => this.neighbourReport()),
@@ -217,7 +219,7 @@ export class Client {
   }
 
   private attachServer(pipe: Pipe): void {
-    const { params, clock, identity, log } = this.deps;
+    const { params, clock, log } = this.deps;
     const ch = new Channel(pipe, clock, { maxFrameBytes: params.maxFrameBytes, keepaliveMs: params.keepaliveMs, deadAfterMs: params.deadAfterMs, name: 'server' });
     this.server = ch;
     ch.onMessage = (m) => this.onServerMessage(m);
@@ -228,6 +230,11 @@ export class Client {
       this.trackerWaiters.clear();
       this.scheduleReconnect();
     };
+    this.sendLogin(ch);
+  }
+
+  private sendLogin(ch: Channel): void {
+    const { identity } = this.deps;
     const u = this.user;
     ch.send('login', {
       clientId: identity.clientId,
