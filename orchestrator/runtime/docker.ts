@@ -9,7 +9,8 @@ import { execa } from 'execa';
 import { requireEngine } from '../docker/engine.ts';
 import { countsLine, Progress } from '../progress/display.ts';
 import { LABEL_PROJECT, LABEL_ROLE, LABEL_RUN, PROJECT, type ContainerPlan, type Plan } from '../plan/types.ts';
-import { ContainerError, type ApplyOptions, type RunStatus, type Runtime } from './types.ts';
+import { explainOverlap, removeNetwork } from './networks.ts';
+import { ContainerError, DownIncompleteError, type ApplyOptions, type RunStatus, type Runtime } from './types.ts';
 
 /** containers created and started at once: the machine has two cores */
 const PARALLEL = 6;
@@ -90,6 +91,9 @@ export class DockerRuntime implements Runtime {
         Labels: { ...plan.labels, [LABEL_ROLE]: `net-${n.kind}` },
         Options: { 'com.docker.network.bridge.name': n.bridge },
         IPAM: { Driver: 'default', Config: [{ Subnet: n.subnet, Gateway: n.gateway }] },
+      }).catch(async (err: Error) => {
+        if (!/overlaps/.test(err.message)) throw err;
+        throw explainOverlap({ name: n.name, subnet: n.subnet }, await docker.listNetworks(), LABEL_RUN) ?? err;
       });
       progress.update(`networks: ${++made}/${plan.networks.length}`);
     }, signal);
@@ -157,28 +161,39 @@ export class DockerRuntime implements Runtime {
     }
   }
 
+  /** Removes everything of the run; keeps going past a failure so one stuck network leaves no rules or other networks behind, then names what is left. */
   async down(runId: string | 'all', o: { progress?: Progress } = {}) {
     const docker = await this.d();
     const progress = o.progress ?? new Progress(true);
     const filter = runId === 'all' ? `${LABEL_PROJECT}=${PROJECT}` : `${LABEL_RUN}=${runId}`;
+    const failures: string[] = [];
+    const gone = { container: 0, network: 0, rule: 0 };
+    const keepGoing = (kind: keyof typeof gone, what: string, fn: () => Promise<unknown>) => async () => {
+      await fn().then(
+        () => void gone[kind]++,
+        (err: Error) => void failures.push(`${kind} ${what}: ${err.message}`),
+      );
+    };
     const containers = await docker.listContainers({ all: true, filters: { label: [filter] } });
     let removed = 0;
     await pool(containers, PARALLEL * 2, async (c) => {
-      await docker.getContainer(c.Id).remove({ force: true, v: true }).catch((err: { statusCode?: number }) => {
-        if (err.statusCode !== 404) throw err;
-      });
+      await keepGoing('container', c.Names[0]?.replace(/^\//, '') ?? c.Id, () =>
+        docker.getContainer(c.Id).remove({ force: true, v: true }).catch((err: { statusCode?: number }) => {
+          if (err.statusCode !== 404) throw err;
+        }))();
       progress.update(`removing containers: ${++removed}/${containers.length}`);
     });
     const networks = await docker.listNetworks({ filters: { label: [filter] } });
-    await pool(networks, PARALLEL, async (n) => {
-      await docker.getNetwork(n.Id).remove().catch((err: { statusCode?: number }) => {
-        if (err.statusCode !== 404) throw err;
-      });
-    });
+    await pool(networks, PARALLEL, (n) =>
+      keepGoing('network', n.Name, () =>
+        removeNetwork(docker.getNetwork(n.Id), {
+          onStale: (eps) => progress.line(`network ${n.Name}: dockerd still held endpoints of removed containers (${eps.join(', ')}); disconnected them`),
+        }))());
     const rules = await runRules(runId);
-    for (const r of rules) await iptables(r).catch(() => {});
-    progress.line(`removed ${containers.length} containers, ${networks.length} networks, ${rules.length} DOCKER-USER rules${runId === 'all' ? '' : ` of run ${runId}`}`);
-    return { containers: containers.length, networks: networks.length, rules: rules.length };
+    for (const r of rules) await keepGoing('rule', `DOCKER-USER ${r.slice(2).join(' ')}`, () => iptables(r))();
+    progress.line(`removed ${gone.container} containers, ${gone.network} networks, ${gone.rule} DOCKER-USER rules${runId === 'all' ? '' : ` of run ${runId}`}`);
+    if (failures.length) throw new DownIncompleteError(runId, failures);
+    return { containers: gone.container, networks: gone.network, rules: gone.rule };
   }
 
   async status(runId?: string): Promise<RunStatus[]> {

@@ -1,0 +1,67 @@
+// Network clean-up and creation errors that Docker reports in its own terms.
+//
+// Removing a network whose containers are all gone can still fail with "has active endpoints":
+// under load, dockerd (20.10 here) sometimes keeps the endpoint of a removed container in its
+// store (moby/moby#17217, #33156). CI hit it once and every later test then failed to create its
+// networks ("Pool overlaps"). A forced disconnect by the endpoint's name deletes such an endpoint
+// even though its container no longer exists; a short wait covers endpoints that a container
+// removal still in flight has yet to release.
+import { overlaps } from '../plan/addresses.ts';
+
+/** the part of dockerode's Network that clean-up uses; a fake in unit tests */
+export interface NetworkHandle {
+  remove(): Promise<unknown>;
+  inspect(): Promise<{ Containers?: Record<string, { Name?: string }> | null }>;
+  disconnect(o: { Container: string; Force: boolean }): Promise<unknown>;
+}
+
+type DockerError = { statusCode?: number; message?: string };
+
+export async function removeNetwork(
+  net: NetworkHandle,
+  o: { attempts?: number; waitMs?: number; onStale?: (endpoints: string[]) => void } = {},
+): Promise<void> {
+  const attempts = o.attempts ?? 6;
+  const waitMs = o.waitMs ?? 500;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await net.remove();
+      return;
+    } catch (err) {
+      const e = err as DockerError;
+      if (e.statusCode === 404) return;
+      if (attempt >= attempts || !/active endpoints/.test(e.message ?? '')) throw err;
+    }
+    const info = await net.inspect().catch(() => ({ Containers: null }));
+    // a stale endpoint's key is "ep-<id>" and dockerd only finds it by its (container) name
+    const endpoints = Object.entries(info.Containers ?? {}).map(([id, ep]) => ep.Name || id);
+    for (const name of endpoints) await net.disconnect({ Container: name, Force: true }).catch(() => {});
+    if (endpoints.length) o.onStale?.(endpoints);
+    await new Promise((r) => setTimeout(r, waitMs * attempt));
+  }
+}
+
+/** a network that stands in the way of one the plan needs, and what to do about it */
+export class NetworkConflictError extends Error {
+  readonly userFacing = true;
+}
+
+export interface ExistingNetwork {
+  Name: string;
+  Labels?: Record<string, string> | null;
+  IPAM?: { Config?: { Subnet?: string }[] | null } | null;
+}
+
+/** Explains dockerd's bare "Pool overlaps with other one on this address space" by naming the network that holds the address space. */
+export function explainOverlap(want: { name: string; subnet: string }, existing: ExistingNetwork[], runLabel: string): NetworkConflictError | null {
+  for (const n of existing) {
+    const clash = (n.IPAM?.Config ?? []).map((c) => c.Subnet).find((s): s is string => !!s && s.includes('.') && overlaps(s, want.subnet));
+    if (!clash) continue;
+    const run = n.Labels?.[runLabel];
+    const remedy = run
+      ? `it was left by testbed run ${run}: remove it with \`npx testbed down ${run}\``
+      : 'it is not the testbed\'s: remove it, or move it off the testbed\'s address plan (198.18.0.0/15, 10.0.0.0/8, 100.64.0.0/10)';
+    return new NetworkConflictError(`cannot create network ${want.name} (${want.subnet}): network ${n.Name} already uses ${clash}; ${remedy}`);
+  }
+  return null;
+}
