@@ -141,7 +141,11 @@ export async function runExperiment(e: Experiment, o: { resultsRoot: string; pro
         await monitor(rt, plan, repDir, epoch, e, progress, ac.signal);
       } finally {
         await collect(rt, plan, repDir, progress);
-        await rt.down(repId, { progress });
+        // what was collected stays and is analysed; what down could not remove is said loudly
+        await rt.down(repId, { progress }).catch((err: Error) => {
+          notes.push(`clean-up of ${repId} incomplete: ${err.message}`);
+          progress.line(`testbed: ${err.message}`);
+        });
       }
     }
   } finally {

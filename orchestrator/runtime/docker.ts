@@ -10,28 +10,11 @@ import { requireEngine } from '../docker/engine.ts';
 import { countsLine, Progress } from '../progress/display.ts';
 import { LABEL_PROJECT, LABEL_ROLE, LABEL_RUN, PROJECT, type ContainerPlan, type Plan } from '../plan/types.ts';
 import { explainOverlap, removeNetwork } from './networks.ts';
+import { pool, poolDisjoint } from './schedule.ts';
 import { ContainerError, DownIncompleteError, type ApplyOptions, type RunStatus, type Runtime } from './types.ts';
 
 /** containers created and started at once: the machine has two cores */
 const PARALLEL = 6;
-
-async function pool<T>(items: T[], n: number, fn: (x: T) => Promise<void>, signal?: AbortSignal): Promise<void> {
-  let next = 0;
-  let failure: unknown = null;
-  const worker = async () => {
-    while (next < items.length && !failure) {
-      if (signal?.aborted) throw signal.reason ?? new Error('aborted');
-      const x = items[next++];
-      try {
-        await fn(x);
-      } catch (err) {
-        failure ??= err;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(n, items.length) }, worker));
-  if (failure) throw failure;
-}
 
 async function iptables(args: string[]): Promise<string> {
   const r = await execa('iptables', ['-w', ...args], { reject: false });
@@ -176,7 +159,8 @@ export class DockerRuntime implements Runtime {
     };
     const containers = await docker.listContainers({ all: true, filters: { label: [filter] } });
     let removed = 0;
-    await pool(containers, PARALLEL * 2, async (c) => {
+    const networksOf = (c: (typeof containers)[number]) => Object.keys(c.NetworkSettings?.Networks ?? {});
+    await poolDisjoint(containers, PARALLEL * 2, networksOf, async (c) => {
       await keepGoing('container', c.Names[0]?.replace(/^\//, '') ?? c.Id, () =>
         docker.getContainer(c.Id).remove({ force: true, v: true }).catch((err: { statusCode?: number }) => {
           if (err.statusCode !== 404) throw err;
@@ -277,7 +261,8 @@ export class DockerRuntime implements Runtime {
     }
     for (const run of dead) {
       progress?.line(`removing run ${run}: its orchestrator process is gone`);
-      await this.down(run, { progress });
+      // a run that will not go is reported, not a reason to refuse the new one
+      await this.down(run, { progress }).catch((err: Error) => progress?.line(`testbed: ${err.message}`));
     }
     return [...dead];
   }

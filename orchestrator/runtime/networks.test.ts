@@ -41,6 +41,12 @@ describe('removeNetwork', () => {
     expect(calls.remove).toBe(3);
   });
 
+  it('says the endpoint count is off when dockerd refuses but lists no endpoint', async () => {
+    const { handle } = network({});
+    handle.remove = async () => { throw dockerError(403, 'error while removing network: network tb-x-wan-se0 id 1f7e has active endpoints'); };
+    await expect(removeNetwork(handle, { attempts: 2, waitMs: 1 })).rejects.toThrow(/lists none: dockerd's endpoint count .* restarting dockerd/);
+  });
+
   it('treats a network already gone as removed and passes other errors through at once', async () => {
     let removes = 0;
     const gone: NetworkHandle = { remove: async () => { removes++; throw dockerError(404, 'no such network'); }, inspect: async () => ({}), disconnect: async () => ({}) };

@@ -47,7 +47,8 @@ export function register(program: Command): void {
         await rt.apply(plan, { signal: ac.signal, progress });
       } catch (err) {
         progress.line(`up failed: removing run ${runId}`);
-        await rt.down(runId, { progress });
+        // the reason up failed matters more than a clean-up that also failed: print that, throw this
+        await rt.down(runId, { progress }).catch((downErr: Error) => progress.line(`testbed: ${downErr.message}`));
         throw err;
       } finally {
         process.off('SIGINT', onSigint);
