@@ -5,6 +5,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import type { Report } from '../../node-image/core/reports.ts';
 import type { ScriptEvent } from '../../node-image/core/script.ts';
+import { formatError } from '../cli/errors.ts';
 import type { Experiment } from '../config/experiment.ts';
 import { ensureImages } from '../image/build.ts';
 import { netemStatus } from '../linkcheck/netem.ts';
@@ -142,9 +143,9 @@ export async function runExperiment(e: Experiment, o: { resultsRoot: string; pro
       } finally {
         await collect(rt, plan, repDir, progress);
         // what was collected stays and is analysed; what down could not remove is said loudly
-        await rt.down(repId, { progress }).catch((err: Error) => {
-          notes.push(`clean-up of ${repId} incomplete: ${err.message}`);
-          progress.line(`testbed: ${err.message}`);
+        await rt.down(repId, { progress }).catch((err: unknown) => {
+          notes.push(`clean-up of ${repId} incomplete: ${err instanceof Error ? err.message : String(err)}`);
+          progress.line(formatError(err));
         });
       }
     }

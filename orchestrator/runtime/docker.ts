@@ -6,6 +6,7 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import type Docker from 'dockerode';
 import { execa } from 'execa';
+import { formatError } from '../cli/errors.ts';
 import { requireEngine } from '../docker/engine.ts';
 import { countsLine, Progress } from '../progress/display.ts';
 import { LABEL_PROJECT, LABEL_ROLE, LABEL_RUN, PROJECT, type ContainerPlan, type Plan } from '../plan/types.ts';
@@ -76,7 +77,7 @@ export class DockerRuntime implements Runtime {
         IPAM: { Driver: 'default', Config: [{ Subnet: n.subnet, Gateway: n.gateway }] },
       }).catch(async (err: Error) => {
         if (!/overlaps/.test(err.message)) throw err;
-        throw explainOverlap({ name: n.name, subnet: n.subnet }, await docker.listNetworks(), LABEL_RUN) ?? err;
+        throw explainOverlap({ name: n.name, subnet: n.subnet }, await docker.listNetworks()) ?? err;
       });
       progress.update(`networks: ${++made}/${plan.networks.length}`);
     }, signal);
@@ -151,12 +152,11 @@ export class DockerRuntime implements Runtime {
     const filter = runId === 'all' ? `${LABEL_PROJECT}=${PROJECT}` : `${LABEL_RUN}=${runId}`;
     const failures: string[] = [];
     const gone = { container: 0, network: 0, rule: 0 };
-    const keepGoing = (kind: keyof typeof gone, what: string, fn: () => Promise<unknown>) => async () => {
-      await fn().then(
+    const keepGoing = (kind: keyof typeof gone, what: string, work: () => Promise<unknown>) =>
+      work().then(
         () => void gone[kind]++,
         (err: Error) => void failures.push(`${kind} ${what}: ${err.message}`),
       );
-    };
     const containers = await docker.listContainers({ all: true, filters: { label: [filter] } });
     let removed = 0;
     const networksOf = (c: (typeof containers)[number]) => Object.keys(c.NetworkSettings?.Networks ?? {});
@@ -164,7 +164,7 @@ export class DockerRuntime implements Runtime {
       await keepGoing('container', c.Names[0]?.replace(/^\//, '') ?? c.Id, () =>
         docker.getContainer(c.Id).remove({ force: true, v: true }).catch((err: { statusCode?: number }) => {
           if (err.statusCode !== 404) throw err;
-        }))();
+        }));
       progress.update(`removing containers: ${++removed}/${containers.length}`);
     });
     const networks = await docker.listNetworks({ filters: { label: [filter] } });
@@ -172,9 +172,9 @@ export class DockerRuntime implements Runtime {
       keepGoing('network', n.Name, () =>
         removeNetwork(docker.getNetwork(n.Id), {
           onStale: (eps) => progress.line(`network ${n.Name}: dockerd still held endpoints of removed containers (${eps.join(', ')}); disconnected them`),
-        }))());
+        })));
     const rules = await runRules(runId);
-    for (const r of rules) await keepGoing('rule', `DOCKER-USER ${r.slice(2).join(' ')}`, () => iptables(r))();
+    for (const r of rules) await keepGoing('rule', `DOCKER-USER ${r.slice(2).join(' ')}`, () => iptables(r));
     progress.line(`removed ${gone.container} containers, ${gone.network} networks, ${gone.rule} DOCKER-USER rules${runId === 'all' ? '' : ` of run ${runId}`}`);
     if (failures.length) throw new DownIncompleteError(runId, failures);
     return { containers: gone.container, networks: gone.network, rules: gone.rule };
@@ -262,7 +262,7 @@ export class DockerRuntime implements Runtime {
     for (const run of dead) {
       progress?.line(`removing run ${run}: its orchestrator process is gone`);
       // a run that will not go is reported, not a reason to refuse the new one
-      await this.down(run, { progress }).catch((err: Error) => progress?.line(`testbed: ${err.message}`));
+      await this.down(run, { progress }).catch((err: unknown) => progress?.line(formatError(err)));
     }
     return [...dead];
   }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { explainOverlap, removeNetwork, type NetworkHandle } from './networks.ts';
+import { LABEL_RUN } from '../plan/types.ts';
 
 const dockerError = (statusCode: number, message: string) => Object.assign(new Error(message), { statusCode });
 
@@ -62,14 +63,14 @@ describe('explainOverlap', () => {
   it('names a network left by an earlier run and the command that removes it', () => {
     const err = explainOverlap(want, [
       { Name: 'bridge', IPAM: { Config: [{ Subnet: '172.17.0.0/16' }] } },
-      { Name: 'tb-old-wan-se0', Labels: { 'testbed.run': 'old' }, IPAM: { Config: [{ Subnet: '198.18.0.0/22' }] } },
-    ], 'testbed.run');
+      { Name: 'tb-old-wan-se0', Labels: { [LABEL_RUN]: 'old' }, IPAM: { Config: [{ Subnet: '198.18.0.0/22' }] } },
+    ]);
     expect(err?.message).toMatch(/tb-new-wan-se0 \(198\.18\.0\.0\/22\): network tb-old-wan-se0 already uses 198\.18\.0\.0\/22/);
     expect(err?.message).toContain('npx testbed down old');
   });
 
   it('says when the address space is held by a network the testbed did not make, and finds nothing when nothing overlaps', () => {
-    expect(explainOverlap(want, [{ Name: 'lab', IPAM: { Config: [{ Subnet: '198.18.2.0/24' }] } }], 'testbed.run')?.message).toMatch(/lab already uses 198\.18\.2\.0\/24; it is not the testbed's/);
-    expect(explainOverlap(want, [{ Name: 'lab', IPAM: { Config: [{ Subnet: '198.18.4.0/24' }, { Subnet: 'fd00::/64' }] } }], 'testbed.run')).toBeNull();
+    expect(explainOverlap(want, [{ Name: 'lab', IPAM: { Config: [{ Subnet: '198.18.2.0/24' }] } }])?.message).toMatch(/lab already uses 198\.18\.2\.0\/24; it is not the testbed's/);
+    expect(explainOverlap(want, [{ Name: 'lab', IPAM: { Config: [{ Subnet: '198.18.4.0/24' }, { Subnet: 'fd00::/64' }] } }])).toBeNull();
   });
 });

@@ -10,6 +10,7 @@
 // next start); only a dockerd restart recounts, and the error says so. schedule.ts keeps down
 // from provoking it.
 import { overlaps } from '../plan/addresses.ts';
+import { LABEL_RUN } from '../plan/types.ts';
 
 /** the part of dockerode's Network that clean-up uses; a fake in unit tests */
 export interface NetworkHandle {
@@ -61,11 +62,11 @@ export interface ExistingNetwork {
 }
 
 /** Explains dockerd's bare "Pool overlaps with other one on this address space" by naming the network that holds the address space. */
-export function explainOverlap(want: { name: string; subnet: string }, existing: ExistingNetwork[], runLabel: string): NetworkConflictError | null {
+export function explainOverlap(want: { name: string; subnet: string }, existing: ExistingNetwork[]): NetworkConflictError | null {
   for (const n of existing) {
     const clash = (n.IPAM?.Config ?? []).map((c) => c.Subnet).find((s): s is string => !!s && s.includes('.') && overlaps(s, want.subnet));
     if (!clash) continue;
-    const run = n.Labels?.[runLabel];
+    const run = n.Labels?.[LABEL_RUN];
     const remedy = run
       ? `it was left by testbed run ${run}: remove it with \`npx testbed down ${run}\``
       : 'it is not the testbed\'s: remove it, or move it off the testbed\'s address plan (198.18.0.0/15, 10.0.0.0/8, 100.64.0.0/10)';

@@ -6,7 +6,7 @@ import { formatPlan, newRunId, planFromFile } from '../../plan/index.ts';
 import { Progress } from '../../progress/display.ts';
 import { DockerRuntime } from '../../runtime/docker.ts';
 import { netemStatus } from '../../linkcheck/netem.ts';
-import { UserError } from '../errors.ts';
+import { formatError, UserError } from '../errors.ts';
 
 export const order = 30;
 
@@ -48,7 +48,7 @@ export function register(program: Command): void {
       } catch (err) {
         progress.line(`up failed: removing run ${runId}`);
         // the reason up failed matters more than a clean-up that also failed: print that, throw this
-        await rt.down(runId, { progress }).catch((downErr: Error) => progress.line(`testbed: ${downErr.message}`));
+        await rt.down(runId, { progress }).catch((downErr: unknown) => progress.line(formatError(downErr)));
         throw err;
       } finally {
         process.off('SIGINT', onSigint);
