@@ -1,6 +1,6 @@
 import { defineConfig } from 'vitest/config';
 
-// Three depths (design.md, principle 10). Test files say their depth by name:
+// Three depths (docs/architecture.md, principle 10). Test files say their depth by name:
 //   *.test.ts              pure unit tests, no I/O
 //   *.int.test.ts          integration over real TCP/UDP on loopback, real processes
 //   *.docker.test.ts       a real small testbed in Docker (needs a running engine; in CI a

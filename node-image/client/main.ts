@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { realClock } from '../core/clock.ts';
 import { Client } from '../core/client.ts';
-import { resolveParams } from '../core/params.ts';
+import { resolveProtocol, type ProtocolSpec } from '../core/policies.ts';
 import type { UpnpOutcome } from '../core/reports.ts';
 import { parseScript, runScript } from '../core/script-runner.ts';
 import { logger, numberOption, parseOptions, requireOption } from '../adapters/args.ts';
@@ -29,16 +29,19 @@ const opts = parseOptions(P, {
   'listen-port': { default: '4100', help: 'TCP port for incoming peer connections' },
   'advertise-host': { help: 'address peers should dial when no port mapping is made (default: local address)' },
   upnp: { boolean: true, help: 'ask the home router for a port mapping (UPnP IGD, then NAT-PMP)' },
-  params: { default: '{}', help: 'protocol parameter overrides as JSON' },
+  params: { default: '{}', help: 'protocol parameter overrides as JSON (merged into --protocol\'s params)' },
+  protocol: { default: '{}', help: 'the protocol variant as JSON: {policies, features, params} (core/policies.ts)' },
   'rx-delay-ms': { default: '0', help: 'hold received protocol data this long: the access link delay where the kernel has no netem (set by netsetup)' },
   'rx-jitter-ms': { default: '0', help: 'uniform jitter around --rx-delay-ms' },
   'start-file': { help: 'wait for this file, holding the real epoch (ms), before starting the clock (experiments start all peers together)' },
 });
 const name = requireOption(P, opts, 'name');
 const log = logger(P, name);
-const overrides = JSON.parse(opts.params!) as Record<string, unknown>;
+const spec = JSON.parse(opts.protocol!) as ProtocolSpec;
+const overrides = { ...spec.params, ...(JSON.parse(opts.params!) as Record<string, unknown>) };
 if (opts['cache-bytes']) overrides.cacheBytes = Number(opts['cache-bytes']);
-const params = resolveParams(overrides);
+const protocol = resolveProtocol({ ...spec, params: overrides });
+const { params } = protocol;
 const scale = numberOption(P, opts, 'time-scale');
 const scriptFile = requireOption(P, opts, 'script');
 const events = parseScript(fs.readFileSync(scriptFile, 'utf8'), scriptFile);
@@ -59,8 +62,8 @@ const first = await locateServer().catch((err: Error) => {
 });
 const localAddress = first ? await localAddressTowards(first.host) : '0.0.0.0';
 let mapper: PortMapper | null = null;
-let upnp: UpnpOutcome = { ok: false, error: 'upnp disabled' };
-if (opts.upnp === 'true') {
+let upnp: UpnpOutcome = { ok: false, error: protocol.features.upnp ? 'upnp disabled' : 'upnp off in this protocol variant' };
+if (opts.upnp === 'true' && protocol.features.upnp) {
   mapper = await mapPort(listenPort, localAddress, 4000, log);
   upnp = mapper.outcome;
 }
@@ -78,7 +81,7 @@ if (opts['start-file']) {
 const clock = realClock({ scale, epochReal, epochWorkload: numberOption(P, opts, 'epoch-workload') });
 const client = new Client({
   clock, params, dialer: withReceiveDelay(tcpDialer, rxDelay), store: new FileStore(opts['cache-dir'] ?? `/tmp/tb-cache-${name}`),
-  locateServer, random: Math.random, log,
+  locateServer, random: Math.random, log, policies: protocol,
   identity: { clientId: `${name}-${randomBytes(4).toString('hex')}`, advertiseHost, advertisePort, localAddress, upnp },
 });
 const server = await listen('0.0.0.0', listenPort, (pipe) => client.acceptPeer(maybeDelayed(pipe, rxDelay)));

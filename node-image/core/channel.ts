@@ -51,6 +51,9 @@ export class Channel {
   private blocked = false;
   bytesIn = 0;
   bytesOut = 0;
+  /** keep-alive round trip, real ms, smoothed (null before the first pong): the lowest-rtt peer choice reads it */
+  rttMs: number | null = null;
+  private pingSentAt: number | null = null;
   onMessage: (msg: Message, ch: Channel) => void = () => {};
   onClosed: (reason: string, ch: Channel) => void = () => {};
 
@@ -120,7 +123,8 @@ export class Channel {
     for (const m of msgs) {
       if (this.closed) return;
       if (m.type === 'ping') this.send('pong', {});
-      else if (m.type !== 'pong') this.onMessage(m, this);
+      else if (m.type === 'pong') this.measured();
+      else this.onMessage(m, this);
     }
   }
 
@@ -129,7 +133,15 @@ export class Channel {
       this.close(`no traffic for ${this.opts.deadAfterMs} ms (keep-alive timeout)`);
       return;
     }
+    if (this.pingSentAt === null) this.pingSentAt = this.clock.realNow();
     this.send('ping', {});
+  }
+
+  private measured(): void {
+    if (this.pingSentAt === null) return;
+    const sample = this.clock.realNow() - this.pingSentAt;
+    this.pingSentAt = null;
+    this.rttMs = this.rttMs === null ? sample : 0.75 * this.rttMs + 0.25 * sample;
   }
 
   private finish(reason: string): void {

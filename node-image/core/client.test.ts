@@ -1,60 +1,8 @@
 // The client and the data centre together, over in-memory pipes on a manual clock: streaming
 // from the server and from peers, tracker and overlay discovery, reversal, report delivery.
 import { describe, expect, it } from 'vitest';
-import { Channel, type Dialer, type Pipe } from './channel.ts';
-import { Client } from './client.ts';
-import { ManualClock } from './clock.ts';
-import { MemoryStore } from './cache.ts';
-import { DataCentre, type ReportSink } from './dc.ts';
-import { resolveParams } from './params.ts';
 import type { ConnectReport, PlayReport, Report, SearchReport } from './reports.ts';
-import { pipePair } from './test/memory-pipe.ts';
-
-const params = resolveParams({ searchWaitMs: 50, connectTimeoutMs: 200, reversalWaitMs: 400 });
-
-function world() {
-  const clock = new ManualClock(0, 10);
-  const stored: Report[] = [];
-  /** while set, storage is slow: appends (and so acks) wait until it resolves */
-  let slow: Promise<void> | null = null;
-  const sink: ReportSink = { append: async (r) => { await slow; stored.push(...r); }, storedKeys: () => [] };
-  const dc = new DataCentre('stockholm', params, clock, sink);
-  const listeners = new Map<string, (p: Pipe) => void>();
-  listeners.set('dc:1', (p) => dc.accept(new Channel(p, clock, { ...params, name: 'c' })));
-  let n = 0;
-  const dialer = (self: string): Dialer => ({
-    dial: async (host, port) => {
-      const accept = listeners.get(`${host}:${port}`);
-      if (!accept) throw new Error(`connect ${host}:${port} refused`);
-      const [mine, theirs] = pipePair(64 * 1024, self, host);
-      accept(theirs);
-      return mine;
-    },
-  });
-  const client = (name: string, reachable = true) => {
-    const host = `10.0.0.${++n}`;
-    const c = new Client({
-      clock, params, dialer: dialer(host), store: new MemoryStore(), random: () => 0.5, log: () => {},
-      locateServer: async () => ({ host: 'dc', port: 1 }),
-      identity: { clientId: name, advertiseHost: host, advertisePort: 4000, localAddress: host, upnp: { ok: false, error: 'off' } },
-    });
-    if (reachable) listeners.set(`${host}:4000`, (p) => c.acceptPeer(p));
-    return c;
-  };
-  /** move time in small steps, letting promises and microtasks run between them */
-  const run = async (ms: number) => {
-    for (let t = 0; t < ms; t += 100) {
-      clock.advance(100);
-      await new Promise((r) => setImmediate(r));
-    }
-  };
-  const slowStorage = () => {
-    let release!: () => void;
-    slow = new Promise((r) => (release = r));
-    return () => { slow = null; release(); };
-  };
-  return { clock, dc, stored, client, run, slowStorage };
-}
+import { world } from './test/world.ts';
 
 const plays = (rs: Report[], who: string) => rs.filter((r): r is PlayReport => r.type === 'play' && r.clientId === who);
 

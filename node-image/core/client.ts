@@ -8,9 +8,10 @@ import type { Clock, TimerHandle } from './clock.ts';
 import { CacheIndex, cacheKey, type CacheStore } from './cache.ts';
 import { trackBytes, trackDurationSec } from './content.ts';
 import type { Message, PeerAddress } from './messages.ts';
-import { newStats, pruneVictims, trimStats, type NeighbourStats } from './neighbours.ts';
+import { newStats, trimStats, type NeighbourStats } from './neighbours.ts';
 import type { ProtocolParams } from './params.ts';
 import { Playback } from './playback.ts';
+import { resolveProtocol, type Protocol } from './policies.ts';
 import { NO_DC, type Quality, type Report, type UpnpOutcome } from './reports.ts';
 import { QueryMemory } from './search.ts';
 
@@ -33,6 +34,8 @@ export interface ClientDeps {
   identity: ClientIdentity;
   random: () => number;
   log: (event: string, fields?: Record<string, unknown>) => void;
+  /** the variant's policies and features (default: the paper's); its params are `params` above */
+  policies?: Omit<Protocol, 'params' | 'tracker'>;
 }
 
 interface Neighbour {
@@ -41,8 +44,10 @@ interface Neighbour {
   address: PeerAddress;
   stats: NeighbourStats;
   outgoing: boolean;
-  /** last time (workload ms) we uploaded to it, for upload slots */
+  /** last time (real ms) we uploaded to it, for upload slots */
   lastUpload: number;
+  /** workload ms when the connection was made (the `oldest` pruning reads it) */
+  since: number;
 }
 
 interface User {
@@ -81,8 +86,12 @@ export class Client {
   playback: Playback | null = null;
   emergency = false;
   stopped = false;
+  /** churn: the machine has no network until this workload time (null: online) */
+  private offlineUntil: number | null = null;
+  readonly policies: Omit<Protocol, 'params' | 'tracker'>;
 
   constructor(readonly deps: ClientDeps) {
+    this.policies = deps.policies ?? resolveProtocol();
     this.cache = new CacheIndex(deps.store, deps.params.cacheBytes);
     this.queries = new QueryMemory(deps.params.searchMemory);
     this.reconnectDelay = deps.params.reconnectMinMs;
@@ -190,8 +199,34 @@ export class Client {
 
   // ---- server connection ----------------------------------------------------------------------
 
+  /**
+   * Lose the network abruptly for `ms` of workload time (churn): every connection drops without
+   * logout or bye, the current play ends, nothing can be dialled. Reports stay queued: the
+   * process lives on, and re-sends them once it is back.
+   */
+  goOffline(ms: number): void {
+    if (this.stopped) return;
+    const { clock, log } = this.deps;
+    this.offlineUntil = clock.now() + ms;
+    log('offline', { forMs: ms });
+    this.playback?.stop('stop');
+    this.playback = null;
+    this.reconnectTimer?.cancel();
+    for (const n of [...this.neighbours.values()]) n.ch.close('network down');
+    this.server?.close('network down');
+    clock.after(ms, () => {
+      this.offlineUntil = null;
+      log('online');
+      if (this.user || this.unacked.size > 0) this.connectServer();
+    });
+  }
+
+  get offline(): boolean {
+    return this.offlineUntil !== null;
+  }
+
   private connectServer(): void {
-    if (this.connecting || this.connected || this.stopped) return;
+    if (this.connecting || this.connected || this.stopped || this.offline) return;
     this.connecting = true;
     const { params, dialer, log } = this.deps;
     this.deps
@@ -210,7 +245,7 @@ export class Client {
   }
 
   private scheduleReconnect(): void {
-    if (this.stopped || (!this.user && this.unacked.size === 0)) return;
+    if (this.stopped || this.offline || (!this.user && this.unacked.size === 0)) return;
     const { params, clock, random } = this.deps;
     const delay = this.reconnectDelay * (0.5 + random());
     this.reconnectDelay = Math.min(params.reconnectMaxMs, this.reconnectDelay * 2);
@@ -311,7 +346,7 @@ export class Client {
   }
 
   announce(track: number, quality: Quality): void {
-    this.server?.send('trackerAnnounce', { track, quality });
+    if (this.policies.features.p2p) this.server?.send('trackerAnnounce', { track, quality });
   }
 
   /** tracker peers for a track ([] when offline or on timeout) */
@@ -319,7 +354,7 @@ export class Client {
     if (!this.connected) return Promise.resolve([]);
     const qid = this.nextRid++;
     return new Promise((resolve) => {
-      const t = afterReal(this.deps.clock, this.deps.params.searchWaitMs * 4, () => {
+      const t = afterReal(this.deps.clock, this.deps.params.trackerWaitMs, () => {
         this.trackerWaiters.delete(qid);
         resolve([]);
       });
@@ -338,18 +373,20 @@ export class Client {
     const qid = `${this.id}:${this.nextQuery++}`;
     this.queries.remember(qid, null);
     this.searchAnswers.set(qid, onHit);
-    const ns = [...this.neighbours.values()];
+    const ns = this.policies.discovery.overlay && this.policies.features.p2p ? [...this.neighbours.values()] : [];
     for (const n of ns) n.ch.send('search', { qid, track, quality, ttl: this.deps.params.searchDepth });
     return { sentTo: ns.length, done: () => this.searchAnswers.delete(qid) };
   }
 
   acceptPeer(pipe: Pipe): void {
+    if (this.offline) return pipe.close();
     const ch = this.peerChannel(pipe);
     const t = afterReal(this.deps.clock, this.deps.params.connectTimeoutMs, () => ch.close('no hello'));
     ch.onMessage = (m) => {
       if (m.type !== 'hello') return ch.close(`expected hello, got ${m.type}`);
       t.cancel();
       if (!this.user) return this.refuse(ch, 'offline');
+      if (!this.policies.features.p2p) return this.refuse(ch, 'no peer-to-peer');
       if (this.neighbours.size >= this.deps.params.hardLimit) return this.refuse(ch, 'hard limit');
       ch.send('hello', this.helloBody());
       this.addNeighbour(ch, { id: m.body.clientId, host: m.body.host, port: m.body.port }, false);
@@ -401,7 +438,7 @@ export class Client {
   async connectPeer(peer: PeerAddress): Promise<Neighbour | null> {
     const existing = this.neighbours.get(peer.id);
     if (existing) return existing;
-    if (!this.user || peer.id === this.id || this.dialing.has(peer.id)) return null;
+    if (!this.user || !this.policies.features.p2p || this.offline || peer.id === this.id || this.dialing.has(peer.id)) return null;
     if (this.neighbours.size >= this.deps.params.softLimit) return null;
     this.dialing.add(peer.id);
     const { clock } = this.deps;
@@ -416,6 +453,10 @@ export class Client {
       if (n) {
         this.report({ type: 'connect', peer: peer.id, outcome: 'direct', ms: Math.round(clock.realNow() - t0) } as Report);
         return n;
+      }
+      if (!this.policies.features.reversal) {
+        this.report({ type: 'connect', peer: peer.id, outcome: 'failed', ms: Math.round(clock.realNow() - t0) } as Report);
+        return null;
       }
       const ok = await this.reverse(peer.id);
       const after = this.neighbours.get(peer.id) ?? null;
@@ -442,7 +483,7 @@ export class Client {
 
   /** the server asks us to dial a peer that could not reach us */
   private async dialBack(from: PeerAddress): Promise<void> {
-    if (!this.user || this.neighbours.has(from.id) || this.neighbours.size >= this.deps.params.hardLimit) return;
+    if (!this.user || !this.policies.features.reversal || this.neighbours.has(from.id) || this.neighbours.size >= this.deps.params.hardLimit) return;
     try {
       await this.handshake(from);
     } catch (err) {
@@ -456,7 +497,7 @@ export class Client {
       ch.close('duplicate connection');
       return dup;
     }
-    const n: Neighbour = { id: address.id, ch, address, stats: newStats(), outgoing, lastUpload: -Infinity };
+    const n: Neighbour = { id: address.id, ch, address, stats: newStats(), outgoing, lastUpload: -Infinity, since: this.deps.clock.now() };
     this.neighbours.set(n.id, n);
     ch.onMessage = (m) => this.onPeerMessage(n, m);
     ch.onClosed = () => {
@@ -520,11 +561,12 @@ export class Client {
     const now = clock.now();
     const key = cacheKey(track, quality);
     const deny = (reason: string) => n.ch.send('chunkDenied', { rid, reason });
+    if (!this.policies.features.p2p) return deny('no peer-to-peer');
     if (this.emergency) return deny('emergency');
     if (!this.cache.isServable(key)) return deny('not cached');
     // upload slots: peers served within the last few seconds of real time count as active
-    const active = [...this.neighbours.values()].filter((x) => x !== n && clock.realNow() - x.lastUpload < 2000).length;
-    if (active >= params.uploadSlots && clock.realNow() - n.lastUpload >= 2000) return deny('busy');
+    const active = [...this.neighbours.values()].filter((x) => x !== n && clock.realNow() - x.lastUpload < params.uploadActiveMs).length;
+    if (active >= params.uploadSlots && clock.realNow() - n.lastUpload >= params.uploadActiveMs) return deny('busy');
     const bytes = this.cache.readRange(key, index * params.chunkBytes, params.chunkBytes);
     if (!bytes || bytes.length === 0) return deny('out of range');
     n.lastUpload = clock.realNow();
@@ -549,6 +591,11 @@ export class Client {
     return this.neighbours.has(id);
   }
 
+  /** the keep-alive round trip to a neighbour, real ms (null if unknown) */
+  neighbourRtt(id: string): number | null {
+    return this.neighbours.get(id)?.ch.rttMs ?? null;
+  }
+
   markInteresting(id: string): void {
     this.neighbours.get(id)?.stats.interesting.push(this.deps.clock.now());
   }
@@ -558,8 +605,8 @@ export class Client {
     const now = clock.now();
     for (const n of this.neighbours.values()) trimStats(n.stats, now);
     if (this.neighbours.size <= params.softLimit) return;
-    const stats = new Map([...this.neighbours.values()].map((n) => [n.id, n.stats]));
-    for (const id of pruneVictims(stats, now, params.softLimit - params.pruneHeadroom)) {
+    const ns = [...this.neighbours.values()].map((n) => ({ id: n.id, stats: n.stats, since: n.since }));
+    for (const id of this.policies.pruning.victims(ns, now, params.softLimit - params.pruneHeadroom, this.deps.random)) {
       const n = this.neighbours.get(id)!;
       n.ch.send('bye', { reason: 'pruned' });
       n.ch.close('pruned');
@@ -569,7 +616,8 @@ export class Client {
   // ---- playback -----------------------------------------------------------------------------
 
   play(track: number, access: 'playlist' | 'random', next?: number): void {
-    if (!this.user) return;
+    // a machine without network is taken to be away (asleep, unplugged): its plays do not happen
+    if (!this.user || this.offline) return;
     const prefetched = this.playback?.takePrefetch(track) ?? null;
     this.playback?.stop('next');
     this.playback = new Playback(this, track, this.quality, access, next, prefetched);

@@ -7,6 +7,8 @@ import type { Clock } from './clock.ts';
 import { contentRange, trackBytes } from './content.ts';
 import type { Message, MessageOf, PeerAddress } from './messages.ts';
 import type { ProtocolParams } from './params.ts';
+import { resolveProtocol, type TrackerPolicy } from './policies.ts';
+import { reportProblem } from './report-check.ts';
 import type { Report } from './reports.ts';
 import { Tracker } from './tracker.ts';
 
@@ -29,16 +31,18 @@ export type DcLog = (event: string, fields?: Record<string, unknown>) => void;
 /** Strip the IPv4-mapped prefix Node puts on addresses of dual-stack sockets. */
 export const plainAddress = (a: string) => a.replace(/^::ffff:/, '');
 
-/** Largest payload of one `data` frame: bulk goes out in chunks so interactive frames interleave. */
-const DATA_FRAME = 16 * 1024;
-
 export class DataCentre {
-  readonly tracker: Tracker;
+  tracker: Tracker;
   private readonly sessions = new Map<string, Session>();
+  /** every open client connection, logged in or not: an outage drops them all */
+  private readonly channels = new Set<Channel>();
+  /** faults (core/faults.ts): the tracker answers nobody; the whole data centre is away */
+  private trackerDown = false;
+  private down = false;
   private readonly stored: Set<string>;
   private pending: { report: Report; acks: { ch: Channel; seq: number }[] }[] = [];
   private flushing = false;
-  stats = { logins: 0, reports: 0, duplicates: 0, bytesServed: 0, badConnections: 0 };
+  stats = { logins: 0, reports: 0, duplicates: 0, bytesServed: 0, badConnections: 0, badReports: 0 };
 
   constructor(
     readonly name: string,
@@ -46,24 +50,65 @@ export class DataCentre {
     private readonly clock: Clock,
     private readonly sink: ReportSink,
     private readonly log: DcLog = () => {},
-    random: () => number = Math.random,
+    private readonly random: () => number = Math.random,
+    private readonly trackerPolicy: TrackerPolicy = resolveProtocol().tracker,
   ) {
-    this.tracker = new Tracker(params.trackerKeep, params.trackerAnswer, random);
+    this.tracker = this.newTracker();
     this.stored = new Set(sink.storedKeys());
+  }
+
+  private newTracker(): Tracker {
+    return new Tracker(this.params.trackerKeep, this.params.trackerAnswer, this.random, this.trackerPolicy);
   }
 
   get online(): number {
     return this.sessions.size;
   }
 
+  /**
+   * Tracker outage: queries get an empty answer at once and announces are not recorded, as a
+   * tracker service that is down behind a working access point. Peers must find each other by
+   * overlay search meanwhile.
+   */
+  setTrackerDown(down: boolean): void {
+    this.trackerDown = down;
+    this.log(down ? 'tracker-down' : 'tracker-up');
+  }
+
+  /**
+   * The whole data centre goes away (as a crash: every connection drops, the tracker's memory is
+   * lost) or comes back. While away, connections are closed as they arrive, so clients keep
+   * retrying with backoff; the sink is durable, so reports stored before stay stored and clients
+   * re-send the unacknowledged ones when they get back in.
+   */
+  setDown(down: boolean): void {
+    this.down = down;
+    this.log(down ? 'dc-down' : 'dc-up');
+    if (!down) return;
+    for (const ch of [...this.channels]) ch.close('data centre down');
+    this.sessions.clear();
+    this.tracker = this.newTracker();
+  }
+
   accept(ch: Channel): void {
+    if (this.down) {
+      ch.close('data centre down');
+      return;
+    }
+    this.channels.add(ch);
     let session: Session | null = null;
     ch.onMessage = (m) => {
-      if (m.type === 'login') session = this.login(ch, m);
+      if (m.type === 'login') {
+        // one connection, one client: a login under another id ends the previous session, so the
+        // tracker never answers with a client that is no longer there
+        if (session && session.clientId !== m.body.clientId && this.sessions.get(session.clientId)?.ch === ch) this.sessions.delete(session.clientId);
+        session = this.login(ch, m);
+      }
       else if (!session) ch.close(`${m.type} before login`);
       else this.handle(session, m);
     };
     ch.onClosed = (reason) => {
+      this.channels.delete(ch);
       if (reason.startsWith('bad frame')) {
         this.stats.badConnections++;
         this.log('connection-closed', { remote: ch.remoteAddress, reason });
@@ -89,18 +134,20 @@ export class DataCentre {
       case 'report':
         return this.report(s, m.body.seq, m.body.report as Report);
       case 'trackerQuery': {
+        if (this.trackerDown) return s.ch.send('trackerAnswer', { qid: m.body.qid, peers: [] });
         const ids = this.tracker.query(s.clientId, m.body.track, m.body.quality, (p) => this.sessions.has(p));
         const peers = ids.map((id) => this.sessions.get(id)!.address);
         return s.ch.send('trackerAnswer', { qid: m.body.qid, peers });
       }
       case 'trackerAnnounce':
+        if (this.trackerDown) return;
         return this.tracker.announce(s.clientId, m.body.track, m.body.quality);
       case 'dataRequest': {
         const { rid, track, quality, offset, length } = m.body;
         const size = trackBytes(track, quality, this.clock.scale);
         const end = Math.min(size, offset + length);
-        for (let p = offset; p < end; p += DATA_FRAME) {
-          const bytes = contentRange(track, quality, p, Math.min(DATA_FRAME, end - p), size);
+        for (let p = offset; p < end; p += this.params.serverFrameBytes) {
+          const bytes = contentRange(track, quality, p, Math.min(this.params.serverFrameBytes, end - p), size);
           this.stats.bytesServed += bytes.length;
           s.ch.send('data', { rid, offset: p }, bytes);
         }
@@ -122,11 +169,19 @@ export class DataCentre {
   }
 
   private report(s: Session, seq: number, report: Report): void {
-    const key = `${report.clientId}/${report.seq}`;
-    if (typeof report.clientId !== 'string' || report.seq !== seq || typeof report.type !== 'string') {
-      s.ch.close(`malformed report seq ${seq}`);
+    // refused before it is stored or acknowledged: a malformed report, one for another client,
+    // or one that claims what only the access point may write
+    const problem = reportProblem(report)
+      ?? (report.seq !== seq ? `seq ${report.seq} inside a frame of seq ${seq}` : null)
+      ?? (report.clientId !== s.clientId ? `a report of ${JSON.stringify(report.clientId)} on the connection of ${s.clientId}` : null)
+      ?? ('serverSeenAddress' in report ? 'serverSeenAddress is written by the access point, not the client' : null);
+    if (problem) {
+      this.stats.badReports++;
+      this.log('report-refused', { clientId: s.clientId, seq, problem });
+      s.ch.close(`report refused: ${problem}`);
       return;
     }
+    const key = `${report.clientId}/${report.seq}`;
     if (this.stored.has(key)) {
       this.stats.duplicates++;
       s.ch.send('reportAck', { seq });

@@ -33,6 +33,18 @@ export interface ProtocolParams {
   peerPipeline: number;
   /** peers a client uploads to at once */
   uploadSlots: number;
+  /** a neighbour served within this many real ms holds an upload slot */
+  uploadActiveMs: number;
+  /** candidates a download connects to at once; more are tried as others fail */
+  candidatePeers: number;
+  /** failed or slow requests after which a download stops asking a peer */
+  peerFailureLimit: number;
+  /** chunk requests in flight to the server when no peer serves a track */
+  serverWindowChunks: number;
+  /** how long a client waits for the tracker's answer, real ms */
+  trackerWaitMs: number;
+  /** largest payload of one `data` frame from the server: bulk goes in pieces so interactive frames interleave */
+  serverFrameBytes: number;
   /** neighbour count report period after login (paper: 30 min); the first comes soon after login */
   neighbourReportMs: number;
   firstNeighbourReportMs: number;
@@ -69,6 +81,12 @@ export const defaultParams: ProtocolParams = {
   peerRequestTimeoutMs: 1500,
   peerPipeline: 4,
   uploadSlots: 4,
+  uploadActiveMs: 2_000,
+  candidatePeers: 4,
+  peerFailureLimit: 3,
+  serverWindowChunks: 16,
+  trackerWaitMs: 1_200,
+  serverFrameBytes: 16 * 1024,
   neighbourReportMs: 30 * 60_000,
   firstNeighbourReportMs: 60_000,
   keepaliveMs: 2_000,

@@ -89,8 +89,9 @@ export class Download {
 
   private async discover(): Promise<void> {
     const c = this.client;
-    if (c.mobile) {
-      // mobile clients only use the servers
+    const { discovery, features } = c.policies;
+    if (c.mobile || !features.p2p) {
+      // mobile clients, and every client of the server-only baseline, use only the servers
       this.discovered = true;
       return;
     }
@@ -99,13 +100,15 @@ export class Download {
       overlay.push({ distance: distance <= 1 ? 1 : 2 });
       this.addCandidate(peer);
     });
-    const tracker = await c.askTracker(this.track, this.quality);
+    const askTracker = discovery.tracker && c.connected;
+    const tracker = askTracker ? await c.askTracker(this.track, this.quality) : [];
     for (const p of tracker) this.addCandidate(p);
     await new Promise<void>((r) => afterReal(c.deps.clock, c.deps.params.searchWaitMs, r));
     search.done();
     this.discovered = true;
     if (this.cancelled) return;
-    c.report({ type: 'search', track: this.track, quality: this.quality, tracker: c.connected || tracker.length ? { peers: tracker.length } : null, overlay, neighbours: search.sentTo } as Report);
+    // tracker: null when it was not asked (offline, or a variant without it)
+    c.report({ type: 'search', track: this.track, quality: this.quality, tracker: askTracker || tracker.length ? { peers: tracker.length } : null, overlay, neighbours: search.sentTo } as Report);
     this.schedule();
   }
 
@@ -118,7 +121,7 @@ export class Download {
       return;
     }
     // connect to a few candidates at a time; more are tried as others fail
-    if (this.connectedCandidates().length < 4) {
+    if (this.connectedCandidates().length < this.client.deps.params.candidatePeers) {
       void this.client.connectPeer(p).then((n) => {
         if (!n) this.failures.set(p.id, 99);
         this.schedule();
@@ -127,7 +130,7 @@ export class Download {
   }
 
   private connectedCandidates(): string[] {
-    return [...this.candidates.keys()].filter((id) => this.client.hasNeighbour(id) && (this.failures.get(id) ?? 0) < 3);
+    return [...this.candidates.keys()].filter((id) => this.client.hasNeighbour(id) && (this.failures.get(id) ?? 0) < this.client.deps.params.peerFailureLimit);
   }
 
   /** issue whatever requests the current state calls for */
@@ -145,7 +148,7 @@ export class Download {
       for (let i = startChunk; i < Math.min(this.chunks, startChunk + secs(p.serverHeadSec)); i++) this.fromServer(i);
     }
     // 2. urgent chunks (needed within the emergency window) go to the server
-    if (this.playing) {
+    if (this.playing && c.policies.features.emergency) {
       for (let i = startChunk; i < Math.min(this.chunks, startChunk + secs(p.emergencySec)); i++) {
         const pend = this.pending.get(i);
         if (this.source[i] === SRC_NONE && pend?.kind !== 'server') this.fromServer(i);
@@ -163,15 +166,16 @@ export class Download {
       // 4. the rest from peers, each chunk to the lowest expected download time
       const load = new Map(peers.map((id) => [id, 0]));
       for (const pend of this.pending.values()) if (pend.kind === 'peer' && load.has(pend.peer)) load.set(pend.peer, load.get(pend.peer)! + 1);
+      const choice = c.policies.peerChoice;
       for (let i = startChunk; i < this.chunks; i++) {
         if (this.source[i] !== SRC_NONE || this.pending.has(i)) continue;
-        const best = peers
+        const options = peers
           .filter((id) => load.get(id)! < p.peerPipeline)
-          .map((id) => ({ id, t: ((load.get(id)! + 1) * this.chunkBytes) / this.rateOf(id) }))
-          .sort((a, b) => a.t - b.t)[0];
-        if (!best) break;
-        load.set(best.id, load.get(best.id)! + 1);
-        this.fromPeer(i, best.id);
+          .map((id) => ({ id, inFlight: load.get(id)!, bytesPerMs: this.rateOf(id), rttMs: c.neighbourRtt(id) }));
+        const best = choice.pick(options, this.chunkBytes, c.deps.random);
+        if (best === null) break;
+        load.set(best, load.get(best)! + 1);
+        this.fromPeer(i, best);
       }
       // server stays ~15 s ahead of playback only
       return;
@@ -185,7 +189,7 @@ export class Download {
     }
     // 6. no peer: the server sends the rest, a window of requests at a time
     let inflight = [...this.pending.values()].filter((x) => x.kind === 'server').length;
-    for (let i = startChunk; i < this.chunks && inflight < 16; i++) {
+    for (let i = startChunk; i < this.chunks && inflight < p.serverWindowChunks; i++) {
       if (this.source[i] === SRC_NONE && !this.pending.has(i)) {
         this.fromServer(i);
         inflight++;
@@ -358,9 +362,9 @@ export class Playback {
     }
     this.dl.position = Math.floor(this.position / this.dl.chunkBytes);
     const bufferedSec = (avail - this.position) / bytesPerSec;
-    c.emergency = this.startedAt !== null && !this.dl.complete && bufferedSec < p.emergencySec;
+    c.emergency = c.policies.features.emergency && this.startedAt !== null && !this.dl.complete && bufferedSec < p.emergencySec;
     const remainingSec = (this.dl.size - this.position) / bytesPerSec;
-    if (this.next !== undefined && !this.prefetch && remainingSec <= p.prefetchSec) {
+    if (this.next !== undefined && !this.prefetch && c.policies.features.prefetch && remainingSec <= p.prefetchSec) {
       this.prefetch = new Download(c, this.next, this.quality);
       this.prefetch.start();
     }

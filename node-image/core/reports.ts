@@ -1,4 +1,4 @@
-// Instrumentation reports: what a client sends to its data centre's sink (design.md, principle 7).
+// Instrumentation reports: what a client sends to its data centre's sink (docs/architecture.md, principle 7).
 // Every analysis of the testbed reads only these records, so they carry enough to compute all of
 // the paper's section IV (Tables I-III, Fig. 1) plus the offload, latency and stutter figures.
 //

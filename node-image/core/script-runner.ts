@@ -20,6 +20,8 @@ export function runScript(client: Client, events: readonly ScriptEvent[], onDone
           return client.seek(e.positionMs);
         case 'logout':
           return client.logout();
+        case 'offline':
+          return client.goOffline(e.durationMs);
       }
     }),
   );
@@ -41,7 +43,7 @@ export function parseScript(text: string, file = 'script'): ScriptEvent[] {
     }
     const e = v as Record<string, unknown>;
     if ('header' in e) return;
-    const actions = ['login', 'play', 'skip', 'seek', 'logout'];
+    const actions = ['login', 'play', 'skip', 'seek', 'logout', 'offline'];
     if (typeof e.t !== 'number' || !actions.includes(e.action as string)) {
       throw new Error(`${file}:${i + 1}: an event needs a numeric "t" and an "action" of ${actions.join(', ')}`);
     }

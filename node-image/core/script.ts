@@ -24,6 +24,8 @@ export type ScriptEvent =
   | { t: number; action: 'skip' }
   /** jump within the current track to `positionMs` of audio (workload ms) */
   | { t: number; action: 'seek'; positionMs: number }
-  | { t: number; action: 'logout' };
+  | { t: number; action: 'logout' }
+  /** the machine loses its network abruptly for `durationMs` (workload ms): churn (core/faults.ts) */
+  | { t: number; action: 'offline'; durationMs: number };
 
 export type ScriptAction = ScriptEvent['action'];

@@ -1,4 +1,4 @@
-// Offload and playback quality from the collected reports only (design.md, principle 7).
+// Offload and playback quality from the collected reports only (docs/architecture.md, principle 7).
 // Used by `testbed local`, by experiment summaries and by `testbed report`.
 import { NO_DC, type PlayReport, type Report } from '../../node-image/core/reports.ts';
 

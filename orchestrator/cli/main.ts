@@ -1,4 +1,4 @@
-// The `testbed` CLI: one small file per verb under commands/ (design.md, principle 9). Each
+// The `testbed` CLI: one small file per verb under commands/ (docs/architecture.md, principle 9). Each
 // file checks its flags and calls into the orchestrator; nothing else lives here.
 import { Command, CommanderError } from 'commander';
 import { commands } from './commands/index.ts';

@@ -5,7 +5,8 @@ import { stringify } from 'yaml';
 import { defaultSynthetic, type SyntheticParams } from '../workload/synthetic.ts';
 import { loadTopology, parseTopology, topologyPath, type Topology } from './topology.ts';
 import { ConfigError, loadYamlFile, parseDuration } from './yaml.ts';
-import { resolveParams } from '../../node-image/core/params.ts';
+import type { Fault } from '../../node-image/core/faults.ts';
+import { describeProtocol, resolveProtocol, ProtocolSpecError, type ProtocolSpec } from '../../node-image/core/policies.ts';
 
 const require = createRequire(import.meta.url);
 export const experimentSchema = require('../../experiments/experiment.schema.json') as object;
@@ -21,8 +22,52 @@ export interface Experiment {
   seed: number;
   repetitions: number;
   linkCheck: number;
-  params: Record<string, unknown>;
+  /** the base protocol variant (the top-level `params` are folded into its params) */
+  protocol: ProtocolSpec;
+  faults: Fault[];
+  /** what `testbed compare` runs; the first is the base. Without `variants:`, one: the base itself */
+  variants: Variant[];
   workload: { kind: 'synthetic'; params: SyntheticParams } | { kind: 'trace'; file: string; format: 'native' | 'lastfm' | 'mssd'; country?: string };
+}
+
+export interface Variant {
+  name: string;
+  description?: string;
+  /** the base's protocol with the variant's patch applied */
+  protocol: ProtocolSpec;
+  faults: Fault[];
+  /** the variant in words (policies, features off, faults), for run.json and report.md */
+  text: string;
+}
+
+interface RawFault {
+  kind: Fault['kind'];
+  at: string;
+  for: string;
+  dc?: 'stockholm' | 'london';
+  share?: number;
+  country?: string;
+}
+
+interface RawVariant {
+  name: string;
+  description?: string;
+  protocol?: ProtocolSpec;
+  faults?: RawFault[];
+}
+
+/** `patch` over `base`: policies, features and params merge key by key */
+export function patchProtocol(base: ProtocolSpec, patch: ProtocolSpec = {}): ProtocolSpec {
+  return {
+    policies: { ...base.policies, ...patch.policies },
+    features: { ...base.features, ...patch.features },
+    params: { ...base.params, ...patch.params },
+  };
+}
+
+export function describeFaults(fs: readonly Fault[]): string {
+  const h = (ms: number) => (ms % 3_600_000 === 0 ? `${ms / 3_600_000}h` : `${Math.round(ms / 60_000)}min`);
+  return fs.map((f) => `${f.kind}${f.kind === 'churn' ? ` of ${Math.round(f.share * 100)}% of peers${f.country ? ` in ${f.country}` : ''}` : f.dc ? ` at ${f.dc}` : ''} from ${h(f.atMs)} for ${h(f.forMs)}`).join('; ');
 }
 
 interface Raw {
@@ -34,6 +79,9 @@ interface Raw {
   repetitions?: number;
   linkCheck?: number;
   params?: Record<string, unknown>;
+  protocol?: ProtocolSpec;
+  faults?: RawFault[];
+  variants?: RawVariant[];
   workload: { synthetic?: Partial<SyntheticParams>; trace?: { file: string; format: 'native' | 'lastfm' | 'mssd'; country?: string } };
 }
 
@@ -44,18 +92,54 @@ export function loadExperiment(file: string): Experiment {
   let topology: Topology;
   let topologyText: string;
   if (typeof raw.topology === 'string') {
-    const tp = topologyPath(raw.topology, path.resolve(import.meta.dirname, '../..'));
+    // a bare name is one of topologies/; a path is relative to the experiment file, like a trace's
+    const tp = path.resolve(path.dirname(file), topologyPath(raw.topology, path.resolve(import.meta.dirname, '../..')));
     topology = loadTopology(tp);
     topologyText = require('node:fs').readFileSync(tp, 'utf8');
   } else {
     topologyText = stringify(raw.topology);
     topology = parseTopology(topologyText, `${file} (inline topology)`);
   }
-  try {
-    resolveParams(raw.params ?? {});
-  } catch (err) {
-    problems.push(`${l.where(['params'])}: params: ${(err as Error).message}`);
-  }
+  const durationMs = parseDuration(raw.duration);
+  const base: ProtocolSpec = patchProtocol({}, { ...raw.protocol, params: { ...raw.protocol?.params, ...raw.params } });
+  const checkProtocol = (spec: ProtocolSpec, at: (string | number)[]) => {
+    try {
+      return resolveProtocol(spec);
+    } catch (err) {
+      const field = err instanceof ProtocolSpecError ? err.field : [];
+      // the top-level params are folded into the base's: point at whichever the file has
+      const where = field[0] === 'params' && raw.params && at.length === 1 ? ['params'] : [...at, ...field];
+      problems.push(`${l.where(where)}: ${where.join('.')}: ${(err as Error).message}`);
+      return null;
+    }
+  };
+  const toFaults = (rfs: RawFault[] | undefined, at: (string | number)[]): Fault[] =>
+    (rfs ?? []).flatMap((f, i): Fault[] => {
+      const atMs = parseDuration(f.at);
+      const forMs = parseDuration(f.for);
+      const here = (k: string) => `${l.where([...at, i, k])}: ${[...at, i, k].join('.')}`;
+      if (atMs >= durationMs) problems.push(`${here('at')}: ${f.at} is not before the end of the run (duration ${raw.duration})`);
+      if (forMs <= 0) problems.push(`${here('for')}: a fault must last more than 0`);
+      if (f.kind === 'churn') {
+        if (f.share === undefined) problems.push(`${here('share')}: churn needs a share of peers, e.g. share: 0.2`);
+        if (f.dc !== undefined) problems.push(`${here('dc')}: churn takes peers offline and has no dc; valid keys: kind, at, for, share, country`);
+        return [{ kind: 'churn', atMs, forMs, share: f.share ?? 0, ...(f.country ? { country: f.country } : {}) } satisfies Fault];
+      }
+      if (f.share !== undefined || f.country !== undefined) problems.push(`${here(f.share !== undefined ? 'share' : 'country')}: ${f.kind} concerns a data centre; valid keys: kind, at, for, dc`);
+      return [{ kind: f.kind, atMs, forMs, ...(f.dc ? { dc: f.dc } : {}) } satisfies Fault];
+    });
+  const baseFaults = toFaults(raw.faults, ['faults']);
+  checkProtocol(base, ['protocol']);
+  const names = new Set<string>();
+  const variants: Variant[] = (raw.variants ?? [{ name: 'base' }]).map((v, i) => {
+    if (names.has(v.name)) problems.push(`${l.where(['variants', i, 'name'])}: variants.${i}.name: "${v.name}" names two variants; each needs its own name`);
+    names.add(v.name);
+    const protocol = patchProtocol(base, v.protocol);
+    const faults = v.faults ? toFaults(v.faults, ['variants', i, 'faults']) : baseFaults;
+    const resolved = checkProtocol(protocol, raw.variants ? ['variants', i, 'protocol'] : ['protocol']);
+    const text = resolved ? describeProtocol(resolved).text + (faults.length ? `; faults: ${describeFaults(faults)}` : '') : '';
+    return { name: v.name, ...(v.description ? { description: v.description } : {}), protocol, faults, text };
+  });
   let workload: Experiment['workload'];
   if (raw.workload.trace) {
     const t = raw.workload.trace;
@@ -67,7 +151,7 @@ export function loadExperiment(file: string): Experiment {
   }
   if (problems.length) throw new ConfigError(file, problems);
   return {
-    name: raw.name, file, topology, topologyText, durationMs: parseDuration(raw.duration), timeScale: raw.timeScale,
-    seed: raw.seed ?? 1, repetitions: raw.repetitions ?? 1, linkCheck: raw.linkCheck ?? 3, params: raw.params ?? {}, workload,
+    name: raw.name, file, topology, topologyText, durationMs, timeScale: raw.timeScale,
+    seed: raw.seed ?? 1, repetitions: raw.repetitions ?? 1, linkCheck: raw.linkCheck ?? 3, protocol: base, faults: baseFaults, variants, workload,
   };
 }

@@ -1,4 +1,4 @@
-// YAML at the boundary (design.md, principle 2): parse once with source positions, validate
+// YAML at the boundary (docs/architecture.md, principle 2): parse once with source positions, validate
 // against a JSON Schema (unknown keys rejected), and report every problem with the file, the
 // line and column, the field and what would be valid. Inside, config is typed data.
 import fs from 'node:fs';

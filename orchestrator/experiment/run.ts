@@ -3,22 +3,23 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
-import type { Report } from '../../node-image/core/reports.ts';
 import type { ScriptEvent } from '../../node-image/core/script.ts';
 import { formatError } from '../cli/errors.ts';
-import type { Experiment } from '../config/experiment.ts';
+import type { Experiment, Variant } from '../config/experiment.ts';
 import { ensureImages } from '../image/build.ts';
 import { netemStatus } from '../linkcheck/netem.ts';
 import { checkLinks, type LinkCheck } from '../linkcheck/linkcheck.ts';
 import { checkPlan, newRunId, planTopology } from '../plan/index.ts';
 import type { Plan } from '../plan/types.ts';
 import { Progress } from '../progress/display.ts';
+import { ReportTail } from '../report/raw.ts';
 import { writeReport, type RunInfo } from '../report/write.ts';
 import { DockerRuntime } from '../runtime/docker.ts';
 import { replayTrace, readTrace } from '../workload/trace.ts';
 import { importLastfm } from '../workload/importers/lastfm.ts';
 import { importMssd } from '../workload/importers/mssd.ts';
 import { syntheticWorkload, type WorkloadResult } from '../workload/synthetic.ts';
+import { addChurn } from '../workload/churn.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
@@ -40,20 +41,6 @@ async function workloadFor(e: Experiment, plan: Plan, seed: number): Promise<Wor
   return replayTrace(events, machines, seed, e.durationMs);
 }
 
-function readSinks(dir: string): Report[] {
-  const raw = path.join(dir, 'raw');
-  if (!fs.existsSync(raw)) return [];
-  return (fs.readdirSync(raw, { recursive: true }) as string[])
-    .filter((f) => f.endsWith('reports.jsonl'))
-    .flatMap((f) => fs.readFileSync(path.join(raw, f), 'utf8').split('\n').filter(Boolean).flatMap((l) => {
-      try {
-        return [JSON.parse(l) as Report];
-      } catch {
-        return [];
-      }
-    }));
-}
-
 const fmtWorkload = (ms: number) => {
   const d = Math.floor(ms / 86_400_000);
   const h = Math.floor((ms % 86_400_000) / 3_600_000);
@@ -68,10 +55,23 @@ export interface RunOutcome {
   interrupted: boolean;
 }
 
-export async function runExperiment(e: Experiment, o: { resultsRoot: string; progress?: Progress; runId?: string }): Promise<RunOutcome> {
+export interface RunOptions {
+  resultsRoot: string;
+  progress?: Progress;
+  runId?: string;
+  /** the variant to run (default: the experiment's first, its base) */
+  variant?: Variant;
+  /** the results folder (default: resultsRoot/runId); `testbed compare` names it by variant and repetition */
+  dir?: string;
+  /** the first repetition's index: compare runs one repetition per call, with the seeds of that index */
+  repetitionOffset?: number;
+}
+
+export async function runExperiment(e: Experiment, o: RunOptions): Promise<RunOutcome> {
   const progress = o.progress ?? new Progress();
   const runId = o.runId ?? newRunId();
-  const dir = path.resolve(o.resultsRoot, runId);
+  const dir = path.resolve(o.dir ?? path.join(o.resultsRoot, runId));
+  const variant = o.variant ?? e.variants[0];
   fs.mkdirSync(dir, { recursive: true });
   fs.copyFileSync(e.file, path.join(dir, 'experiment.yaml'));
   fs.writeFileSync(path.join(dir, 'topology.yaml'), e.topologyText);
@@ -92,24 +92,31 @@ export async function runExperiment(e: Experiment, o: { resultsRoot: string; pro
     experiment: e.name, runId, seed: e.seed, timeScale: e.timeScale, peers: 0, topology: e.topology.name, durationMs: e.durationMs,
     repetitions: e.repetitions, gitCommit, images: { node: `${images.node} (${imageId})` }, netem: false, notes, linkCheck: [],
     workload: {}, startedAt: new Date().toISOString(),
+    variant: { name: variant.name, text: variant.text, protocol: variant.protocol, faults: variant.faults },
   };
   const writeInfo = () => fs.writeFileSync(path.join(dir, 'run.json'), JSON.stringify(info, null, 2) + '\n');
   try {
-    for (let rep = 0; rep < e.repetitions && !ac.signal.aborted; rep++) {
+    const first = o.repetitionOffset ?? 0;
+    const count = o.repetitionOffset === undefined ? e.repetitions : 1;
+    if (o.repetitionOffset !== undefined) info.repetitions = 1;
+    for (let rep = first; rep < first + count && !ac.signal.aborted; rep++) {
       const seed = e.seed + rep;
-      const repId = e.repetitions > 1 ? `${runId}${rep}` : runId;
-      const repDir = e.repetitions > 1 ? path.join(dir, `rep-${rep}`) : dir;
-      const params = { ...e.params };
+      const repId = count > 1 ? `${runId}${rep}` : runId;
+      const repDir = count > 1 ? path.join(dir, `rep-${rep}`) : dir;
+      info.seed = e.seed + first;
+      const params: Record<string, unknown> = { ...variant.protocol.params };
       if (params.chunkBytes === undefined) {
         params.chunkBytes = chunkBytesFor(e.timeScale);
-        if (rep === 0 && params.chunkBytes !== 16_384) notes.push(`chunk size ${params.chunkBytes} bytes instead of 16 KiB, so that tracks shortened by the time scale ${e.timeScale} still span several chunks`);
+        if (rep === first && params.chunkBytes !== 16_384) notes.push(`chunk size ${params.chunkBytes} bytes instead of 16 KiB, so that tracks shortened by the time scale ${e.timeScale} still span several chunks`);
       }
       const plan = planTopology({ ...e.topology, seed: e.topology.seed + rep }, {
-        runId: repId, resultsDir: repDir, image: images.node, timeScale: e.timeScale, params, transient: { ownerPid: process.pid },
+        runId: repId, resultsDir: repDir, image: images.node, timeScale: e.timeScale, protocol: { ...variant.protocol, params }, transient: { ownerPid: process.pid },
       });
       const problems = checkPlan(plan);
       if (problems.length) throw new Error(`the plan is not valid:\n  ${problems.join('\n  ')}`);
       const w = await workloadFor(e, plan, seed);
+      const churned = addChurn(w.scripts, plan.containers.filter((c) => c.role === 'peer').map((c) => ({ name: c.name, country: String(c.meta.country) })), variant.faults, seed);
+      if (churned) progress.line(`churn: ${churned} peers will lose their network during the run`);
       info.peers = plan.containers.filter((c) => c.role === 'peer').length;
       info.workload = { kind: e.workload.kind, users: w.users, tracks: w.tracks, sessions: w.sessions, plays: w.plays, ...(Number.isFinite(w.zipfExponent) ? { zipfExponent: +w.zipfExponent.toFixed(3) } : {}) };
       progress.line(`run ${repId}: ${info.peers} peers, ${w.users} users, ${w.sessions} sessions, ${w.plays} plays over ${fmtWorkload(e.durationMs)} of workload time at scale ${e.timeScale} (about ${Math.round(e.durationMs / e.timeScale / 1000)} s)`);
@@ -122,17 +129,24 @@ export async function runExperiment(e: Experiment, o: { resultsRoot: string; pro
         c.mounts.push({ host: control, container: '/run/control', readOnly: true });
         c.cmd.push('--start-file', '/run/control/start');
       }
+      // data-centre faults run on the peers' workload clock: the DCs read the same start file
+      if (variant.faults.some((f) => f.kind !== 'churn')) {
+        for (const c of plan.containers.filter((x) => x.role === 'dc')) {
+          c.mounts.push({ host: control, container: '/run/control', readOnly: true });
+          c.cmd.push('--faults', JSON.stringify(variant.faults), '--start-file', '/run/control/start');
+        }
+      }
       fs.writeFileSync(path.join(repDir, 'plan.json'), JSON.stringify(plan, null, 1));
       writeInfo();
       try {
         await rt.apply(plan, { signal: ac.signal, progress });
         const links = await netemStatus(rt, plan);
         info.netem = links?.netem ?? false;
-        if (links?.note && rep === 0) {
+        if (links?.note && rep === first) {
           notes.push(links.note);
           progress.line(links.note);
         }
-        if (e.linkCheck > 0 && rep === 0) {
+        if (e.linkCheck > 0 && rep === first) {
           progress.line(`link self-check on ${e.linkCheck} peers`);
           info.linkCheck = (await checkLinks(rt, plan, e.linkCheck)) as LinkCheck[];
         }
@@ -166,15 +180,25 @@ async function monitor(rt: DockerRuntime, plan: Plan, dir: string, epoch: number
   // clients drain their reports (up to 30 s) after their last event
   const deadline = realEnd + 120_000;
   const reported = new Set<string>();
+  // the sinks are followed, not re-read: each poll parses only what the data centres appended
+  const tails = plan.containers.filter((c) => c.role === 'dc').map((c) => new ReportTail(path.join(dir, 'raw', String(c.meta.dc), 'reports.jsonl')));
+  const seen = new Set<string>();
+  let plays = 0;
+  const bytes = { server: 0, p2p: 0, cache: 0 };
+  const online = new Map<string, number>();
   while (!signal.aborted) {
     const now = Date.now();
-    const reports = readSinks(dir);
-    const plays = reports.filter((r) => r.type === 'play');
-    const bytes = { server: 0, p2p: 0, cache: 0 };
-    for (const p of plays) if (p.type === 'play') for (const k of ['server', 'p2p', 'cache'] as const) bytes[k] += p.bytes[k];
+    for (const r of tails.flatMap((t) => t.read())) {
+      // a report re-sent after a reconnect is stored twice: count it once
+      const key = `${r.clientId}/${r.seq}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      if (r.type === 'play') {
+        plays++;
+        for (const k of ['server', 'p2p', 'cache'] as const) bytes[k] += r.bytes[k];
+      } else if (r.type === 'login' || r.type === 'logout') online.set(r.clientId, (online.get(r.clientId) ?? 0) + (r.type === 'login' ? 1 : -1));
+    }
     const total = bytes.server + bytes.p2p + bytes.cache || 1;
-    const online = new Map<string, number>();
-    for (const r of reports) if (r.type === 'login' || r.type === 'logout') online.set(r.clientId, (online.get(r.clientId) ?? 0) + (r.type === 'login' ? 1 : -1));
     const status = await rt.status(plan.runId);
     const peerStatus = status[0]?.roles.peer ?? { count: peers.size, running: 0, exited: 0 };
     // a container that died with an error surfaces by name
@@ -186,7 +210,7 @@ async function monitor(rt: DockerRuntime, plan: Plan, dir: string, epoch: number
       }
     }
     const wt = Math.min(e.durationMs, Math.max(0, (now - epoch) * e.timeScale));
-    progress.update(`${fmtWorkload(wt)} of ${fmtWorkload(e.durationMs)} | plays ${plays.length} | server ${((100 * bytes.server) / total).toFixed(0)}% p2p ${((100 * bytes.p2p) / total).toFixed(0)}% cache ${((100 * bytes.cache) / total).toFixed(0)}% | peers online ${[...online.values()].filter((v) => v > 0).length} | peer programs finished ${peerStatus.exited}/${peers.size}`);
+    progress.update(`${fmtWorkload(wt)} of ${fmtWorkload(e.durationMs)} | plays ${plays} | server ${((100 * bytes.server) / total).toFixed(0)}% p2p ${((100 * bytes.p2p) / total).toFixed(0)}% cache ${((100 * bytes.cache) / total).toFixed(0)}% | peers online ${[...online.values()].filter((v) => v > 0).length} | peer programs finished ${peerStatus.exited}/${peers.size}`);
     if (now > realEnd && peerStatus.running === 0) break;
     if (now > deadline) {
       progress.line(`warning: ${peerStatus.running} peers still running ${Math.round((now - realEnd) / 1000)} s after the workload's end; stopping them`);

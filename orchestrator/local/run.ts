@@ -7,9 +7,10 @@ import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { execa, type ResultPromise } from 'execa';
-import type { PlayReport, Report, SearchReport, ConnectReport } from '../../node-image/core/reports.ts';
+import type { PlayReport, SearchReport, ConnectReport } from '../../node-image/core/reports.ts';
 import { byteShares, dedupe, playbackQuality, reportsLost } from '../analysis/playback.ts';
 import { localScripts, type LocalWorkload } from './scripts.ts';
+import { readReportFile, ReportTail } from '../report/raw.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const TSX = ['--import', 'tsx'];
@@ -77,17 +78,6 @@ async function startProgram(args: string[], onLine: (line: string) => void, time
   return { p };
 }
 
-function readReports(file: string): Report[] {
-  if (!fs.existsSync(file)) return [];
-  return fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).flatMap((l) => {
-    try {
-      return [JSON.parse(l) as Report];
-    } catch {
-      return [];
-    }
-  });
-}
-
 export async function runLocal(o: LocalOptions): Promise<LocalSummary> {
   const progress = o.progress ?? (() => {});
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tb-local-'));
@@ -137,6 +127,8 @@ export async function runLocal(o: LocalOptions): Promise<LocalSummary> {
     const lastEvent = Math.max(...scripts.map((s) => s[s.length - 1].t));
     const expectedMs = lastEvent / o.timeScale + (epoch - Date.now());
     let restarts = 0;
+    const tail = new ReportTail(sink);
+    let playsSoFar = 0;
     const restartAt = Date.now() + expectedMs * 0.4;
     const deadline = Date.now() + expectedMs * 3 + 120_000;
     while (exited < clients.length) {
@@ -151,7 +143,8 @@ export async function runLocal(o: LocalOptions): Promise<LocalSummary> {
         procs.add(dc);
         restarts++;
       }
-      const plays = readReports(sink).filter((r) => r.type === 'play').length;
+      for (const r of tail.read()) if (r.type === 'play') playsSoFar++;
+      const plays = playsSoFar;
       progress(`t=${Math.round((Date.now() - t0) / 1000)}s plays reported ${plays}/${o.plays} clients done ${exited}/${clients.length}`);
       await new Promise((r) => setTimeout(r, 2000));
     }
@@ -159,7 +152,7 @@ export async function runLocal(o: LocalOptions): Promise<LocalSummary> {
     await dc;
     procs.delete(dc);
 
-    const reports = dedupe(readReports(sink));
+    const reports = dedupe(readReportFile(sink).reports);
     const plays = reports.filter((r): r is PlayReport => r.type === 'play');
     const searches = reports.filter((r): r is SearchReport => r.type === 'search');
     const connects = reports.filter((r): r is ConnectReport => r.type === 'connect');

@@ -1,4 +1,4 @@
-// The planner: a validated topology in, the whole testbed as data out (design.md, principle 3).
+// The planner: a validated topology in, the whole testbed as data out (docs/architecture.md, principle 3).
 // Pure and deterministic for a seed: the same topology and seed give the same plan.
 //
 // Shape of the emulated internet: one WAN network per country (more when a country has over
@@ -11,6 +11,7 @@ import path from 'node:path';
 import type { Access, DcName, RouterCategory, Topology } from '../config/topology.ts';
 import { CATEGORIES, DCS } from '../config/topology.ts';
 import { seededRandom } from '../util/random.ts';
+import type { ProtocolSpec } from '../../node-image/core/policies.ts';
 import { dcSubnet, fakeExternal, homeSubnet, inSubnet as inCidr, outerSubnet, overlaps as overlapsCidr, servicesSubnet, wanSubnet, type Subnet } from './addresses.ts';
 import { LABEL_PROJECT, LABEL_ROLE, LABEL_RUN, PROJECT, type Attachment, type ContainerPlan, type NetworkPlan, type Plan, type Role } from './types.ts';
 
@@ -27,7 +28,8 @@ export interface PlanOptions {
   image: string;
   timeScale?: number;
   /** protocol parameter overrides for every program */
-  params?: Record<string, unknown>;
+  /** the protocol variant the programs run (core/policies.ts); default: the paper's */
+  protocol?: ProtocolSpec;
   /** marks the run's objects for crash cleanup (experiments); plain `up` runs persist */
   transient?: { ownerPid: number };
 }
@@ -107,7 +109,7 @@ export function planTopology(t: Topology, o: PlanOptions): Plan {
   const run = o.runId;
   if (!/^[a-z0-9]{4,8}$/.test(run)) throw new Error(`run id "${run}" must be 4-8 lower-case letters or digits`);
   const scale = o.timeScale ?? 1;
-  const params = JSON.stringify(o.params ?? {});
+  const protocol = JSON.stringify(o.protocol ?? {});
   const labels = { [LABEL_PROJECT]: PROJECT, [LABEL_RUN]: run, ...(o.transient ? { 'testbed.transient': 'true', 'testbed.owner-pid': String(o.transient.ownerPid) } : {}) };
   const networks: NetworkPlan[] = [];
   const containers: ContainerPlan[] = [];
@@ -167,7 +169,7 @@ export function planTopology(t: Topology, o: PlanOptions): Plan {
     dcAddress[d.dc] = ip;
     container({
       name: `tb-${run}-dc-${d.dc}`, role: 'dc', image: o.image, group: 1, readyLine: `READY dc ${d.dc}`,
-      cmd: ['node', `${APP}/dc/main.js`, '--name', d.dc, '--listen', `0.0.0.0:${DC_PORT}`, '--sink', '/data/reports.jsonl', '--time-scale', String(scale), '--params', params],
+      cmd: ['node', `${APP}/dc/main.js`, '--name', d.dc, '--listen', `0.0.0.0:${DC_PORT}`, '--sink', '/data/reports.jsonl', '--time-scale', String(scale), '--protocol', protocol],
       attachments: attach([[d.net, ip]]), net: { routes: [{ dst: 'default', via: coreIp(d.s) }] },
       mounts: [{ host: path.join(o.resultsDir, 'raw', d.dc), container: '/data' }], meta: { dc: d.dc },
     });
@@ -253,7 +255,7 @@ export function planTopology(t: Topology, o: PlanOptions): Plan {
     container({
       name: peerName, role: 'peer', image: o.image, group: 4, readyLine: `READY client ${peerName}`,
       cmd: ['node', `${APP}/client/main.js`, '--name', peerName, '--dns', `${dnsIp}:53`, '--script', '/run/script.jsonl', '--time-scale', String(scale),
-        '--listen-port', String(PEER_PORT), '--cache-dir', '/cache', '--upnp', '--params', params],
+        '--listen-port', String(PEER_PORT), '--cache-dir', '/cache', '--upnp', '--protocol', protocol],
       attachments: attach([attachment]),
       net: {
         routes: [{ dst: 'default', via }],

@@ -1,4 +1,4 @@
-// The plan: the whole testbed as plain data (design.md, principle 3). The planner
+// The plan: the whole testbed as plain data (docs/architecture.md, principle 3). The planner
 // (orchestrator/plan) computes it from a validated topology without touching Docker; a runtime
 // (orchestrator/runtime) applies it; `up --dry-run` prints it. Everything a runtime creates is
 // named here, so a plan can be diffed, unit-tested and checked for address clashes before any
@@ -12,7 +12,7 @@
 
 export type Role = 'peer' | 'router' | 'dc' | 'dns' | 'core';
 
-/** Labels every object of a run carries (design.md, principle 5). */
+/** Labels every object of a run carries (docs/architecture.md, principle 5). */
 export const LABEL_RUN = 'testbed.run';
 export const LABEL_ROLE = 'testbed.role';
 export const LABEL_PROJECT = 'testbed.project';

@@ -4,9 +4,19 @@ export class Progress {
   private last = 0;
   private lastText = '';
   private readonly tty = process.stderr.isTTY === true;
-  constructor(private readonly quiet = false) {}
+  constructor(
+    private readonly quiet = false,
+    /** put before every line: `testbed compare` says which run of its matrix is speaking */
+    private readonly prefix = '',
+  ) {}
 
-  update(text: string, force = false): void {
+  /** the same display with `prefix` before every line */
+  prefixed(prefix: string): Progress {
+    return new Progress(this.quiet, prefix);
+  }
+
+  update(raw: string, force = false): void {
+    const text = this.prefix + raw;
     if (this.quiet || text === this.lastText) return;
     this.lastText = text;
     if (this.tty) {
@@ -20,7 +30,8 @@ export class Progress {
     }
   }
 
-  line(text: string): void {
+  line(raw: string): void {
+    const text = this.prefix + raw;
     if (this.quiet) return;
     if (this.tty) process.stderr.write(`\r\x1b[K${text}\n`);
     else process.stderr.write(text + '\n');

@@ -1,4 +1,4 @@
-// The results folder (design.md, principle 8): from results/<run>/raw/ and run.json, write
+// The results folder (docs/architecture.md, principle 8): from results/<run>/raw/ and run.json, write
 // summary.json (schema: summary.schema.json), tables as CSV and Markdown, PNG plots and report.md.
 // `testbed report` calls this on an existing folder; nothing is run again.
 import fs from 'node:fs';
@@ -10,6 +10,7 @@ import { discovery, figure1, noNeighbourShare, offloadByDc, offloadOverTime, tab
 import { byteShares, dedupe, playbackQuality, reportsLost } from '../analysis/playback.ts';
 import type { LinkCheck } from '../linkcheck/linkcheck.ts';
 import { NO_NETEM_NOTE } from '../linkcheck/netem.ts';
+import { readReportFile, type Parsed } from './raw.ts';
 import { figure1Chart, latencyCdfChart, offloadChart, render, tableIIIChart } from './charts.ts';
 
 const require = createRequire(import.meta.url);
@@ -32,6 +33,8 @@ export interface RunInfo {
   linkCheck: unknown[];
   workload: Record<string, unknown>;
   interrupted?: boolean;
+  /** the protocol variant that ran (core/policies.ts) and its faults; absent in runs before variants existed */
+  variant?: { name: string; text: string; protocol: unknown; faults: unknown[] };
   startedAt: string;
   finishedAt?: string;
 }
@@ -40,22 +43,18 @@ export class ResultsError extends Error {
   readonly userFacing = true;
 }
 
-/** every reports.jsonl under raw/ (one per data centre, per repetition) */
+/** every reports.jsonl under raw/ (one per data centre, per repetition), de-duplicated */
 export function readRawReports(dir: string): Report[] {
+  return readRawReportsCounted(dir).reports;
+}
+
+/** the same, with the lines that were skipped as torn or malformed */
+export function readRawReportsCounted(dir: string): Parsed {
   const files = rawFiles(dir, 'reports.jsonl');
   if (!files.length) throw new ResultsError(`${dir} holds no raw/<data-centre>/reports.jsonl: is it a results/<run-id> folder of a run?`);
-  const out: Report[] = [];
-  for (const f of files) {
-    for (const line of fs.readFileSync(f, 'utf8').split('\n')) {
-      if (!line) continue;
-      try {
-        out.push(JSON.parse(line) as Report);
-      } catch {
-        // a torn last line of a killed sink: that report was never acknowledged, so the client re-sent it
-      }
-    }
-  }
-  return dedupe(out);
+  const all: Parsed = { reports: [], badLines: 0 };
+  for (const f of files) readReportFile(f, all);
+  return { reports: dedupe(all.reports), badLines: all.badLines };
 }
 
 /** files named `name` under any raw/ folder of the run (repetitions have one each) */
@@ -87,7 +86,7 @@ export async function writeReport(dir: string): Promise<Record<string, unknown>>
   const infoFile = path.join(dir, 'run.json');
   if (!fs.existsSync(infoFile)) throw new ResultsError(`${dir} has no run.json: is it a results/<run-id> folder of a run?`);
   const info = JSON.parse(fs.readFileSync(infoFile, 'utf8')) as RunInfo;
-  const reports = readRawReports(dir);
+  const { reports, badLines } = readRawReportsCounted(dir);
   const plays = reports.filter((r): r is PlayReport => r.type === 'play');
   const shares = byteShares(plays);
   const q = playbackQuality(plays);
@@ -104,11 +103,13 @@ export async function writeReport(dir: string): Promise<Record<string, unknown>>
     stutterRate: q.stutterRate, integrityFailures: q.integrityFailures,
     playsNeverStarted: q.neverStarted, playsBeforeLogin: q.beforeLogin,
     reportsLost: reportsLost(reports, readGenerated(dir)),
+    rawLinesSkipped: badLines,
     discovery: discovery(reports),
     noNeighbourShare: noNeighbourShare(reports),
     nat: Object.fromEntries(Object.entries(t2).map(([c, r]) => [c, { noNat: r.noNat, upnpWorked: r.upnpWorked, upnpMismatch: r.upnpMismatch, upnpPrivate: r.upnpPrivate, addresses: r.addresses }])),
     linkCheck: info.linkCheck, netem: info.netem, notes: info.notes,
     gitCommit: info.gitCommit, images: info.images,
+    ...(info.variant ? { variant: { name: info.variant.name, text: info.variant.text } } : {}),
   };
   const ajv = new Ajv({ allErrors: true, strict: false });
   if (!ajv.validate(summarySchema, summary)) throw new Error(`summary does not match its schema: ${ajv.errorsText()}`);
@@ -141,7 +142,7 @@ export async function writeReport(dir: string): Promise<Record<string, unknown>>
   const d = summary.discovery;
   const md = `# ${info.experiment}: run ${info.runId}
 
-Topology **${info.topology}**, ${info.peers} peers, ${summary.durationHours} h of workload time at time scale ${info.timeScale}, seed ${info.seed}${info.repetitions > 1 ? `, ${info.repetitions} repetitions` : ''}. Git ${info.gitCommit}; image ${Object.values(info.images).join(', ')}.${summary.interrupted ? '\n\n**The run was interrupted**: these are the reports collected until then.' : ''}
+${info.variant ? `Protocol variant **${info.variant.name}**: ${info.variant.text}.\n\n` : ''}Topology **${info.topology}**, ${info.peers} peers, ${summary.durationHours} h of workload time at time scale ${info.timeScale}, seed ${info.seed}${info.repetitions > 1 ? `, ${info.repetitions} repetitions` : ''}. Git ${info.gitCommit}; image ${Object.values(info.images).join(', ')}.${summary.interrupted ? '\n\n**The run was interrupted**: these are the reports collected until then.' : ''}
 
 ${info.notes.map((n) => `> ${n}`).join('\n')}
 
@@ -154,7 +155,7 @@ By data centre: ${Object.entries(summary.byDataCentre).map(([k, v]) => `${k} ${p
 
 ## Playback
 
-Latency (real ms, play request to first audio${info.timeScale !== 1 ? `; measured under time scale ${info.timeScale}: tracks are ${info.timeScale}× shorter, network delay and CPU are not` : ''}): p50 ${q.latencyMs.p50}, p75 ${q.latencyMs.p75}, p90 ${q.latencyMs.p90}. Stutters per play ${q.stutterRate.toFixed(3)}. Plays whose bytes differ from the server's: ${q.integrityFailures}. Plays that ended before any audio: ${q.neverStarted} (${q.beforeLogin} requested before the client's first login answer; under a time scale a slow login swallows whole tracks). Reports lost: ${summary.reportsLost}.
+Latency (real ms, play request to first audio${info.timeScale !== 1 ? `; measured under time scale ${info.timeScale}: tracks are ${info.timeScale}× shorter, network delay and CPU are not` : ''}): p50 ${q.latencyMs.p50}, p75 ${q.latencyMs.p75}, p90 ${q.latencyMs.p90}. Stutters per play ${q.stutterRate.toFixed(3)}. Plays whose bytes differ from the server's: ${q.integrityFailures}. Plays that ended before any audio: ${q.neverStarted} (${q.beforeLogin} requested before the client's first login answer; under a time scale a slow login swallows whole tracks). Reports lost: ${summary.reportsLost}.${badLines ? ` **${badLines} lines of the raw reports were torn or malformed and were skipped.**` : ''}
 
 ![latency](plots/latency-cdf.png)
 

@@ -1,5 +1,5 @@
 // The Docker runtime: applies a plan with dockerode, and finds what a run created by its labels
-// (design.md, principle 5) — containers and networks by `testbed.run`, host firewall rules by
+// (docs/architecture.md, principle 5) — containers and networks by `testbed.run`, host firewall rules by
 // their comment `tb:<run>` — so `down`, `status` and crash clean-up never depend on memory.
 import fs from 'node:fs';
 import path from 'node:path';

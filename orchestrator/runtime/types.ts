@@ -1,4 +1,4 @@
-// The runtime interface (design.md, principle 4): a handful of operations a plan needs. Docker is
+// The runtime interface (docs/architecture.md, principle 4): a handful of operations a plan needs. Docker is
 // the one implementation now; a simulation runtime can implement the same later.
 import type { Plan } from '../plan/types.ts';
 import type { Progress } from '../progress/display.ts';

@@ -1,0 +1,100 @@
+// The data centre against clients that misbehave: malformed reports, reports for another client,
+// one connection logging in as two clients.
+import { describe, expect, it } from 'vitest';
+import { Channel } from './channel.ts';
+import { ManualClock } from './clock.ts';
+import { DataCentre, type ReportSink } from './dc.ts';
+import { resolveParams } from './params.ts';
+import type { Message } from './messages.ts';
+import type { Report } from './reports.ts';
+import { reportProblem } from './report-check.ts';
+import { pipePair } from './test/memory-pipe.ts';
+
+const params = resolveParams();
+
+function setup() {
+  const clock = new ManualClock(0);
+  const stored: Report[] = [];
+  const sink: ReportSink = { append: async (r) => void stored.push(...r), storedKeys: () => [] };
+  const logs: { event: string; fields?: Record<string, unknown> }[] = [];
+  const dc = new DataCentre('london', params, clock, sink, (event, fields) => logs.push({ event, fields }));
+  const refused = () => logs.filter((l) => l.event === 'report-refused').map((l) => String(l.fields?.problem));
+  const connect = (addr: string) => {
+    const [mine, theirs] = pipePair(1 << 20, addr, 'dc');
+    dc.accept(new Channel(theirs, clock, { ...params, name: 'c' }));
+    const ch = new Channel(mine, clock, { ...params, name: 's' });
+    const got: Message[] = [];
+    let closed = '';
+    ch.onMessage = (m) => got.push(m);
+    ch.onClosed = (r) => (closed = r);
+    return { ch, got, closed: () => closed };
+  };
+  const settle = () => new Promise((r) => setTimeout(r, 10));
+  return { dc, stored, connect, settle, refused };
+}
+
+const login = (clientId: string) => ({ clientId, user: `u-${clientId}`, country: 'GB', listenHost: '198.18.0.9', listenPort: 4100 });
+const good = (clientId: string, seq: number): Report => ({ type: 'neighbours', clientId, seq, user: 'u', country: 'GB', t: 1, dc: 'london', sinceLogin: 0, count: 2 });
+
+describe('report checks', () => {
+  it('accepts what a client makes and names what is wrong otherwise', () => {
+    expect(reportProblem(good('a', 0))).toBeNull();
+    expect(reportProblem({ clientId: 'x', seq: 0, type: 'play' })).toMatch(/play report without "user"/);
+    expect(reportProblem({ ...good('a', 0), type: 'dance' })).toMatch(/unknown report type "dance"/);
+    expect(reportProblem({ ...good('a', 0), count: -1 })).toMatch(/"count" is not a valid int/);
+    expect(reportProblem({ ...good('a', 0), extra: 1 })).toMatch(/unknown field "extra"/);
+    expect(reportProblem(JSON.parse('{"__proto__": {"x": 1}}'))).toMatch(/unknown report type/);
+  });
+});
+
+describe('data centre against misbehaving clients', () => {
+  it('refuses a malformed report before it is stored or acknowledged', async () => {
+    const t = setup();
+    const c = t.connect('198.18.0.9');
+    c.ch.send('login', login('a'));
+    c.ch.send('report', { seq: 0, report: { clientId: 'a', seq: 0, type: 'play' } as never });
+    await t.settle();
+    expect(t.stored).toEqual([]);
+    expect(c.got.some((m) => m.type === 'reportAck')).toBe(false);
+    expect(c.closed()).not.toBe('');
+    expect(t.refused()).toEqual(['play report without "user"']);
+    expect(t.dc.stats.badReports).toBe(1);
+  });
+
+  it('takes reports only for the client the connection logged in as', async () => {
+    const t = setup();
+    const c = t.connect('198.18.0.9');
+    c.ch.send('login', login('mallory'));
+    c.ch.send('report', { seq: 0, report: good('alice', 0) });
+    await t.settle();
+    expect(t.stored).toEqual([]);
+    expect(c.closed()).not.toBe('');
+    expect(t.refused()).toEqual(['a report of "alice" on the connection of mallory']);
+    // alice's own report is then stored, not dropped as a duplicate
+    const a = t.connect('198.18.0.10');
+    a.ch.send('login', login('alice'));
+    a.ch.send('report', { seq: 0, report: good('alice', 0) });
+    await t.settle();
+    expect(t.stored.map((r) => r.clientId)).toEqual(['alice']);
+    expect(a.got.map((m) => m.type)).toEqual(['loginOk', 'reportAck']);
+  });
+
+  it('ends a session when its connection logs in as another client or closes', async () => {
+    const t = setup();
+    const c = t.connect('198.18.0.9');
+    c.ch.send('login', login('a'));
+    c.ch.send('trackerAnnounce', { track: 1, quality: 'q5' });
+    c.ch.send('login', login('b'));
+    await t.settle();
+    expect(t.dc.online).toBe(1);
+    const q = t.connect('198.18.0.11');
+    q.ch.send('login', login('q'));
+    q.ch.send('trackerQuery', { qid: 1, track: 1, quality: 'q5' });
+    await t.settle();
+    // a is gone: the tracker does not hand it out
+    expect(q.got.find((m) => m.type === 'trackerAnswer')?.body).toEqual({ qid: 1, peers: [] });
+    c.ch.close('bye');
+    await t.settle();
+    expect(t.dc.online).toBe(1);
+  });
+});

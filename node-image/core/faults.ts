@@ -1,0 +1,46 @@
+// Faults on a run's timeline, in workload time (0 = Monday 00:00 UTC of the replayed week).
+// They are part of a variant: an experiment or one of its variants lists them, and every runtime
+// carries them out the same way, inside the programs, so that a fault is as reproducible as the
+// workload:
+//
+//   tracker-outage  a data centre's tracker answers nobody for a while (the access point works)
+//   dc-outage       a whole data centre is away: connections drop, new ones are refused, the
+//                   tracker's memory is lost; its sink is durable, so nothing stored is lost
+//   churn           a share of peers lose their network abruptly (no logout, no bye) and come
+//                   back after the duration; the orchestrator picks them with the run's seed and
+//                   puts an `offline` event in their workload script (core/script.ts)
+//
+// Cutting or degrading access links and restarting routers need the emulated network, not the
+// programs, and are not offered yet: docs/compare.md says so.
+
+import type { Clock, TimerHandle } from './clock.ts';
+
+export type Fault =
+  | { kind: 'tracker-outage' | 'dc-outage'; atMs: number; forMs: number; dc?: string }
+  | { kind: 'churn'; atMs: number; forMs: number; share: number; country?: string };
+
+export const FAULT_KINDS = ['tracker-outage', 'dc-outage', 'churn'] as const;
+
+/** The part of a data centre a fault touches. */
+export interface FaultTarget {
+  readonly name: string;
+  setTrackerDown(down: boolean): void;
+  setDown(down: boolean): void;
+}
+
+/**
+ * Arm the data-centre faults that concern `dc` on `clock` (a clock whose workload time matches
+ * the clients'). A fault whose window has already passed is skipped; one already under way starts now.
+ */
+export function armDcFaults(dc: FaultTarget, faults: readonly Fault[], clock: Clock): TimerHandle[] {
+  const timers: TimerHandle[] = [];
+  const now = clock.now();
+  for (const f of faults) {
+    if (f.kind === 'churn' || (f.dc !== undefined && f.dc !== dc.name)) continue;
+    const end = f.atMs + f.forMs;
+    if (end <= now) continue;
+    const set = f.kind === 'tracker-outage' ? (v: boolean) => dc.setTrackerDown(v) : (v: boolean) => dc.setDown(v);
+    timers.push(clock.after(Math.max(0, f.atMs - now), () => set(true)), clock.after(end - now, () => set(false)));
+  }
+  return timers;
+}

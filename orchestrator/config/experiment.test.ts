@@ -1,0 +1,89 @@
+// Experiments with protocol variants and faults: what they resolve to, and the errors that name
+// the line and the valid values.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadExperiment } from './experiment.ts';
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tb-exp-cfg-'));
+const write = (name: string, text: string) => {
+  const f = path.join(dir, name);
+  fs.writeFileSync(f, text);
+  return f;
+};
+const HEAD = 'name: t\ntopology: small\nduration: 12h\ntimeScale: 600\nworkload: { synthetic: {} }\n';
+
+describe('experiment protocol, variants and faults', () => {
+  it('without variants runs one: the base, the paper\'s protocol', () => {
+    const e = loadExperiment(write('plain.yaml', HEAD));
+    expect(e.variants.map((v) => v.name)).toEqual(['base']);
+    expect(e.variants[0].text).toMatch(/peer choice edt, pruning paper, tracker recent, discovery tracker\+overlay/);
+    expect(e.faults).toEqual([]);
+  });
+
+  it('variants patch the base protocol key by key and inherit its faults unless they list their own', () => {
+    const e = loadExperiment(write('variants.yaml', `${HEAD}params: { softLimit: 40 }
+protocol: { policies: { pruning: oldest } }
+faults: [{ kind: tracker-outage, at: 2h, for: 1h, dc: london }]
+variants:
+  - name: base
+  - name: tracker-only
+    protocol: { policies: { discovery: tracker }, params: { searchDepth: 1 } }
+  - name: no-faults
+    faults: []
+  - name: churny
+    faults: [{ kind: churn, at: 30min, for: 10min, share: 0.25, country: SE }]
+`));
+    const [base, tracker, none, churny] = e.variants;
+    expect(base.protocol).toEqual({ policies: { pruning: 'oldest' }, features: {}, params: { softLimit: 40 } });
+    expect(tracker.protocol).toEqual({ policies: { pruning: 'oldest', discovery: 'tracker' }, features: {}, params: { softLimit: 40, searchDepth: 1 } });
+    expect(base.faults).toEqual([{ kind: 'tracker-outage', atMs: 7_200_000, forMs: 3_600_000, dc: 'london' }]);
+    expect(tracker.faults).toEqual(base.faults);
+    expect(none.faults).toEqual([]);
+    expect(churny.faults).toEqual([{ kind: 'churn', atMs: 1_800_000, forMs: 600_000, share: 0.25, country: 'SE' }]);
+    expect(tracker.text).toMatch(/discovery tracker \(search radius 1\); faults: tracker-outage at london from 2h for 1h/);
+  });
+
+  it('an unknown policy names the line and the valid policies', () => {
+    const f = write('bad-policy.yaml', `${HEAD}variants:\n  - name: a\n  - name: b\n    protocol: { policies: { peerChoice: fastest } }\n`);
+    expect(() => loadExperiment(f)).toThrow(/bad-policy\.yaml:9:\d+: .*peerChoice.*valid values: edt, random, lowest-rtt/);
+  });
+
+  it('an unknown parameter in a variant names its line', () => {
+    const f = write('bad-param.yaml', `${HEAD}variants:\n  - name: a\n  - name: b\n    protocol: { params: { softLimt: 3 } }\n`);
+    expect(() => loadExperiment(f)).toThrow(/bad-param\.yaml:9:\d+: variants\.1\.protocol\.params: unknown protocol parameter "softLimt"/);
+  });
+
+  it('faults outside the run, churn without a share and doubled variant names are refused', () => {
+    const f = write('bad-faults.yaml', `${HEAD}faults:
+  - { kind: dc-outage, at: 13h, for: 1h }
+  - { kind: churn, at: 1h, for: 1h }
+  - { kind: tracker-outage, at: 1h, for: 1h, share: 0.5 }
+variants: [{ name: a }, { name: a }]
+`);
+    let msg = '';
+    try {
+      loadExperiment(f);
+    } catch (err) {
+      msg = (err as Error).message;
+    }
+    expect(msg).toMatch(/bad-faults\.yaml:7:\d+: faults\.0\.at: 13h is not before the end of the run \(duration 12h\)/);
+    expect(msg).toMatch(/faults\.1\.share: churn needs a share of peers/);
+    expect(msg).toMatch(/faults\.2\.share: tracker-outage concerns a data centre; valid keys: kind, at, for, dc/);
+    expect(msg).toMatch(/variants\.1\.name: "a" names two variants/);
+  });
+
+  it('a fault kind that does not exist lists the ones that do', () => {
+    const f = write('bad-kind.yaml', `${HEAD}faults: [{ kind: link-cut, at: 1h, for: 1h }]\n`);
+    expect(() => loadExperiment(f)).toThrow(/faults\.0\.kind: "link-cut" is not valid; valid values: tracker-outage, dc-outage, churn/);
+  });
+
+  it('a topology path is relative to the experiment file', () => {
+    const sub = path.join(dir, 'sub');
+    fs.mkdirSync(sub, { recursive: true });
+    fs.copyFileSync(path.resolve(import.meta.dirname, '../../topologies/small.yaml'), path.join(sub, 'mine.yaml'));
+    const e = loadExperiment(write('rel.yaml', HEAD.replace('topology: small', 'topology: sub/mine.yaml')));
+    expect(e.topology.name).toBe('small');
+  });
+});
