@@ -22,10 +22,17 @@ async function peerMemoryMB(names: string[]): Promise<number> {
 // processes' own resident set counts shared pages (node's binary and libraries) in every container,
 // so both are reported: the first is what the machine pays per peer, the second what `ps` shows.
 async function peerProcessRssMB(names: string[]): Promise<number> {
-  const perContainer = await Promise.all(names.map(async (n) => {
-    const r = await execa('docker', ['top', n, '-o', 'pid,rss']); // dockerd needs the pid column
-    return r.stdout.split('\n').slice(1).reduce((a, l) => a + (Number(l.trim().split(/\s+/)[1]) || 0), 0) / 1024;
-  }));
+  const perContainer = await Promise.all(
+    names.map(async (n) => {
+      const r = await execa('docker', ['top', n, '-o', 'pid,rss']); // dockerd needs the pid column
+      return (
+        r.stdout
+          .split('\n')
+          .slice(1)
+          .reduce((a, l) => a + (Number(l.trim().split(/\s+/)[1]) || 0), 0) / 1024
+      );
+    }),
+  );
   return +(perContainer.reduce((a, b) => a + b, 0) / Math.max(1, perContainer.length)).toFixed(1);
 }
 
@@ -40,7 +47,9 @@ async function one(peers: number, image: string) {
   const runId = `s${peers}${Date.now().toString(36).slice(-3)}`;
   const plan = planFromFile(`topologies/scale-${peers}.yaml`, { runId, resultsDir: dir, image });
   // a failed measurement or Ctrl-C must not leave hundreds of containers behind
-  const onSigint = () => { void rt.down(runId).finally(() => process.exit(130)); };
+  const onSigint = () => {
+    void rt.down(runId).finally(() => process.exit(130));
+  };
   process.once('SIGINT', onSigint);
   try {
     return await measure(rt, plan, runId, peers);
@@ -66,19 +75,59 @@ async function measure(rt: DockerRuntime, plan: ReturnType<typeof planFromFile>,
   const downSec = (Date.now() - t) / 1000;
 
   // the same containers by a plain loop of `docker run -d` (networks made first, not timed)
-  const base = plan.networks.map((n) => ['network', 'create', '--internal', '--subnet', n.subnet, '--gateway', n.gateway, '--label', `testbed.run=${runId}`, '--label', 'testbed.project=p2p-music-testbed', n.name]);
+  const base = plan.networks.map((n) => [
+    'network',
+    'create',
+    '--internal',
+    '--subnet',
+    n.subnet,
+    '--gateway',
+    n.gateway,
+    '--label',
+    `testbed.run=${runId}`,
+    '--label',
+    'testbed.project=p2p-music-testbed',
+    n.name,
+  ]);
   for (const a of base) await execa('docker', a);
   t = Date.now();
   for (const c of plan.containers) {
     const [first, ...rest] = c.attachments;
-    await execa('docker', ['run', '-d', '--name', c.name, '--label', `testbed.run=${runId}`, '--label', 'testbed.project=p2p-music-testbed', '--network', first.network, '--ip', first.ip,
-      ...c.capAdd.flatMap((x) => ['--cap-add', x]), ...Object.entries(c.sysctls).flatMap(([k, v]) => ['--sysctl', `${k}=${v}`]),
-      ...c.mounts.map((m) => ['-v', `${m.host}:${m.container}${m.readOnly ? ':ro' : ''}`]).flat(),
-      ...Object.entries(c.env).flatMap(([k, v]) => ['-e', `${k}=${v}`]), c.image, ...c.cmd]);
+    await execa('docker', [
+      'run',
+      '-d',
+      '--name',
+      c.name,
+      '--label',
+      `testbed.run=${runId}`,
+      '--label',
+      'testbed.project=p2p-music-testbed',
+      '--network',
+      first.network,
+      '--ip',
+      first.ip,
+      ...c.capAdd.flatMap((x) => ['--cap-add', x]),
+      ...Object.entries(c.sysctls).flatMap(([k, v]) => ['--sysctl', `${k}=${v}`]),
+      ...c.mounts.flatMap((m) => ['-v', `${m.host}:${m.container}${m.readOnly ? ':ro' : ''}`]),
+      ...Object.entries(c.env).flatMap(([k, v]) => ['-e', `${k}=${v}`]),
+      c.image,
+      ...c.cmd,
+    ]);
     for (const a of rest) await execa('docker', ['network', 'connect', '--ip', a.ip, a.network, c.name]);
   }
   const loopSec = (Date.now() - t) / 1000;
-  return { peers, containers: plan.containers.length, networks: plan.networks.length, upSec, downSec, plainDockerRunLoopSec: loopSec, upOverLoop: +(upSec / loopSec).toFixed(2), peerContainerMemMB: memMB, peerProcessRssMB: rssMB, hostMemUsedMB };
+  return {
+    peers,
+    containers: plan.containers.length,
+    networks: plan.networks.length,
+    upSec,
+    downSec,
+    plainDockerRunLoopSec: loopSec,
+    upOverLoop: +(upSec / loopSec).toFixed(2),
+    peerContainerMemMB: memMB,
+    peerProcessRssMB: rssMB,
+    hostMemUsedMB,
+  };
 }
 
 export async function run(args: string[]) {

@@ -1,15 +1,15 @@
 // Codec throughput, and the resident memory of one client process idle and holding 50 peer
 // connections (real processes on loopback, measured from /proc).
 import fs from 'node:fs';
-import net from 'node:net';
+import type net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
+import { listen, tcpDialer } from '../node-image/adapters/tcp.ts';
 import { Channel } from '../node-image/core/channel.ts';
 import { realClock } from '../node-image/core/clock.ts';
 import { encode, FrameDecoder } from '../node-image/core/codec.ts';
 import { resolveParams } from '../node-image/core/params.ts';
-import { listen, tcpDialer } from '../node-image/adapters/tcp.ts';
 
 function codec(kind: string, make: (i: number) => Parameters<typeof encode>[0], n: number) {
   const t0 = performance.now();
@@ -21,7 +21,14 @@ function codec(kind: string, make: (i: number) => Parameters<typeof encode>[0], 
   const t2 = performance.now();
   const bytes = frames.reduce((s, f) => s + f.length, 0);
   if (got !== n) throw new Error('decode lost frames');
-  return { kind, messages: n, bytes, encodeMBps: +(bytes / 1e6 / ((t1 - t0) / 1000)).toFixed(1), decodeMBps: +(bytes / 1e6 / ((t2 - t1) / 1000)).toFixed(1), msgsPerSec: Math.round(n / ((t2 - t0) / 1000)) };
+  return {
+    kind,
+    messages: n,
+    bytes,
+    encodeMBps: +(bytes / 1e6 / ((t1 - t0) / 1000)).toFixed(1),
+    decodeMBps: +(bytes / 1e6 / ((t2 - t1) / 1000)).toFixed(1),
+    msgsPerSec: Math.round(n / ((t2 - t0) / 1000)),
+  };
 }
 
 const rssKb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);
@@ -40,7 +47,11 @@ async function clientMemory() {
   const script = path.join(dir, 'script.jsonl');
   fs.writeFileSync(script, JSON.stringify({ t: 0, action: 'login', user: 'u', country: 'SE', quality: 'q5' }) + '\n' + JSON.stringify({ t: 3_600_000, action: 'logout' }) + '\n');
   const port = 20000 + Math.floor(Math.random() * 20000);
-  const proc = execa(process.execPath, ['--import', 'tsx', 'node-image/client/main.ts', '--name', 'bench', '--server', `127.0.0.1:${dcPort}`, '--script', script, '--listen-port', String(port), '--cache-dir', path.join(dir, 'cache')], { cwd: root, reject: false, buffer: false });
+  const proc = execa(
+    process.execPath,
+    ['--import', 'tsx', 'node-image/client/main.ts', '--name', 'bench', '--server', `127.0.0.1:${dcPort}`, '--script', script, '--listen-port', String(port), '--cache-dir', path.join(dir, 'cache')],
+    { cwd: root, reject: false, buffer: false },
+  );
   await new Promise<void>((resolve) => proc.stdout!.on('data', (b: Buffer) => b.toString().includes('READY') && resolve()));
   await new Promise((r) => setTimeout(r, 2000));
   const idle = rssKb(proc.pid!);
@@ -57,7 +68,11 @@ async function clientMemory() {
   await proc;
   dcSrv.close();
   fs.rmSync(dir, { recursive: true, force: true });
-  return { idleClientRssMB: +(idle / 1024).toFixed(1), clientWith50PeersRssMB: +(with50 / 1024).toFixed(1), note: 'client run through tsx (TypeScript loader included); the container image runs compiled JavaScript' };
+  return {
+    idleClientRssMB: +(idle / 1024).toFixed(1),
+    clientWith50PeersRssMB: +(with50 / 1024).toFixed(1),
+    note: 'client run through tsx (TypeScript loader included); the container image runs compiled JavaScript',
+  };
 }
 
 export async function run() {

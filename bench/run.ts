@@ -7,7 +7,6 @@ const here = import.meta.dirname;
 export const benchmarks: Record<string, { docker: boolean; run: () => Promise<unknown> }> = {
   protocol: { docker: false, run: async () => (await import('./protocol.ts')).run() },
   'docker-scale': { docker: true, run: async () => (await import('./docker-scale.ts')).run(process.argv.slice(3)) },
-
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
@@ -17,7 +16,7 @@ for (const name of names) {
   const b = benchmarks[name];
   if (!b) throw new Error(`unknown benchmark "${name}"; valid: ${Object.keys(benchmarks).join(', ')}`);
   process.stderr.write(`== ${name}\n`);
-  const result = { benchmark: name, at: new Date().toISOString(), ...(await b.run() as object) };
+  const result = { benchmark: name, at: new Date().toISOString(), ...((await b.run()) as object) };
   const file = path.join(here, 'out', `${name}.json`);
   fs.writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
   process.stdout.write(JSON.stringify(result, null, 2) + '\n');

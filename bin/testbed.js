@@ -3,5 +3,6 @@
 // is no build step between editing and running; the programs inside containers are compiled
 // when their image is built.
 import { register } from 'tsx/esm/api';
+
 register();
 await import('../orchestrator/cli/main.ts');

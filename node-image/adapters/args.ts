@@ -14,7 +14,12 @@ export function parseOptions(program: string, spec: OptionSpec, argv = process.a
       process.exit(0);
     }
     const m = /^--([a-z0-9-]+)(?:=(.*))?$/.exec(a);
-    if (!m || !(m[1] in spec)) throw new Error(`${program}: unknown option ${a}; valid: ${Object.keys(spec).map((k) => '--' + k).join(' ')}`);
+    if (!m || !(m[1] in spec))
+      throw new Error(
+        `${program}: unknown option ${a}; valid: ${Object.keys(spec)
+          .map((k) => '--' + k)
+          .join(' ')}`,
+      );
     if (spec[m[1]].boolean) given.set(m[1], m[2] ?? 'true');
     else {
       const v = m[2] ?? argv[++i];
@@ -30,7 +35,9 @@ export function parseOptions(program: string, spec: OptionSpec, argv = process.a
 }
 
 export function usage(program: string, spec: OptionSpec): string {
-  const lines = Object.entries(spec).map(([k, s]) => `  --${k}${s.boolean ? '' : ' VALUE'}  ${s.help}${s.default !== undefined ? ` (default ${s.default})` : ''}  [env TB_${k.toUpperCase().replace(/-/g, '_')}]`);
+  const lines = Object.entries(spec).map(
+    ([k, s]) => `  --${k}${s.boolean ? '' : ' VALUE'}  ${s.help}${s.default !== undefined ? ` (default ${s.default})` : ''}  [env TB_${k.toUpperCase().replace(/-/g, '_')}]`,
+  );
   return `usage: ${program} [options]\n${lines.join('\n')}\n`;
 }
 

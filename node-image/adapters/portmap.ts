@@ -3,7 +3,7 @@
 // maintained client library and both bounded in time. The outcome is reported as it is, including
 // a wrong or private external address: classifying it is the analysis' job, not the client's.
 import fs from 'node:fs';
-import { pmpNat, upnpNat, type Gateway } from '@achingbrain/nat-port-mapper';
+import { type Gateway, pmpNat, upnpNat } from '@achingbrain/nat-port-mapper';
 import type { UpnpOutcome } from '../core/reports.ts';
 
 /** The IPv4 default gateway from /proc/net/route, or null. */

@@ -2,17 +2,17 @@
 // UPnP/NAT-PMP at start-up, and a workload script to play.
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import { realClock } from '../core/clock.ts';
-import { Client } from '../core/client.ts';
-import { resolveProtocol, type ProtocolSpec } from '../core/policies.ts';
-import type { UpnpOutcome } from '../core/reports.ts';
-import { parseScript, runScript } from '../core/script-runner.ts';
 import { logger, numberOption, parseOptions, requireOption } from '../adapters/args.ts';
+import { maybeDelayed, withReceiveDelay } from '../adapters/delay.ts';
 import { FileStore } from '../adapters/fs-store.ts';
 import { localAddressTowards, srvLocator } from '../adapters/locate.ts';
 import { mapPort, type PortMapper } from '../adapters/portmap.ts';
 import { listen, tcpDialer } from '../adapters/tcp.ts';
-import { maybeDelayed, withReceiveDelay } from '../adapters/delay.ts';
+import { Client } from '../core/client.ts';
+import { realClock } from '../core/clock.ts';
+import { type ProtocolSpec, resolveProtocol } from '../core/policies.ts';
+import type { UpnpOutcome } from '../core/reports.ts';
+import { parseScript, runScript } from '../core/script-runner.ts';
 
 const P = 'client';
 const opts = parseOptions(P, {
@@ -29,7 +29,7 @@ const opts = parseOptions(P, {
   'listen-port': { default: '4100', help: 'TCP port for incoming peer connections' },
   'advertise-host': { help: 'address peers should dial when no port mapping is made (default: local address)' },
   upnp: { boolean: true, help: 'ask the home router for a port mapping (UPnP IGD, then NAT-PMP)' },
-  params: { default: '{}', help: 'protocol parameter overrides as JSON (merged into --protocol\'s params)' },
+  params: { default: '{}', help: "protocol parameter overrides as JSON (merged into --protocol's params)" },
   protocol: { default: '{}', help: 'the protocol variant as JSON: {policies, features, params} (core/policies.ts)' },
   'rx-delay-ms': { default: '0', help: 'hold received protocol data this long: the access link delay where the kernel has no netem (set by netsetup)' },
   'rx-jitter-ms': { default: '0', help: 'uniform jitter around --rx-delay-ms' },
@@ -67,7 +67,7 @@ if (opts.upnp === 'true' && protocol.features.upnp) {
   mapper = await mapPort(listenPort, localAddress, 4000, log);
   upnp = mapper.outcome;
 }
-const advertiseHost = upnp.ok ? upnp.externalAddress : opts['advertise-host'] ?? localAddress;
+const advertiseHost = upnp.ok ? upnp.externalAddress : (opts['advertise-host'] ?? localAddress);
 const advertisePort = upnp.ok ? upnp.externalPort : listenPort;
 
 // experiments start every peer's clock together: READY first, then wait for the start file
@@ -80,8 +80,14 @@ if (opts['start-file']) {
 }
 const clock = realClock({ scale, epochReal, epochWorkload: numberOption(P, opts, 'epoch-workload') });
 const client = new Client({
-  clock, params, dialer: withReceiveDelay(tcpDialer, rxDelay), store: new FileStore(opts['cache-dir'] ?? `/tmp/tb-cache-${name}`),
-  locateServer, random: Math.random, log, policies: protocol,
+  clock,
+  params,
+  dialer: withReceiveDelay(tcpDialer, rxDelay),
+  store: new FileStore(opts['cache-dir'] ?? `/tmp/tb-cache-${name}`),
+  locateServer,
+  random: Math.random,
+  log,
+  policies: protocol,
   identity: { clientId: `${name}-${randomBytes(4).toString('hex')}`, advertiseHost, advertisePort, localAddress, upnp },
 });
 const server = await listen('0.0.0.0', listenPort, (pipe) => client.acceptPeer(maybeDelayed(pipe, rxDelay)));

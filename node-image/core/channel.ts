@@ -9,7 +9,7 @@
 
 import type { Clock, TimerHandle } from './clock.ts';
 import { encode, FrameDecoder, ProtocolError } from './codec.ts';
-import { priorityOf, type Message, type MessageMap, type MessageType } from './messages.ts';
+import { type Message, type MessageMap, type MessageType, priorityOf } from './messages.ts';
 
 export interface Pipe {
   readonly remoteAddress: string;

@@ -97,11 +97,14 @@ describe('client and data centre', () => {
     expect(a.unackedReports).toBeGreaterThan(0);
     await w.run(20_000);
     expect(a.unackedReports).toBe(0);
-    const seqs = w.stored.filter((r) => r.clientId === 'a').map((r) => r.seq).sort((p, q) => p - q);
+    const seqs = w.stored
+      .filter((r) => r.clientId === 'a')
+      .map((r) => r.seq)
+      .sort((p, q) => p - q);
     expect(seqs).toEqual([...Array(seqs.length).keys()]);
   });
 
-  it('logs in again on a connection still waiting for the last session\'s acks', async () => {
+  it("logs in again on a connection still waiting for the last session's acks", async () => {
     // a short break between sessions (seconds of workload time are milliseconds under a time
     // scale) can fall before the server has acknowledged the logout report: the connection is
     // still open, so the new session must log in on it, or its reports are never sent

@@ -3,15 +3,15 @@
 // (streaming from server, peers and cache). Sockets, timers and disk come in through `ClientDeps`,
 // so the same class runs inside a container, on loopback and in unit tests.
 
-import { Channel, afterReal, everyReal, type Dialer, type Pipe } from './channel.ts';
+import { CacheIndex, type CacheStore, cacheKey } from './cache.ts';
+import { afterReal, Channel, type Dialer, type Pipe } from './channel.ts';
 import type { Clock, TimerHandle } from './clock.ts';
-import { CacheIndex, cacheKey, type CacheStore } from './cache.ts';
 import { trackBytes, trackDurationSec } from './content.ts';
 import type { Message, PeerAddress } from './messages.ts';
-import { newStats, trimStats, type NeighbourStats } from './neighbours.ts';
+import { type NeighbourStats, newStats, trimStats } from './neighbours.ts';
 import type { ProtocolParams } from './params.ts';
 import { Playback } from './playback.ts';
-import { resolveProtocol, type Protocol } from './policies.ts';
+import { type Protocol, resolveProtocol } from './policies.ts';
 import { NO_DC, type Quality, type Report, type UpnpOutcome } from './reports.ts';
 import { QueryMemory } from './search.ts';
 
@@ -289,8 +289,11 @@ export class Client {
         if (this.user && !this.loginReported) {
           const { identity } = this.deps;
           this.report({
-            type: 'login', localAddress: identity.localAddress, upnp: identity.upnp,
-            listenPort: identity.advertisePort, mobile: this.user.mobile,
+            type: 'login',
+            localAddress: identity.localAddress,
+            upnp: identity.upnp,
+            listenPort: identity.advertisePort,
+            mobile: this.user.mobile,
           } as Report);
         }
         this.loginReported = true;
@@ -532,7 +535,7 @@ export class Client {
         if (from === null) {
           n.stats.interesting.push(now);
           this.searchAnswers.get(m.body.qid)?.(m.body.peer, m.body.distance);
-        } else if (from && from.ch.isOpen) from.ch.send('searchHit', m.body);
+        } else if (from?.ch.isOpen) from.ch.send('searchHit', m.body);
         return;
       }
       case 'chunkRequest':

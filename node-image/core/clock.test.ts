@@ -38,7 +38,11 @@ describe('script runner', () => {
     const clock = { scale: 600, now: () => 1000 * ++reads, realNow: () => 0, after: (ms: number, fn: () => void) => (timers.push({ due: ms, fn }), { cancel() {} }), every: () => ({ cancel() {} }) };
     const seen: string[] = [];
     const client = { deps: { clock }, login: () => seen.push('login'), logout: () => seen.push('logout'), play: () => seen.push('play') };
-    const events = [{ t: 5000, action: 'login' }, { t: 50000, action: 'play', track: 1, access: 'random' }, { t: 90000, action: 'logout' }];
+    const events = [
+      { t: 5000, action: 'login' },
+      { t: 50000, action: 'play', track: 1, access: 'random' },
+      { t: 90000, action: 'logout' },
+    ];
     runScript(client as never, events as never, () => seen.push('done'));
     for (const t of timers.sort((x, y) => x.due - y.due)) t.fn();
     expect(seen).toEqual(['login', 'play', 'logout', 'done']);

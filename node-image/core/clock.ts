@@ -82,9 +82,7 @@ export class ManualClock implements Clock {
     const end = this.t + ms;
     for (;;) {
       this.timers = this.timers.filter((x) => !x.dead);
-      const next = this.timers
-        .filter((x) => x.due <= end)
-        .sort((a, b) => a.due - b.due || a.seq - b.seq)[0];
+      const next = this.timers.filter((x) => x.due <= end).sort((a, b) => a.due - b.due || a.seq - b.seq)[0];
       if (!next) break;
       this.t = next.due;
       if (next.period) {

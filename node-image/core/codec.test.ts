@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeFrame, encode, FrameDecoder, ProtocolError } from './codec.ts';
-import { TYPE_CODES, type Message } from './messages.ts';
+import { type Message, TYPE_CODES } from './messages.ts';
 
 const quality = fc.constantFrom('q5' as const, 'q9' as const);
 const nat = fc.nat({ max: 2 ** 40 });

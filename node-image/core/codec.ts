@@ -4,7 +4,7 @@
 // length bound before buffering, the type code, the JSON and every field (messages.ts), and
 // reports a ProtocolError instead of throwing anything else, so a bad peer costs one connection.
 
-import { checkBody, TYPE_CODES, type Message, type MessageType } from './messages.ts';
+import { checkBody, type Message, type MessageType, TYPE_CODES } from './messages.ts';
 
 export class ProtocolError extends Error {
   override name = 'ProtocolError';

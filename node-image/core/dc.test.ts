@@ -4,10 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { Channel } from './channel.ts';
 import { ManualClock } from './clock.ts';
 import { DataCentre, type ReportSink } from './dc.ts';
-import { resolveParams } from './params.ts';
 import type { Message } from './messages.ts';
-import type { Report } from './reports.ts';
+import { resolveParams } from './params.ts';
 import { reportProblem } from './report-check.ts';
+import type { Report } from './reports.ts';
 import { pipePair } from './test/memory-pipe.ts';
 
 const params = resolveParams();

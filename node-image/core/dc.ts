@@ -103,8 +103,7 @@ export class DataCentre {
         // tracker never answers with a client that is no longer there
         if (session && session.clientId !== m.body.clientId && this.sessions.get(session.clientId)?.ch === ch) this.sessions.delete(session.clientId);
         session = this.login(ch, m);
-      }
-      else if (!session) ch.close(`${m.type} before login`);
+      } else if (!session) ch.close(`${m.type} before login`);
       else this.handle(session, m);
     };
     ch.onClosed = (reason) => {
@@ -171,10 +170,11 @@ export class DataCentre {
   private report(s: Session, seq: number, report: Report): void {
     // refused before it is stored or acknowledged: a malformed report, one for another client,
     // or one that claims what only the access point may write
-    const problem = reportProblem(report)
-      ?? (report.seq !== seq ? `seq ${report.seq} inside a frame of seq ${seq}` : null)
-      ?? (report.clientId !== s.clientId ? `a report of ${JSON.stringify(report.clientId)} on the connection of ${s.clientId}` : null)
-      ?? ('serverSeenAddress' in report ? 'serverSeenAddress is written by the access point, not the client' : null);
+    const problem =
+      reportProblem(report) ??
+      (report.seq !== seq ? `seq ${report.seq} inside a frame of seq ${seq}` : null) ??
+      (report.clientId !== s.clientId ? `a report of ${JSON.stringify(report.clientId)} on the connection of ${s.clientId}` : null) ??
+      ('serverSeenAddress' in report ? 'serverSeenAddress is written by the access point, not the client' : null);
     if (problem) {
       this.stats.badReports++;
       this.log('report-refused', { clientId: s.clientId, seq, problem });

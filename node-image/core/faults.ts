@@ -15,9 +15,7 @@
 
 import type { Clock, TimerHandle } from './clock.ts';
 
-export type Fault =
-  | { kind: 'tracker-outage' | 'dc-outage'; atMs: number; forMs: number; dc?: string }
-  | { kind: 'churn'; atMs: number; forMs: number; share: number; country?: string };
+export type Fault = { kind: 'tracker-outage' | 'dc-outage'; atMs: number; forMs: number; dc?: string } | { kind: 'churn'; atMs: number; forMs: number; share: number; country?: string };
 
 export const FAULT_KINDS = ['tracker-outage', 'dc-outage', 'churn'] as const;
 
@@ -40,7 +38,10 @@ export function armDcFaults(dc: FaultTarget, faults: readonly Fault[], clock: Cl
     const end = f.atMs + f.forMs;
     if (end <= now) continue;
     const set = f.kind === 'tracker-outage' ? (v: boolean) => dc.setTrackerDown(v) : (v: boolean) => dc.setDown(v);
-    timers.push(clock.after(Math.max(0, f.atMs - now), () => set(true)), clock.after(end - now, () => set(false)));
+    timers.push(
+      clock.after(Math.max(0, f.atMs - now), () => set(true)),
+      clock.after(end - now, () => set(false)),
+    );
   }
   return timers;
 }

@@ -92,9 +92,28 @@ export const SCHEMA: { [K in MessageType]: Record<keyof MessageMap[K], FieldKind
 
 /** Wire codes, fixed forever: never renumber, only append. */
 export const TYPE_CODES: MessageType[] = [
-  'login', 'loginOk', 'report', 'reportAck', 'trackerQuery', 'trackerAnswer', 'trackerAnnounce',
-  'dataRequest', 'data', 'reverse', 'reverseRequest', 'reverseFailed', 'logout', 'ping', 'pong',
-  'hello', 'bye', 'search', 'searchHit', 'chunkRequest', 'chunk', 'chunkDenied',
+  'login',
+  'loginOk',
+  'report',
+  'reportAck',
+  'trackerQuery',
+  'trackerAnswer',
+  'trackerAnnounce',
+  'dataRequest',
+  'data',
+  'reverse',
+  'reverseRequest',
+  'reverseFailed',
+  'logout',
+  'ping',
+  'pong',
+  'hello',
+  'bye',
+  'search',
+  'searchHit',
+  'chunkRequest',
+  'chunk',
+  'chunkDenied',
 ];
 
 function isPeer(v: unknown): boolean {
@@ -112,12 +131,17 @@ export function checkBody(type: MessageType, body: unknown): string | null {
   for (const [k, kind] of Object.entries(spec)) {
     const v = b[k];
     const ok =
-      kind === 'string' ? typeof v === 'string' && v.length <= 4096
-      : kind === 'int' ? Number.isSafeInteger(v) && (v as number) >= 0
-      : kind === 'quality' ? v === 'q5' || v === 'q9'
-      : kind === 'object' ? !!v && typeof v === 'object' && !Array.isArray(v)
-      : kind === 'peer' ? isPeer(v)
-      : Array.isArray(v) && v.length <= 100 && v.every(isPeer);
+      kind === 'string'
+        ? typeof v === 'string' && v.length <= 4096
+        : kind === 'int'
+          ? Number.isSafeInteger(v) && (v as number) >= 0
+          : kind === 'quality'
+            ? v === 'q5' || v === 'q9'
+            : kind === 'object'
+              ? !!v && typeof v === 'object' && !Array.isArray(v)
+              : kind === 'peer'
+                ? isPeer(v)
+                : Array.isArray(v) && v.length <= 100 && v.every(isPeer);
     if (!ok) return `${type}: field "${k}" must be ${kind}, got ${JSON.stringify(v)?.slice(0, 60)}`;
   }
   return null;

@@ -49,7 +49,10 @@ export function utility<K>(stats: Map<K, NeighbourStats>, now: number): Map<K, n
   const n = keys.length;
   const points = new Map<K, number>(keys.map((k) => [k, 0]));
   for (const c of CRITERIA) {
-    const ranked = keys.map((k) => ({ k, v: c.score(stats.get(k)!, now) })).filter((x) => x.v > 0).sort((a, b) => b.v - a.v);
+    const ranked = keys
+      .map((k) => ({ k, v: c.score(stats.get(k)!, now) }))
+      .filter((x) => x.v > 0)
+      .sort((a, b) => b.v - a.v);
     ranked.forEach((x, i) => points.set(x.k, points.get(x.k)! + (n - i) * c.weight));
   }
   return points;

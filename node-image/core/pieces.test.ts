@@ -1,11 +1,11 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { CacheIndex, MemoryStore } from './cache.ts';
-import { contentRange, expectedSha256, trackBytes, MIN_TRACK_BYTES } from './content.ts';
+import { contentRange, expectedSha256, MIN_TRACK_BYTES, trackBytes } from './content.ts';
 import { newStats, pruneVictims, utility } from './neighbours.ts';
 import { resolveParams } from './params.ts';
 import { QueryMemory } from './search.ts';
 import { Tracker } from './tracker.ts';
-import { createHash } from 'node:crypto';
 
 describe('tracker', () => {
   it('keeps the 20 most recent peers and answers up to 10 online ones, never the asker', () => {
@@ -81,8 +81,16 @@ describe('content', () => {
     expect(contentRange(5, 'q5', 0, 60000).subarray(1000, 51000)).toEqual(a);
     expect(trackBytes(5, 'q9')).toBeCloseTo(2 * trackBytes(5, 'q5'), -1);
     expect(trackBytes(5, 'q5', 1e6)).toBe(MIN_TRACK_BYTES);
-    const h = createHash('sha256').update(contentRange(5, 'q5', 0, 100)).update(contentRange(5, 'q5', 500, 100)).digest('hex');
-    expect(expectedSha256(5, 'q5', [[0, 100], [500, 600]])).toBe(h);
+    const h = createHash('sha256')
+      .update(contentRange(5, 'q5', 0, 100))
+      .update(contentRange(5, 'q5', 500, 100))
+      .digest('hex');
+    expect(
+      expectedSha256(5, 'q5', [
+        [0, 100],
+        [500, 600],
+      ]),
+    ).toBe(h);
   });
 });
 

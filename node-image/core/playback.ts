@@ -12,15 +12,18 @@
 // stutter. Latency is real ms from the play request to the first audio playable.
 
 import { createHash } from 'node:crypto';
-import { afterReal, everyReal } from './channel.ts';
-import type { TimerHandle } from './clock.ts';
 import { cacheKey } from './cache.ts';
-import { expectedSha256 } from './content.ts';
+import { afterReal, everyReal } from './channel.ts';
 import type { Client } from './client.ts';
+import type { TimerHandle } from './clock.ts';
+import { expectedSha256 } from './content.ts';
 import type { PeerAddress } from './messages.ts';
 import type { Quality, Report } from './reports.ts';
 
-const SRC_NONE = 0, SRC_SERVER = 1, SRC_P2P = 2, SRC_CACHE = 3;
+const SRC_NONE = 0,
+  SRC_SERVER = 1,
+  SRC_P2P = 2,
+  SRC_CACHE = 3;
 const TICK_MS = 25;
 
 type Pending = { kind: 'server'; rid: number } | { kind: 'peer'; peer: string; since: number };
@@ -169,9 +172,7 @@ export class Download {
       const choice = c.policies.peerChoice;
       for (let i = startChunk; i < this.chunks; i++) {
         if (this.source[i] !== SRC_NONE || this.pending.has(i)) continue;
-        const options = peers
-          .filter((id) => load.get(id)! < p.peerPipeline)
-          .map((id) => ({ id, inFlight: load.get(id)!, bytesPerMs: this.rateOf(id), rttMs: c.neighbourRtt(id) }));
+        const options = peers.filter((id) => load.get(id)! < p.peerPipeline).map((id) => ({ id, inFlight: load.get(id)!, bytesPerMs: this.rateOf(id), rttMs: c.neighbourRtt(id) }));
         const best = choice.pick(options, this.chunkBytes, c.deps.random);
         if (best === null) break;
         load.set(best, load.get(best)! + 1);
@@ -402,11 +403,18 @@ export class Playback {
     }
     if (this.stalledAt !== null) this.stutterMs += c.deps.clock.realNow() - this.stalledAt;
     c.report({
-      type: 'play', track: this.track, quality: this.quality, bytes,
+      type: 'play',
+      track: this.track,
+      quality: this.quality,
+      bytes,
       latencyMs: this.startedAt === null ? -1 : Math.round(this.startedAt - this.requestedAt),
-      stutters: this.stutters, stutterMs: Math.round(this.stutterMs), complete,
-      sha256: h.digest('hex'), expectedSha256: expectedSha256(this.track, this.quality, this.ranges),
-      access: this.access, prefetched: this.wasPrefetched,
+      stutters: this.stutters,
+      stutterMs: Math.round(this.stutterMs),
+      complete,
+      sha256: h.digest('hex'),
+      expectedSha256: expectedSha256(this.track, this.quality, this.ranges),
+      access: this.access,
+      prefetched: this.wasPrefetched,
     } as Report);
   }
 

@@ -2,7 +2,7 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { newStats } from './neighbours.ts';
-import { REGISTRY, resolveProtocol, describeProtocol, ProtocolSpecError } from './policies.ts';
+import { describeProtocol, ProtocolSpecError, REGISTRY, resolveProtocol } from './policies.ts';
 
 const require = createRequire(import.meta.url);
 const { peerChoice, pruning, tracker, discovery } = REGISTRY;
@@ -87,7 +87,9 @@ describe('a protocol variant', () => {
     expect(() => resolveProtocol({ policies: { pruning: 'constructor' } })).toThrow(/valid: paper, random, oldest/);
   });
   it('the experiment schema offers exactly the registered names', () => {
-    const schema = require('../../experiments/experiment.schema.json') as { definitions: { protocol: { properties: { policies: { properties: Record<string, { enum: string[] }> }; features: { properties: Record<string, unknown> } } } } };
+    const schema = require('../../experiments/experiment.schema.json') as {
+      definitions: { protocol: { properties: { policies: { properties: Record<string, { enum: string[] }> }; features: { properties: Record<string, unknown> } } } };
+    };
     const pol = schema.definitions.protocol.properties.policies.properties;
     for (const [kind, reg] of Object.entries(REGISTRY)) expect(pol[kind].enum).toEqual(Object.keys(reg));
     expect(Object.keys(schema.definitions.protocol.properties.features.properties)).toEqual(Object.keys(resolveProtocol().features));

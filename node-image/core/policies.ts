@@ -11,8 +11,8 @@
 // Beside them, `features` switch whole mechanisms on or off (UPnP, connection reversal,
 // prefetch, emergency mode, peer-to-peer at all: `p2p: false` is the server-only baseline).
 
-import { pruneVictims, type NeighbourStats } from './neighbours.ts';
-import { resolveParams, type ProtocolParams } from './params.ts';
+import { type NeighbourStats, pruneVictims } from './neighbours.ts';
+import { type ProtocolParams, resolveParams } from './params.ts';
 
 // ---- peer choice ----------------------------------------------------------------------------
 
@@ -48,7 +48,7 @@ const peerChoices: Record<string, PeerChoicePolicy> = {
   edt: { name: 'edt', pick: (os, chunk) => lowest(os, (o) => ((o.inFlight + 1) * chunk) / o.bytesPerMs)?.id ?? null },
   random: { name: 'random', pick: (os, _c, random) => (os.length ? os[Math.floor(random() * os.length)].id : null) },
   /** nearest first; a peer with no measured round trip yet counts as far (Infinity) */
-  'lowest-rtt': { name: 'lowest-rtt', pick: (os) => lowest(os, (o) => (o.rttMs ?? Infinity) + o.inFlight * 1e-6)?.id ?? (os[0]?.id ?? null) },
+  'lowest-rtt': { name: 'lowest-rtt', pick: (os) => lowest(os, (o) => (o.rttMs ?? Infinity) + o.inFlight * 1e-6)?.id ?? os[0]?.id ?? null },
 };
 
 // ---- pruning --------------------------------------------------------------------------------
@@ -80,7 +80,14 @@ const prunings: Record<string, PruningPolicy> = {
       return ids.slice(0, Math.max(0, ns.length - target));
     },
   },
-  oldest: { name: 'oldest', victims: (ns, _now, target) => [...ns].sort((a, b) => a.since - b.since).slice(0, Math.max(0, ns.length - target)).map((n) => n.id) },
+  oldest: {
+    name: 'oldest',
+    victims: (ns, _now, target) =>
+      [...ns]
+        .sort((a, b) => a.since - b.since)
+        .slice(0, Math.max(0, ns.length - target))
+        .map((n) => n.id),
+  },
 };
 
 // ---- tracker --------------------------------------------------------------------------------
@@ -162,7 +169,10 @@ export interface Protocol {
 
 export class ProtocolSpecError extends Error {
   /** the field that is wrong, as a path (`policies.peerChoice`), for a config error to point at */
-  constructor(readonly field: string[], message: string) {
+  constructor(
+    readonly field: string[],
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -193,15 +203,21 @@ export function resolveProtocol(spec: ProtocolSpec = {}): Protocol {
     throw new ProtocolSpecError(['params'], (err as Error).message);
   }
   return {
-    peerChoice: peerChoices[names.peerChoice], pruning: prunings[names.pruning], tracker: trackers[names.tracker], discovery: discoveries[names.discovery],
-    features, params,
+    peerChoice: peerChoices[names.peerChoice],
+    pruning: prunings[names.pruning],
+    tracker: trackers[names.tracker],
+    discovery: discoveries[names.discovery],
+    features,
+    params,
   };
 }
 
 /** The variant in words and as data, for run.json and report.md. */
 export function describeProtocol(p: Protocol): { policies: Record<PolicyKind, string>; features: Features; params: ProtocolParams; text: string } {
   const policies = { peerChoice: p.peerChoice.name, pruning: p.pruning.name, tracker: p.tracker.name, discovery: p.discovery.name };
-  const off = Object.entries(p.features).filter(([, v]) => !v).map(([k]) => k);
+  const off = Object.entries(p.features)
+    .filter(([, v]) => !v)
+    .map(([k]) => k);
   const text = !p.features.p2p
     ? 'server only (no peer-to-peer)'
     : `peer choice ${policies.peerChoice}, pruning ${policies.pruning}, tracker ${policies.tracker}, discovery ${policies.discovery} (search radius ${p.params.searchDepth})${off.length ? `; off: ${off.join(', ')}` : ''}`;

@@ -12,9 +12,7 @@ export type Quality = 'q5' | 'q9';
 /** The `dc` of reports a client makes before its first login answer names its data centre. */
 export const NO_DC = 'unknown';
 
-export type UpnpOutcome =
-  | { ok: true; protocol: 'upnp' | 'natpmp'; externalAddress: string; externalPort: number; internalPort: number }
-  | { ok: false; error: string };
+export type UpnpOutcome = { ok: true; protocol: 'upnp' | 'natpmp'; externalAddress: string; externalPort: number; internalPort: number } | { ok: false; error: string };
 
 interface ReportBase {
   /** unique per client process instance (a restart of the process gets a new one) */
@@ -98,13 +96,7 @@ export interface LogoutReport extends ReportBase {
   generated: number;
 }
 
-export type Report =
-  | LoginReport
-  | PlayReport
-  | SearchReport
-  | NeighboursReport
-  | ConnectReport
-  | LogoutReport;
+export type Report = LoginReport | PlayReport | SearchReport | NeighboursReport | ConnectReport | LogoutReport;
 
 export type ReportType = Report['type'];
 export const REPORT_TYPES: readonly ReportType[] = ['login', 'play', 'search', 'neighbours', 'connect', 'logout'];

@@ -1,8 +1,8 @@
 // Protocol variants and faults in the in-memory world on the manual clock: each switch changes
 // what the clients do, and the reports say so.
 import { describe, expect, it } from 'vitest';
-import { armDcFaults } from './faults.ts';
 import { ManualClock } from './clock.ts';
+import { armDcFaults } from './faults.ts';
 import type { ConnectReport, PlayReport, Report, SearchReport } from './reports.ts';
 import { world } from './test/world.ts';
 
@@ -35,7 +35,10 @@ describe('protocol variants', () => {
   });
 
   it('the default finds the peer; tracker only never searches the overlay', async () => {
-    for (const [discovery, overlayUsed] of [['tracker+overlay', true], ['tracker', false]] as const) {
+    for (const [discovery, overlayUsed] of [
+      ['tracker+overlay', true],
+      ['tracker', false],
+    ] as const) {
       const w = world({ policies: { discovery } });
       const { a, b } = await pair(w);
       expect(plays(w.stored, 'b')[0].bytes.p2p).toBeGreaterThan(0);
@@ -76,7 +79,7 @@ describe('protocol variants', () => {
 });
 
 describe('faults', () => {
-  it('a tracker outage answers nobody, and overlay search still finds a neighbour\'s track', async () => {
+  it("a tracker outage answers nobody, and overlay search still finds a neighbour's track", async () => {
     const w = world();
     const { a, b } = await pair(w);
     w.dc.setTrackerDown(true);
@@ -107,7 +110,10 @@ describe('faults', () => {
     await w.run(60_000);
     expect(a.connected).toBe(true);
     expect(a.unackedReports).toBe(0);
-    const seqs = w.stored.filter((r) => r.clientId === 'a').map((r) => r.seq).sort((p, q) => p - q);
+    const seqs = w.stored
+      .filter((r) => r.clientId === 'a')
+      .map((r) => r.seq)
+      .sort((p, q) => p - q);
     expect(seqs).toEqual([...Array(a.generated).keys()]);
   });
 
@@ -132,12 +138,16 @@ describe('faults', () => {
     const clock = new ManualClock(0);
     const log: string[] = [];
     const dc = { name: 'london', setTrackerDown: (v: boolean) => log.push(`tracker ${v} @${clock.now()}`), setDown: (v: boolean) => log.push(`down ${v} @${clock.now()}`) };
-    armDcFaults(dc, [
-      { kind: 'tracker-outage', atMs: 1000, forMs: 500 },
-      { kind: 'dc-outage', atMs: 3000, forMs: 100, dc: 'london' },
-      { kind: 'dc-outage', atMs: 2000, forMs: 100, dc: 'stockholm' },
-      { kind: 'churn', atMs: 10, forMs: 10, share: 0.5 },
-    ], clock);
+    armDcFaults(
+      dc,
+      [
+        { kind: 'tracker-outage', atMs: 1000, forMs: 500 },
+        { kind: 'dc-outage', atMs: 3000, forMs: 100, dc: 'london' },
+        { kind: 'dc-outage', atMs: 2000, forMs: 100, dc: 'stockholm' },
+        { kind: 'churn', atMs: 10, forMs: 10, share: 0.5 },
+      ],
+      clock,
+    );
     clock.advance(10_000);
     expect(log).toEqual(['tracker true @1000', 'tracker false @1500', 'down true @3000', 'down false @3100']);
   });

@@ -1,13 +1,13 @@
 // The data-centre stack as one process: core/dc.ts on TCP, with the sink in a JSON Lines file.
 import fs from 'node:fs';
+import { logger, numberOption, parseOptions, requireOption } from '../adapters/args.ts';
+import { FileSink } from '../adapters/file-sink.ts';
+import { listen } from '../adapters/tcp.ts';
 import { Channel } from '../core/channel.ts';
 import { realClock } from '../core/clock.ts';
 import { DataCentre } from '../core/dc.ts';
 import { armDcFaults, type Fault } from '../core/faults.ts';
-import { resolveProtocol, type ProtocolSpec } from '../core/policies.ts';
-import { logger, numberOption, parseOptions, requireOption } from '../adapters/args.ts';
-import { FileSink } from '../adapters/file-sink.ts';
-import { listen } from '../adapters/tcp.ts';
+import { type ProtocolSpec, resolveProtocol } from '../core/policies.ts';
 
 const P = 'dc';
 const opts = parseOptions(P, {
@@ -15,9 +15,9 @@ const opts = parseOptions(P, {
   listen: { default: '0.0.0.0:4070', help: 'address:port the access point listens on' },
   sink: { help: 'JSON Lines file the instrumentation sink appends to' },
   'time-scale': { default: '1', help: 'workload time runs this many times faster than real time' },
-  params: { default: '{}', help: 'protocol parameter overrides as JSON (merged into --protocol\'s params)' },
+  params: { default: '{}', help: "protocol parameter overrides as JSON (merged into --protocol's params)" },
   protocol: { default: '{}', help: 'the protocol variant as JSON: {policies, features, params} (core/policies.ts)' },
-  faults: { default: '[]', help: 'faults on the workload timeline as JSON (core/faults.ts); they need the clients\' epoch' },
+  faults: { default: '[]', help: "faults on the workload timeline as JSON (core/faults.ts); they need the clients' epoch" },
   'epoch-real': { help: 'real Date.now() at workload time 0, for --faults' },
   'start-file': { help: 'a file that will hold the real epoch (ms) of workload time 0, for --faults (experiments)' },
 });

@@ -1,13 +1,16 @@
 import { Resolver } from 'node:dns/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { pickSrv } from '../adapters/locate.ts';
-import { dcsFor, PAPER_RULES, type DnsConfig } from './rules.ts';
+import { type DnsConfig, dcsFor, PAPER_RULES } from './rules.ts';
 import { startDns } from './server.ts';
 
 const cfg = (loopbackCountry: string): DnsConfig => ({
   domain: 'spotify.test',
   dcs: { stockholm: { address: '198.18.200.2', port: 4070 }, london: { address: '198.18.201.2', port: 4070 } },
-  countries: [{ cidr: '198.18.0.0/20', country: 'SE' }, { cidr: '127.0.0.0/8', country: loopbackCountry }],
+  countries: [
+    { cidr: '198.18.0.0/20', country: 'SE' },
+    { cidr: '127.0.0.0/8', country: loopbackCountry },
+  ],
   rules: PAPER_RULES,
 });
 

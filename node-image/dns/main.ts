@@ -1,7 +1,7 @@
 // The testbed's DNS resolver program. Config (JSON, inline or a file path) per node-image/dns/rules.ts.
 import fs from 'node:fs';
 import { logger, numberOption, parseOptions, requireOption } from '../adapters/args.ts';
-import { PAPER_RULES, validateConfig, type DnsConfig } from './rules.ts';
+import { type DnsConfig, PAPER_RULES, validateConfig } from './rules.ts';
 import { startDns } from './server.ts';
 
 const P = 'dns';

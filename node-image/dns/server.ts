@@ -3,7 +3,7 @@
 import dgram from 'node:dgram';
 import type { AddressInfo } from 'node:net';
 import dnsPacket from 'dns-packet';
-import { dcsFor, type DnsConfig } from './rules.ts';
+import { type DnsConfig, dcsFor } from './rules.ts';
 
 export function answer(cfg: DnsConfig, query: dnsPacket.Packet, from: string): dnsPacket.Packet {
   const q = query.questions?.[0];
@@ -12,7 +12,10 @@ export function answer(cfg: DnsConfig, query: dnsPacket.Packet, from: string): d
   const name = q.name.toLowerCase().replace(/\.$/, '');
   if (q.type === 'SRV' && name === `_spotify-client._tcp.${cfg.domain}`) {
     const answers = dcsFor(cfg, from).map((dc) => ({
-      type: 'SRV' as const, name: q.name, ttl: 60, class: 'IN' as const,
+      type: 'SRV' as const,
+      name: q.name,
+      ttl: 60,
+      class: 'IN' as const,
       data: { priority: 10, weight: 50, port: cfg.dcs[dc].port, target: `${dc}.dc.${cfg.domain}` },
     }));
     return { ...base, answers };

@@ -5,7 +5,14 @@ const dir = (rateKbit: number, lossPct = 0) => ({ rateKbit, delayMs: 20, jitterM
 
 describe('netsetup commands', () => {
   it('routes, including an unreachable default for the core', () => {
-    expect(routeCommands({ routes: [{ dst: 'default', via: '10.0.0.2' }, { dst: 'default', via: 'unreachable' }] })).toEqual([
+    expect(
+      routeCommands({
+        routes: [
+          { dst: 'default', via: '10.0.0.2' },
+          { dst: 'default', via: 'unreachable' },
+        ],
+      }),
+    ).toEqual([
       ['ip', 'route', 'replace', 'default', 'via', '10.0.0.2'],
       ['ip', 'route', 'replace', 'unreachable', 'default'],
     ]);

@@ -11,9 +11,7 @@ import type { ContainerNet, LinkDirection, Shaping } from '../../orchestrator/pl
 export type Cmd = string[];
 
 export function routeCommands(net: ContainerNet): Cmd[] {
-  return net.routes.map((r) =>
-    r.via === 'unreachable' ? ['ip', 'route', 'replace', 'unreachable', r.dst] : ['ip', 'route', 'replace', r.dst, 'via', r.via],
-  );
+  return net.routes.map((r) => (r.via === 'unreachable' ? ['ip', 'route', 'replace', 'unreachable', r.dst] : ['ip', 'route', 'replace', r.dst, 'via', r.via]));
 }
 
 /**
@@ -62,7 +60,11 @@ export interface ShapingPlan {
   commands: Cmd[];
   /** what really applies, for the results */
   applied: {
-    upKbit: number; downKbit: number; delayMs: number; jitterMs: number; lossPct: { up: number; down: number };
+    upKbit: number;
+    downKbit: number;
+    delayMs: number;
+    jitterMs: number;
+    lossPct: { up: number; down: number };
     lossBy: 'netem' | 'iptables' | 'none';
     /** 'app': no netem, the program holds what it receives (adapters/delay.ts) */
     delayBy: 'netem' | 'app' | 'none';
@@ -93,8 +95,12 @@ export function shapingCommands(s: Shaping, hasNetem: boolean): ShapingPlan {
   return {
     commands: cmds,
     applied: {
-      upKbit: s.up.rateKbit, downKbit: s.down.rateKbit, delayMs, jitterMs,
-      lossPct: { up: s.up.lossPct, down: s.down.lossPct }, lossBy: anyLoss ? (hasNetem ? 'netem' : 'iptables') : 'none',
+      upKbit: s.up.rateKbit,
+      downKbit: s.down.rateKbit,
+      delayMs,
+      jitterMs,
+      lossPct: { up: s.up.lossPct, down: s.down.lossPct },
+      lossBy: anyLoss ? (hasNetem ? 'netem' : 'iptables') : 'none',
       delayBy: anyDelay ? (hasNetem ? 'netem' : 'app') : 'none',
     },
     // both directions' delay at the receiver: round trips come out as with netem (adapters/delay.ts)

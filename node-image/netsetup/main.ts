@@ -3,7 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import type { ContainerNet } from '../../orchestrator/plan/types.ts';
-import { natCommands, renameIfaces, routeCommands, shapingCommands, type Cmd } from './commands.ts';
+import { type Cmd, natCommands, renameIfaces, routeCommands, shapingCommands } from './commands.ts';
 
 function run(cmd: Cmd): void {
   try {
@@ -48,10 +48,17 @@ if (raw) {
     const plan = shapingCommands(net.shaping, hasNetem);
     for (const c of plan.commands) run(c);
     if (!hasNetem) {
-      process.stdout.write(`NETEM-MISSING this kernel has no sch_netem: delay and jitter held by the program on receive (${plan.applied.delayMs} ms ± ${plan.applied.jitterMs}), loss by iptables random drops\n`);
+      process.stdout.write(
+        `NETEM-MISSING this kernel has no sch_netem: delay and jitter held by the program on receive (${plan.applied.delayMs} ms ± ${plan.applied.jitterMs}), loss by iptables random drops\n`,
+      );
     }
     // the entrypoint sources this before it execs the role's program
-    fs.writeFileSync(PROGRAM_ENV, Object.entries(plan.programEnv).map(([k, v]) => `export ${k}=${v}\n`).join(''));
+    fs.writeFileSync(
+      PROGRAM_ENV,
+      Object.entries(plan.programEnv)
+        .map(([k, v]) => `export ${k}=${v}\n`)
+        .join(''),
+    );
     process.stdout.write(JSON.stringify({ event: 'netsetup', shaping: net.shaping, applied: plan.applied, netem: hasNetem }) + '\n');
   }
 }

@@ -10,8 +10,26 @@ export interface Firewall {
 }
 
 export function dnatArgs(op: '-A' | '-D', wanIf: string, m: Mapping): string[] {
-  return ['-t', 'nat', op, 'PREROUTING', '-i', wanIf, '-p', m.proto.toLowerCase(), '--dport', String(m.externalPort),
-    '-m', 'comment', '--comment', 'tb-upnp', '-j', 'DNAT', '--to-destination', `${m.internalClient}:${m.internalPort}`];
+  return [
+    '-t',
+    'nat',
+    op,
+    'PREROUTING',
+    '-i',
+    wanIf,
+    '-p',
+    m.proto.toLowerCase(),
+    '--dport',
+    String(m.externalPort),
+    '-m',
+    'comment',
+    '--comment',
+    'tb-upnp',
+    '-j',
+    'DNAT',
+    '--to-destination',
+    `${m.internalClient}:${m.internalPort}`,
+  ];
 }
 
 export function iptablesFirewall(wanIf: string): Firewall {

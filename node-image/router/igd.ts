@@ -10,9 +10,15 @@ export const WANIP = 'urn:schemas-upnp-org:service:WANIPConnection:2';
 export const WANCFG = 'urn:schemas-upnp-org:service:WANCommonInterfaceConfig:1';
 /** the search targets we answer M-SEARCH for */
 export const SEARCH_TARGETS = [
-  'ssdp:all', 'upnp:rootdevice', IGD, 'urn:schemas-upnp-org:device:InternetGatewayDevice:1',
-  'urn:schemas-upnp-org:device:WANDevice:2', 'urn:schemas-upnp-org:device:WANConnectionDevice:2',
-  WANIP, 'urn:schemas-upnp-org:service:WANIPConnection:1', WANCFG,
+  'ssdp:all',
+  'upnp:rootdevice',
+  IGD,
+  'urn:schemas-upnp-org:device:InternetGatewayDevice:1',
+  'urn:schemas-upnp-org:device:WANDevice:2',
+  'urn:schemas-upnp-org:device:WANConnectionDevice:2',
+  WANIP,
+  'urn:schemas-upnp-org:service:WANIPConnection:1',
+  WANCFG,
 ];
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -33,10 +39,19 @@ const ACTIONS: Record<string, { in: string[]; out: string[] }> = {
   GetStatusInfo: { in: [], out: ['NewConnectionStatus', 'NewLastConnectionError', 'NewUptime'] },
   GetConnectionTypeInfo: { in: [], out: ['NewConnectionType', 'NewPossibleConnectionTypes'] },
   AddPortMapping: { in: ['NewRemoteHost', 'NewExternalPort', 'NewProtocol', 'NewInternalPort', 'NewInternalClient', 'NewEnabled', 'NewPortMappingDescription', 'NewLeaseDuration'], out: [] },
-  AddAnyPortMapping: { in: ['NewRemoteHost', 'NewExternalPort', 'NewProtocol', 'NewInternalPort', 'NewInternalClient', 'NewEnabled', 'NewPortMappingDescription', 'NewLeaseDuration'], out: ['NewReservedPort'] },
+  AddAnyPortMapping: {
+    in: ['NewRemoteHost', 'NewExternalPort', 'NewProtocol', 'NewInternalPort', 'NewInternalClient', 'NewEnabled', 'NewPortMappingDescription', 'NewLeaseDuration'],
+    out: ['NewReservedPort'],
+  },
   DeletePortMapping: { in: ['NewRemoteHost', 'NewExternalPort', 'NewProtocol'], out: [] },
-  GetSpecificPortMappingEntry: { in: ['NewRemoteHost', 'NewExternalPort', 'NewProtocol'], out: ['NewInternalPort', 'NewInternalClient', 'NewEnabled', 'NewPortMappingDescription', 'NewLeaseDuration'] },
-  GetGenericPortMappingEntry: { in: ['NewPortMappingIndex'], out: ['NewRemoteHost', 'NewExternalPort', 'NewProtocol', 'NewInternalPort', 'NewInternalClient', 'NewEnabled', 'NewPortMappingDescription', 'NewLeaseDuration'] },
+  GetSpecificPortMappingEntry: {
+    in: ['NewRemoteHost', 'NewExternalPort', 'NewProtocol'],
+    out: ['NewInternalPort', 'NewInternalClient', 'NewEnabled', 'NewPortMappingDescription', 'NewLeaseDuration'],
+  },
+  GetGenericPortMappingEntry: {
+    in: ['NewPortMappingIndex'],
+    out: ['NewRemoteHost', 'NewExternalPort', 'NewProtocol', 'NewInternalPort', 'NewInternalClient', 'NewEnabled', 'NewPortMappingDescription', 'NewLeaseDuration'],
+  },
   GetCommonLinkProperties: { in: [], out: ['NewWANAccessType', 'NewLayer1UpstreamMaxBitRate', 'NewLayer1DownstreamMaxBitRate', 'NewPhysicalLinkStatus'] },
   GetTotalBytesSent: { in: [], out: ['NewTotalBytesSent'] },
   GetTotalBytesReceived: { in: [], out: ['NewTotalBytesReceived'] },
@@ -47,9 +62,12 @@ const ACTIONS: Record<string, { in: string[]; out: string[] }> = {
 export function serviceDescription(service: 'IPConn' | 'CmnIfCfg' | 'L3F'): string {
   const names = Object.keys(ACTIONS).filter((a) => (service === 'CmnIfCfg') === (a.startsWith('GetTotal') || a === 'GetCommonLinkProperties') && service !== 'L3F');
   const arg = (n: string, dir: string) => `<argument><name>${n}</name><direction>${dir}</direction><relatedStateVariable>${n.replace(/^New/, '')}</relatedStateVariable></argument>`;
-  const actions = names.map((a) => `<action><name>${a}</name><argumentList>${ACTIONS[a].in.map((n) => arg(n, 'in')).join('')}${ACTIONS[a].out.map((n) => arg(n, 'out')).join('')}</argumentList></action>`).join('');
+  const actions = names
+    .map((a) => `<action><name>${a}</name><argumentList>${ACTIONS[a].in.map((n) => arg(n, 'in')).join('')}${ACTIONS[a].out.map((n) => arg(n, 'out')).join('')}</argumentList></action>`)
+    .join('');
   const vars = [...new Set(names.flatMap((a) => [...ACTIONS[a].in, ...ACTIONS[a].out]).map((n) => n.replace(/^New/, '')))]
-    .map((v) => `<stateVariable sendEvents="no"><name>${v}</name><dataType>${/Port$|Duration|Bytes|Packets|Uptime|BitRate|Index/.test(v) ? 'ui4' : 'string'}</dataType></stateVariable>`).join('');
+    .map((v) => `<stateVariable sendEvents="no"><name>${v}</name><dataType>${/Port$|Duration|Bytes|Packets|Uptime|BitRate|Index/.test(v) ? 'ui4' : 'string'}</dataType></stateVariable>`)
+    .join('');
   return `<?xml version="1.0"?>\n<scpd xmlns="urn:schemas-upnp-org:service-1-0"><specVersion><major>1</major><minor>0</minor></specVersion><actionList>${actions}</actionList><serviceStateTable>${vars}</serviceStateTable></scpd>\n`;
 }
 
@@ -71,7 +89,9 @@ export function parseSoap(body: string, soapAction?: string): SoapCall | null {
 }
 
 export function soapResponse(service: string, action: string, out: Record<string, string | number>): string {
-  const fields = Object.entries(out).map(([k, v]) => `<${k}>${esc(String(v))}</${k}>`).join('');
+  const fields = Object.entries(out)
+    .map(([k, v]) => `<${k}>${esc(String(v))}</${k}>`)
+    .join('');
   return `<?xml version="1.0"?>\n<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/" s:encodingStyle="http://schemas.xmlsoap.org/soap/encoding/"><s:Body><u:${action}Response xmlns:u="${service}">${fields}</u:${action}Response></s:Body></s:Envelope>\n`;
 }
 
@@ -134,11 +154,19 @@ export function handleSoap(call: SoapCall, ctx: IgdContext): IgdResult {
         const internalClient = a.NewInternalClient ?? '';
         if (internalClient !== ctx.requester) throw new MappingError(606, `Action not authorized: ${ctx.requester} may not map to ${internalClient}`);
         const any = call.action === 'AddAnyPortMapping';
-        const { mapping, replaced } = ctx.table.add({
-          externalPort: port(a.NewExternalPort, 'NewExternalPort', any), proto: proto(a.NewProtocol), internalClient,
-          internalPort: port(a.NewInternalPort, 'NewInternalPort'), description: a.NewPortMappingDescription ?? '', via: 'upnp',
-          leaseSec: Number(a.NewLeaseDuration) || 0,
-        }, ctx.now, any);
+        const { mapping, replaced } = ctx.table.add(
+          {
+            externalPort: port(a.NewExternalPort, 'NewExternalPort', any),
+            proto: proto(a.NewProtocol),
+            internalClient,
+            internalPort: port(a.NewInternalPort, 'NewInternalPort'),
+            description: a.NewPortMappingDescription ?? '',
+            via: 'upnp',
+            leaseSec: Number(a.NewLeaseDuration) || 0,
+          },
+          ctx.now,
+          any,
+        );
         return { ...ok(any ? { NewReservedPort: mapping.externalPort } : {}), added: mapping, removed: replaced ? [replaced] : [] };
       }
       case 'DeletePortMapping': {
@@ -148,13 +176,28 @@ export function handleSoap(call: SoapCall, ctx: IgdContext): IgdResult {
       case 'GetSpecificPortMappingEntry': {
         const m = ctx.table.get(port(a.NewExternalPort, 'NewExternalPort'), proto(a.NewProtocol), ctx.now);
         if (!m) throw new MappingError(714, 'NoSuchEntryInArray');
-        return ok({ NewInternalPort: m.internalPort, NewInternalClient: m.internalClient, NewEnabled: 1, NewPortMappingDescription: m.description, NewLeaseDuration: Math.max(0, Math.round((m.expires - ctx.now) / 1000)) });
+        return ok({
+          NewInternalPort: m.internalPort,
+          NewInternalClient: m.internalClient,
+          NewEnabled: 1,
+          NewPortMappingDescription: m.description,
+          NewLeaseDuration: Math.max(0, Math.round((m.expires - ctx.now) / 1000)),
+        });
       }
       case 'GetGenericPortMappingEntry': {
         const i = Number(a.NewPortMappingIndex);
         const m = ctx.table.list(ctx.now)[i];
         if (!Number.isInteger(i) || !m) throw new MappingError(713, 'SpecifiedArrayIndexInvalid');
-        return ok({ NewRemoteHost: '', NewExternalPort: m.externalPort, NewProtocol: m.proto, NewInternalPort: m.internalPort, NewInternalClient: m.internalClient, NewEnabled: 1, NewPortMappingDescription: m.description, NewLeaseDuration: Math.max(0, Math.round((m.expires - ctx.now) / 1000)) });
+        return ok({
+          NewRemoteHost: '',
+          NewExternalPort: m.externalPort,
+          NewProtocol: m.proto,
+          NewInternalPort: m.internalPort,
+          NewInternalClient: m.internalClient,
+          NewEnabled: 1,
+          NewPortMappingDescription: m.description,
+          NewLeaseDuration: Math.max(0, Math.round((m.expires - ctx.now) / 1000)),
+        });
       }
     }
   } catch (err) {

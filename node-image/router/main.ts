@@ -39,9 +39,16 @@ if (mode === 'no-upnp') {
   if (!wanIf) throw new Error(`${P}: no interface holds --wan-address ${wanAddress}`);
   const externalAddress = mode === 'mismatch' ? requireOption(P, opts, 'fake-external') : wanAddress;
   const svc = await startRouterService({
-    name, lanAddress: requireOption(P, opts, 'lan-address'), externalAddress,
-    httpPort: numberOption(P, opts, 'http-port'), ssdpPort: numberOption(P, opts, 'ssdp-port'), natpmpPort: numberOption(P, opts, 'natpmp-port'),
-    leaseMaxSec: numberOption(P, opts, 'lease-max'), firewall: iptablesFirewall(wanIf), log, multicast: true,
+    name,
+    lanAddress: requireOption(P, opts, 'lan-address'),
+    externalAddress,
+    httpPort: numberOption(P, opts, 'http-port'),
+    ssdpPort: numberOption(P, opts, 'ssdp-port'),
+    natpmpPort: numberOption(P, opts, 'natpmp-port'),
+    leaseMaxSec: numberOption(P, opts, 'lease-max'),
+    firewall: iptablesFirewall(wanIf),
+    log,
+    multicast: true,
   });
   log('serving', { mode, externalAddress, http: svc.httpPort });
   process.stdout.write(`READY router ${name}\n`);

@@ -15,7 +15,10 @@ export interface Mapping {
 }
 
 export class MappingError extends Error {
-  constructor(readonly code: number, message: string) {
+  constructor(
+    readonly code: number,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -41,10 +44,11 @@ export class MappingTable {
   /** expired mappings are dropped and returned so their forwards can be removed */
   expire(now: number): Mapping[] {
     const gone: Mapping[] = [];
-    for (const [k, m] of this.byKey) if (m.expires <= now) {
-      this.byKey.delete(k);
-      gone.push(m);
-    }
+    for (const [k, m] of this.byKey)
+      if (m.expires <= now) {
+        this.byKey.delete(k);
+        gone.push(m);
+      }
     return gone;
   }
 
@@ -63,7 +67,15 @@ export class MappingTable {
       port = port >= 65535 ? 1024 : port + 1;
     }
     const replaced = this.byKey.get(this.key(port, m.proto));
-    const mapping: Mapping = { externalPort: port, proto: m.proto, internalClient: m.internalClient, internalPort: m.internalPort, description: m.description, via: m.via, expires: now + lease * 1000 };
+    const mapping: Mapping = {
+      externalPort: port,
+      proto: m.proto,
+      internalClient: m.internalClient,
+      internalPort: m.internalPort,
+      description: m.description,
+      via: m.via,
+      expires: now + lease * 1000,
+    };
     this.byKey.set(this.key(port, m.proto), mapping);
     return { mapping, replaced };
   }

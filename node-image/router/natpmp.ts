@@ -1,8 +1,6 @@
 // NAT-PMP (RFC 6886) packets: requests parsed, responses built. Pure.
 
-export type NatPmpRequest =
-  | { op: 0 }
-  | { op: 1 | 2; internalPort: number; externalPort: number; lifetime: number };
+export type NatPmpRequest = { op: 0 } | { op: 1 | 2; internalPort: number; externalPort: number; lifetime: number };
 
 export const RESULT = { success: 0, unsupportedVersion: 1, refused: 2, networkFailure: 3, outOfResources: 4, unsupportedOpcode: 5 } as const;
 

@@ -4,7 +4,7 @@ import { pmpNat, upnpNat } from '@achingbrain/nat-port-mapper';
 import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RecordingFirewall } from './firewall.ts';
-import { startRouterService, type RunningRouter } from './service.ts';
+import { type RunningRouter, startRouterService } from './service.ts';
 
 let svc: RunningRouter | null = null;
 afterEach(async () => {
@@ -15,8 +15,16 @@ afterEach(async () => {
 async function start(externalAddress: string, natpmpPort = 0) {
   const fw = new RecordingFirewall();
   svc = await startRouterService({
-    name: 'test-router', lanAddress: '127.0.0.1', externalAddress, httpPort: 0, ssdpPort: 0, natpmpPort,
-    leaseMaxSec: 3600, firewall: fw, log: () => {}, multicast: false,
+    name: 'test-router',
+    lanAddress: '127.0.0.1',
+    externalAddress,
+    httpPort: 0,
+    ssdpPort: 0,
+    natpmpPort,
+    leaseMaxSec: 3600,
+    firewall: fw,
+    log: () => {},
+    multicast: false,
   });
   return { fw, url: `http://127.0.0.1:${svc.httpPort}/rootDesc.xml` };
 }

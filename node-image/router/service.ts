@@ -5,9 +5,9 @@ import { randomUUID } from 'node:crypto';
 import dgram from 'node:dgram';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { handleSoap, parseSoap, rootDescription, SEARCH_TARGETS, serviceDescription } from './igd.ts';
 import type { Firewall } from './firewall.ts';
-import { MappingError, MappingTable, type Mapping } from './mappings.ts';
+import { handleSoap, parseSoap, rootDescription, SEARCH_TARGETS, serviceDescription } from './igd.ts';
+import { type Mapping, MappingError, MappingTable } from './mappings.ts';
 import { errorResponse, externalAddressResponse, mappingResponse, parseNatPmp, RESULT } from './natpmp.ts';
 
 export interface RouterOptions {
@@ -40,10 +40,12 @@ export async function startRouterService(o: RouterOptions): Promise<RunningRoute
   // forwards are applied in order, one at a time, so add/remove of the same port never race
   let chain: Promise<void> = Promise.resolve();
   const apply = (added?: Mapping, removed: Mapping[] = []) => {
-    chain = chain.then(async () => {
-      for (const m of removed) await o.firewall.remove(m);
-      if (added) await o.firewall.add(added);
-    }).catch((err: Error) => o.log('firewall-error', { error: err.message }));
+    chain = chain
+      .then(async () => {
+        for (const m of removed) await o.firewall.remove(m);
+        if (added) await o.firewall.add(added);
+      })
+      .catch((err: Error) => o.log('firewall-error', { error: err.message }));
     return chain;
   };
   const expiry = setInterval(() => void apply(undefined, table.expire(Date.now())), 1000);
@@ -76,7 +78,12 @@ export async function startRouterService(o: RouterOptions): Promise<RunningRoute
       const call = parseSoap(body, req.headers.soapaction as string | undefined);
       if (!call) return send(500, '<error>not a SOAP request</error>');
       const r = handleSoap(call, { table, externalAddress: o.externalAddress, now: Date.now(), requester, startedAt });
-      o.log('soap', { action: call.action, from: requester, status: r.status, ...(r.added ? { mapped: `${r.added.proto} ${r.added.externalPort} -> ${r.added.internalClient}:${r.added.internalPort}` } : {}) });
+      o.log('soap', {
+        action: call.action,
+        from: requester,
+        status: r.status,
+        ...(r.added ? { mapped: `${r.added.proto} ${r.added.externalPort} -> ${r.added.internalClient}:${r.added.internalPort}` } : {}),
+      });
       if (r.added || r.removed?.length) await apply(r.added, r.removed);
       send(r.status, r.body);
     });
@@ -94,8 +101,15 @@ export async function startRouterService(o: RouterOptions): Promise<RunningRoute
     const answers = st === 'ssdp:all' ? SEARCH_TARGETS.filter((t) => t !== 'ssdp:all') : [st];
     for (const target of answers) {
       const reply = [
-        'HTTP/1.1 200 OK', 'CACHE-CONTROL: max-age=120', `ST: ${target}`, `USN: uuid:${uuid}::${target}`, 'EXT:',
-        'SERVER: Linux UPnP/1.1 tb-igd/1.0', `LOCATION: ${location}`, '', '',
+        'HTTP/1.1 200 OK',
+        'CACHE-CONTROL: max-age=120',
+        `ST: ${target}`,
+        `USN: uuid:${uuid}::${target}`,
+        'EXT:',
+        'SERVER: Linux UPnP/1.1 tb-igd/1.0',
+        `LOCATION: ${location}`,
+        '',
+        '',
       ].join('\r\n');
       ssdp.send(reply, rinfo.port, rinfo.address);
     }
@@ -118,7 +132,11 @@ export async function startRouterService(o: RouterOptions): Promise<RunningRoute
         await apply(undefined, gone);
         return reply(mappingResponse(req.op, RESULT.success, epoch, req.internalPort, 0, 0));
       }
-      const { mapping, replaced } = table.add({ externalPort: req.externalPort, proto, internalClient: rinfo.address, internalPort: req.internalPort, description: 'NAT-PMP', via: 'natpmp', leaseSec: req.lifetime }, Date.now(), true);
+      const { mapping, replaced } = table.add(
+        { externalPort: req.externalPort, proto, internalClient: rinfo.address, internalPort: req.internalPort, description: 'NAT-PMP', via: 'natpmp', leaseSec: req.lifetime },
+        Date.now(),
+        true,
+      );
       await apply(mapping, replaced ? [replaced] : []);
       o.log('natpmp', { from: rinfo.address, mapped: `${proto} ${mapping.externalPort} -> ${rinfo.address}:${req.internalPort}` });
       reply(mappingResponse(req.op, RESULT.success, epoch, req.internalPort, mapping.externalPort, Math.round((mapping.expires - Date.now()) / 1000)));

@@ -1,12 +1,18 @@
 // Each analysis against hand-made reports whose answer is known.
 import { describe, expect, it } from 'vitest';
 import type { LoginReport, NeighboursReport, PlayReport, Report, SearchReport } from '../../node-image/core/reports.ts';
-import { classifyAddresses, discovery, figure1, isWeekend, offloadByDc, noNeighbourShare, tableI, tableII, tableIII } from './paper.ts';
+import { classifyAddresses, discovery, figure1, isWeekend, noNeighbourShare, offloadByDc, tableI, tableII, tableIII } from './paper.ts';
 
 let seq = 0;
 const base = (user: string, country = 'SE', t = 0) => ({ clientId: `c-${user}`, seq: seq++, user, country, t, dc: 'stockholm' });
 const login = (user: string, local: string, seen: string, upnp: LoginReport['upnp'], country = 'SE'): LoginReport => ({
-  ...base(user, country), type: 'login', localAddress: local, serverSeenAddress: seen, upnp, listenPort: 4100, mobile: false,
+  ...base(user, country),
+  type: 'login',
+  localAddress: local,
+  serverSeenAddress: seen,
+  upnp,
+  listenPort: 4100,
+  mobile: false,
 });
 const up = (ext: string) => ({ ok: true as const, protocol: 'upnp' as const, externalAddress: ext, externalPort: 4100, internalPort: 4100 });
 const fail = { ok: false as const, error: 'no gateway' };
@@ -40,7 +46,13 @@ describe('Table I', () => {
 
 describe('Table III and the tracker', () => {
   const search = (t: number, overlay: (1 | 2)[], tracker: number | null, country = 'SE'): SearchReport => ({
-    ...base('s', country, t), type: 'search', track: 1, quality: 'q5', tracker: tracker === null ? null : { peers: tracker }, overlay: overlay.map((distance) => ({ distance })), neighbours: 3,
+    ...base('s', country, t),
+    type: 'search',
+    track: 1,
+    quality: 'q5',
+    tracker: tracker === null ? null : { peers: tracker },
+    overlay: overlay.map((distance) => ({ distance })),
+    neighbours: 3,
   });
   it('splits by distance and by weekday against weekend (Saturday = day 5)', () => {
     const sat = 5 * 86_400_000 + 1000;
@@ -69,8 +81,20 @@ describe('Fig. 1', () => {
 describe('offload by data centre', () => {
   it('splits played bytes per data centre and leaves out plays made before any login', () => {
     const p = (dc: string, server: number, p2p: number): PlayReport => ({
-      ...base('p'), dc, type: 'play', track: 1, quality: 'q5', bytes: { server, p2p, cache: 0 }, latencyMs: server + p2p ? 10 : -1,
-      stutters: 0, stutterMs: 0, complete: true, sha256: 'a', expectedSha256: 'a', access: 'random', prefetched: false,
+      ...base('p'),
+      dc,
+      type: 'play',
+      track: 1,
+      quality: 'q5',
+      bytes: { server, p2p, cache: 0 },
+      latencyMs: server + p2p ? 10 : -1,
+      stutters: 0,
+      stutterMs: 0,
+      complete: true,
+      sha256: 'a',
+      expectedSha256: 'a',
+      access: 'random',
+      prefetched: false,
     });
     const by = offloadByDc([p('london', 100, 300), p('stockholm', 50, 50), p('unknown', 0, 0)]);
     expect(Object.keys(by)).toEqual(['london', 'stockholm']);

@@ -2,7 +2,7 @@
 // (NAT categories per address), Table III (overlay search success by distance, weekday and
 // weekend), the tracker's success rate, Fig. 1 (neighbour counts against time since login) and
 // the share of online peers with no neighbour; plus offload over time and by data centre.
-import { NO_DC, type LoginReport, type NeighboursReport, type PlayReport, type Report, type SearchReport } from '../../node-image/core/reports.ts';
+import { type LoginReport, type NeighboursReport, NO_DC, type PlayReport, type Report, type SearchReport } from '../../node-image/core/reports.ts';
 import { byteShares, percentile } from './playback.ts';
 
 const DAY = 86_400_000;
@@ -52,9 +52,13 @@ export function classifyAddresses(rs: Report[]): Map<string, { country: string; 
     const ups = ls.map((l) => l.upnp).filter((u): u is Extract<LoginReport['upnp'], { ok: true }> => u.ok);
     const category: NatCategory = ls.some((l) => l.localAddress === ip)
       ? 'noNat'
-      : ups.some((u) => u.externalAddress === ip) ? 'upnpWorked'
-      : ups.some((u) => isPrivate(u.externalAddress)) ? 'upnpPrivate'
-      : ups.length ? 'upnpMismatch' : 'other';
+      : ups.some((u) => u.externalAddress === ip)
+        ? 'upnpWorked'
+        : ups.some((u) => isPrivate(u.externalAddress))
+          ? 'upnpPrivate'
+          : ups.length
+            ? 'upnpMismatch'
+            : 'other';
     out.set(ip, { country: ls[0].country, category });
   }
   return out;
@@ -106,7 +110,9 @@ export function discovery(rs: Report[]): { searches: number; tracker: number; ov
   return {
     searches: ss.length,
     tracker: asked.length ? +(asked.filter((s) => s.tracker!.peers > 0).length / asked.length).toFixed(4) : 0,
-    overlay: o.any, overlayD1: o.d1, overlayD2: o.d2,
+    overlay: o.any,
+    overlayD1: o.d1,
+    overlayD2: o.d2,
   };
 }
 
@@ -121,10 +127,17 @@ export function figure1(rs: Report[], periodMs = 30 * 60_000): { minutes: number
     const b = Math.round(r.sinceLogin / periodMs);
     bins.set(b, [...(bins.get(b) ?? []), r.count]);
   }
-  return [...bins.entries()].sort((a, b) => a[0] - b[0]).map(([b, xs]) => ({
-    minutes: (b * periodMs) / 60_000, n: xs.length,
-    p10: percentile(xs, 10)!, p25: percentile(xs, 25)!, p50: percentile(xs, 50)!, p75: percentile(xs, 75)!, p90: percentile(xs, 90)!,
-  }));
+  return [...bins.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([b, xs]) => ({
+      minutes: (b * periodMs) / 60_000,
+      n: xs.length,
+      p10: percentile(xs, 10)!,
+      p25: percentile(xs, 25)!,
+      p50: percentile(xs, 50)!,
+      p75: percentile(xs, 75)!,
+      p90: percentile(xs, 90)!,
+    }));
 }
 
 /** Share of neighbour reports (after the first of each login) with no neighbour at all. */

@@ -5,9 +5,22 @@ import { byteShares, dedupe, percentile, playbackQuality, reportsLost } from './
 const base = { user: 'u', country: 'SE', t: 0, dc: 'stockholm' };
 function play(clientId: string, seq: number, over: Partial<PlayReport> = {}): PlayReport {
   return {
-    ...base, clientId, seq, type: 'play', track: 1, quality: 'q5',
-    bytes: { server: 100, p2p: 300, cache: 0 }, latencyMs: 100, stutters: 0, stutterMs: 0,
-    complete: true, sha256: 'a', expectedSha256: 'a', access: 'random', prefetched: false, ...over,
+    ...base,
+    clientId,
+    seq,
+    type: 'play',
+    track: 1,
+    quality: 'q5',
+    bytes: { server: 100, p2p: 300, cache: 0 },
+    latencyMs: 100,
+    stutters: 0,
+    stutterMs: 0,
+    complete: true,
+    sha256: 'a',
+    expectedSha256: 'a',
+    access: 'random',
+    prefetched: false,
+    ...over,
   };
 }
 

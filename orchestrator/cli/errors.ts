@@ -7,5 +7,5 @@ export class UserError extends Error {
 export function formatError(err: unknown): string {
   if (err instanceof UserError) return `testbed: ${err.message}`;
   if (err instanceof Error && (err as { userFacing?: boolean }).userFacing) return `testbed: ${err.message}`;
-  return `testbed: unexpected error\n${err instanceof Error ? err.stack ?? err.message : String(err)}`;
+  return `testbed: unexpected error\n${err instanceof Error ? (err.stack ?? err.message) : String(err)}`;
 }

@@ -4,10 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { commands } from './commands/index.ts';
 import { formatError } from './errors.ts';
 
-const program = new Command('testbed')
-  .description('Emulated network testbed for peer-assisted music streaming (Spotify P2P, Goldmann & Kreitz 2011)')
-  .showHelpAfterError()
-  .exitOverride();
+const program = new Command('testbed').description('Emulated network testbed for peer-assisted music streaming (Spotify P2P, Goldmann & Kreitz 2011)').showHelpAfterError().exitOverride();
 
 for (const register of commands) register(program);
 

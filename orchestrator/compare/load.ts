@@ -7,7 +7,7 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import type { PlayReport } from '../../node-image/core/reports.ts';
 import { offloadOverTime } from '../analysis/paper.ts';
-import { readRawReports, ResultsError, type RunInfo } from '../report/write.ts';
+import { ResultsError, type RunInfo, readRawReports } from '../report/write.ts';
 import type { RunSample } from './model.ts';
 
 export interface LoadedRun {
@@ -44,7 +44,10 @@ export function incompatibilities(runs: readonly LoadedRun[]): string[] {
   for (const key of ['workload', 'duration', 'timeScale', 'topology'] as const) {
     const a = JSON.stringify(first.setting[key]);
     const odd = rest.filter((r) => JSON.stringify(r.setting[key]) !== a);
-    if (odd.length) out.push(`${key} differs: ${first.info.runId} has ${key === 'topology' ? `topology ${first.info.topology}` : a}, but ${odd.map((r) => `${r.info.runId} has ${key === 'topology' ? `topology ${r.info.topology} (or another text of it)` : JSON.stringify(r.setting[key])}`).join(', ')}`);
+    if (odd.length)
+      out.push(
+        `${key} differs: ${first.info.runId} has ${key === 'topology' ? `topology ${first.info.topology}` : a}, but ${odd.map((r) => `${r.info.runId} has ${key === 'topology' ? `topology ${r.info.topology} (or another text of it)` : JSON.stringify(r.setting[key])}`).join(', ')}`,
+      );
   }
   return out;
 }

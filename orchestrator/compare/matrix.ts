@@ -41,7 +41,9 @@ export async function runMatrix(e: Experiment, o: { resultsRoot: string; progres
       const t0 = Date.now();
       const r = await runExperiment(e, { resultsRoot: dir, dir: runDir, variant, repetitionOffset: rep, progress: progress.prefixed(`[${k}/${total} ${variant.name} #${rep}] `) });
       const s = r.summary as { shares: { server: number; p2p: number } };
-      progress.line(`[${k}/${total}] ${variant.name} repetition ${rep}: run ${r.runId} in ${Math.round((Date.now() - t0) / 1000)} s, server ${(100 * s.shares.server).toFixed(1)}%, peers ${(100 * s.shares.p2p).toFixed(1)}%`);
+      progress.line(
+        `[${k}/${total}] ${variant.name} repetition ${rep}: run ${r.runId} in ${Math.round((Date.now() - t0) / 1000)} s, server ${(100 * s.shares.server).toFixed(1)}%, peers ${(100 * s.shares.p2p).toFixed(1)}%`,
+      );
       samples.push(sampleOf(loadRun(runDir), variant.name, rep));
       if (r.interrupted) {
         interrupted = true;
@@ -52,9 +54,11 @@ export async function runMatrix(e: Experiment, o: { resultsRoot: string; progres
   }
   progress.line('comparing');
   const comparison = await writeComparison(dir, {
-    experiment: e.name, base: e.variants[0].name,
+    experiment: e.name,
+    base: e.variants[0].name,
     variants: e.variants.map((v) => ({ name: v.name, description: [v.description, v.text].filter(Boolean).join(' — ') })),
-    runs: samples, warnings,
+    runs: samples,
+    warnings,
   });
   return { id, dir, comparison, interrupted };
 }

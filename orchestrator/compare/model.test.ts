@@ -1,34 +1,70 @@
-import { describe, expect, it } from 'vitest';
 import { Ajv } from 'ajv';
-import { buildComparison, comparisonSchema, type Comparison, type RunSample } from './model.ts';
+import { describe, expect, it } from 'vitest';
+import { buildComparison, type Comparison, comparisonSchema, type RunSample } from './model.ts';
 
 interface S {
-  server: number; p2p: number; cache: number; p50: number | null; p90: number | null; stutter: number;
-  tracker: number; overlay: number; p2pBytes: number; peers: number; lost: number; plays: number;
+  server: number;
+  p2p: number;
+  cache: number;
+  p50: number | null;
+  p90: number | null;
+  stutter: number;
+  tracker: number;
+  overlay: number;
+  p2pBytes: number;
+  peers: number;
+  lost: number;
+  plays: number;
 }
 /** a summary.json with the fields the comparison reads */
 function summary(s: S): Record<string, any> {
   return {
-    experiment: 'e', runId: 'r', seed: 1, timeScale: 1, peers: s.peers, plays: s.plays,
+    experiment: 'e',
+    runId: 'r',
+    seed: 1,
+    timeScale: 1,
+    peers: s.peers,
+    plays: s.plays,
     bytes: { server: 0, p2p: s.p2pBytes, cache: 0, total: 0 },
     shares: { server: s.server, p2p: s.p2p, cache: s.cache },
     latencyMs: { p50: s.p50, p75: null, p90: s.p90, scaled: false },
-    stutterRate: s.stutter, reportsLost: s.lost,
+    stutterRate: s.stutter,
+    reportsLost: s.lost,
     discovery: { tracker: s.tracker, overlay: s.overlay, overlayD1: 0, overlayD2: 0 },
-    nat: {}, linkCheck: [],
+    nat: {},
+    linkCheck: [],
   };
 }
-const run = (variant: string, repetition: number, s: S): RunSample =>
-  ({ variant, repetition, runId: `${variant}-${repetition}`, dir: `results/${variant}-${repetition}`, summary: summary(s) });
+const run = (variant: string, repetition: number, s: S): RunSample => ({ variant, repetition, runId: `${variant}-${repetition}`, dir: `results/${variant}-${repetition}`, summary: summary(s) });
 
 // three paired repetitions of the default protocol and of one with peers switched off
 const def = (i: number): S => ({
-  server: [0.85, 0.83, 0.81][i], p2p: [0.1, 0.12, 0.14][i], cache: 0.05, p50: [100, 120, 110][i], p90: [300, 320, 340][i],
-  stutter: 0.01, tracker: 0.8, overlay: 0.6, p2pBytes: [1000, 1200, 1400][i], peers: 10, lost: 0, plays: 100,
+  server: [0.85, 0.83, 0.81][i],
+  p2p: [0.1, 0.12, 0.14][i],
+  cache: 0.05,
+  p50: [100, 120, 110][i],
+  p90: [300, 320, 340][i],
+  stutter: 0.01,
+  tracker: 0.8,
+  overlay: 0.6,
+  p2pBytes: [1000, 1200, 1400][i],
+  peers: 10,
+  lost: 0,
+  plays: 100,
 });
 const off = (i: number): S => ({
-  server: 0.95, p2p: 0, cache: 0.05, p50: [105, 115, 112][i], p90: [310, 330, null][i],
-  stutter: 0.01, tracker: 0, overlay: 0, p2pBytes: 0, peers: 10, lost: [0, 1, 0][i], plays: [90, 91, 92][i],
+  server: 0.95,
+  p2p: 0,
+  cache: 0.05,
+  p50: [105, 115, 112][i],
+  p90: [310, 330, null][i],
+  stutter: 0.01,
+  tracker: 0,
+  overlay: 0,
+  p2pBytes: 0,
+  peers: 10,
+  lost: [0, 1, 0][i],
+  plays: [90, 91, 92][i],
 });
 const runs = [0, 1, 2].flatMap((i) => [run('default', i, def(i)), run('server-only', i, off(i))]);
 // a variant that ran once: one pair says nothing about noise
@@ -36,9 +72,11 @@ runs.push(run('once', 0, def(0)));
 
 function build(): Comparison {
   return buildComparison({
-    experiment: 'offload', base: 'default',
+    experiment: 'offload',
+    base: 'default',
     variants: [{ name: 'default', description: 'the protocol as in the paper' }, { name: 'server-only' }, { name: 'once' }],
-    runs, warnings: ['given warning'],
+    runs,
+    warnings: ['given warning'],
   });
 }
 const metric = (c: Comparison, key: string) => c.metrics.find((m) => m.key === key)!;
@@ -52,7 +90,8 @@ describe('buildComparison', () => {
     expect(c.kind).toBe('testbed-comparison');
     expect(c.confidence).toBe(0.95);
     expect(c.variants[0]).toEqual({
-      name: 'default', description: 'the protocol as in the paper',
+      name: 'default',
+      description: 'the protocol as in the paper',
       runs: [0, 1, 2].map((i) => ({ repetition: i, runId: `default-${i}`, dir: `results/default-${i}` })),
     });
     expect(c.warnings[0]).toBe('given warning');
@@ -71,7 +110,7 @@ describe('buildComparison', () => {
     expect(metric(c, 'p2pBytesPerPeer').perVariant.default.values).toEqual([100, 120, 140]);
   });
 
-  it('finds that switching peers off loses the p2p share, by the metric\'s direction', () => {
+  it("finds that switching peers off loses the p2p share, by the metric's direction", () => {
     const p2p = metric(c, 'shares.p2p').vsBase['server-only'];
     // differences −0.10, −0.12, −0.14: the same interval as above, mirrored
     expect(p2p.pairs).toBe(3);
@@ -119,7 +158,9 @@ describe('buildComparison', () => {
     // the server-only case with p2p shares 0.10 and 0.14 in the default: differences 0.10 and
     // 0.14, half-width t(0.975, 1) · 0.02 = 12.7062 · 0.02 = 0.2541, so [−0.1341, 0.3741] holds 0
     const two = buildComparison({
-      experiment: 'x', base: 'server-only', variants: [{ name: 'server-only' }, { name: 'default' }],
+      experiment: 'x',
+      base: 'server-only',
+      variants: [{ name: 'server-only' }, { name: 'default' }],
       runs: [0, 1].flatMap((i) => [run('server-only', i, off(i)), run('default', i, def(2 * i))]),
     });
     const d = metric(two, 'shares.p2p').vsBase.default;

@@ -49,7 +49,11 @@ export const METRICS: readonly MetricDef[] = [
   { key: 'discovery.tracker', label: 'searches the tracker answered with peers', unit: 'fraction', better: 'higher', group: 'discovery', get: (s) => s.discovery?.tracker },
   { key: 'discovery.overlay', label: 'searches the overlay answered with peers', unit: 'fraction', better: 'higher', group: 'discovery', get: (s) => s.discovery?.overlay },
   {
-    key: 'p2pBytesPerPeer', label: 'bytes served by peers, per peer', unit: 'bytes', better: 'higher', group: 'other',
+    key: 'p2pBytesPerPeer',
+    label: 'bytes served by peers, per peer',
+    unit: 'bytes',
+    better: 'higher',
+    group: 'other',
     get: (s) => (typeof s.bytes?.p2p === 'number' && s.peers > 0 ? s.bytes.p2p / s.peers : null),
   },
   { key: 'reportsLost', label: 'reports lost', unit: 'count', better: 'lower', group: 'other', get: (s) => s.reportsLost },
@@ -106,9 +110,10 @@ export interface Comparison {
 }
 
 const CONFIDENCE = 0.95;
-const METHOD = 'Per variant, the mean over repetitions with a Student t interval; against the base, '
-  + 'the mean of the differences between runs of the same repetition (same seeds and placement) with '
-  + 'a paired Student t interval and p-value. `~` marks a difference whose interval contains 0.';
+const METHOD =
+  'Per variant, the mean over repetitions with a Student t interval; against the base, ' +
+  'the mean of the differences between runs of the same repetition (same seeds and placement) with ' +
+  'a paired Student t interval and p-value. `~` marks a difference whose interval contains 0.';
 
 const finite = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
 const ci = (lo: number | null, hi: number | null): [number, number] | null => (lo === null || hi === null ? null : [lo, hi]);
@@ -117,7 +122,7 @@ function verdict(d: { n: number; lo: number | null; hi: number | null; mean: num
   if (d.n < 2 || d.lo === null || d.hi === null) return '?';
   if (d.lo <= 0 && d.hi >= 0) return '~';
   if (better === 'none') return 'differs';
-  return (d.mean < 0) === (better === 'lower') ? 'better' : 'worse';
+  return d.mean < 0 === (better === 'lower') ? 'better' : 'worse';
 }
 
 export function buildComparison(o: { experiment: string; base: string; variants: { name: string; description?: string }[]; runs: RunSample[]; warnings?: string[] }): Comparison {

@@ -6,21 +6,32 @@ const PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
 function run(variant: string, repetition: number, p2p: number, p50: number): RunSample {
   return {
-    variant, repetition, runId: `${variant}-${repetition}`, dir: `results/${variant}-${repetition}`,
+    variant,
+    repetition,
+    runId: `${variant}-${repetition}`,
+    dir: `results/${variant}-${repetition}`,
     summary: {
-      peers: 4, plays: 20, bytes: { server: 0, p2p: 4e6 * p2p, cache: 0, total: 4e6 },
-      shares: { server: 0.95 - p2p, p2p, cache: 0.05 }, latencyMs: { p50, p75: null, p90: 2 * p50, scaled: false },
-      stutterRate: 0, reportsLost: 0, discovery: { tracker: p2p ? 0.8 : 0, overlay: p2p ? 0.5 : 0, overlayD1: 0, overlayD2: 0 },
+      peers: 4,
+      plays: 20,
+      bytes: { server: 0, p2p: 4e6 * p2p, cache: 0, total: 4e6 },
+      shares: { server: 0.95 - p2p, p2p, cache: 0.05 },
+      latencyMs: { p50, p75: null, p90: 2 * p50, scaled: false },
+      stutterRate: 0,
+      reportsLost: 0,
+      discovery: { tracker: p2p ? 0.8 : 0, overlay: p2p ? 0.5 : 0, overlayD1: 0, overlayD2: 0 },
     },
-    latencies: Array.from({ length: 20 }, (_, i) => p50 / 2 + i * p50 / 10),
+    latencies: Array.from({ length: 20 }, (_, i) => p50 / 2 + (i * p50) / 10),
     offload: [0, 1, 2].map((hour) => ({ hour, server: 1000, p2p: 1000 * p2p * (hour + 1), cache: 50 })),
   };
 }
 // p2p shares 0.10/0.12/0.14 against 0: differences −12.0 pp ± 4.97 pp, t = 10.39 with 2 df, p = 1 − t/√(2 + t²) = 0.0091; latency 100/120/110 against 105/115/112: noise
 const runs = [0, 1, 2].flatMap((i) => [run('default', i, [0.1, 0.12, 0.14][i], [100, 120, 110][i]), run('server-only', i, 0, [105, 115, 112][i])]);
 const c = buildComparison({
-  experiment: 'offload', base: 'default', variants: [{ name: 'default', description: 'as in the paper' }, { name: 'server-only' }],
-  runs, warnings: ['run x was interrupted'],
+  experiment: 'offload',
+  base: 'default',
+  variants: [{ name: 'default', description: 'as in the paper' }, { name: 'server-only' }],
+  runs,
+  warnings: ['run x was interrupted'],
 });
 
 describe('comparison rendering', () => {
@@ -32,7 +43,7 @@ describe('comparison rendering', () => {
     expect(md).toContain('| peer share of played bytes (higher is better) | default (base) | 12.0% [7.0, 17.0] |  |  |');
     expect(md).toContain('| server-only | 0.0% [0.0, 0.0] | −12.0 pp [−17.0, −7.0] (−100%) | **worse** (p=0.009 n=3) |');
     // 110.67 ± 4.3027 · 5.13/√3; Δ 0.667 ± 12.75, t = 0.225 with 2 df: p = 1 − t/√(2 + t²) = 0.843
-    expect(md).toContain("| server-only | 111 ms [98, 123] | +0.7 ms [−12.1, +13.4] (+1%) | ~ (p=0.843 n=3) |");
+    expect(md).toContain('| server-only | 111 ms [98, 123] | +0.7 ms [−12.1, +13.4] (+1%) | ~ (p=0.843 n=3) |');
     for (const h of ['## Offload', '## Playback', '## Peer discovery', '## Other', '## How to read this']) expect(md).toContain(h);
     expect(md).toContain('- run x was interrupted');
   });

@@ -121,9 +121,12 @@ function whiskers(intervals: ([number, number] | null)[][]): Plugin {
           const [top, bottom] = [y.getPixelForValue(iv[1]), y.getPixelForValue(iv[0])];
           const w = Math.min(8, bar.width / 4);
           ctx.beginPath();
-          ctx.moveTo(bar.x, top); ctx.lineTo(bar.x, bottom);
-          ctx.moveTo(bar.x - w, top); ctx.lineTo(bar.x + w, top);
-          ctx.moveTo(bar.x - w, bottom); ctx.lineTo(bar.x + w, bottom);
+          ctx.moveTo(bar.x, top);
+          ctx.lineTo(bar.x, bottom);
+          ctx.moveTo(bar.x - w, top);
+          ctx.lineTo(bar.x + w, top);
+          ctx.moveTo(bar.x - w, bottom);
+          ctx.lineTo(bar.x + w, bottom);
           ctx.stroke();
         });
       });
@@ -137,10 +140,12 @@ function intervalBars(c: Comparison, keys: { key: string; label: string }[], sca
   const metrics = keys.map((k) => ({ ...k, m: c.metrics.find((m) => m.key === k.key) }));
   const stat = (key: string, variant: string) => metrics.find((x) => x.key === key)?.m?.perVariant[variant];
   if (!c.variants.some((v) => keys.some((k) => stat(k.key, v.name)?.mean != null))) return null;
-  const intervals = c.variants.map((v) => keys.map((k) => {
-    const ci = stat(k.key, v.name)?.ci;
-    return ci ? [ci[0] * scale, ci[1] * scale] as [number, number] : null;
-  }));
+  const intervals = c.variants.map((v) =>
+    keys.map((k) => {
+      const ci = stat(k.key, v.name)?.ci;
+      return ci ? ([ci[0] * scale, ci[1] * scale] as [number, number]) : null;
+    }),
+  );
   const ends = intervals.flat().flatMap((iv) => iv ?? []);
   return {
     type: 'bar',
@@ -148,7 +153,10 @@ function intervalBars(c: Comparison, keys: { key: string; label: string }[], sca
       labels: keys.map((k) => k.label),
       datasets: c.variants.map((v, i) => ({
         label: v.name,
-        data: keys.map((k) => { const m = stat(k.key, v.name)?.mean; return m == null ? null : m * scale; }),
+        data: keys.map((k) => {
+          const m = stat(k.key, v.name)?.mean;
+          return m == null ? null : m * scale;
+        }),
         backgroundColor: color(i),
       })),
     },
@@ -172,14 +180,23 @@ function cdfPoints(xs: number[], n = 400): { x: number; y: number }[] {
 }
 
 function latencyCdf(c: Comparison, runs: RunSample[]): ChartConfiguration | null {
-  const pooled = c.variants.map((v) => runs.filter((r) => r.variant === v.name).flatMap((r) => r.latencies ?? []).filter((x) => x >= 0));
+  const pooled = c.variants.map((v) =>
+    runs
+      .filter((r) => r.variant === v.name)
+      .flatMap((r) => r.latencies ?? [])
+      .filter((x) => x >= 0),
+  );
   if (!pooled.some((l) => l.length)) return null;
   return {
     type: 'scatter',
     data: {
       datasets: c.variants.map((v, i) => ({
-        label: `${v.name} (${pooled[i].length} plays)`, data: cdfPoints(pooled[i]),
-        borderColor: color(i), backgroundColor: color(i), showLine: true, pointRadius: 0,
+        label: `${v.name} (${pooled[i].length} plays)`,
+        data: cdfPoints(pooled[i]),
+        borderColor: color(i),
+        backgroundColor: color(i),
+        showLine: true,
+        pointRadius: 0,
       })),
     },
     options: {
@@ -201,7 +218,10 @@ function p2pOverTime(c: Comparison, runs: RunSample[]): ChartConfiguration | nul
         byHour.set(h.hour, e);
       }
     }
-    return [...byHour].filter(([, e]) => e.total > 0).sort(([a], [b]) => a - b).map(([hour, e]) => ({ x: hour, y: +(100 * e.p2p / e.total).toFixed(2) }));
+    return [...byHour]
+      .filter(([, e]) => e.total > 0)
+      .sort(([a], [b]) => a - b)
+      .map(([hour, e]) => ({ x: hour, y: +((100 * e.p2p) / e.total).toFixed(2) }));
   });
   if (!series.some((s) => s.length)) return null;
   return {
@@ -209,7 +229,10 @@ function p2pOverTime(c: Comparison, runs: RunSample[]): ChartConfiguration | nul
     data: { datasets: c.variants.map((v, i) => ({ label: v.name, data: series[i], borderColor: color(i), backgroundColor: color(i), showLine: true, pointRadius: 2 })) },
     options: {
       plugins: { title: title('Share of played bytes from peers per workload hour, pooled over repetitions') },
-      scales: { x: { type: 'linear', title: { display: true, text: 'workload hour (0 = Monday 00:00 UTC)' } }, y: { min: 0, max: 100, title: { display: true, text: '% of played bytes from peers' } } },
+      scales: {
+        x: { type: 'linear', title: { display: true, text: 'workload hour (0 = Monday 00:00 UTC)' } },
+        y: { min: 0, max: 100, title: { display: true, text: '% of played bytes from peers' } },
+      },
     },
   };
 }
@@ -217,9 +240,37 @@ function p2pOverTime(c: Comparison, runs: RunSample[]): ChartConfiguration | nul
 /** file name → PNG; a chart whose data no run has is left out */
 export async function comparisonCharts(c: Comparison, runs: RunSample[]): Promise<Record<string, Buffer>> {
   const configs: Record<string, ChartConfiguration | null> = {
-    'shares.png': intervalBars(c, [{ key: 'shares.server', label: 'server' }, { key: 'shares.p2p', label: 'peers' }, { key: 'shares.cache', label: 'cache' }], 100, 'Share of played bytes by source', '% of played bytes'),
-    'latency.png': intervalBars(c, [{ key: 'latencyMs.p50', label: 'median' }, { key: 'latencyMs.p90', label: '90th percentile' }], 1, 'Playback latency', 'ms from play request to first audio'),
-    'discovery.png': intervalBars(c, [{ key: 'discovery.tracker', label: 'tracker' }, { key: 'discovery.overlay', label: 'overlay' }], 100, 'Searches answered with peers', '% of searches'),
+    'shares.png': intervalBars(
+      c,
+      [
+        { key: 'shares.server', label: 'server' },
+        { key: 'shares.p2p', label: 'peers' },
+        { key: 'shares.cache', label: 'cache' },
+      ],
+      100,
+      'Share of played bytes by source',
+      '% of played bytes',
+    ),
+    'latency.png': intervalBars(
+      c,
+      [
+        { key: 'latencyMs.p50', label: 'median' },
+        { key: 'latencyMs.p90', label: '90th percentile' },
+      ],
+      1,
+      'Playback latency',
+      'ms from play request to first audio',
+    ),
+    'discovery.png': intervalBars(
+      c,
+      [
+        { key: 'discovery.tracker', label: 'tracker' },
+        { key: 'discovery.overlay', label: 'overlay' },
+      ],
+      100,
+      'Searches answered with peers',
+      '% of searches',
+    ),
     'latency-cdf.png': latencyCdf(c, runs),
     'p2p-over-time.png': p2pOverTime(c, runs),
   };

@@ -30,7 +30,7 @@ describe('compare statistics', () => {
     expect(iv90.lo).toBeCloseTo(1.492557, 5);
   });
 
-  it('matches R on Student\'s sleep data, paired', () => {
+  it("matches R on Student's sleep data, paired", () => {
     // t.test(extra ~ group, data = sleep, paired = TRUE), group 2 − group 1:
     // mean difference 1.58, 95% CI [0.7001142, 2.4598858], t = 4.0621, df = 9, p = 0.002833
     const g1 = [0.7, -1.6, -0.2, -1.2, -0.1, 3.4, 3.7, 0.8, 0.0, 2.0];

@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Ajv } from 'ajv';
-import { buildComparison, comparisonSchema, type Comparison, type RunSample } from './model.ts';
+import { buildComparison, type Comparison, comparisonSchema, type RunSample } from './model.ts';
 import { comparisonCharts, comparisonMarkdown } from './render.ts';
 
 export async function writeComparison(

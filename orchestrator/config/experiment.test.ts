@@ -15,7 +15,7 @@ const write = (name: string, text: string) => {
 const HEAD = 'name: t\ntopology: small\nduration: 12h\ntimeScale: 600\nworkload: { synthetic: {} }\n';
 
 describe('experiment protocol, variants and faults', () => {
-  it('without variants runs one: the base, the paper\'s protocol', () => {
+  it("without variants runs one: the base, the paper's protocol", () => {
     const e = loadExperiment(write('plain.yaml', HEAD));
     expect(e.variants.map((v) => v.name)).toEqual(['base']);
     expect(e.variants[0].text).toMatch(/peer choice edt, pruning paper, tracker recent, discovery tracker\+overlay/);
@@ -23,7 +23,10 @@ describe('experiment protocol, variants and faults', () => {
   });
 
   it('variants patch the base protocol key by key and inherit its faults unless they list their own', () => {
-    const e = loadExperiment(write('variants.yaml', `${HEAD}params: { softLimit: 40 }
+    const e = loadExperiment(
+      write(
+        'variants.yaml',
+        `${HEAD}params: { softLimit: 40 }
 protocol: { policies: { pruning: oldest } }
 faults: [{ kind: tracker-outage, at: 2h, for: 1h, dc: london }]
 variants:
@@ -34,7 +37,9 @@ variants:
     faults: []
   - name: churny
     faults: [{ kind: churn, at: 30min, for: 10min, share: 0.25, country: SE }]
-`));
+`,
+      ),
+    );
     const [base, tracker, none, churny] = e.variants;
     expect(base.protocol).toEqual({ policies: { pruning: 'oldest' }, features: {}, params: { softLimit: 40 } });
     expect(tracker.protocol).toEqual({ policies: { pruning: 'oldest', discovery: 'tracker' }, features: {}, params: { softLimit: 40, searchDepth: 1 } });
@@ -56,12 +61,15 @@ variants:
   });
 
   it('faults outside the run, churn without a share and doubled variant names are refused', () => {
-    const f = write('bad-faults.yaml', `${HEAD}faults:
+    const f = write(
+      'bad-faults.yaml',
+      `${HEAD}faults:
   - { kind: dc-outage, at: 13h, for: 1h }
   - { kind: churn, at: 1h, for: 1h }
   - { kind: tracker-outage, at: 1h, for: 1h, share: 0.5 }
 variants: [{ name: a }, { name: a }]
-`);
+`,
+    );
     let msg = '';
     try {
       loadExperiment(f);

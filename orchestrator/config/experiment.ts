@@ -1,12 +1,13 @@
 // Experiments: typed, validated like topologies (orchestrator/config/yaml.ts).
-import path from 'node:path';
+
 import { createRequire } from 'node:module';
+import path from 'node:path';
 import { stringify } from 'yaml';
-import { defaultSynthetic, type SyntheticParams } from '../workload/synthetic.ts';
-import { loadTopology, parseTopology, topologyPath, type Topology } from './topology.ts';
-import { ConfigError, loadYamlFile, parseDuration } from './yaml.ts';
 import type { Fault } from '../../node-image/core/faults.ts';
-import { describeProtocol, resolveProtocol, ProtocolSpecError, type ProtocolSpec } from '../../node-image/core/policies.ts';
+import { describeProtocol, type ProtocolSpec, ProtocolSpecError, resolveProtocol } from '../../node-image/core/policies.ts';
+import { defaultSynthetic, type SyntheticParams } from '../workload/synthetic.ts';
+import { loadTopology, parseTopology, type Topology, topologyPath } from './topology.ts';
+import { ConfigError, loadYamlFile, parseDuration } from './yaml.ts';
 
 const require = createRequire(import.meta.url);
 export const experimentSchema = require('../../experiments/experiment.schema.json') as object;
@@ -67,7 +68,9 @@ export function patchProtocol(base: ProtocolSpec, patch: ProtocolSpec = {}): Pro
 
 export function describeFaults(fs: readonly Fault[]): string {
   const h = (ms: number) => (ms % 3_600_000 === 0 ? `${ms / 3_600_000}h` : `${Math.round(ms / 60_000)}min`);
-  return fs.map((f) => `${f.kind}${f.kind === 'churn' ? ` of ${Math.round(f.share * 100)}% of peers${f.country ? ` in ${f.country}` : ''}` : f.dc ? ` at ${f.dc}` : ''} from ${h(f.atMs)} for ${h(f.forMs)}`).join('; ');
+  return fs
+    .map((f) => `${f.kind}${f.kind === 'churn' ? ` of ${Math.round(f.share * 100)}% of peers${f.country ? ` in ${f.country}` : ''}` : f.dc ? ` at ${f.dc}` : ''} from ${h(f.atMs)} for ${h(f.forMs)}`)
+    .join('; ');
 }
 
 interface Raw {
@@ -151,7 +154,18 @@ export function loadExperiment(file: string): Experiment {
   }
   if (problems.length) throw new ConfigError(file, problems);
   return {
-    name: raw.name, file, topology, topologyText, durationMs, timeScale: raw.timeScale,
-    seed: raw.seed ?? 1, repetitions: raw.repetitions ?? 1, linkCheck: raw.linkCheck ?? 3, protocol: base, faults: baseFaults, variants, workload,
+    name: raw.name,
+    file,
+    topology,
+    topologyText,
+    durationMs,
+    timeScale: raw.timeScale,
+    seed: raw.seed ?? 1,
+    repetitions: raw.repetitions ?? 1,
+    linkCheck: raw.linkCheck ?? 3,
+    protocol: base,
+    faults: baseFaults,
+    variants,
+    workload,
   };
 }

@@ -1,7 +1,8 @@
 // Topologies: typed, with units parsed and the paper's defaults filled in.
-import path from 'node:path';
+
 import { createRequire } from 'node:module';
-import { ConfigError, loadYamlFile, parseDuration, parsePercent, parseRate, parseYaml, type Loaded } from './yaml.ts';
+import path from 'node:path';
+import { ConfigError, type Loaded, loadYamlFile, parseDuration, parsePercent, parseRate, parseYaml } from './yaml.ts';
 
 const require = createRequire(import.meta.url);
 export const topologySchema = require('../../topologies/topology.schema.json') as object;
@@ -76,7 +77,13 @@ export interface Topology {
   countries: Record<string, CountrySpec>;
 }
 
-interface RawLink { down?: string; up?: string; delay?: string; jitter?: string; loss?: string }
+interface RawLink {
+  down?: string;
+  up?: string;
+  delay?: string;
+  jitter?: string;
+  loss?: string;
+}
 interface RawTopology {
   name: string;
   seed?: number;
@@ -124,9 +131,14 @@ function toTopology(l: Loaded<RawTopology>): Topology {
   if (!rules.default) problems.push(`${l.where(['dnsRules'])}: dnsRules: a "default" entry is needed for countries without a rule`);
   if (problems.length) throw new ConfigError(l.file, problems);
   return {
-    name: raw.name, file: l.file, seed: raw.seed ?? 1, peersPerHome: raw.peersPerHome ?? 1,
+    name: raw.name,
+    file: l.file,
+    seed: raw.seed ?? 1,
+    peersPerHome: raw.peersPerHome ?? 1,
     dataCentres: { stockholm: raw.dataCentres?.stockholm ?? {}, london: raw.dataCentres?.london ?? {} },
-    dnsRules: rules, links, countries,
+    dnsRules: rules,
+    links,
+    countries,
   };
 }
 

@@ -3,12 +3,15 @@
 // line and column, the field and what would be valid. Inside, config is typed data.
 import fs from 'node:fs';
 import { Ajv, type ErrorObject } from 'ajv';
-import { isMap, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
+import { isMap, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
 
 export class ConfigError extends Error {
   readonly userFacing = true;
   override name = 'ConfigError';
-  constructor(readonly file: string, readonly problems: string[]) {
+  constructor(
+    readonly file: string,
+    readonly problems: string[],
+  ) {
     super(`${file}: ${problems.length} problem${problems.length === 1 ? '' : 's'}\n${problems.map((p) => `  ${p}`).join('\n')}`);
   }
 }
@@ -16,8 +19,7 @@ export class ConfigError extends Error {
 function distance(a: string, b: string): number {
   const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array(b.length).fill(0)]);
   for (let j = 1; j <= b.length; j++) d[0][j] = j;
-  for (let i = 1; i <= a.length; i++)
-    for (let j = 1; j <= b.length; j++) d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+  for (let i = 1; i <= a.length; i++) for (let j = 1; j <= b.length; j++) d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
   return d[a.length][b.length];
 }
 
@@ -56,7 +58,11 @@ export function parseYaml<T>(text: string, file: string, schema: object): Loaded
     const p = lc.linePos(offset);
     return `${file}:${p.line}:${p.col}`;
   };
-  if (doc.errors.length) throw new ConfigError(file, doc.errors.map((e) => `${pos(e.pos[0])}: YAML syntax: ${e.message.split('\n')[0]}`));
+  if (doc.errors.length)
+    throw new ConfigError(
+      file,
+      doc.errors.map((e) => `${pos(e.pos[0])}: YAML syntax: ${e.message.split('\n')[0]}`),
+    );
   const value = doc.toJS() as unknown;
   const where = (path: (string | number)[], key = false) => {
     const n = nodeAt(doc.contents as Node, path, key);
@@ -66,7 +72,10 @@ export function parseYaml<T>(text: string, file: string, schema: object): Loaded
   const validate = ajv.compile(schema);
   if (!validate(value)) {
     const problems = (validate.errors ?? []).map((e: ErrorObject) => {
-      const path = e.instancePath.split('/').slice(1).map((s) => (/^\d+$/.test(s) ? Number(s) : s.replace(/~1/g, '/').replace(/~0/g, '~')));
+      const path = e.instancePath
+        .split('/')
+        .slice(1)
+        .map((s) => (/^\d+$/.test(s) ? Number(s) : s.replace(/~1/g, '/').replace(/~0/g, '~')));
       const at = where(path);
       const field = fieldName(path);
       switch (e.keyword) {

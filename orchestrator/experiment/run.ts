@@ -7,19 +7,19 @@ import type { ScriptEvent } from '../../node-image/core/script.ts';
 import { formatError } from '../cli/errors.ts';
 import type { Experiment, Variant } from '../config/experiment.ts';
 import { ensureImages } from '../image/build.ts';
-import { netemStatus } from '../linkcheck/netem.ts';
 import { checkLinks, type LinkCheck } from '../linkcheck/linkcheck.ts';
+import { netemStatus } from '../linkcheck/netem.ts';
 import { checkPlan, newRunId, planTopology } from '../plan/index.ts';
 import type { Plan } from '../plan/types.ts';
 import { Progress } from '../progress/display.ts';
 import { ReportTail } from '../report/raw.ts';
-import { writeReport, type RunInfo } from '../report/write.ts';
+import { type RunInfo, writeReport } from '../report/write.ts';
 import { DockerRuntime } from '../runtime/docker.ts';
-import { replayTrace, readTrace } from '../workload/trace.ts';
+import { addChurn } from '../workload/churn.ts';
 import { importLastfm } from '../workload/importers/lastfm.ts';
 import { importMssd } from '../workload/importers/mssd.ts';
 import { syntheticWorkload, type WorkloadResult } from '../workload/synthetic.ts';
-import { addChurn } from '../workload/churn.ts';
+import { readTrace, replayTrace } from '../workload/trace.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
@@ -89,9 +89,21 @@ export async function runExperiment(e: Experiment, o: RunOptions): Promise<RunOu
   process.once('SIGINT', onSigint);
   const notes: string[] = [];
   const info: RunInfo = {
-    experiment: e.name, runId, seed: e.seed, timeScale: e.timeScale, peers: 0, topology: e.topology.name, durationMs: e.durationMs,
-    repetitions: e.repetitions, gitCommit, images: { node: `${images.node} (${imageId})` }, netem: false, notes, linkCheck: [],
-    workload: {}, startedAt: new Date().toISOString(),
+    experiment: e.name,
+    runId,
+    seed: e.seed,
+    timeScale: e.timeScale,
+    peers: 0,
+    topology: e.topology.name,
+    durationMs: e.durationMs,
+    repetitions: e.repetitions,
+    gitCommit,
+    images: { node: `${images.node} (${imageId})` },
+    netem: false,
+    notes,
+    linkCheck: [],
+    workload: {},
+    startedAt: new Date().toISOString(),
     variant: { name: variant.name, text: variant.text, protocol: variant.protocol, faults: variant.faults },
   };
   const writeInfo = () => fs.writeFileSync(path.join(dir, 'run.json'), JSON.stringify(info, null, 2) + '\n');
@@ -107,19 +119,42 @@ export async function runExperiment(e: Experiment, o: RunOptions): Promise<RunOu
       const params: Record<string, unknown> = { ...variant.protocol.params };
       if (params.chunkBytes === undefined) {
         params.chunkBytes = chunkBytesFor(e.timeScale);
-        if (rep === first && params.chunkBytes !== 16_384) notes.push(`chunk size ${params.chunkBytes} bytes instead of 16 KiB, so that tracks shortened by the time scale ${e.timeScale} still span several chunks`);
+        if (rep === first && params.chunkBytes !== 16_384)
+          notes.push(`chunk size ${params.chunkBytes} bytes instead of 16 KiB, so that tracks shortened by the time scale ${e.timeScale} still span several chunks`);
       }
-      const plan = planTopology({ ...e.topology, seed: e.topology.seed + rep }, {
-        runId: repId, resultsDir: repDir, image: images.node, timeScale: e.timeScale, protocol: { ...variant.protocol, params }, transient: { ownerPid: process.pid },
-      });
+      const plan = planTopology(
+        { ...e.topology, seed: e.topology.seed + rep },
+        {
+          runId: repId,
+          resultsDir: repDir,
+          image: images.node,
+          timeScale: e.timeScale,
+          protocol: { ...variant.protocol, params },
+          transient: { ownerPid: process.pid },
+        },
+      );
       const problems = checkPlan(plan);
       if (problems.length) throw new Error(`the plan is not valid:\n  ${problems.join('\n  ')}`);
       const w = await workloadFor(e, plan, seed);
-      const churned = addChurn(w.scripts, plan.containers.filter((c) => c.role === 'peer').map((c) => ({ name: c.name, country: String(c.meta.country) })), variant.faults, seed);
+      const churned = addChurn(
+        w.scripts,
+        plan.containers.filter((c) => c.role === 'peer').map((c) => ({ name: c.name, country: String(c.meta.country) })),
+        variant.faults,
+        seed,
+      );
       if (churned) progress.line(`churn: ${churned} peers will lose their network during the run`);
       info.peers = plan.containers.filter((c) => c.role === 'peer').length;
-      info.workload = { kind: e.workload.kind, users: w.users, tracks: w.tracks, sessions: w.sessions, plays: w.plays, ...(Number.isFinite(w.zipfExponent) ? { zipfExponent: +w.zipfExponent.toFixed(3) } : {}) };
-      progress.line(`run ${repId}: ${info.peers} peers, ${w.users} users, ${w.sessions} sessions, ${w.plays} plays over ${fmtWorkload(e.durationMs)} of workload time at scale ${e.timeScale} (about ${Math.round(e.durationMs / e.timeScale / 1000)} s)`);
+      info.workload = {
+        kind: e.workload.kind,
+        users: w.users,
+        tracks: w.tracks,
+        sessions: w.sessions,
+        plays: w.plays,
+        ...(Number.isFinite(w.zipfExponent) ? { zipfExponent: +w.zipfExponent.toFixed(3) } : {}),
+      };
+      progress.line(
+        `run ${repId}: ${info.peers} peers, ${w.users} users, ${w.sessions} sessions, ${w.plays} plays over ${fmtWorkload(e.durationMs)} of workload time at scale ${e.timeScale} (about ${Math.round(e.durationMs / e.timeScale / 1000)} s)`,
+      );
       const control = path.join(repDir, 'control');
       fs.mkdirSync(control, { recursive: true });
       for (const c of plan.containers.filter((x) => x.role === 'peer')) {
@@ -210,7 +245,9 @@ async function monitor(rt: DockerRuntime, plan: Plan, dir: string, epoch: number
       }
     }
     const wt = Math.min(e.durationMs, Math.max(0, (now - epoch) * e.timeScale));
-    progress.update(`${fmtWorkload(wt)} of ${fmtWorkload(e.durationMs)} | plays ${plays} | server ${((100 * bytes.server) / total).toFixed(0)}% p2p ${((100 * bytes.p2p) / total).toFixed(0)}% cache ${((100 * bytes.cache) / total).toFixed(0)}% | peers online ${[...online.values()].filter((v) => v > 0).length} | peer programs finished ${peerStatus.exited}/${peers.size}`);
+    progress.update(
+      `${fmtWorkload(wt)} of ${fmtWorkload(e.durationMs)} | plays ${plays} | server ${((100 * bytes.server) / total).toFixed(0)}% p2p ${((100 * bytes.p2p) / total).toFixed(0)}% cache ${((100 * bytes.cache) / total).toFixed(0)}% | peers online ${[...online.values()].filter((v) => v > 0).length} | peer programs finished ${peerStatus.exited}/${peers.size}`,
+    );
     if (now > realEnd && peerStatus.running === 0) break;
     if (now > deadline) {
       progress.line(`warning: ${peerStatus.running} peers still running ${Math.round((now - realEnd) / 1000)} s after the workload's end; stopping them`);

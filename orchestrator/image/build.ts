@@ -9,8 +9,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
-import { PROJECT, LABEL_PROJECT } from '../plan/types.ts';
 import { requireEngine } from '../docker/engine.ts';
+import { LABEL_PROJECT, PROJECT } from '../plan/types.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const BASE_PACKAGES = ['iproute2', 'iptables', 'procps', 'miniupnpc'];
@@ -66,15 +66,15 @@ async function buildBase(progress: Progress): Promise<string> {
 }
 
 function filesUnder(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true, recursive: true })
+  return fs
+    .readdirSync(dir, { withFileTypes: true, recursive: true })
     .filter((e) => e.isFile())
     .map((e) => path.join(e.parentPath, e.name))
     .sort();
 }
 
 async function buildApp(base: string, progress: Progress): Promise<string> {
-  const srcFiles = [...filesUnder(path.join(ROOT, 'node-image')), path.join(ROOT, 'orchestrator/plan/types.ts'), path.join(ROOT, 'package-lock.json')]
-    .filter((f) => !/\.test\.ts$|\/test\//.test(f));
+  const srcFiles = [...filesUnder(path.join(ROOT, 'node-image')), path.join(ROOT, 'orchestrator/plan/types.ts'), path.join(ROOT, 'package-lock.json')].filter((f) => !/\.test\.ts$|\/test\//.test(f));
   const tag = `tb-node:${hash(base, ...srcFiles.map((f) => `${path.relative(ROOT, f)}\0${fs.readFileSync(f, 'utf8')}`))}`;
   if (await imageExists(tag)) return tag;
   const ctx = fs.mkdtempSync(path.join(os.tmpdir(), 'tb-ctx-'));

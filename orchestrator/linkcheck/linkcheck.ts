@@ -65,12 +65,17 @@ export async function checkLinks(rt: Runtime, plan: Plan, sample = 4, seconds = 
     if (r.exitCode !== 0) throw new Error(`link check on ${p.name} failed: ${r.stderr.trim()}`);
     const m = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { rttMs: number; appRttMs: number; delayBy: 'kernel' | 'app'; down: { bytes: number; ms: number }; up: { bytes: number; ms: number } };
     const measured = {
-      downKbit: Math.round((m.down.bytes * 8) / m.down.ms), upKbit: Math.round((m.up.bytes * 8) / m.up.ms),
-      rttMs: +m.rttMs.toFixed(2), appRttMs: +m.appRttMs.toFixed(2), delayBy: m.delayBy,
+      downKbit: Math.round((m.down.bytes * 8) / m.down.ms),
+      upKbit: Math.round((m.up.bytes * 8) / m.up.ms),
+      rttMs: +m.rttMs.toFixed(2),
+      appRttMs: +m.appRttMs.toFixed(2),
+      delayBy: m.delayBy,
     };
     out.push({
-      container: p.name, access: String(p.meta.access),
-      configured: { downKbit, upKbit, delayMs: Number(p.meta.delayMs), jitterMs: Number(p.meta.jitterMs ?? 0) }, measured,
+      container: p.name,
+      access: String(p.meta.access),
+      configured: { downKbit, upKbit, delayMs: Number(p.meta.delayMs), jitterMs: Number(p.meta.jitterMs ?? 0) },
+      measured,
       ratio: { down: +(measured.downKbit / downKbit).toFixed(3), up: +(measured.upKbit / upKbit).toFixed(3) },
     });
   }

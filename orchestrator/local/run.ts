@@ -7,10 +7,10 @@ import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { execa, type ResultPromise } from 'execa';
-import type { PlayReport, SearchReport, ConnectReport } from '../../node-image/core/reports.ts';
+import type { ConnectReport, PlayReport, SearchReport } from '../../node-image/core/reports.ts';
 import { byteShares, dedupe, playbackQuality, reportsLost } from '../analysis/playback.ts';
-import { localScripts, type LocalWorkload } from './scripts.ts';
-import { readReportFile, ReportTail } from '../report/raw.ts';
+import { ReportTail, readReportFile } from '../report/raw.ts';
+import { type LocalWorkload, localScripts } from './scripts.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const TSX = ['--import', 'tsx'];
@@ -110,9 +110,27 @@ export async function runLocal(o: LocalOptions): Promise<LocalSummary> {
       const file = path.join(dir, `script-${i}.jsonl`);
       fs.writeFileSync(file, scripts[i].map((e) => JSON.stringify(e)).join('\n') + '\n');
       const port = await freePort();
-      const args = ['node-image/client/main.ts', '--name', `c${i}`, '--server', `127.0.0.1:${dcPort}`, '--script', file,
-        '--epoch-real', String(epoch), '--time-scale', String(o.timeScale), '--cache-dir', path.join(dir, `cache-${i}`),
-        '--listen-port', String(port), '--advertise-host', '127.0.0.1', '--params', params];
+      const args = [
+        'node-image/client/main.ts',
+        '--name',
+        `c${i}`,
+        '--server',
+        `127.0.0.1:${dcPort}`,
+        '--script',
+        file,
+        '--epoch-real',
+        String(epoch),
+        '--time-scale',
+        String(o.timeScale),
+        '--cache-dir',
+        path.join(dir, `cache-${i}`),
+        '--listen-port',
+        String(port),
+        '--advertise-host',
+        '127.0.0.1',
+        '--params',
+        params,
+      ];
       const { p } = await startProgram(args, (line) => {
         if (!line.startsWith('{"event":"exit"')) return;
         const e = JSON.parse(line) as { clientId: string; generated: number };
@@ -159,10 +177,16 @@ export async function runLocal(o: LocalOptions): Promise<LocalSummary> {
     const s = byteShares(plays);
     const q = playbackQuality(plays);
     return {
-      clients: o.clients, plays: plays.length, tracks: o.tracks, timeScale: o.timeScale, seed: o.seed,
-      bytes: s.bytes, shares: s.shares,
+      clients: o.clients,
+      plays: plays.length,
+      tracks: o.tracks,
+      timeScale: o.timeScale,
+      seed: o.seed,
+      bytes: s.bytes,
+      shares: s.shares,
       latencyMs: { ...q.latencyMs, scaled: true },
-      stutterRate: q.stutterRate, integrityFailures: q.integrityFailures,
+      stutterRate: q.stutterRate,
+      integrityFailures: q.integrityFailures,
       reportsGenerated: [...generated.values()].reduce((a, b) => a + b, 0),
       reportsLost: reportsLost(reports, generated),
       discovery: {

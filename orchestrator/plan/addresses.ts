@@ -53,7 +53,9 @@ export function inSubnet(ip: string, cidr: string): boolean {
 export function overlaps(a: string, b: string): boolean {
   const [ab, abits] = a.split('/');
   const [bb, bbits] = b.split('/');
-  const as = ipToInt(ab), ae = as + 2 ** (32 - Number(abits));
-  const bs = ipToInt(bb), be = bs + 2 ** (32 - Number(bbits));
+  const as = ipToInt(ab),
+    ae = as + 2 ** (32 - Number(abits));
+  const bs = ipToInt(bb),
+    be = bs + 2 ** (32 - Number(bbits));
   return as < be && bs < ae;
 }

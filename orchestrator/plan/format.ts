@@ -9,7 +9,10 @@ export function formatPlan(plan: Plan): string {
   for (const p of peers) byCountry.set(String(p.meta.country), [...(byCountry.get(String(p.meta.country)) ?? []), p]);
   lines.push('', 'peers by country:');
   for (const [c, ps] of byCountry) {
-    const count = (f: string) => Object.entries(ps.reduce<Record<string, number>>((m, p) => ((m[String(p.meta[f])] = (m[String(p.meta[f])] ?? 0) + 1), m), {})).map(([k, v]) => `${k} ${v}`).join(', ');
+    const count = (f: string) =>
+      Object.entries(ps.reduce<Record<string, number>>((m, p) => ((m[String(p.meta[f])] = (m[String(p.meta[f])] ?? 0) + 1), m), {}))
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ');
     lines.push(`  ${c}: ${ps.length} peers -> ${ps[0].meta.expectedDc}; routers: ${count('category')}; access: ${count('access')}`);
   }
   lines.push('', 'networks (all internal):');
@@ -20,9 +23,12 @@ export function formatPlan(plan: Plan): string {
   for (const c of plan.containers) {
     const addrs = c.attachments.map((a) => a.ip).join(', ');
     const route = c.net.routes.map((r) => `${r.dst} via ${r.via}`).join('; ');
-    const extra = c.role === 'peer'
-      ? ` ${c.meta.access} ${c.meta.category} down ${c.meta.downKbit} kbit up ${c.meta.upKbit} kbit`
-      : c.role === 'router' ? ` ${c.meta.category}${c.meta.outer ? ' (outer)' : ''}${c.meta.fakeExternal ? ` answers ${c.meta.fakeExternal}` : ''}` : '';
+    const extra =
+      c.role === 'peer'
+        ? ` ${c.meta.access} ${c.meta.category} down ${c.meta.downKbit} kbit up ${c.meta.upKbit} kbit`
+        : c.role === 'router'
+          ? ` ${c.meta.category}${c.meta.outer ? ' (outer)' : ''}${c.meta.fakeExternal ? ` answers ${c.meta.fakeExternal}` : ''}`
+          : '';
     lines.push(`  [${c.group}] ${c.role.padEnd(6)} ${c.name.padEnd(28)} ${addrs.padEnd(30)} ${route}${extra}`);
   }
   if (plan.notes.length) lines.push('', 'notes:', ...plan.notes.map((n) => `  ${n}`));

@@ -1,10 +1,10 @@
 import path from 'node:path';
 import { loadTopology, topologyPath } from '../config/topology.ts';
-import { checkPlan, planTopology, type PlanOptions } from './plan.ts';
+import { checkPlan, type PlanOptions, planTopology } from './plan.ts';
 import type { Plan } from './types.ts';
 
 export { formatPlan } from './format.ts';
-export { checkPlan, placePeers, planTopology, type PlanOptions } from './plan.ts';
+export { checkPlan, type PlanOptions, placePeers, planTopology } from './plan.ts';
 export type { Plan } from './types.ts';
 
 /** Load, validate and plan a topology file; a plan that fails its checks is an error. */

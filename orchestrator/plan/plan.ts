@@ -8,12 +8,12 @@
 // router's WAN. Peers without NAT sit on the WAN itself.
 
 import path from 'node:path';
+import type { ProtocolSpec } from '../../node-image/core/policies.ts';
 import type { Access, DcName, RouterCategory, Topology } from '../config/topology.ts';
 import { CATEGORIES, DCS } from '../config/topology.ts';
 import { seededRandom } from '../util/random.ts';
-import type { ProtocolSpec } from '../../node-image/core/policies.ts';
-import { dcSubnet, fakeExternal, homeSubnet, inSubnet as inCidr, outerSubnet, overlaps as overlapsCidr, servicesSubnet, wanSubnet, type Subnet } from './addresses.ts';
-import { LABEL_PROJECT, LABEL_ROLE, LABEL_RUN, PROJECT, type Attachment, type ContainerPlan, type NetworkPlan, type Plan, type Role } from './types.ts';
+import { dcSubnet, fakeExternal, homeSubnet, inSubnet as inCidr, outerSubnet, overlaps as overlapsCidr, type Subnet, servicesSubnet, wanSubnet } from './addresses.ts';
+import { type Attachment, type ContainerPlan, LABEL_PROJECT, LABEL_ROLE, LABEL_RUN, type NetworkPlan, type Plan, PROJECT, type Role } from './types.ts';
 
 /** Docker allows about 1000 endpoints per bridge network; stay well under it. */
 export const WAN_ENDPOINTS = 900;
@@ -82,7 +82,10 @@ export function placePeers(t: Topology): PeerPlacement[] {
   let home = 0;
   for (const [country, spec] of Object.entries(t.countries)) {
     const cats = apportion(spec.peers, spec.routers);
-    const categories = shuffle(CATEGORIES.flatMap((c) => Array<RouterCategory>(cats[c]).fill(c)), rnd);
+    const categories = shuffle(
+      CATEGORIES.flatMap((c) => Array<RouterCategory>(cats[c]).fill(c)),
+      rnd,
+    );
     const mobile = Math.min(cats.noNat, Math.round(spec.peers * spec.access.mobile));
     const wired = { dsl: spec.access.dsl, cable: spec.access.cable, fibre: spec.access.fibre };
     const wiredCount = spec.peers - mobile;
@@ -126,7 +129,10 @@ export function planTopology(t: Topology, o: PlanOptions): Plan {
   const container = (c: Omit<ContainerPlan, 'labels' | 'capAdd' | 'sysctls' | 'mounts' | 'env'> & Partial<Pick<ContainerPlan, 'capAdd' | 'sysctls' | 'mounts' | 'env'>>): ContainerPlan => {
     const addrs = Object.fromEntries(c.attachments.map((a) => [a.iface, a.ip]));
     const full: ContainerPlan = {
-      capAdd: ['NET_ADMIN'], sysctls: {}, mounts: [], ...c,
+      capAdd: ['NET_ADMIN'],
+      sysctls: {},
+      mounts: [],
+      ...c,
       env: { ...(c.env ?? {}), TB_NET: JSON.stringify(c.net), TB_ADDRS: JSON.stringify(addrs) },
       labels: { ...labels, [LABEL_ROLE]: c.role },
     };
@@ -156,11 +162,17 @@ export function planTopology(t: Topology, o: PlanOptions): Plan {
   const coreIp = (s: Subnet) => s.host(0);
 
   container({
-    name: `tb-${run}-core`, role: 'core', image: o.image, cmd: idle('core', 'core'), group: 0, readyLine: 'READY core core',
+    name: `tb-${run}-core`,
+    role: 'core',
+    image: o.image,
+    cmd: idle('core', 'core'),
+    group: 0,
+    readyLine: 'READY core core',
     attachments: attach([...wanNets.map((w) => [w.net, coreIp(w.s)] as [NetworkPlan, string]), ...dcNets.map((d) => [d.net, coreIp(d.s)] as [NetworkPlan, string]), [svc.net, coreIp(svc.s)]]),
     // nothing the core does not know is reachable: no default route towards Docker's bridge
     net: { routes: [{ dst: 'default', via: 'unreachable' }], forward: true },
-    sysctls: { 'net.ipv4.ip_forward': '1' }, meta: {},
+    sysctls: { 'net.ipv4.ip_forward': '1' },
+    meta: {},
   });
 
   const dcAddress: Record<string, string> = {};
@@ -168,10 +180,16 @@ export function planTopology(t: Topology, o: PlanOptions): Plan {
     const ip = d.s.host(1);
     dcAddress[d.dc] = ip;
     container({
-      name: `tb-${run}-dc-${d.dc}`, role: 'dc', image: o.image, group: 1, readyLine: `READY dc ${d.dc}`,
+      name: `tb-${run}-dc-${d.dc}`,
+      role: 'dc',
+      image: o.image,
+      group: 1,
+      readyLine: `READY dc ${d.dc}`,
       cmd: ['node', `${APP}/dc/main.js`, '--name', d.dc, '--listen', `0.0.0.0:${DC_PORT}`, '--sink', '/data/reports.jsonl', '--time-scale', String(scale), '--protocol', protocol],
-      attachments: attach([[d.net, ip]]), net: { routes: [{ dst: 'default', via: coreIp(d.s) }] },
-      mounts: [{ host: path.join(o.resultsDir, 'raw', d.dc), container: '/data' }], meta: { dc: d.dc },
+      attachments: attach([[d.net, ip]]),
+      net: { routes: [{ dst: 'default', via: coreIp(d.s) }] },
+      mounts: [{ host: path.join(o.resultsDir, 'raw', d.dc), container: '/data' }],
+      meta: { dc: d.dc },
     });
   }
   const dnsIp = svc.s.host(1);
@@ -182,9 +200,15 @@ export function planTopology(t: Topology, o: PlanOptions): Plan {
     rules: t.dnsRules,
   };
   container({
-    name: `tb-${run}-dns`, role: 'dns', image: o.image, group: 1, readyLine: 'READY dns dns',
+    name: `tb-${run}-dns`,
+    role: 'dns',
+    image: o.image,
+    group: 1,
+    readyLine: 'READY dns dns',
     cmd: ['node', `${APP}/dns/main.js`, '--name', 'dns', '--port', '53', '--config', JSON.stringify(dnsConfig)],
-    attachments: attach([[svc.net, dnsIp]]), net: { routes: [{ dst: 'default', via: coreIp(svc.s) }] }, meta: {},
+    attachments: attach([[svc.net, dnsIp]]),
+    net: { routes: [{ dst: 'default', via: coreIp(svc.s) }] },
+    meta: {},
   });
 
   // --- homes, routers and peers ----------------------------------------------------------------
@@ -220,28 +244,52 @@ export function planTopology(t: Topology, o: PlanOptions): Plan {
           const onet = addNetwork(`o${p.home}`, outer, 'home');
           const outerWan = w.s.host(w.used++);
           container({
-            name: `tb-${run}-ro-${p.name}`, role: 'router', image: o.image, group: 2, readyLine: `READY router tb-${run}-ro-${p.name}`,
+            name: `tb-${run}-ro-${p.name}`,
+            role: 'router',
+            image: o.image,
+            group: 2,
+            readyLine: `READY router tb-${run}-ro-${p.name}`,
             cmd: routerCmd(`tb-${run}-ro-${p.name}`, 'no-upnp', outer.host(0), outerWan),
-            attachments: attach([[w.net, outerWan], [onet, outer.host(0)]]),
+            attachments: attach([
+              [w.net, outerWan],
+              [onet, outer.host(0)],
+            ]),
             net: { routes: [{ dst: 'default', via: coreIp(w.s) }], nat: { wanIface: 'eth0', lanIface: 'eth1' } },
-            sysctls: { 'net.ipv4.ip_forward': '1' }, meta: { ...meta, outer: true },
+            sysctls: { 'net.ipv4.ip_forward': '1' },
+            meta: { ...meta, outer: true },
           });
           container({
-            name: routerName, role: 'router', image: o.image, group: 3, readyLine: `READY router ${routerName}`,
+            name: routerName,
+            role: 'router',
+            image: o.image,
+            group: 3,
+            readyLine: `READY router ${routerName}`,
             cmd: routerCmd(routerName, mode, routerLan, outer.host(1)),
-            attachments: attach([[onet, outer.host(1)], [net, routerLan]]),
+            attachments: attach([
+              [onet, outer.host(1)],
+              [net, routerLan],
+            ]),
             net: { routes: [{ dst: 'default', via: outer.host(0) }], nat: { wanIface: 'eth0', lanIface: 'eth1' } },
-            sysctls: { 'net.ipv4.ip_forward': '1' }, meta,
+            sysctls: { 'net.ipv4.ip_forward': '1' },
+            meta,
           });
         } else {
           const wanIp = w.s.host(w.used++);
           const fake = mode === 'mismatch' ? fakeExternal(mismatchIndex++) : undefined;
           container({
-            name: routerName, role: 'router', image: o.image, group: 2, readyLine: `READY router ${routerName}`,
+            name: routerName,
+            role: 'router',
+            image: o.image,
+            group: 2,
+            readyLine: `READY router ${routerName}`,
             cmd: routerCmd(routerName, mode, routerLan, wanIp, fake),
-            attachments: attach([[w.net, wanIp], [net, routerLan]]),
+            attachments: attach([
+              [w.net, wanIp],
+              [net, routerLan],
+            ]),
             net: { routes: [{ dst: 'default', via: coreIp(w.s) }], nat: { wanIface: 'eth0', lanIface: 'eth1' } },
-            sysctls: { 'net.ipv4.ip_forward': '1' }, meta: { ...meta, ...(fake ? { fakeExternal: fake } : {}) },
+            sysctls: { 'net.ipv4.ip_forward': '1' },
+            meta: { ...meta, ...(fake ? { fakeExternal: fake } : {}) },
           });
         }
         h = { lan, net, routerLan, peers: 0 };
@@ -253,9 +301,30 @@ export function planTopology(t: Topology, o: PlanOptions): Plan {
     const script = path.join(o.resultsDir, 'scripts', `${peerName}.jsonl`);
     files.push({ host: script, content: JSON.stringify({ t: 0, action: 'login', user: `user-${p.name}`, country: p.country, quality: 'q5' }) + '\n' });
     container({
-      name: peerName, role: 'peer', image: o.image, group: 4, readyLine: `READY client ${peerName}`,
-      cmd: ['node', `${APP}/client/main.js`, '--name', peerName, '--dns', `${dnsIp}:53`, '--script', '/run/script.jsonl', '--time-scale', String(scale),
-        '--listen-port', String(PEER_PORT), '--cache-dir', '/cache', '--upnp', '--protocol', protocol],
+      name: peerName,
+      role: 'peer',
+      image: o.image,
+      group: 4,
+      readyLine: `READY client ${peerName}`,
+      cmd: [
+        'node',
+        `${APP}/client/main.js`,
+        '--name',
+        peerName,
+        '--dns',
+        `${dnsIp}:53`,
+        '--script',
+        '/run/script.jsonl',
+        '--time-scale',
+        String(scale),
+        '--listen-port',
+        String(PEER_PORT),
+        '--cache-dir',
+        '/cache',
+        '--upnp',
+        '--protocol',
+        protocol,
+      ],
       attachments: attach([attachment]),
       net: {
         routes: [{ dst: 'default', via }],
@@ -271,7 +340,8 @@ export function planTopology(t: Topology, o: PlanOptions): Plan {
   }
 
   const hostRules = networks.map((n) => ({
-    table: 'filter' as const, chain: 'DOCKER-USER' as const,
+    table: 'filter' as const,
+    chain: 'DOCKER-USER' as const,
     args: ['-i', n.bridge, '-o', n.bridge, '-j', 'ACCEPT', '-m', 'comment', '--comment', `tb:${run}`],
   }));
   return { runId: run, topology: t.name, labels, networks, containers, hostRules, files, notes };

@@ -1,6 +1,7 @@
 // PNG plots with chart.js on node-canvas.
-import { ChartJSNodeCanvas } from 'chartjs-node-canvas';
+
 import type { ChartConfiguration } from 'chart.js';
+import { ChartJSNodeCanvas } from 'chartjs-node-canvas';
 
 const canvas = new ChartJSNodeCanvas({ width: 900, height: 500, backgroundColour: 'white' });
 const COLORS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2'];
@@ -20,7 +21,7 @@ export function figure1Chart(rows: { minutes: number; p10: number; p25: number; 
       labels: rows.map((r) => String(r.minutes)),
       datasets: keys.map((k, i) => ({ label: `${k.slice(1)}th percentile`, data: rows.map((r) => r[k]), borderColor: COLORS[i], backgroundColor: COLORS[i], pointRadius: 0, tension: 0 })),
     },
-    options: { plugins: title('Peer connections against time since login (cf. the paper\'s Fig. 1)'), scales: axis('minutes since login', 'peer connections') },
+    options: { plugins: title("Peer connections against time since login (cf. the paper's Fig. 1)"), scales: axis('minutes since login', 'peer connections') },
   };
 }
 
@@ -30,9 +31,19 @@ export function offloadChart(rows: { hour: number; server: number; p2p: number; 
     type: 'line',
     data: {
       labels: rows.map((r) => String(r.hour)),
-      datasets: (['server', 'p2p', 'cache'] as const).map((k, i) => ({ label: k, data: rows.map((r) => mb(r[k])), borderColor: COLORS[i], backgroundColor: COLORS[i] + '88', fill: i === 0 ? 'origin' : '-1', pointRadius: 0 })),
+      datasets: (['server', 'p2p', 'cache'] as const).map((k, i) => ({
+        label: k,
+        data: rows.map((r) => mb(r[k])),
+        borderColor: COLORS[i],
+        backgroundColor: COLORS[i] + '88',
+        fill: i === 0 ? 'origin' : '-1',
+        pointRadius: 0,
+      })),
     },
-    options: { plugins: title('Bytes played by source per workload hour'), scales: { ...axis('workload hour (0 = Monday 00:00 UTC)', 'MB played'), y: { stacked: true, beginAtZero: true, title: { display: true, text: 'MB played' } } } },
+    options: {
+      plugins: title('Bytes played by source per workload hour'),
+      scales: { ...axis('workload hour (0 = Monday 00:00 UTC)', 'MB played'), y: { stacked: true, beginAtZero: true, title: { display: true, text: 'MB played' } } },
+    },
   };
 }
 
@@ -42,20 +53,29 @@ export function latencyCdfChart(latencies: number[]): ChartConfiguration {
   return {
     type: 'scatter',
     data: { datasets: [{ label: 'plays', data: pts, borderColor: COLORS[0], backgroundColor: COLORS[0], showLine: true, pointRadius: 0 }] },
-    options: { plugins: title('Playback latency, CDF (real ms, measured under the time scale)'), scales: { x: { type: 'linear', title: { display: true, text: 'ms from play request to first audio' } }, y: { min: 0, max: 1, title: { display: true, text: 'share of plays' } } } },
+    options: {
+      plugins: title('Playback latency, CDF (real ms, measured under the time scale)'),
+      scales: { x: { type: 'linear', title: { display: true, text: 'ms from play request to first audio' } }, y: { min: 0, max: 1, title: { display: true, text: 'share of plays' } } },
+    },
   };
 }
 
 export function tableIIIChart(t3: Record<string, { weekday: { any: number; d1: number; d2: number }; weekend: { any: number; d1: number; d2: number } }>): ChartConfiguration {
   const countries = Object.keys(t3);
   const series = [
-    ['any d, weekday', (c: string) => t3[c].weekday.any], ['any d, weekend', (c: string) => t3[c].weekend.any],
-    ['d = 1, weekday', (c: string) => t3[c].weekday.d1], ['d = 1, weekend', (c: string) => t3[c].weekend.d1],
-    ['d = 2, weekday', (c: string) => t3[c].weekday.d2], ['d = 2, weekend', (c: string) => t3[c].weekend.d2],
+    ['any d, weekday', (c: string) => t3[c].weekday.any],
+    ['any d, weekend', (c: string) => t3[c].weekend.any],
+    ['d = 1, weekday', (c: string) => t3[c].weekday.d1],
+    ['d = 1, weekend', (c: string) => t3[c].weekend.d1],
+    ['d = 2, weekday', (c: string) => t3[c].weekday.d2],
+    ['d = 2, weekend', (c: string) => t3[c].weekend.d2],
   ] as const;
   return {
     type: 'bar',
     data: { labels: countries, datasets: series.map(([label, f], i) => ({ label, data: countries.map((c) => +(100 * f(c)).toFixed(1)), backgroundColor: COLORS[i] })) },
-    options: { plugins: title('Overlay searches that found peers, % (cf. the paper\'s Table III)'), scales: { ...axis('country', '% of searches'), y: { min: 0, max: 100, title: { display: true, text: '% of searches' } } } },
+    options: {
+      plugins: title("Overlay searches that found peers, % (cf. the paper's Table III)"),
+      scales: { ...axis('country', '% of searches'), y: { min: 0, max: 100, title: { display: true, text: '% of searches' } } },
+    },
   };
 }

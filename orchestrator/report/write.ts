@@ -2,16 +2,16 @@
 // summary.json (schema: summary.schema.json), tables as CSV and Markdown, PNG plots and report.md.
 // `testbed report` calls this on an existing folder; nothing is run again.
 import fs from 'node:fs';
-import path from 'node:path';
 import { createRequire } from 'node:module';
+import path from 'node:path';
 import { Ajv } from 'ajv';
 import type { PlayReport, Report } from '../../node-image/core/reports.ts';
 import { discovery, figure1, noNeighbourShare, offloadByDc, offloadOverTime, tableI, tableII, tableIII } from '../analysis/paper.ts';
 import { byteShares, dedupe, playbackQuality, reportsLost } from '../analysis/playback.ts';
 import type { LinkCheck } from '../linkcheck/linkcheck.ts';
 import { NO_NETEM_NOTE } from '../linkcheck/netem.ts';
-import { readReportFile, type Parsed } from './raw.ts';
 import { figure1Chart, latencyCdfChart, offloadChart, render, tableIIIChart } from './charts.ts';
+import { type Parsed, readReportFile } from './raw.ts';
 
 const require = createRequire(import.meta.url);
 export const summarySchema = require('./summary.schema.json') as object;
@@ -60,9 +60,7 @@ export function readRawReportsCounted(dir: string): Parsed {
 /** files named `name` under any raw/ folder of the run (repetitions have one each) */
 function rawFiles(dir: string, name: string): string[] {
   if (!fs.existsSync(dir)) throw new ResultsError(`${dir} does not exist`);
-  return (fs.readdirSync(dir, { recursive: true }) as string[])
-    .filter((f) => f.split(path.sep).includes('raw') && path.basename(f) === name)
-    .map((f) => path.join(dir, f));
+  return (fs.readdirSync(dir, { recursive: true }) as string[]).filter((f) => f.split(path.sep).includes('raw') && path.basename(f) === name).map((f) => path.join(dir, f));
 }
 
 function readGenerated(dir: string): Map<string, number> {
@@ -94,21 +92,34 @@ export async function writeReport(dir: string): Promise<Record<string, unknown>>
   const t3 = tableIII(reports);
   const f1 = figure1(reports);
   const summary = {
-    experiment: info.experiment, runId: info.runId, seed: info.seed, timeScale: info.timeScale, peers: info.peers,
-    topology: info.topology, durationHours: +(info.durationMs / 3_600_000).toFixed(2), repetitions: info.repetitions,
+    experiment: info.experiment,
+    runId: info.runId,
+    seed: info.seed,
+    timeScale: info.timeScale,
+    peers: info.peers,
+    topology: info.topology,
+    durationHours: +(info.durationMs / 3_600_000).toFixed(2),
+    repetitions: info.repetitions,
     interrupted: info.interrupted === true,
     plays: plays.length,
-    bytes: shares.bytes, shares: shares.shares, byDataCentre: Object.fromEntries(Object.entries(offloadByDc(reports)).map(([k, v]) => [k, v.shares])),
+    bytes: shares.bytes,
+    shares: shares.shares,
+    byDataCentre: Object.fromEntries(Object.entries(offloadByDc(reports)).map(([k, v]) => [k, v.shares])),
     latencyMs: { ...q.latencyMs, scaled: info.timeScale !== 1, note: 'real ms from play request to first audio; network delay and CPU are not compressed by the time scale, track lengths are' },
-    stutterRate: q.stutterRate, integrityFailures: q.integrityFailures,
-    playsNeverStarted: q.neverStarted, playsBeforeLogin: q.beforeLogin,
+    stutterRate: q.stutterRate,
+    integrityFailures: q.integrityFailures,
+    playsNeverStarted: q.neverStarted,
+    playsBeforeLogin: q.beforeLogin,
     reportsLost: reportsLost(reports, readGenerated(dir)),
     rawLinesSkipped: badLines,
     discovery: discovery(reports),
     noNeighbourShare: noNeighbourShare(reports),
     nat: Object.fromEntries(Object.entries(t2).map(([c, r]) => [c, { noNat: r.noNat, upnpWorked: r.upnpWorked, upnpMismatch: r.upnpMismatch, upnpPrivate: r.upnpPrivate, addresses: r.addresses }])),
-    linkCheck: info.linkCheck, netem: info.netem, notes: info.notes,
-    gitCommit: info.gitCommit, images: info.images,
+    linkCheck: info.linkCheck,
+    netem: info.netem,
+    notes: info.notes,
+    gitCommit: info.gitCommit,
+    images: info.images,
     ...(info.variant ? { variant: { name: info.variant.name, text: info.variant.text } } : {}),
   };
   const ajv = new Ajv({ allErrors: true, strict: false });
@@ -121,12 +132,30 @@ export async function writeReport(dir: string): Promise<Record<string, unknown>>
   fs.mkdirSync(pdir, { recursive: true });
   const tables: Record<string, { csv: string; md: string }> = {};
   const t1 = tableI(reports);
-  tables.table1 = table(['country', 'users', ...Array.from({ length: 10 }, (_, i) => `k=${i + 1}${i === 9 ? '+' : ''}`)], Object.entries(t1).map(([c, r]) => [c, r.users, ...r.pct]));
-  tables.table2 = table(['country', 'addresses', 'no NAT %', 'UPnP worked %', 'UPnP mismatch %', 'UPnP private IP %'], Object.entries(t2).map(([c, r]) => [c, r.addresses, pct(r.noNat), pct(r.upnpWorked), pct(r.upnpMismatch), pct(r.upnpPrivate)]));
-  tables.table3 = table(['country', 'weekend', 'searches', 'any d %', 'd = 1 %', 'd = 2 %'], Object.entries(t3).flatMap(([c, r]) => [[c, 'no', r.weekday.searches, pct(r.weekday.any), pct(r.weekday.d1), pct(r.weekday.d2)], [c, 'yes', r.weekend.searches, pct(r.weekend.any), pct(r.weekend.d1), pct(r.weekend.d2)]]));
-  tables.figure1 = table(['minutes since login', 'reports', 'p10', 'p25', 'p50', 'p75', 'p90'], f1.map((r) => [r.minutes, r.n, r.p10, r.p25, r.p50, r.p75, r.p90]));
+  tables.table1 = table(
+    ['country', 'users', ...Array.from({ length: 10 }, (_, i) => `k=${i + 1}${i === 9 ? '+' : ''}`)],
+    Object.entries(t1).map(([c, r]) => [c, r.users, ...r.pct]),
+  );
+  tables.table2 = table(
+    ['country', 'addresses', 'no NAT %', 'UPnP worked %', 'UPnP mismatch %', 'UPnP private IP %'],
+    Object.entries(t2).map(([c, r]) => [c, r.addresses, pct(r.noNat), pct(r.upnpWorked), pct(r.upnpMismatch), pct(r.upnpPrivate)]),
+  );
+  tables.table3 = table(
+    ['country', 'weekend', 'searches', 'any d %', 'd = 1 %', 'd = 2 %'],
+    Object.entries(t3).flatMap(([c, r]) => [
+      [c, 'no', r.weekday.searches, pct(r.weekday.any), pct(r.weekday.d1), pct(r.weekday.d2)],
+      [c, 'yes', r.weekend.searches, pct(r.weekend.any), pct(r.weekend.d1), pct(r.weekend.d2)],
+    ]),
+  );
+  tables.figure1 = table(
+    ['minutes since login', 'reports', 'p10', 'p25', 'p50', 'p75', 'p90'],
+    f1.map((r) => [r.minutes, r.n, r.p10, r.p25, r.p50, r.p75, r.p90]),
+  );
   const ot = offloadOverTime(reports);
-  tables.offload = table(['workload hour', 'server bytes', 'p2p bytes', 'cache bytes'], ot.map((r) => [r.hour, r.server, r.p2p, r.cache]));
+  tables.offload = table(
+    ['workload hour', 'server bytes', 'p2p bytes', 'cache bytes'],
+    ot.map((r) => [r.hour, r.server, r.p2p, r.cache]),
+  );
   for (const [name, t] of Object.entries(tables)) {
     fs.writeFileSync(path.join(tdir, `${name}.csv`), t.csv);
     fs.writeFileSync(path.join(tdir, `${name}.md`), t.md);
@@ -149,7 +178,9 @@ ${info.notes.map((n) => `> ${n}`).join('\n')}
 ## Offload
 
 ${plays.length} plays, ${(shares.bytes.total / 1e6).toFixed(1)} MB played: **${pct(shares.shares.server)}% from the servers, ${pct(shares.shares.p2p)}% from peers, ${pct(shares.shares.cache)}% from the local cache.**
-By data centre: ${Object.entries(summary.byDataCentre).map(([k, v]) => `${k} ${pct(v.server)}% server / ${pct(v.p2p)}% p2p / ${pct(v.cache)}% cache`).join('; ')}.
+By data centre: ${Object.entries(summary.byDataCentre)
+    .map(([k, v]) => `${k} ${pct(v.server)}% server / ${pct(v.p2p)}% p2p / ${pct(v.cache)}% cache`)
+    .join('; ')}.
 
 ![offload](plots/offload.png)
 
@@ -182,7 +213,24 @@ Reports with no neighbour at all: ${pct(summary.noNeighbourShare)}% (the paper's
 
 ${info.netem ? 'Delay, jitter and loss by netem.' : `**netem is missing in this kernel**: ${NO_NETEM_NOTE}.`}
 
-${info.linkCheck.length ? table(['peer', 'access', 'down kbit configured', 'down measured', 'up kbit configured', 'up measured', 'delay ms configured', 'RTT ms (TCP handshake)', 'RTT ms (as the programs see it)'], (info.linkCheck as LinkCheck[]).map((l) => [l.container, l.access, l.configured.downKbit, l.measured.downKbit, l.configured.upKbit, l.measured.upKbit, l.configured.delayMs, l.measured.rttMs, l.measured.appRttMs ?? ''])).md : 'No link check was run.'}
+${
+  info.linkCheck.length
+    ? table(
+        ['peer', 'access', 'down kbit configured', 'down measured', 'up kbit configured', 'up measured', 'delay ms configured', 'RTT ms (TCP handshake)', 'RTT ms (as the programs see it)'],
+        (info.linkCheck as LinkCheck[]).map((l) => [
+          l.container,
+          l.access,
+          l.configured.downKbit,
+          l.measured.downKbit,
+          l.configured.upKbit,
+          l.measured.upKbit,
+          l.configured.delayMs,
+          l.measured.rttMs,
+          l.measured.appRttMs ?? '',
+        ]),
+      ).md
+    : 'No link check was run.'
+}
 `;
   fs.writeFileSync(path.join(dir, 'report.md'), md);
   return summary;

@@ -8,11 +8,11 @@ import type Docker from 'dockerode';
 import { execa } from 'execa';
 import { formatError } from '../cli/errors.ts';
 import { requireEngine } from '../docker/engine.ts';
+import { type ContainerPlan, LABEL_PROJECT, LABEL_ROLE, LABEL_RUN, type Plan, PROJECT } from '../plan/types.ts';
 import { countsLine, Progress } from '../progress/display.ts';
-import { LABEL_PROJECT, LABEL_ROLE, LABEL_RUN, PROJECT, type ContainerPlan, type Plan } from '../plan/types.ts';
 import { explainOverlap, removeNetwork } from './networks.ts';
 import { pool, poolDisjoint } from './schedule.ts';
-import { ContainerError, DownIncompleteError, type ApplyOptions, type RunStatus, type Runtime } from './types.ts';
+import { type ApplyOptions, ContainerError, DownIncompleteError, type RunStatus, type Runtime } from './types.ts';
 
 /** containers created and started at once: the machine has two cores */
 const PARALLEL = 6;
@@ -69,18 +69,28 @@ export class DockerRuntime implements Runtime {
     for (const c of plan.containers) for (const m of c.mounts) if (!m.readOnly) fs.mkdirSync(m.host, { recursive: true });
 
     let made = 0;
-    await pool(plan.networks, PARALLEL, async (n) => {
-      await docker.createNetwork({
-        Name: n.name, Driver: 'bridge', Internal: true, CheckDuplicate: true,
-        Labels: { ...plan.labels, [LABEL_ROLE]: `net-${n.kind}` },
-        Options: { 'com.docker.network.bridge.name': n.bridge },
-        IPAM: { Driver: 'default', Config: [{ Subnet: n.subnet, Gateway: n.gateway }] },
-      }).catch(async (err: Error) => {
-        if (!/overlaps/.test(err.message)) throw err;
-        throw explainOverlap({ name: n.name, subnet: n.subnet }, await docker.listNetworks()) ?? err;
-      });
-      progress.update(`networks: ${++made}/${plan.networks.length}`);
-    }, signal);
+    await pool(
+      plan.networks,
+      PARALLEL,
+      async (n) => {
+        await docker
+          .createNetwork({
+            Name: n.name,
+            Driver: 'bridge',
+            Internal: true,
+            CheckDuplicate: true,
+            Labels: { ...plan.labels, [LABEL_ROLE]: `net-${n.kind}` },
+            Options: { 'com.docker.network.bridge.name': n.bridge },
+            IPAM: { Driver: 'default', Config: [{ Subnet: n.subnet, Gateway: n.gateway }] },
+          })
+          .catch(async (err: Error) => {
+            if (!/overlaps/.test(err.message)) throw err;
+            throw explainOverlap({ name: n.name, subnet: n.subnet }, await docker.listNetworks()) ?? err;
+          });
+        progress.update(`networks: ${++made}/${plan.networks.length}`);
+      },
+      signal,
+    );
     progress.line(`networks: ${plan.networks.length} created (internal)`);
     for (const r of plan.hostRules) {
       check();
@@ -93,11 +103,16 @@ export class DockerRuntime implements Runtime {
     const groups = [...new Set(plan.containers.map((c) => c.group))].sort((a, b) => a - b);
     for (const g of groups) {
       check();
-      await pool(plan.containers.filter((c) => c.group === g), PARALLEL, async (c) => {
-        await this.startContainer(docker, c, o.readyTimeoutMs ?? 120_000, signal);
-        ready.set(c.role, (ready.get(c.role) ?? 0) + 1);
-        progress.update(countsLine('ready', ready, total));
-      }, signal);
+      await pool(
+        plan.containers.filter((c) => c.group === g),
+        PARALLEL,
+        async (c) => {
+          await this.startContainer(docker, c, o.readyTimeoutMs ?? 120_000, signal);
+          ready.set(c.role, (ready.get(c.role) ?? 0) + 1);
+          progress.update(countsLine('ready', ready, total));
+        },
+        signal,
+      );
     }
     progress.line(countsLine('ready', ready, total));
   }
@@ -105,10 +120,15 @@ export class DockerRuntime implements Runtime {
   private async startContainer(docker: Docker, c: ContainerPlan, timeoutMs: number, signal?: AbortSignal): Promise<void> {
     const [first, ...rest] = c.attachments;
     const container = await docker.createContainer({
-      name: c.name, Image: c.image, Cmd: c.cmd, Labels: c.labels,
+      name: c.name,
+      Image: c.image,
+      Cmd: c.cmd,
+      Labels: c.labels,
       Env: Object.entries(c.env).map(([k, v]) => `${k}=${v}`),
       HostConfig: {
-        NetworkMode: first.network, CapAdd: c.capAdd, Sysctls: c.sysctls,
+        NetworkMode: first.network,
+        CapAdd: c.capAdd,
+        Sysctls: c.sysctls,
         Binds: c.mounts.map((m) => `${m.host}:${m.container}${m.readOnly ? ':ro' : ''}`),
         LogConfig: { Type: 'json-file', Config: { 'max-size': '5m' } },
       },
@@ -162,9 +182,13 @@ export class DockerRuntime implements Runtime {
     const networksOf = (c: (typeof containers)[number]) => Object.keys(c.NetworkSettings?.Networks ?? {});
     await poolDisjoint(containers, PARALLEL * 2, networksOf, async (c) => {
       await keepGoing('container', c.Names[0]?.replace(/^\//, '') ?? c.Id, () =>
-        docker.getContainer(c.Id).remove({ force: true, v: true }).catch((err: { statusCode?: number }) => {
-          if (err.statusCode !== 404) throw err;
-        }));
+        docker
+          .getContainer(c.Id)
+          .remove({ force: true, v: true })
+          .catch((err: { statusCode?: number }) => {
+            if (err.statusCode !== 404) throw err;
+          }),
+      );
       progress.update(`removing containers: ${++removed}/${containers.length}`);
     });
     const networks = await docker.listNetworks({ filters: { label: [filter] } });
@@ -172,7 +196,9 @@ export class DockerRuntime implements Runtime {
       keepGoing('network', n.Name, () =>
         removeNetwork(docker.getNetwork(n.Id), {
           onStale: (eps) => progress.line(`network ${n.Name}: dockerd still held endpoints of removed containers (${eps.join(', ')}); disconnected them`),
-        })));
+        }),
+      ),
+    );
     const rules = await runRules(runId);
     for (const r of rules) await keepGoing('rule', `DOCKER-USER ${r.slice(2).join(' ')}`, () => iptables(r));
     progress.line(`removed ${gone.container} containers, ${gone.network} networks, ${gone.rule} DOCKER-USER rules${runId === 'all' ? '' : ` of run ${runId}`}`);

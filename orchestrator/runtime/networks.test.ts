@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { explainOverlap, removeNetwork, type NetworkHandle } from './networks.ts';
 import { LABEL_RUN } from '../plan/types.ts';
+import { explainOverlap, type NetworkHandle, removeNetwork } from './networks.ts';
 
 const dockerError = (statusCode: number, message: string) => Object.assign(new Error(message), { statusCode });
 
@@ -36,7 +36,7 @@ describe('removeNetwork', () => {
     expect(seen).toEqual([['tb-x-router-se-003']]);
   });
 
-  it('gives up after its attempts with dockerd\'s own error', async () => {
+  it("gives up after its attempts with dockerd's own error", async () => {
     const { handle, calls } = network({ 'ep-5ab1': { Name: 'tb-x-peer-1' } }, { releasesBy: 'never' });
     await expect(removeNetwork(handle, { attempts: 3, waitMs: 1 })).rejects.toThrow(/active endpoints/);
     expect(calls.remove).toBe(3);
@@ -44,15 +44,30 @@ describe('removeNetwork', () => {
 
   it('says the endpoint count is off when dockerd refuses but lists no endpoint', async () => {
     const { handle } = network({});
-    handle.remove = async () => { throw dockerError(403, 'error while removing network: network tb-x-wan-se0 id 1f7e has active endpoints'); };
+    handle.remove = async () => {
+      throw dockerError(403, 'error while removing network: network tb-x-wan-se0 id 1f7e has active endpoints');
+    };
     await expect(removeNetwork(handle, { attempts: 2, waitMs: 1 })).rejects.toThrow(/lists none: dockerd's endpoint count .* restarting dockerd/);
   });
 
   it('treats a network already gone as removed and passes other errors through at once', async () => {
     let removes = 0;
-    const gone: NetworkHandle = { remove: async () => { removes++; throw dockerError(404, 'no such network'); }, inspect: async () => ({}), disconnect: async () => ({}) };
+    const gone: NetworkHandle = {
+      remove: async () => {
+        removes++;
+        throw dockerError(404, 'no such network');
+      },
+      inspect: async () => ({}),
+      disconnect: async () => ({}),
+    };
     await removeNetwork(gone, { waitMs: 1 });
-    const broken: NetworkHandle = { ...gone, remove: async () => { removes++; throw dockerError(500, 'daemon is shutting down'); } };
+    const broken: NetworkHandle = {
+      ...gone,
+      remove: async () => {
+        removes++;
+        throw dockerError(500, 'daemon is shutting down');
+      },
+    };
     await expect(removeNetwork(broken, { waitMs: 1 })).rejects.toThrow(/shutting down/);
     expect(removes).toBe(2);
   });

@@ -21,10 +21,7 @@ export interface NetworkHandle {
 
 type DockerError = { statusCode?: number; message?: string };
 
-export async function removeNetwork(
-  net: NetworkHandle,
-  o: { attempts?: number; waitMs?: number; onStale?: (endpoints: string[]) => void } = {},
-): Promise<void> {
+export async function removeNetwork(net: NetworkHandle, o: { attempts?: number; waitMs?: number; onStale?: (endpoints: string[]) => void } = {}): Promise<void> {
   const attempts = o.attempts ?? 6;
   const waitMs = o.waitMs ?? 500;
   let endpoints: string[] | null = null;
@@ -69,7 +66,7 @@ export function explainOverlap(want: { name: string; subnet: string }, existing:
     const run = n.Labels?.[LABEL_RUN];
     const remedy = run
       ? `it was left by testbed run ${run}: remove it with \`npx testbed down ${run}\``
-      : 'it is not the testbed\'s: remove it, or move it off the testbed\'s address plan (198.18.0.0/15, 10.0.0.0/8, 100.64.0.0/10)';
+      : "it is not the testbed's: remove it, or move it off the testbed's address plan (198.18.0.0/15, 10.0.0.0/8, 100.64.0.0/10)";
     return new NetworkConflictError(`cannot create network ${want.name} (${want.subnet}): network ${n.Name} already uses ${clash}; ${remedy}`);
   }
   return null;

@@ -16,14 +16,19 @@ describe('poolDisjoint', () => {
     const clashes: string[] = [];
     let most = 0;
     const done: string[] = [];
-    await poolDisjoint(items, 4, (x) => x.nets, async (x) => {
-      for (const [other, nets] of inFlight) if (nets.some((k) => x.nets.includes(k))) clashes.push(`${x.name} with ${other}`);
-      inFlight.set(x.name, x.nets);
-      most = Math.max(most, inFlight.size);
-      await tick(5);
-      inFlight.delete(x.name);
-      done.push(x.name);
-    });
+    await poolDisjoint(
+      items,
+      4,
+      (x) => x.nets,
+      async (x) => {
+        for (const [other, nets] of inFlight) if (nets.some((k) => x.nets.includes(k))) clashes.push(`${x.name} with ${other}`);
+        inFlight.set(x.name, x.nets);
+        most = Math.max(most, inFlight.size);
+        await tick(5);
+        inFlight.delete(x.name);
+        done.push(x.name);
+      },
+    );
     expect(clashes).toEqual([]);
     expect(most).toBeGreaterThan(1);
     expect(most).toBeLessThanOrEqual(4);
@@ -33,11 +38,16 @@ describe('poolDisjoint', () => {
   it('runs every item even after one fails, then rethrows the first failure', async () => {
     const done: string[] = [];
     await expect(
-      poolDisjoint(items, 3, (x) => x.nets, async (x) => {
-        await tick(1);
-        if (x.name === 'r1') throw new Error('r1 would not go');
-        done.push(x.name);
-      }),
+      poolDisjoint(
+        items,
+        3,
+        (x) => x.nets,
+        async (x) => {
+          await tick(1);
+          if (x.name === 'r1') throw new Error('r1 would not go');
+          done.push(x.name);
+        },
+      ),
     ).rejects.toThrow('r1 would not go');
     expect(done).toHaveLength(items.length - 1);
   });
@@ -48,13 +58,18 @@ describe('pool', () => {
     const ac = new AbortController();
     const finished: number[] = [];
     const started: number[] = [];
-    const p = pool([1, 2, 3, 4, 5, 6], 2, async (x) => {
-      started.push(x);
-      if (x === 2) ac.abort(new Error('interrupted'));
-      // the item aborting is quick; the other is still in flight when its worker sees the abort
-      await tick(x === 1 ? 60 : 1);
-      finished.push(x);
-    }, ac.signal);
+    const p = pool(
+      [1, 2, 3, 4, 5, 6],
+      2,
+      async (x) => {
+        started.push(x);
+        if (x === 2) ac.abort(new Error('interrupted'));
+        // the item aborting is quick; the other is still in flight when its worker sees the abort
+        await tick(x === 1 ? 60 : 1);
+        finished.push(x);
+      },
+      ac.signal,
+    );
     await expect(p).rejects.toThrow('interrupted');
     // whatever had started is done by the time the caller starts cleaning up
     expect(finished.sort()).toEqual(started.sort());

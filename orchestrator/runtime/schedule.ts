@@ -52,11 +52,13 @@ export async function poolDisjoint<T>(items: T[], n: number, keysOf: (x: T) => s
         const [x] = waiting.splice(i, 1);
         for (const k of keys) busy.add(k);
         running++;
-        void fn(x).catch((err: unknown) => void (failure ??= err)).finally(() => {
-          for (const k of keys) busy.delete(k);
-          running--;
-          launch();
-        });
+        void fn(x)
+          .catch((err: unknown) => void (failure ??= err))
+          .finally(() => {
+            for (const k of keys) busy.delete(k);
+            running--;
+            launch();
+          });
       }
     };
     launch();

@@ -28,7 +28,11 @@ export interface Runtime {
 
 export class ContainerError extends Error {
   readonly userFacing = true;
-  constructor(readonly container: string, message: string, readonly logTail: string) {
+  constructor(
+    readonly container: string,
+    message: string,
+    readonly logTail: string,
+  ) {
     super(`${container}: ${message}${logTail ? `\n--- last lines of its log ---\n${logTail}` : ''}`);
   }
 }
@@ -36,7 +40,10 @@ export class ContainerError extends Error {
 /** `down` removed what it could; these parts of the run are still there */
 export class DownIncompleteError extends Error {
   readonly userFacing = true;
-  constructor(readonly runId: string, readonly failures: string[]) {
+  constructor(
+    readonly runId: string,
+    readonly failures: string[],
+  ) {
     super(
       `down left parts of ${runId === 'all' ? 'the testbed' : `run ${runId}`} in place:\n  ${failures.join('\n  ')}\n` +
         `run \`npx testbed down ${runId === 'all' ? '--all' : runId}\` again; a network that still has active endpoints is freed by restarting dockerd`,

@@ -12,7 +12,10 @@ export function addChurn(scripts: Map<string, ScriptEvent[]>, machines: readonly
   const touched = new Set<string>();
   for (const f of faults) {
     if (f.kind !== 'churn') continue;
-    const pool = machines.filter((m) => !f.country || m.country === f.country).map((m) => m.name).sort();
+    const pool = machines
+      .filter((m) => !f.country || m.country === f.country)
+      .map((m) => m.name)
+      .sort();
     for (let i = pool.length - 1; i > 0; i--) {
       const j = Math.floor(random() * (i + 1));
       [pool[i], pool[j]] = [pool[j], pool[i]];

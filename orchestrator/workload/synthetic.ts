@@ -71,15 +71,17 @@ const MIN = 60_000;
 export function calibrateZipf(n: number, headFraction: number, share: number): number {
   const head = Math.max(1, Math.round(n * headFraction));
   const cdfAt = (s: number) => {
-    let a = 0, t = 0;
+    let a = 0,
+      t = 0;
     for (let i = 1; i <= n; i++) {
-      const w = 1 / Math.pow(i, s);
+      const w = 1 / i ** s;
       t += w;
       if (i <= head) a += w;
     }
     return a / t;
   };
-  let lo = 0, hi = 4;
+  let lo = 0,
+    hi = 4;
   for (let k = 0; k < 50; k++) {
     const mid = (lo + hi) / 2;
     if (cdfAt(mid) < share) lo = mid;
@@ -97,7 +99,8 @@ function pickWeighted(weights: number[], r: number): number {
 
 function poisson(mean: number, rnd: () => number): number {
   const l = Math.exp(-mean);
-  let k = 0, p = 1;
+  let k = 0,
+    p = 1;
   do {
     k++;
     p *= rnd();
@@ -132,7 +135,14 @@ export function syntheticWorkload(machines: Machine[], durationMs: number, seed:
   // ranks are spread over ids so that popularity is not tied to id order (or track length)
   const popular = () => ((rank() * 7919) % tracks) + 1;
 
-  interface User { id: string; country: string; quality: Quality; mobile: boolean; machines: Machine[]; playlists: number[][] }
+  interface User {
+    id: string;
+    country: string;
+    quality: Quality;
+    mobile: boolean;
+    machines: Machine[];
+    playlists: number[][];
+  }
   const users: User[] = [];
   for (let i = 0; i < userCount; i++) {
     // users spread over countries in proportion to their machines; the home machine is fixed
@@ -140,9 +150,19 @@ export function syntheticWorkload(machines: Machine[], durationMs: number, seed:
     const pool = byCountry.get(home.country)!;
     const table = TABLE_I[home.country] ?? TABLE_I.GB;
     const k = Math.min(pool.length, 1 + pickWeighted(table, rnd()));
-    const others = pool.filter((m) => m !== home).sort(() => rnd() - 0.5).slice(0, k - 1);
+    const others = pool
+      .filter((m) => m !== home)
+      .sort(() => rnd() - 0.5)
+      .slice(0, k - 1);
     const playlists = Array.from({ length: 3 }, () => Array.from({ length: 8 + Math.floor(rnd() * 12) }, popular));
-    users.push({ id: `u${i}-${home.country.toLowerCase()}`, country: home.country, quality: rnd() < p.premiumShare ? 'q9' : 'q5', mobile: rnd() < p.mobileShare, machines: [home, ...others], playlists });
+    users.push({
+      id: `u${i}-${home.country.toLowerCase()}`,
+      country: home.country,
+      quality: rnd() < p.premiumShare ? 'q9' : 'q5',
+      mobile: rnd() < p.mobileShare,
+      machines: [home, ...others],
+      playlists,
+    });
   }
 
   const busy = new Map<string, [number, number][]>();

@@ -66,7 +66,9 @@ export async function readTrace(file: string): Promise<TraceEvent[]> {
     if (e.action === 'play' && e.track === undefined) throw bad('track', 'is needed for a play');
     if (e.quality !== undefined && e.quality !== 'q5' && e.quality !== 'q9') throw bad('quality', 'must be q5 or q9');
     out.push({
-      t, user: e.user, action: e.action as TraceEvent['action'],
+      t,
+      user: e.user,
+      action: e.action as TraceEvent['action'],
       ...(e.track !== undefined ? { track: trackId(e.track as string | number) } : {}),
       ...(e.quality ? { quality: e.quality as Quality } : {}),
       ...(typeof e.country === 'string' ? { country: e.country } : {}),

@@ -2,10 +2,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { calibrateZipf, syntheticWorkload } from './synthetic.ts';
-import { readTrace, replayTrace } from './trace.ts';
 import { importLastfm } from './importers/lastfm.ts';
 import { importMssd } from './importers/mssd.ts';
+import { calibrateZipf, syntheticWorkload } from './synthetic.ts';
+import { readTrace, replayTrace } from './trace.ts';
 
 const machines = Array.from({ length: 40 }, (_, i) => ({ name: `m${i}`, country: i < 20 ? 'SE' : 'ES' }));
 const tmp = (name: string, text: string) => {
@@ -76,7 +76,8 @@ describe('traces and importers', () => {
   });
 
   it('imports Spotify streaming-session logs: one user per session, skips by flag, premium as q9', async () => {
-    const header = 'session_id,session_position,session_length,track_id_clean,skip_1,skip_2,skip_3,not_skipped,context_switch,no_pause_before_play,short_pause_before_play,long_pause_before_play,hist_user_behavior_n_seekfwd,hist_user_behavior_n_seekback,hist_user_behavior_is_shuffle,hour_of_day,date,premium,context_type,hist_user_behavior_reason_start,hist_user_behavior_reason_end';
+    const header =
+      'session_id,session_position,session_length,track_id_clean,skip_1,skip_2,skip_3,not_skipped,context_switch,no_pause_before_play,short_pause_before_play,long_pause_before_play,hist_user_behavior_n_seekfwd,hist_user_behavior_n_seekback,hist_user_behavior_is_shuffle,hour_of_day,date,premium,context_type,hist_user_behavior_reason_start,hist_user_behavior_reason_end';
     const row = (pos: number, track: string, skip1: boolean) => `s1,${pos},2,${track},${skip1},false,false,${!skip1},0,0,0,0,0,0,false,20,2018-07-15,true,editorial_playlist,trackdone,trackdone`;
     const ev = await importMssd(tmp('log.csv', [header, row(2, 't_b', false), row(1, 't_a', true)].join('\n') + '\n'));
     expect(ev.map((e) => e.action)).toEqual(['login', 'play', 'skip', 'play', 'logout']);

@@ -7,14 +7,14 @@ import path from 'node:path';
 import { Ajv } from 'ajv';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { comparisonSchema, type Comparison } from '../../orchestrator/compare/model.ts';
+import { type Comparison, comparisonSchema } from '../../orchestrator/compare/model.ts';
 import { engine } from '../../orchestrator/docker/engine.ts';
 import { LABEL_PROJECT, PROJECT } from '../../orchestrator/plan/types.ts';
 
 const testbed = (...args: string[]) => execa(process.execPath, ['bin/testbed.js', ...args], { reject: false });
 
 describe('testbed compare', () => {
-  it('runs variants × repetitions with paired seeds and tells server-only from the paper\'s protocol', async () => {
+  it("runs variants × repetitions with paired seeds and tells server-only from the paper's protocol", async () => {
     const results = fs.mkdtempSync(path.join(os.tmpdir(), 'tb-cmp-'));
     const r = await testbed('compare', 'test/docker/fixtures/compare-server-only.yaml', '--results', results);
     expect(r.exitCode, r.stderr.slice(-3000)).toBe(0);
@@ -22,7 +22,10 @@ describe('testbed compare', () => {
     const c = JSON.parse(fs.readFileSync(path.join(dir, 'comparison.json'), 'utf8')) as Comparison;
     expect(new Ajv({ strict: false }).validate(comparisonSchema, c)).toBe(true);
     expect(c.base).toBe('paper');
-    expect(c.variants.map((v) => [v.name, v.runs.length])).toEqual([['paper', 2], ['server-only', 2]]);
+    expect(c.variants.map((v) => [v.name, v.runs.length])).toEqual([
+      ['paper', 2],
+      ['server-only', 2],
+    ]);
 
     const p2p = c.metrics.find((m) => m.key === 'shares.p2p')!;
     // server-only moves no byte between peers, ever; the paper's protocol moves some in every run

@@ -18,7 +18,20 @@ describe('testbed run experiments/quick.yaml', () => {
     expect(r.exitCode, r.stderr.slice(-3000)).toBe(0);
     const runId = r.stdout.trim().split('\n').at(-1)!;
     const dir = path.join(results, runId);
-    for (const f of ['experiment.yaml', 'topology.yaml', 'run.json', 'summary.json', 'report.md', 'raw/clients.jsonl', 'tables/table2.csv', 'tables/table3.md', 'plots/figure1.png', 'plots/offload.png', 'plots/latency-cdf.png', 'plots/table3.png'])
+    for (const f of [
+      'experiment.yaml',
+      'topology.yaml',
+      'run.json',
+      'summary.json',
+      'report.md',
+      'raw/clients.jsonl',
+      'tables/table2.csv',
+      'tables/table3.md',
+      'plots/figure1.png',
+      'plots/offload.png',
+      'plots/latency-cdf.png',
+      'plots/table3.png',
+    ])
       expect(fs.existsSync(path.join(dir, f)), f).toBe(true);
     const s = JSON.parse(fs.readFileSync(path.join(dir, 'summary.json'), 'utf8'));
     expect(new Ajv({ strict: false }).validate(summarySchema, s)).toBe(true);

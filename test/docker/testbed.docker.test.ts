@@ -8,12 +8,12 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConnectReport, LoginReport, PlayReport, Report } from '../../node-image/core/reports.ts';
+import { engine } from '../../orchestrator/docker/engine.ts';
 import { ensureImages } from '../../orchestrator/image/build.ts';
 import { checkLinks } from '../../orchestrator/linkcheck/linkcheck.ts';
 import { planFromFile } from '../../orchestrator/plan/index.ts';
-import { LABEL_RUN, type ContainerPlan, type Plan } from '../../orchestrator/plan/types.ts';
+import { type ContainerPlan, LABEL_RUN, type Plan } from '../../orchestrator/plan/types.ts';
 import { DockerRuntime } from '../../orchestrator/runtime/docker.ts';
-import { engine } from '../../orchestrator/docker/engine.ts';
 
 const run = `t${Date.now().toString(36).slice(-5)}`;
 const results = fs.mkdtempSync(path.join(os.tmpdir(), 'tb-docker-test-'));
@@ -24,10 +24,15 @@ const SCALE = 20;
 const reports = (): Report[] =>
   ['stockholm', 'london'].flatMap((dc) => {
     const f = path.join(results, 'raw', dc, 'reports.jsonl');
-    return fs.existsSync(f) ? fs.readFileSync(f, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Report) : [];
+    return fs.existsSync(f)
+      ? fs
+          .readFileSync(f, 'utf8')
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as Report)
+      : [];
   });
-const peer = (country: string, category: string): ContainerPlan =>
-  plan.containers.find((c) => c.role === 'peer' && c.meta.country === country && c.meta.category === category)!;
+const peer = (country: string, category: string): ContainerPlan => plan.containers.find((c) => c.role === 'peer' && c.meta.country === country && c.meta.category === category)!;
 const router = (p: ContainerPlan) => plan.containers.find((c) => c.role === 'router' && !c.meta.outer && c.attachments.some((a) => a.network === p.attachments[0].network))!;
 const wanIp = (r: ContainerPlan) => r.attachments[0].ip;
 async function until(what: string, cond: () => boolean, ms: number) {
@@ -40,9 +45,11 @@ async function until(what: string, cond: () => boolean, ms: number) {
 
 beforeAll(async () => {
   // in CI a missing engine must fail the suite, never skip it
-  await engine().ping().catch((err: Error) => {
-    throw new Error(`Docker engine not reachable: ${err.message}. Start dockerd (see .ci/run).`);
-  });
+  await engine()
+    .ping()
+    .catch((err: Error) => {
+      throw new Error(`Docker engine not reachable: ${err.message}. Start dockerd (see .ci/run).`);
+    });
   const images = await ensureImages((l) => process.stderr.write(l + '\n'));
   plan = planFromFile('topologies/small.yaml', { runId: run, resultsDir: results, image: images.node, timeScale: SCALE });
   // two Swedish peers share a track: the one behind a NAT without UPnP plays it first, then the
@@ -50,7 +57,12 @@ beforeAll(async () => {
   const seed = peer('SE', 'noUpnp');
   const fan = peer('SE', 'upnp');
   const script = (p: ContainerPlan, playAt: number) =>
-    [{ t: 0, action: 'login', user: `u-${p.name}`, country: 'SE', quality: 'q5' }, { t: playAt, action: 'play', track: 4242, access: 'random' }].map((e) => JSON.stringify(e)).join('\n') + '\n';
+    [
+      { t: 0, action: 'login', user: `u-${p.name}`, country: 'SE', quality: 'q5' },
+      { t: playAt, action: 'play', track: 4242, access: 'random' },
+    ]
+      .map((e) => JSON.stringify(e))
+      .join('\n') + '\n';
   for (const f of plan.files) {
     if (f.host.endsWith(`${seed.name}.jsonl`)) f.content = script(seed, 40_000);
     if (f.host.endsWith(`${fan.name}.jsonl`)) f.content = script(fan, 600_000);
@@ -66,7 +78,16 @@ afterAll(async () => {
 describe('a small Docker testbed', () => {
   it('logs every peer in at the data centre its country is sent to, seen from its public address', async () => {
     const peers = plan.containers.filter((c) => c.role === 'peer');
-    await until('a login report from every peer', () => new Set(reports().filter((r) => r.type === 'login').map((r) => r.user)).size === peers.length, 120_000);
+    await until(
+      'a login report from every peer',
+      () =>
+        new Set(
+          reports()
+            .filter((r) => r.type === 'login')
+            .map((r) => r.user),
+        ).size === peers.length,
+      120_000,
+    );
     const logins = reports().filter((r): r is LoginReport => r.type === 'login');
     for (const p of peers) {
       const l = logins.find((x) => x.user === `user-${p.name.replace(`tb-${run}-p-`, '')}` || x.user === `u-${p.name}`)!;
@@ -86,7 +107,8 @@ describe('a small Docker testbed', () => {
 
   it('forwards a UPnP mapping from outside the router, and nothing through a router without UPnP', async () => {
     const outside = peer('SE', 'noNat');
-    const probe = (ip: string) => `require('net').connect({host:'${ip}',port:4100,timeout:3000}).on('connect',function(){console.log('open');this.destroy()}).on('timeout',function(){console.log('closed');this.destroy()}).on('error',()=>console.log('closed'))`;
+    const probe = (ip: string) =>
+      `require('net').connect({host:'${ip}',port:4100,timeout:3000}).on('connect',function(){console.log('open');this.destroy()}).on('timeout',function(){console.log('closed');this.destroy()}).on('error',()=>console.log('closed'))`;
     const open = await rt.exec(outside.name, ['node', '-e', probe(wanIp(router(peer('SE', 'upnp'))))]);
     expect(open.stdout.trim()).toBe('open');
     const shut = await rt.exec(outside.name, ['node', '-e', probe(wanIp(router(peer('SE', 'noUpnp'))))]);
@@ -103,7 +125,7 @@ describe('a small Docker testbed', () => {
     expect(play.sha256).toBe(play.expectedSha256);
   });
 
-  it('maps a port with Debian\'s upnpc (a client the project did not write), reachable from outside until deleted', async () => {
+  it("maps a port with Debian's upnpc (a client the project did not write), reachable from outside until deleted", async () => {
     const inside = peer('SE', 'upnp');
     const outside = peer('SE', 'noNat');
     const wan = wanIp(router(inside));

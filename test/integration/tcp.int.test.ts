@@ -5,16 +5,16 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { maybeDelayed, type ReceiveDelay, withReceiveDelay } from '../../node-image/adapters/delay.ts';
+import { FileSink } from '../../node-image/adapters/file-sink.ts';
+import { FileStore } from '../../node-image/adapters/fs-store.ts';
+import { listen, tcpDialer } from '../../node-image/adapters/tcp.ts';
 import { Channel } from '../../node-image/core/channel.ts';
 import { Client } from '../../node-image/core/client.ts';
 import { realClock } from '../../node-image/core/clock.ts';
 import { DataCentre } from '../../node-image/core/dc.ts';
 import { resolveParams } from '../../node-image/core/params.ts';
 import type { ConnectReport, PlayReport, Report } from '../../node-image/core/reports.ts';
-import { FileSink } from '../../node-image/adapters/file-sink.ts';
-import { FileStore } from '../../node-image/adapters/fs-store.ts';
-import { listen, tcpDialer } from '../../node-image/adapters/tcp.ts';
-import { maybeDelayed, withReceiveDelay, type ReceiveDelay } from '../../node-image/adapters/delay.ts';
 
 const params = resolveParams({ keepaliveMs: 300, deadAfterMs: 1000, connectTimeoutMs: 500, reversalWaitMs: 1500, searchWaitMs: 100 });
 const cleanups: (() => void)[] = [];
@@ -58,7 +58,12 @@ async function setup() {
   const client = async (name: string, opts: { advertisePort?: number; rxDelay?: ReceiveDelay } = {}) => {
     const lp = await freePort();
     const c = new Client({
-      clock, params, dialer: withReceiveDelay(tcpDialer, opts.rxDelay ?? null), store: new FileStore(path.join(dir, name)), random: Math.random, log: () => {},
+      clock,
+      params,
+      dialer: withReceiveDelay(tcpDialer, opts.rxDelay ?? null),
+      store: new FileStore(path.join(dir, name)),
+      random: Math.random,
+      log: () => {},
       locateServer: async () => ({ host: '127.0.0.1', port }),
       identity: { clientId: name, advertiseHost: '127.0.0.1', advertisePort: opts.advertisePort ?? lp, localAddress: '127.0.0.1', upnp: { ok: false, error: 'off' } },
     });
@@ -67,7 +72,12 @@ async function setup() {
     clients.push(c);
     return c;
   };
-  const reports = (): Report[] => fs.readFileSync(sinkFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  const reports = (): Report[] =>
+    fs
+      .readFileSync(sinkFile, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l));
   const until = async (what: string, cond: () => boolean, ms = 30_000) => {
     const end = Date.now() + ms;
     while (!cond()) {
@@ -123,10 +133,10 @@ describe('protocol over TCP on loopback', () => {
     const a = await w.client('a');
     a.login('ua', 'SE', 'q5');
     await w.until('login', () => a.connected && dc.online === 1);
-    const port = (await new Promise<number>((resolve) => {
+    const port = await new Promise<number>((resolve) => {
       // the dc's port: the client knows it
       void a.deps.locateServer().then((s) => resolve(s.port));
-    }));
+    });
     const bad = net.connect(port, '127.0.0.1');
     await new Promise((r) => bad.once('connect', r));
     bad.write(Buffer.from([0, 0, 0, 5, 77, 1, 2, 3, 4]));
@@ -151,7 +161,11 @@ describe('protocol over TCP on loopback', () => {
     await w.until('second play after the restart', () => playsOf(w.reports(), 'a').length === 2);
     a.logout();
     expect(await a.drain(10_000)).toBe(true);
-    const seqs = w.reports().filter((r) => r.clientId === 'a').map((r) => r.seq).sort((x, y) => x - y);
+    const seqs = w
+      .reports()
+      .filter((r) => r.clientId === 'a')
+      .map((r) => r.seq)
+      .sort((x, y) => x - y);
     expect(seqs).toEqual([...Array(a.generated).keys()]);
   });
 });

@@ -1,11 +1,12 @@
 // A data centre and clients over in-memory pipes on a manual clock: the world the core's unit
 // tests (client, policies, faults) run in. No sockets, no timers of the process.
+
+import { MemoryStore } from '../cache.ts';
 import { Channel, type Dialer, type Pipe } from '../channel.ts';
 import { Client } from '../client.ts';
 import { ManualClock } from '../clock.ts';
-import { MemoryStore } from '../cache.ts';
 import { DataCentre, type ReportSink } from '../dc.ts';
-import { resolveProtocol, type ProtocolSpec } from '../policies.ts';
+import { type ProtocolSpec, resolveProtocol } from '../policies.ts';
 import type { Report } from '../reports.ts';
 import { pipePair } from './memory-pipe.ts';
 
@@ -19,9 +20,15 @@ export function world(spec: ProtocolSpec = {}) {
   const stored: Report[] = [];
   /** while set, storage is slow: appends (and so acks) wait until it resolves */
   let slow: Promise<void> | null = null;
-  const sink: ReportSink = { append: async (r) => { await slow; stored.push(...r); }, storedKeys: () => [] };
+  const sink: ReportSink = {
+    append: async (r) => {
+      await slow;
+      stored.push(...r);
+    },
+    storedKeys: () => [],
+  };
   let seed = 1;
-  const random = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+  const random = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
   const dc = new DataCentre('stockholm', params, clock, sink, () => {}, random, protocol.tracker);
   const listeners = new Map<string, (p: Pipe) => void>();
   listeners.set('dc:1', (p) => dc.accept(new Channel(p, clock, { ...params, name: 'c' })));
@@ -38,7 +45,13 @@ export function world(spec: ProtocolSpec = {}) {
   const client = (name: string, reachable = true) => {
     const host = `10.0.0.${++n}`;
     const c = new Client({
-      clock, params, dialer: dialer(host), store: new MemoryStore(), random: () => 0.5, log: () => {}, policies: protocol,
+      clock,
+      params,
+      dialer: dialer(host),
+      store: new MemoryStore(),
+      random: () => 0.5,
+      log: () => {},
+      policies: protocol,
       locateServer: async () => ({ host: 'dc', port: 1 }),
       identity: { clientId: name, advertiseHost: host, advertisePort: 4000, localAddress: host, upnp: { ok: false, error: 'off' } },
     });
@@ -55,7 +68,10 @@ export function world(spec: ProtocolSpec = {}) {
   const slowStorage = () => {
     let release!: () => void;
     slow = new Promise((r) => (release = r));
-    return () => { slow = null; release(); };
+    return () => {
+      slow = null;
+      release();
+    };
   };
   return { clock, dc, stored, client, run, slowStorage, params };
 }

@@ -1,11 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { loadExperiment } from '../../config/experiment.ts';
 import { groupRuns, incompatibilities, sampleOf } from '../../compare/load.ts';
 import { runMatrix } from '../../compare/matrix.ts';
 import type { Comparison } from '../../compare/model.ts';
 import { writeComparison } from '../../compare/write.ts';
+import { loadExperiment } from '../../config/experiment.ts';
 import { newRunId } from '../../plan/index.ts';
 import { Progress } from '../../progress/display.ts';
 import { UserError } from '../errors.ts';
@@ -28,7 +28,7 @@ function headline(c: Comparison): string[] {
 export function register(program: Command): void {
   program
     .command('compare')
-    .description('compare protocol variants: run an experiment\'s variants × repetitions (paired seeds), or compare finished runs; writes comparison.json, comparison.md and plots')
+    .description("compare protocol variants: run an experiment's variants × repetitions (paired seeds), or compare finished runs; writes comparison.json, comparison.md and plots")
     .argument('<what...>', 'an experiment file with variants (experiments/<name>.yaml), or results/<run-id> folders to compare')
     .option('--results <dir>', 'where results/<id>/ goes', 'results')
     .option('--base <variant>', 'the variant every other is compared with (finished runs; default: the first)')
@@ -49,21 +49,25 @@ export function register(program: Command): void {
         const all = groups.flatMap((g) => g.runs);
         if (groups.length < 2) throw new UserError(`need runs of at least two variants to compare; ${what.join(', ')} hold${what.length === 1 ? 's' : ''} only ${groups[0]?.variant ?? 'none'}`);
         const bad = incompatibilities(all);
-        if (bad.length && !o.force) throw new UserError(`these runs did not replay the same experiment, so their difference says nothing about the protocol:\n  ${bad.join('\n  ')}\n(--force compares them anyway)`);
+        if (bad.length && !o.force)
+          throw new UserError(`these runs did not replay the same experiment, so their difference says nothing about the protocol:\n  ${bad.join('\n  ')}\n(--force compares them anyway)`);
         const base = o.base ?? groups[0].variant;
         if (!groups.some((g) => g.variant === base)) throw new UserError(`--base ${base} is none of the variants: ${groups.map((g) => g.variant).join(', ')}`);
         const warnings = bad.map((b) => `compared with --force although ${b}`);
         for (const g of groups) {
           const seeds = g.runs.map((r) => r.info.seed);
           const baseSeeds = groups.find((x) => x.variant === base)!.runs.map((r) => r.info.seed);
-          if (seeds.some((s, i) => baseSeeds[i] !== undefined && s !== baseSeeds[i])) warnings.push(`${g.variant}: repetition seeds ${seeds.join(',')} differ from the base's ${baseSeeds.join(',')}: its pairs are not paired by workload`);
+          if (seeds.some((s, i) => baseSeeds[i] !== undefined && s !== baseSeeds[i]))
+            warnings.push(`${g.variant}: repetition seeds ${seeds.join(',')} differ from the base's ${baseSeeds.join(',')}: its pairs are not paired by workload`);
         }
         dir = path.resolve(o.results, `cmp-${newRunId()}`);
         fs.mkdirSync(dir, { recursive: true });
         c = await writeComparison(dir, {
-          experiment: String(all[0].info.experiment), base,
+          experiment: String(all[0].info.experiment),
+          base,
           variants: groups.map((g) => ({ name: g.variant, ...(g.runs[0].info.variant?.text ? { description: g.runs[0].info.variant.text } : {}) })),
-          runs: groups.flatMap((g) => g.runs.map((r, i) => sampleOf(r, g.variant, i))), warnings,
+          runs: groups.flatMap((g) => g.runs.map((r, i) => sampleOf(r, g.variant, i))),
+          warnings,
         });
       }
       progress.line(`compared ${c.variants.length} variants against ${c.base}:`);

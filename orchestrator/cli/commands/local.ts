@@ -17,11 +17,16 @@ export function register(program: Command): void {
     .option('--clients <n>', 'client processes', int('clients', 2), 30)
     .option('--plays <n>', 'plays in total', int('plays', 1), 300)
     .option('--tracks <n>', 'distinct tracks (Zipf popularity)', int('tracks', 1), 100)
-    .option('--time-scale <k>', 'workload time runs k times faster than real time', (v) => {
-      const n = Number(v);
-      if (!(n > 0 && n <= 1000)) throw new UserError(`--time-scale must be in (0, 1000], got "${v}"`);
-      return n;
-    }, 20)
+    .option(
+      '--time-scale <k>',
+      'workload time runs k times faster than real time',
+      (v) => {
+        const n = Number(v);
+        if (!(n > 0 && n <= 1000)) throw new UserError(`--time-scale must be in (0, 1000], got "${v}"`);
+        return n;
+      },
+      20,
+    )
     .option('--seed <n>', 'workload seed', int('seed', 0), 1)
     .option('--restart-dc', 'kill the data-centre process once mid-run and restart it', false)
     .option('--params <json>', 'protocol parameter overrides as JSON', '{}')
@@ -35,8 +40,16 @@ export function register(program: Command): void {
         throw new UserError(`--params must be a JSON object, got ${o.params}`);
       }
       const s = await runLocal({
-        clients: o.clients, plays: o.plays, tracks: o.tracks, seed: o.seed, timeScale: o.timeScale,
-        restartDc: o.restartDc, params, keepDir: o.keep, skipShare: 0.1, randomShare: 0.39,
+        clients: o.clients,
+        plays: o.plays,
+        tracks: o.tracks,
+        seed: o.seed,
+        timeScale: o.timeScale,
+        restartDc: o.restartDc,
+        params,
+        keepDir: o.keep,
+        skipShare: 0.1,
+        randomShare: 0.39,
         progress: (line) => process.stderr.write(line + '\n'),
       });
       if (o.json) return void process.stdout.write(JSON.stringify(s) + '\n');

@@ -18,7 +18,9 @@ export function register(program: Command): void {
       const r = await runExperiment(e, { resultsRoot: o.results, progress, runId: o.runId });
       const s = r.summary as { shares: { server: number; p2p: number; cache: number }; plays: number; latencyMs: { p50: number | null; p90: number | null } };
       const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
-      progress.line(`${r.interrupted ? 'interrupted run' : 'run'} ${r.runId}: ${s.plays} plays; server ${pct(s.shares.server)}, peers ${pct(s.shares.p2p)}, cache ${pct(s.shares.cache)}; latency p50 ${s.latencyMs.p50} ms, p90 ${s.latencyMs.p90} ms (scaled run)`);
+      progress.line(
+        `${r.interrupted ? 'interrupted run' : 'run'} ${r.runId}: ${s.plays} plays; server ${pct(s.shares.server)}, peers ${pct(s.shares.p2p)}, cache ${pct(s.shares.cache)}; latency p50 ${s.latencyMs.p50} ms, p90 ${s.latencyMs.p90} ms (scaled run)`,
+      );
       progress.line(`results: ${r.dir}/report.md`);
       process.stdout.write(r.runId + '\n');
       if (r.interrupted) process.exitCode = 130;

@@ -1,11 +1,11 @@
-import path from 'node:path';
 import fs from 'node:fs';
+import path from 'node:path';
 import type { Command } from 'commander';
 import { ensureImages } from '../../image/build.ts';
+import { netemStatus } from '../../linkcheck/netem.ts';
 import { formatPlan, newRunId, planFromFile } from '../../plan/index.ts';
 import { Progress } from '../../progress/display.ts';
 import { DockerRuntime } from '../../runtime/docker.ts';
-import { netemStatus } from '../../linkcheck/netem.ts';
 import { formatError, UserError } from '../errors.ts';
 
 export const order = 30;

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import readline from 'node:readline';
 import { trackDurationSec } from '../../../node-image/core/content.ts';
-import { TraceError, trackId, type TraceEvent } from '../trace.ts';
+import { TraceError, type TraceEvent, trackId } from '../trace.ts';
 
 export async function importLastfm(file: string, o: { gapMs?: number; country?: string } = {}): Promise<TraceEvent[]> {
   const gap = o.gapMs ?? 30 * 60_000;

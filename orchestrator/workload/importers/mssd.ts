@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import readline from 'node:readline';
 import { trackDurationSec } from '../../../node-image/core/content.ts';
-import { TraceError, trackId, type TraceEvent } from '../trace.ts';
+import { TraceError, type TraceEvent, trackId } from '../trace.ts';
 
 const REQUIRED = ['session_id', 'session_position', 'track_id_clean', 'skip_1', 'skip_2', 'skip_3', 'hour_of_day', 'date', 'premium', 'context_type'];
 const truthy = (v: string) => v === 'true' || v === 'True' || v === '1';
@@ -29,7 +29,8 @@ export async function importMssd(file: string, o: { country?: string } = {}): Pr
     }
     if (f.length !== header.length) throw new TraceError(`${file}:${n}: ${f.length} fields where the header has ${header.length}`);
     const row = Object.fromEntries(header.map((h, i) => [h, f[i]]));
-    if (!Number.isInteger(Number(row.session_position)) || Number(row.session_position) < 1) throw new TraceError(`${file}:${n}: session_position must be a whole number >= 1, got ${JSON.stringify(row.session_position)}`);
+    if (!Number.isInteger(Number(row.session_position)) || Number(row.session_position) < 1)
+      throw new TraceError(`${file}:${n}: session_position must be a whole number >= 1, got ${JSON.stringify(row.session_position)}`);
     const h = Number(row.hour_of_day);
     if (!Number.isInteger(h) || h < 0 || h > 23) throw new TraceError(`${file}:${n}: hour_of_day must be 0-23, got ${JSON.stringify(row.hour_of_day)}`);
     if (!Number.isFinite(Date.parse(row.date))) throw new TraceError(`${file}:${n}: date is not a date: ${JSON.stringify(row.date)}`);
