@@ -91,7 +91,7 @@ describe('client and data centre', () => {
     const a = w.client('a');
     a.login('ua', 'SE', 'q5');
     await w.run(500);
-    a['server']!.close('network outage');
+    a['link'].drop('network outage');
     a.play(5, 'random');
     a.skip();
     expect(a.unackedReports).toBeGreaterThan(0);
