@@ -9,6 +9,7 @@ import type { PlayReport } from '../../node-image/core/reports.ts';
 import { offloadOverTime } from '../analysis/paper.ts';
 import { ResultsError, type RunInfo, readRawReports } from '../report/write.ts';
 import type { RunSample } from './model.ts';
+import { unitsOf } from './units.ts';
 
 export interface LoadedRun {
   dir: string;
@@ -33,7 +34,7 @@ export function loadRun(dir: string): LoadedRun {
 export function sampleOf(run: LoadedRun, variant: string, repetition: number): RunSample {
   const reports = readRawReports(run.dir);
   const latencies = reports.filter((r): r is PlayReport => r.type === 'play' && r.latencyMs >= 0).map((p) => p.latencyMs);
-  return { variant, repetition, runId: run.info.runId, dir: run.dir, summary: run.summary, latencies, offload: offloadOverTime(reports) };
+  return { variant, repetition, runId: run.info.runId, dir: run.dir, summary: run.summary, latencies, offload: offloadOverTime(reports), units: unitsOf(reports) };
 }
 
 /** Why these runs cannot be compared (empty: they can). */

@@ -11,7 +11,7 @@ import { runExperiment } from '../experiment/run.ts';
 import { newRunId } from '../plan/index.ts';
 import { Progress } from '../progress/display.ts';
 import { loadRun, sampleOf } from './load.ts';
-import type { Comparison, RunSample } from './model.ts';
+import type { Comparison, Method, RunSample } from './model.ts';
 import { writeComparison } from './write.ts';
 
 export interface MatrixOutcome {
@@ -21,7 +21,7 @@ export interface MatrixOutcome {
   interrupted: boolean;
 }
 
-export async function runMatrix(e: Experiment, o: { resultsRoot: string; progress?: Progress; id?: string }): Promise<MatrixOutcome> {
+export async function runMatrix(e: Experiment, o: { resultsRoot: string; progress?: Progress; id?: string; method?: Method }): Promise<MatrixOutcome> {
   const progress = o.progress ?? new Progress();
   const id = o.id ?? newRunId();
   const dir = path.resolve(o.resultsRoot, id);
@@ -59,6 +59,7 @@ export async function runMatrix(e: Experiment, o: { resultsRoot: string; progres
     variants: e.variants.map((v) => ({ name: v.name, description: [v.description, v.text].filter(Boolean).join(' — ') })),
     runs: samples,
     warnings,
+    method: o.method,
   });
   return { id, dir, comparison, interrupted };
 }

@@ -1,6 +1,7 @@
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { buildComparison, type Comparison, comparisonSchema, type RunSample } from './model.ts';
+import { machineOf, type Unit } from './units.ts';
 
 interface S {
   server: number;
@@ -172,5 +173,89 @@ describe('buildComparison', () => {
 
   it('refuses a base that is not a variant', () => {
     expect(() => buildComparison({ experiment: 'x', base: 'nope', variants: [{ name: 'a' }], runs: [] })).toThrow(/base variant nope/);
+  });
+});
+
+describe('paired bootstrap over peer machines', () => {
+  type U = Unit;
+  /** a machine's plays: `p2p` of every 100 bytes came from peers, the rest from the server */
+  const unit = (p2p: number, plays = 5): U => ({
+    plays: Array.from({ length: plays }, () => ({ server: 100 - p2p, p2p, cache: 0, latencyMs: 10, stutters: 0 })),
+    searches: [{ asked: true, trackerHit: p2p > 0, overlayHit: false }],
+  });
+  const sample = (variant: string, repetition: number, units: Map<string, U>, p2p: number): RunSample => ({
+    ...run(variant, repetition, { server: 1 - p2p, p2p, cache: 0, p50: 10, p90: 10, stutter: 0, tracker: 0, overlay: 0, p2pBytes: 0, peers: units.size, lost: 0, plays: 5 * units.size }),
+    units,
+  });
+  const machines = (f: (i: number) => number) => new Map(Array.from({ length: 12 }, (_, i) => [`se-${String(i).padStart(3, '0')}`, unit(f(i))]));
+
+  it('names a unit by its machine, whatever run it was in', () => {
+    expect(machineOf('tb-x1y2z3-p-se-003-1a2b3c4d')).toBe('se-003');
+  });
+
+  it('tells server-only from peers that serve in two repetitions, where the t interval cannot', () => {
+    // peers serve 0-55% of each machine's bytes, differently in the two repetitions
+    const paper = [
+      sample(
+        'paper',
+        0,
+        machines((i) => (i * 5) % 40),
+        0.2,
+      ),
+      sample(
+        'paper',
+        1,
+        machines((i) => (i * 7) % 56),
+        0.3,
+      ),
+    ];
+    const none = [
+      sample(
+        'server-only',
+        0,
+        machines(() => 0),
+        0,
+      ),
+      sample(
+        'server-only',
+        1,
+        machines(() => 0),
+        0,
+      ),
+    ];
+    const variants = [{ name: 'paper' }, { name: 'server-only' }];
+    const boot = buildComparison({ experiment: 'e', base: 'paper', variants, runs: [...paper, ...none] });
+    const p2p = boot.metrics.find((m) => m.key === 'shares.p2p')!;
+    expect(p2p.method).toBe('bootstrap');
+    const d = p2p.vsBase['server-only'];
+    expect(d.pairs).toBe(24);
+    expect(d.ci![1]).toBeLessThan(0);
+    expect(d.verdict).toBe('worse');
+    expect(new Ajv({ strict: false }).validate(comparisonSchema, boot)).toBe(true);
+    // the same runs under the t method: two repetitions, t = 12.7, noise
+    const t = buildComparison({ experiment: 'e', base: 'paper', variants, runs: [...paper, ...none], method: 't' });
+    expect(t.metrics.find((m) => m.key === 'shares.p2p')!.vsBase['server-only'].verdict).toBe('~');
+    // metrics that are not made of plays stay with the t interval
+    expect(boot.metrics.find((m) => m.key === 'plays')!.method).toBe('t');
+  });
+
+  it('calls the same units in both variants noise', () => {
+    const a = [
+      sample(
+        'a',
+        0,
+        machines((i) => i * 3),
+        0.2,
+      ),
+      sample(
+        'a',
+        1,
+        machines((i) => i * 2),
+        0.1,
+      ),
+    ];
+    const b = a.map((r) => ({ ...r, variant: 'b', runId: `b-${r.repetition}` }));
+    const c = buildComparison({ experiment: 'e', base: 'a', variants: [{ name: 'a' }, { name: 'b' }], runs: [...a, ...b] });
+    for (const m of c.metrics.filter((x) => x.method === 'bootstrap')) expect(m.vsBase.b.verdict, m.key).toBe('~');
   });
 });

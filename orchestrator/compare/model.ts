@@ -3,7 +3,9 @@
 // variant. Repetition i of every variant ran with the same seeds, so differences are taken pair by
 // pair (benchstat's idea of marking noise with `~`, with a paired t interval instead of its U test).
 import { createRequire } from 'node:module';
-import { meanInterval, pairedDifference } from './stats.ts';
+import { seededRandom } from '../util/random.ts';
+import { bootstrap, meanInterval, pairedDifference } from './stats.ts';
+import { type Unit as MachineUnit, pick, UNIT_METRICS } from './units.ts';
 
 export const comparisonSchema = createRequire(import.meta.url)('./comparison.schema.json') as object;
 
@@ -20,7 +22,16 @@ export interface RunSample {
   latencies?: number[];
   /** bytes played per workload hour */
   offload?: { hour: number; server: number; p2p: number; cache: number }[];
+  /** the run's plays and searches per peer machine (units.ts), for the paired bootstrap */
+  units?: ReadonlyMap<string, MachineUnit>;
 }
+
+/**
+ * `bootstrap`: metrics made of plays and searches get a percentile bootstrap over paired units
+ * (a peer machine in a repetition), the rest the t interval over repetitions. `t`: every metric
+ * gets the t interval over repetitions.
+ */
+export type Method = 'bootstrap' | 't';
 
 export type Direction = 'lower' | 'higher' | 'none';
 /** how a value is shown: fractions as %, ms, per-play rates, bytes and plain counts */
@@ -74,7 +85,7 @@ export interface VariantStat {
 }
 
 export interface BaseDiff {
-  /** repetitions where both this variant and the base have a value */
+  /** repetitions where both this variant and the base have a value (t), or paired units (bootstrap) */
   pairs: number;
   /** mean of (variant − base) over the pairs; null without pairs */
   meanDiff: number | null;
@@ -87,6 +98,8 @@ export interface BaseDiff {
 }
 
 export interface MetricResult {
+  /** how this metric's intervals were made */
+  method: Method;
   key: string;
   label: string;
   unit: Unit;
@@ -110,6 +123,18 @@ export interface Comparison {
 }
 
 const CONFIDENCE = 0.95;
+const BOOTSTRAP_METHOD =
+  'Metrics made of plays and searches (shares, latency, stutters, tracker and overlay success): the estimate pooled over repetitions, ' +
+  'with a 95% percentile bootstrap (2000 resamples) over units, a unit being one peer machine in one repetition; against the base, ' +
+  'the same units are resampled in both variants, since each machine replayed the same script in both. Units are not independent ' +
+  '(peers serve each other), and the interval covers the variation over machines given these workloads, not over other workloads. The other metrics:';
+
+/** a stable 32-bit seed from a name (FNV-1a) */
+function hash(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
+}
 const METHOD =
   'Per variant, the mean over repetitions with a Student t interval; against the base, ' +
   'the mean of the differences between runs of the same repetition (same seeds and placement) with ' +
@@ -125,7 +150,15 @@ function verdict(d: { n: number; lo: number | null; hi: number | null; mean: num
   return d.mean < 0 === (better === 'lower') ? 'better' : 'worse';
 }
 
-export function buildComparison(o: { experiment: string; base: string; variants: { name: string; description?: string }[]; runs: RunSample[]; warnings?: string[] }): Comparison {
+export function buildComparison(o: {
+  experiment: string;
+  base: string;
+  variants: { name: string; description?: string }[];
+  runs: RunSample[];
+  warnings?: string[];
+  /** default: bootstrap where every run has its units, else t */
+  method?: Method;
+}): Comparison {
   const names = o.variants.map((v) => v.name);
   if (new Set(names).size !== names.length) throw new Error(`variant names repeat: ${names.join(', ')}`);
   if (!names.includes(o.base)) throw new Error(`base variant ${o.base} is not among the variants (${names.join(', ')})`);
@@ -142,8 +175,76 @@ export function buildComparison(o: { experiment: string; base: string; variants:
     }
   }
   const unique = (rs: RunSample[]) => rs.filter((r, i) => rs.findIndex((x) => x.repetition === r.repetition) === i);
+  const withUnits = o.runs.every((r) => r.units !== undefined);
+  const method: Method = o.method ?? (withUnits ? 'bootstrap' : 't');
+  if (method === 'bootstrap' && !withUnits) throw new Error("the bootstrap needs every run's raw reports (units); use the t method");
+  /** `rep/machine` → that machine's plays and searches in that repetition of variant `n` */
+  const unitsOf = (n: string) => new Map(unique(runsOf.get(n)!).flatMap((r) => [...(r.units ?? new Map<string, MachineUnit>())].map(([k, u]) => [`${r.repetition}/${k}`, u] as const)));
+  const unitMaps = new Map(names.map((n) => [n, unitsOf(n)]));
 
   const metrics = METRICS.map((m): MetricResult => {
+    const fn = UNIT_METRICS[m.key];
+    if (method === 'bootstrap' && fn) return bootstrapMetric(m, fn);
+    return tMetric(m);
+  });
+
+  /** percentile bootstrap over units: per variant its own units; against the base, the same machines of the same repetitions in both */
+  function bootstrapMetric(m: MetricDef, fn: (us: readonly MachineUnit[]) => number | null): MetricResult {
+    const perVariant: Record<string, VariantStat> = {};
+    for (const n of names) {
+      const values = unique(runsOf.get(n)!)
+        .map((r) => m.get(r.summary))
+        .filter(finite);
+      const units = unitMaps.get(n)!;
+      const keys = [...units.keys()];
+      // one generator per metric and variant: the interval does not depend on which other metrics exist
+      const b = bootstrap(
+        keys.length,
+        (idx) =>
+          fn(
+            pick(
+              units,
+              idx.map((i) => keys[i]),
+            ),
+          ),
+        { confidence: CONFIDENCE, random: seededRandom(hash(`${m.key}/${n}`)) },
+      );
+      perVariant[n] = { n: values.length, mean: b?.estimate ?? null, ci: b ? ci(b.lo, b.hi) : null, values, missing: unique(runsOf.get(n)!).length - values.length };
+    }
+    const vsBase: Record<string, BaseDiff> = {};
+    const base = unitMaps.get(o.base)!;
+    const baseReps = new Set(unique(runsOf.get(o.base)!).map((r) => r.repetition));
+    for (const n of names) {
+      if (n === o.base) continue;
+      const other = unitMaps.get(n)!;
+      const reps = new Set(
+        unique(runsOf.get(n)!)
+          .map((r) => r.repetition)
+          .filter((x) => baseReps.has(x)),
+      );
+      // machines of the repetitions both ran; one that reported nothing in a variant is an empty unit there
+      const keys = [...new Set([...base.keys(), ...other.keys()])].filter((k) => reps.has(Number(k.split('/')[0]))).sort();
+      const diff = (idx: readonly number[]) => {
+        const ks = idx.map((i) => keys[i]);
+        const a = fn(pick(base, ks));
+        const b = fn(pick(other, ks));
+        return a === null || b === null ? null : b - a;
+      };
+      const d = bootstrap(keys.length, diff, { confidence: CONFIDENCE, random: seededRandom(hash(`${m.key}/${n}-${o.base}`)) });
+      const baseValue = fn(pick(base, keys));
+      vsBase[n] = {
+        pairs: keys.length,
+        meanDiff: d?.estimate ?? null,
+        ci: d ? ci(d.lo, d.hi) : null,
+        relative: d && baseValue ? d.estimate / baseValue : null,
+        p: d?.p ?? null,
+        verdict: d ? verdict({ n: keys.length, lo: d.lo, hi: d.hi, mean: d.estimate }, m.better) : '?',
+      };
+    }
+    return { method: 'bootstrap', key: m.key, label: m.label, unit: m.unit, better: m.better, group: m.group, perVariant, vsBase };
+  }
+
+  function tMetric(m: MetricDef): MetricResult {
     // per variant: repetition → value, for the runs that have one
     const byRep = new Map<string, Map<number, number>>();
     const perVariant: Record<string, VariantStat> = {};
@@ -180,15 +281,15 @@ export function buildComparison(o: { experiment: string; base: string; variants:
         verdict: verdict(d, m.better),
       };
     }
-    return { key: m.key, label: m.label, unit: m.unit, better: m.better, group: m.group, perVariant, vsBase };
-  });
+    return { method: 't', key: m.key, label: m.label, unit: m.unit, better: m.better, group: m.group, perVariant, vsBase };
+  }
 
   return {
     kind: 'testbed-comparison',
     experiment: o.experiment,
     base: o.base,
     confidence: CONFIDENCE,
-    method: METHOD,
+    method: method === 'bootstrap' ? `${BOOTSTRAP_METHOD} ${METHOD}` : METHOD,
     variants: o.variants.map((v) => ({
       name: v.name,
       ...(v.description !== undefined ? { description: v.description } : {}),

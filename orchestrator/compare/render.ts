@@ -42,10 +42,11 @@ function deltaCell(d: BaseDiff, unit: Unit): string {
 }
 
 // benchstat's habit: the verdict with the test's p and sample size beside it
-function verdictCell(d: BaseDiff): string {
-  if (d.verdict === '?') return `? (${d.pairs} pair${d.pairs === 1 ? '' : 's'})`;
+function verdictCell(d: BaseDiff, method: MetricResult['method']): string {
+  const n = method === 'bootstrap' ? `${d.pairs} units` : `n=${d.pairs}`;
+  if (d.verdict === '?') return `? (${method === 'bootstrap' ? n : `${d.pairs} pair${d.pairs === 1 ? '' : 's'}`})`;
   const word = d.verdict === 'better' || d.verdict === 'worse' ? `**${d.verdict}**` : d.verdict;
-  return `${word} (${d.p === null ? 'p –' : d.p < 0.001 ? 'p<0.001' : `p=${d.p.toFixed(3)}`} n=${d.pairs})`;
+  return `${word} (${d.p === null ? 'p –' : d.p < 0.001 ? 'p<0.001' : `p=${d.p.toFixed(3)}`} ${n})`;
 }
 
 const esc = (s: string) => s.replace(/\|/g, '\\|');
@@ -59,7 +60,7 @@ function groupTable(c: Comparison, metrics: MetricResult[]): string {
       const first = i === 0 ? `${m.label}${better(m)}` : '';
       const s = m.perVariant[v.name];
       const d = m.vsBase[v.name];
-      rows.push(`| ${esc(first)} | ${esc(v.name)}${v.name === c.base ? ' (base)' : ''} | ${meanCell(s, m.unit)} | ${d ? deltaCell(d, m.unit) : ''} | ${d ? verdictCell(d) : ''} |`);
+      rows.push(`| ${esc(first)} | ${esc(v.name)}${v.name === c.base ? ' (base)' : ''} | ${meanCell(s, m.unit)} | ${d ? deltaCell(d, m.unit) : ''} | ${d ? verdictCell(d, m.method) : ''} |`);
     });
   }
   return rows.join('\n') + '\n';
@@ -85,7 +86,7 @@ ${variants.join('\n')}
 ${tables.join('\n')}
 ## How to read this
 
-${c.method} Each cell gives the mean with its ${pct}% interval in brackets; Δ is the variant minus the base (shares in percentage points, with the change relative to the base in parentheses). The verdict is \`~\` when the interval of Δ contains 0: the runs cannot tell the variants apart, whatever the means say. **better**/**worse** follow the metric's direction, \`differs\` is for metrics with no better side, and \`?\` means fewer than 2 pairs, so no interval. p is the paired t test's, n the number of pairs. With a handful of repetitions the t quantile is large (12.7 for 2, 4.3 for 3, 2.8 for 5), so intervals are wide and only large, steady differences leave the noise; a \`~\` says "not shown", not "equal".
+${c.method} Each cell gives the mean with its ${pct}% interval in brackets; Δ is the variant minus the base (shares in percentage points, with the change relative to the base in parentheses). The verdict is \`~\` when the interval of Δ contains 0: the runs cannot tell the variants apart, whatever the means say. **better**/**worse** follow the metric's direction, \`differs\` is for metrics with no better side, and \`?\` means too few pairs for an interval. For a bootstrap metric p is the bootstrap's (twice the share of resampled differences beyond 0) and the count is of paired units; for a t metric p is the paired t test's and n the number of paired repetitions. With a handful of repetitions the t quantile is large (12.7 for 2, 4.3 for 3, 2.8 for 5), so t intervals are wide and only large, steady differences leave the noise; a \`~\` says "not shown", not "equal".
 
 ## Warnings
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { mean, meanInterval, pairedDifference, stdev, tQuantile } from './stats.ts';
+import { seededRandom } from '../util/random.ts';
+import { bootstrap, mean, meanInterval, pairedDifference, stdev, tQuantile } from './stats.ts';
 
 // Expected values come from printed t tables and from R, not from this code.
 describe('compare statistics', () => {
@@ -63,5 +64,27 @@ describe('compare statistics', () => {
     // identical samples: no difference at all
     const z = pairedDifference([1, 2, 3], [1, 2, 3]);
     expect([z.mean, z.lo, z.hi, z.p]).toEqual([0, 0, 0, 1]);
+  });
+});
+
+describe('percentile bootstrap', () => {
+  const xs = Array.from({ length: 100 }, (_, i) => i + 1);
+  const meanOf = (idx: readonly number[]) => idx.reduce((s, i) => s + xs[i], 0) / idx.length;
+  it('gives the mean of 1..100 the interval the normal theory gives, 50.5 ± 1.96 · 28.87 / 10', () => {
+    const b = bootstrap(xs.length, meanOf, { resamples: 4000, random: seededRandom(7) })!;
+    expect(b.estimate).toBe(50.5);
+    // sd of 1..100 with n − 1 is 29.011; the bootstrap's is with n, 28.866: half-width 5.66
+    expect(b.lo!).toBeGreaterThan(44.3);
+    expect(b.lo!).toBeLessThan(45.5);
+    expect(b.hi!).toBeGreaterThan(55.5);
+    expect(b.hi!).toBeLessThan(56.7);
+    expect(b.p).toBe(0);
+    // the same seed, the same interval
+    expect(bootstrap(xs.length, meanOf, { resamples: 4000, random: seededRandom(7) })).toEqual(b);
+  });
+  it('has no interval below two units and a point interval for constant data', () => {
+    expect(bootstrap(1, () => 3, { random: seededRandom(1) })).toEqual({ estimate: 3, lo: null, hi: null, p: null, resamples: 0 });
+    expect(bootstrap(5, () => 0, { random: seededRandom(1) })).toMatchObject({ estimate: 0, lo: 0, hi: 0, p: 1 });
+    expect(bootstrap(5, () => null, { random: seededRandom(1) })).toBeNull();
   });
 });

@@ -73,3 +73,41 @@ export function pairedDifference(a: readonly number[], b: readonly number[], con
   // the lower tail at −|t| rather than 1 − cdf(|t|), which rounds small p-values to 0
   return { ...iv, p: 2 * jStat.studentt.cdf(-Math.abs(iv.mean / se), d.length - 1) };
 }
+
+export interface BootstrapResult {
+  /** the estimate on the data as it is */
+  estimate: number;
+  lo: number | null;
+  hi: number | null;
+  /** two-sided: twice the share of resampled estimates on the far side of 0 (at most 1) */
+  p: number | null;
+  /** resamples whose estimate was defined */
+  resamples: number;
+}
+
+/**
+ * Percentile bootstrap over `n` units: `estimate` gets a multiset of unit indexes (the original
+ * is 0..n−1) and returns the statistic, or null where it is undefined (no play in the sample).
+ * `random` makes it reproducible: the same seed, the same interval.
+ */
+export function bootstrap(n: number, estimate: (units: readonly number[]) => number | null, o: { resamples?: number; confidence?: number; random: () => number }): BootstrapResult | null {
+  const all = Array.from({ length: n }, (_, i) => i);
+  const est = estimate(all);
+  if (est === null || !Number.isFinite(est)) return null;
+  if (n < 2) return { estimate: est, lo: null, hi: null, p: null, resamples: 0 };
+  const B = o.resamples ?? 2000;
+  const conf = o.confidence ?? 0.95;
+  const xs: number[] = [];
+  const pick = new Array<number>(n);
+  for (let b = 0; b < B; b++) {
+    for (let i = 0; i < n; i++) pick[i] = Math.floor(o.random() * n);
+    const v = estimate(pick);
+    if (v !== null && Number.isFinite(v)) xs.push(v);
+  }
+  if (xs.length < B / 2) return { estimate: est, lo: null, hi: null, p: null, resamples: xs.length };
+  xs.sort((a, b) => a - b);
+  const q = (p: number) => xs[Math.min(xs.length - 1, Math.max(0, Math.floor(p * xs.length)))];
+  const below = xs.filter((x) => x <= 0).length / xs.length;
+  const above = xs.filter((x) => x >= 0).length / xs.length;
+  return { estimate: est, lo: q((1 - conf) / 2), hi: q(1 - (1 - conf) / 2), p: Math.min(1, 2 * Math.min(below, above)), resamples: xs.length };
+}

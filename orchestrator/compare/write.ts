@@ -4,12 +4,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Ajv } from 'ajv';
-import { buildComparison, type Comparison, comparisonSchema, type RunSample } from './model.ts';
+import { buildComparison, type Comparison, comparisonSchema, type Method, type RunSample } from './model.ts';
 import { comparisonCharts, comparisonMarkdown } from './render.ts';
 
 export async function writeComparison(
   dir: string,
-  o: { experiment: string; base: string; variants: { name: string; description?: string }[]; runs: RunSample[]; warnings?: string[] },
+  o: { experiment: string; base: string; variants: { name: string; description?: string }[]; runs: RunSample[]; warnings?: string[]; method?: Method },
 ): Promise<Comparison> {
   // run folders are recorded relative to the comparison, so the folder can move as a whole
   const runs = o.runs.map((r) => ({ ...r, dir: path.relative(dir, path.resolve(r.dir)) || '.' }));

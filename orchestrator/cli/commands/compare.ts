@@ -33,14 +33,17 @@ export function register(program: Command): void {
     .option('--results <dir>', 'where results/<id>/ goes', 'results')
     .option('--base <variant>', 'the variant every other is compared with (finished runs; default: the first)')
     .option('--force', 'compare finished runs even if their workload, topology, duration or time scale differ')
-    .action(async (what: string[], o: { results: string; base?: string; force?: boolean }) => {
+    .option('--method <method>', 'bootstrap (over paired peer machines, for metrics made of plays) or t (over repetitions, for every metric); docs/compare.md', 'bootstrap')
+    .action(async (what: string[], o: { results: string; base?: string; force?: boolean; method: string }) => {
+      if (o.method !== 'bootstrap' && o.method !== 't') throw new UserError(`--method ${o.method} is not a method; valid: bootstrap, t`);
+      const method = o.method;
       const progress = new Progress();
       let c: Comparison;
       let dir: string;
       if (what.length === 1 && /\.ya?ml$/.test(what[0])) {
         const e = loadExperiment(what[0]);
         if (o.base) throw new UserError('--base is for finished runs; in an experiment the first variant is the base');
-        const r = await runMatrix(e, { resultsRoot: o.results, progress });
+        const r = await runMatrix(e, { resultsRoot: o.results, progress, method });
         ({ comparison: c, dir } = r);
         if (r.interrupted) process.exitCode = 130;
       } else {
@@ -68,6 +71,7 @@ export function register(program: Command): void {
           variants: groups.map((g) => ({ name: g.variant, ...(g.runs[0].info.variant?.text ? { description: g.runs[0].info.variant.text } : {}) })),
           runs: groups.flatMap((g) => g.runs.map((r, i) => sampleOf(r, g.variant, i))),
           warnings,
+          method,
         });
       }
       progress.line(`compared ${c.variants.length} variants against ${c.base}:`);
