@@ -5,7 +5,9 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { Ajv } from 'ajv';
+import type { Fault } from '../../node-image/core/faults.ts';
 import type { PlayReport, Report } from '../../node-image/core/reports.ts';
+import { faultEffects } from '../analysis/faults.ts';
 import { discovery, figure1, noNeighbourShare, offloadByDc, offloadOverTime, tableI, tableII, tableIII } from '../analysis/paper.ts';
 import { byteShares, dedupe, playbackQuality, reportsLost } from '../analysis/playback.ts';
 import type { LinkCheck } from '../linkcheck/linkcheck.ts';
@@ -112,6 +114,7 @@ export async function writeReport(dir: string): Promise<Record<string, unknown>>
     playsBeforeLogin: q.beforeLogin,
     reportsLost: reportsLost(reports, readGenerated(dir)),
     rawLinesSkipped: badLines,
+    ...(info.variant?.faults.length ? { faults: faultEffects(reports, info.variant.faults as Fault[]) } : {}),
     discovery: discovery(reports),
     noNeighbourShare: noNeighbourShare(reports),
     nat: Object.fromEntries(Object.entries(t2).map(([c, r]) => [c, { noNat: r.noNat, upnpWorked: r.upnpWorked, upnpMismatch: r.upnpMismatch, upnpPrivate: r.upnpPrivate, addresses: r.addresses }])),
@@ -190,7 +193,36 @@ Latency (real ms, play request to first audio${info.timeScale !== 1 ? `; measure
 
 ![latency](plots/latency-cdf.png)
 
-## Peer discovery (the paper's section IV-D)
+${
+  summary.faults
+    ? `## Faults\n\n${
+        table(
+          [
+            'fault',
+            'data centre',
+            'from (workload h)',
+            'for (h)',
+            'reports made meanwhile',
+            'searches during / outside',
+            'tracker success during / outside %',
+            'overlay success during / outside %',
+            'peer share during / outside %',
+          ],
+          summary.faults.map((f) => [
+            f.kind,
+            f.dc ?? (f.kind === 'churn' ? '' : 'both'),
+            +(f.atMs / 3_600_000).toFixed(2),
+            +(f.forMs / 3_600_000).toFixed(2),
+            f.reportsDuring,
+            `${f.during.searches} / ${f.outside.searches}`,
+            `${pct(f.during.tracker)} / ${pct(f.outside.tracker)}`,
+            `${pct(f.during.overlay)} / ${pct(f.outside.overlay)}`,
+            `${pct(f.during.p2pShare)} / ${pct(f.outside.p2pShare)}`,
+          ]),
+        ).md
+      }\nReports made while a data centre was away could only be stored after it came back; with ${summary.reportsLost} reports lost, every one of them arrived late rather than never.\n\n`
+    : ''
+}## Peer discovery (the paper's section IV-D)
 
 Of ${d.searches} searches the tracker answered peers for ${pct(d.tracker)}%, the overlay for ${pct(d.overlay)}% (distance 1: ${pct(d.overlayD1)}%, distance 2: ${pct(d.overlayD2)}%). The paper: overlay 81.8% (60.4% at d = 1, 77.4% at d = 2), tracker 84.1% in [1].
 

@@ -15,6 +15,7 @@ export function register(program: Command): void {
     .action(async (file: string, o) => {
       const e = loadExperiment(file);
       const progress = new Progress();
+      if (e.variants.length > 1) progress.line(`${file} lists ${e.variants.length} variants: run replays the first, ${e.variants[0].name}; testbed compare runs them all`);
       const r = await runExperiment(e, { resultsRoot: o.results, progress, runId: o.runId });
       const s = r.summary as { shares: { server: number; p2p: number; cache: number }; plays: number; latencyMs: { p50: number | null; p90: number | null } };
       const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
