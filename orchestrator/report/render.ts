@@ -1,0 +1,157 @@
+// Renderers of one run's analysis (summarise.ts): tables as CSV and Markdown, PNG plots, and
+// report.md. They compute nothing the summary does not hold or the analysis did not make.
+import type { LinkCheck } from '../linkcheck/linkcheck.ts';
+import { NO_NETEM_NOTE } from '../linkcheck/netem.ts';
+import { figure1Chart, latencyCdfChart, offloadChart, render, tableIIIChart } from './charts.ts';
+import type { Analysis } from './summarise.ts';
+import type { RunInfo } from './write.ts';
+
+const pct = (x: number) => (100 * x).toFixed(1);
+
+export interface Table {
+  csv: string;
+  md: string;
+}
+
+export function table(headers: string[], rows: (string | number)[][]): Table {
+  const csv = [headers, ...rows].map((r) => r.map((c) => (/[",\n]/.test(String(c)) ? `"${String(c).replace(/"/g, '""')}"` : String(c))).join(',')).join('\n') + '\n';
+  const md = [`| ${headers.join(' | ')} |`, `| ${headers.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n') + '\n';
+  return { csv, md };
+}
+
+export function runTables(a: Analysis): Record<string, Table> {
+  const { table1: t1, table2: t2, table3: t3, figure1: f1, offload: ot } = a;
+  const tables: Record<string, { csv: string; md: string }> = {};
+  tables.table1 = table(
+    ['country', 'users', ...Array.from({ length: 10 }, (_, i) => `k=${i + 1}${i === 9 ? '+' : ''}`)],
+    Object.entries(t1).map(([c, r]) => [c, r.users, ...r.pct]),
+  );
+  tables.table2 = table(
+    ['country', 'addresses', 'no NAT %', 'UPnP worked %', 'UPnP mismatch %', 'UPnP private IP %'],
+    Object.entries(t2).map(([c, r]) => [c, r.addresses, pct(r.noNat), pct(r.upnpWorked), pct(r.upnpMismatch), pct(r.upnpPrivate)]),
+  );
+  tables.table3 = table(
+    ['country', 'weekend', 'searches', 'any d %', 'd = 1 %', 'd = 2 %'],
+    Object.entries(t3).flatMap(([c, r]) => [
+      [c, 'no', r.weekday.searches, pct(r.weekday.any), pct(r.weekday.d1), pct(r.weekday.d2)],
+      [c, 'yes', r.weekend.searches, pct(r.weekend.any), pct(r.weekend.d1), pct(r.weekend.d2)],
+    ]),
+  );
+  tables.figure1 = table(
+    ['minutes since login', 'reports', 'p10', 'p25', 'p50', 'p75', 'p90'],
+    f1.map((r) => [r.minutes, r.n, r.p10, r.p25, r.p50, r.p75, r.p90]),
+  );
+  tables.offload = table(
+    ['workload hour', 'server bytes', 'p2p bytes', 'cache bytes'],
+    ot.map((r) => [r.hour, r.server, r.p2p, r.cache]),
+  );
+  return tables;
+}
+
+export async function runPlots(a: Analysis): Promise<Record<string, Buffer>> {
+  return {
+    'figure1.png': await render(figure1Chart(a.figure1)),
+    'offload.png': await render(offloadChart(a.offload)),
+    'latency-cdf.png': await render(latencyCdfChart(a.plays.map((p) => p.latencyMs).filter((x) => x >= 0))),
+    'table3.png': await render(tableIIIChart(a.table3)),
+  };
+}
+
+export function runMarkdown(a: Analysis, info: RunInfo, tables: Record<string, Table>): string {
+  const { summary, plays, shares, quality: q } = a;
+  const badLines = summary.rawLinesSkipped ?? 0;
+  const d = summary.discovery;
+  const md = `# ${info.experiment}: run ${info.runId}
+
+${info.variant ? `Protocol variant **${info.variant.name}**: ${info.variant.text}.\n\n` : ''}Topology **${info.topology}**, ${info.peers} peers, ${summary.durationHours} h of workload time at time scale ${info.timeScale}, seed ${info.seed}${info.repetitions > 1 ? `, ${info.repetitions} repetitions` : ''}. Git ${info.gitCommit}; image ${Object.values(info.images).join(', ')}.${summary.interrupted ? '\n\n**The run was interrupted**: these are the reports collected until then.' : ''}
+
+${info.notes.map((n) => `> ${n}`).join('\n')}
+
+## Offload
+
+${plays.length} plays, ${(shares.bytes.total / 1e6).toFixed(1)} MB played: **${pct(shares.shares.server)}% from the servers, ${pct(shares.shares.p2p)}% from peers, ${pct(shares.shares.cache)}% from the local cache.**
+By data centre: ${Object.entries(summary.byDataCentre ?? {})
+    .map(([k, v]) => `${k} ${pct(v.server)}% server / ${pct(v.p2p)}% p2p / ${pct(v.cache)}% cache`)
+    .join('; ')}.
+
+![offload](plots/offload.png)
+
+## Playback
+
+Latency (real ms, play request to first audio${info.timeScale !== 1 ? `; measured under time scale ${info.timeScale}: tracks are ${info.timeScale}× shorter, network delay and CPU are not` : ''}): p50 ${q.latencyMs.p50}, p75 ${q.latencyMs.p75}, p90 ${q.latencyMs.p90}. Stutters per play ${q.stutterRate.toFixed(3)}. Plays whose bytes differ from the server's: ${q.integrityFailures}. Plays that ended before any audio: ${q.neverStarted} (${q.beforeLogin} requested before the client's first login answer; under a time scale a slow login swallows whole tracks). Reports lost: ${summary.reportsLost}.${badLines ? ` **${badLines} lines of the raw reports were torn or malformed and were skipped.**` : ''}
+
+![latency](plots/latency-cdf.png)
+
+${
+  summary.faults
+    ? `## Faults\n\n${
+        table(
+          [
+            'fault',
+            'data centre',
+            'from (workload h)',
+            'for (h)',
+            'reports made meanwhile',
+            'searches during / outside',
+            'tracker success during / outside %',
+            'overlay success during / outside %',
+            'peer share during / outside %',
+          ],
+          summary.faults.map((f) => [
+            f.kind,
+            f.dc ?? (f.kind === 'churn' ? '' : 'both'),
+            +(f.atMs / 3_600_000).toFixed(2),
+            +(f.forMs / 3_600_000).toFixed(2),
+            f.reportsDuring,
+            `${f.during.searches} / ${f.outside.searches}`,
+            `${pct(f.during.tracker)} / ${pct(f.outside.tracker)}`,
+            `${pct(f.during.overlay)} / ${pct(f.outside.overlay)}`,
+            `${pct(f.during.p2pShare)} / ${pct(f.outside.p2pShare)}`,
+          ]),
+        ).md
+      }\nReports made while a data centre was away could only be stored after it came back; with ${summary.reportsLost} reports lost, every one of them arrived late rather than never.\n\n`
+    : ''
+}## Peer discovery (the paper's section IV-D)
+
+Of ${d.searches} searches the tracker answered peers for ${pct(d.tracker)}%, the overlay for ${pct(d.overlay)}% (distance 1: ${pct(d.overlayD1)}%, distance 2: ${pct(d.overlayD2)}%). The paper: overlay 81.8% (60.4% at d = 1, 77.4% at d = 2), tracker 84.1% in [1].
+
+${tables.table3.md}
+![table3](plots/table3.png)
+
+## NAT and UPnP per address (the paper's Table II), as classified from the clients' reports
+
+${tables.table2.md}
+## Addresses per user (the paper's Table I), % of users by distinct addresses
+
+${tables.table1.md}
+## Neighbours against time since login (the paper's Fig. 1)
+
+Reports with no neighbour at all: ${pct(summary.noNeighbourShare ?? 0)}% (the paper's [1]: 30-50%).
+
+![figure1](plots/figure1.png)
+
+## Links
+
+${info.netem ? 'Delay, jitter and loss by netem.' : `**netem is missing in this kernel**: ${NO_NETEM_NOTE}.`}
+
+${
+  info.linkCheck.length
+    ? table(
+        ['peer', 'access', 'down kbit configured', 'down measured', 'up kbit configured', 'up measured', 'delay ms configured', 'RTT ms (TCP handshake)', 'RTT ms (as the programs see it)'],
+        (info.linkCheck as LinkCheck[]).map((l) => [
+          l.container,
+          l.access,
+          l.configured.downKbit,
+          l.measured.downKbit,
+          l.configured.upKbit,
+          l.measured.upKbit,
+          l.configured.delayMs,
+          l.measured.rttMs,
+          l.measured.appRttMs ?? '',
+        ]),
+      ).md
+    : 'No link check was run.'
+}
+`;
+  return md;
+}

@@ -1,0 +1,75 @@
+// The analysis of one run as a pure function: the clients' reports and what the orchestrator
+// knew (run.json) in, the summary (typed from its schema, summary.schema.ts) and the data of every
+// table and plot out. No file is read or written here: write.ts reads raw/ and writes the results
+// folder, render.ts turns an analysis into tables, plots and report.md.
+import type { Fault } from '../../node-image/core/faults.ts';
+import type { PlayReport, Report } from '../../node-image/core/reports.ts';
+import { faultEffects } from '../analysis/faults.ts';
+import { discovery, figure1, noNeighbourShare, offloadByDc, offloadOverTime, tableI, tableII, tableIII } from '../analysis/paper.ts';
+import { byteShares, playbackQuality, reportsLost } from '../analysis/playback.ts';
+import type { Summary } from './summary.schema.ts';
+import type { RunInfo } from './write.ts';
+
+export interface SummariseInput {
+  info: RunInfo;
+  /** de-duplicated reports of every data centre */
+  reports: Report[];
+  /** reports each client instance said it generated (its exit record) */
+  generated: ReadonlyMap<string, number>;
+  /** lines of raw/ skipped as torn or malformed */
+  badLines: number;
+}
+
+export function summarise({ info, reports, generated, badLines }: SummariseInput) {
+  const plays = reports.filter((r): r is PlayReport => r.type === 'play');
+  const shares = byteShares(plays);
+  const q = playbackQuality(plays);
+  const t2 = tableII(reports);
+  const t3 = tableIII(reports);
+  const f1 = figure1(reports);
+  const summary = {
+    experiment: info.experiment,
+    runId: info.runId,
+    seed: info.seed,
+    timeScale: info.timeScale,
+    peers: info.peers,
+    topology: info.topology,
+    durationHours: +(info.durationMs / 3_600_000).toFixed(2),
+    repetitions: info.repetitions,
+    interrupted: info.interrupted === true,
+    plays: plays.length,
+    bytes: shares.bytes,
+    shares: shares.shares,
+    byDataCentre: Object.fromEntries(Object.entries(offloadByDc(reports)).map(([k, v]) => [k, v.shares])),
+    latencyMs: { ...q.latencyMs, scaled: info.timeScale !== 1, note: 'real ms from play request to first audio; network delay and CPU are not compressed by the time scale, track lengths are' },
+    stutterRate: q.stutterRate,
+    integrityFailures: q.integrityFailures,
+    playsNeverStarted: q.neverStarted,
+    playsBeforeLogin: q.beforeLogin,
+    reportsLost: reportsLost(reports, generated),
+    rawLinesSkipped: badLines,
+    ...(info.variant?.faults.length ? { faults: faultEffects(reports, info.variant.faults as Fault[]) } : {}),
+    discovery: discovery(reports),
+    noNeighbourShare: noNeighbourShare(reports),
+    nat: Object.fromEntries(Object.entries(t2).map(([c, r]) => [c, { noNat: r.noNat, upnpWorked: r.upnpWorked, upnpMismatch: r.upnpMismatch, upnpPrivate: r.upnpPrivate, addresses: r.addresses }])),
+    linkCheck: info.linkCheck as { container: string; configured: unknown; measured: unknown }[],
+    netem: info.netem,
+    notes: info.notes,
+    gitCommit: info.gitCommit,
+    images: info.images,
+    ...(info.variant ? { variant: { name: info.variant.name, text: info.variant.text } } : {}),
+  };
+  return {
+    summary: summary satisfies Summary as Summary,
+    plays,
+    shares,
+    quality: q,
+    table1: tableI(reports),
+    table2: t2,
+    table3: t3,
+    figure1: f1,
+    offload: offloadOverTime(reports),
+  };
+}
+
+export type Analysis = ReturnType<typeof summarise>;

@@ -1,0 +1,267 @@
+// The schema of results/<run>/summary.json, as TypeScript so that the `Summary` type is derived
+// from it (json-schema-to-ts): the schema and the type cannot drift apart. summary.schema.json,
+// published for editors and other tools, is this object written out; a unit test keeps them equal.
+import type { FromSchema } from 'json-schema-to-ts';
+
+export const summarySchema = {
+  $schema: 'http://json-schema.org/draft-07/schema#',
+  $id: 'https://p2p-music-testbed/summary.schema.json',
+  title: 'summary.json of a testbed run (results/<run-id>/summary.json)',
+  type: 'object',
+  required: ['experiment', 'runId', 'seed', 'timeScale', 'peers', 'plays', 'bytes', 'shares', 'latencyMs', 'stutterRate', 'discovery', 'nat', 'linkCheck'],
+  definitions: {
+    faultWindow: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['searches', 'tracker', 'overlay', 'p2pShare', 'plays'],
+      properties: {
+        searches: { type: 'integer', minimum: 0 },
+        tracker: { $ref: '#/definitions/fraction' },
+        overlay: { $ref: '#/definitions/fraction' },
+        p2pShare: { $ref: '#/definitions/fraction' },
+        plays: { type: 'integer', minimum: 0 },
+      },
+    },
+    fraction: {
+      type: 'number',
+      minimum: 0,
+      maximum: 1,
+    },
+    shares: {
+      type: 'object',
+      required: ['server', 'p2p', 'cache'],
+      properties: {
+        server: {
+          $ref: '#/definitions/fraction',
+        },
+        p2p: {
+          $ref: '#/definitions/fraction',
+        },
+        cache: {
+          $ref: '#/definitions/fraction',
+        },
+      },
+    },
+    ms: {
+      type: ['number', 'null'],
+    },
+  },
+  properties: {
+    experiment: {
+      type: 'string',
+    },
+    runId: {
+      type: 'string',
+    },
+    seed: {
+      type: 'integer',
+    },
+    timeScale: {
+      type: 'number',
+      exclusiveMinimum: 0,
+    },
+    peers: {
+      type: 'integer',
+      minimum: 0,
+    },
+    topology: {
+      type: 'string',
+    },
+    durationHours: {
+      type: 'number',
+    },
+    repetitions: {
+      type: 'integer',
+      minimum: 1,
+    },
+    interrupted: {
+      type: 'boolean',
+    },
+    plays: {
+      type: 'integer',
+      minimum: 0,
+    },
+    bytes: {
+      type: 'object',
+      required: ['server', 'p2p', 'cache', 'total'],
+      properties: {
+        server: {
+          type: 'number',
+        },
+        p2p: {
+          type: 'number',
+        },
+        cache: {
+          type: 'number',
+        },
+        total: {
+          type: 'number',
+        },
+      },
+    },
+    shares: {
+      $ref: '#/definitions/shares',
+      description: 'fractions of played bytes by source',
+    },
+    byDataCentre: {
+      type: 'object',
+      additionalProperties: {
+        $ref: '#/definitions/shares',
+      },
+    },
+    latencyMs: {
+      type: 'object',
+      required: ['p50', 'p75', 'p90', 'scaled'],
+      description: 'real ms from play request to first audio; scaled=true when measured under a time scale other than 1',
+      properties: {
+        p50: {
+          $ref: '#/definitions/ms',
+        },
+        p75: {
+          $ref: '#/definitions/ms',
+        },
+        p90: {
+          $ref: '#/definitions/ms',
+        },
+        scaled: {
+          type: 'boolean',
+        },
+        note: {
+          type: 'string',
+        },
+      },
+    },
+    stutterRate: {
+      type: 'number',
+      minimum: 0,
+      description: 'buffer underruns per play',
+    },
+    integrityFailures: {
+      type: 'integer',
+      minimum: 0,
+    },
+    playsNeverStarted: {
+      type: 'integer',
+      minimum: 0,
+      description: 'plays that ended before any audio was playable',
+    },
+    playsBeforeLogin: {
+      type: 'integer',
+      minimum: 0,
+      description: "of those, plays requested before the client's first login answer (excluded from byDataCentre)",
+    },
+    reportsLost: {
+      type: 'integer',
+    },
+    rawLinesSkipped: {
+      type: 'integer',
+      minimum: 0,
+      description: 'lines of raw/*/reports.jsonl skipped as torn (not JSON) or malformed (not a report)',
+    },
+    discovery: {
+      type: 'object',
+      required: ['tracker', 'overlay', 'overlayD1', 'overlayD2'],
+      properties: {
+        searches: {
+          type: 'integer',
+        },
+        tracker: {
+          $ref: '#/definitions/fraction',
+        },
+        overlay: {
+          $ref: '#/definitions/fraction',
+        },
+        overlayD1: {
+          $ref: '#/definitions/fraction',
+        },
+        overlayD2: {
+          $ref: '#/definitions/fraction',
+        },
+      },
+    },
+    noNeighbourShare: {
+      $ref: '#/definitions/fraction',
+    },
+    nat: {
+      type: 'object',
+      description: "per country: fractions of the addresses seen by the servers (the paper's Table II)",
+      additionalProperties: {
+        type: 'object',
+        required: ['noNat', 'upnpWorked', 'upnpMismatch', 'upnpPrivate'],
+        properties: {
+          noNat: {
+            $ref: '#/definitions/fraction',
+          },
+          upnpWorked: {
+            $ref: '#/definitions/fraction',
+          },
+          upnpMismatch: {
+            $ref: '#/definitions/fraction',
+          },
+          upnpPrivate: {
+            $ref: '#/definitions/fraction',
+          },
+          addresses: {
+            type: 'integer',
+          },
+        },
+      },
+    },
+    linkCheck: {
+      type: 'array',
+      description: 'configured against measured rates on a sample of peers',
+      items: {
+        type: 'object',
+        required: ['container', 'configured', 'measured'],
+      },
+    },
+    netem: {
+      type: 'boolean',
+    },
+    notes: {
+      type: 'array',
+      items: {
+        type: 'string',
+      },
+    },
+    faults: {
+      type: 'array',
+      description: 'per fault of the variant: reports made during it (late, for a dc-outage) and discovery and peer share during it and outside it',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['kind', 'atMs', 'forMs', 'reportsDuring', 'during', 'outside'],
+        properties: {
+          kind: { enum: ['tracker-outage', 'dc-outage', 'churn'] },
+          dc: { type: 'string' },
+          atMs: { type: 'number' },
+          forMs: { type: 'number' },
+          reportsDuring: { type: 'integer', minimum: 0 },
+          during: { $ref: '#/definitions/faultWindow' },
+          outside: { $ref: '#/definitions/faultWindow' },
+        },
+      },
+    },
+    gitCommit: {
+      type: 'string',
+    },
+    variant: {
+      type: 'object',
+      required: ['name', 'text'],
+      description: "the protocol variant that ran (experiments' protocol/variants)",
+      properties: {
+        name: {
+          type: 'string',
+        },
+        text: {
+          type: 'string',
+        },
+      },
+    },
+    images: {
+      type: 'object',
+    },
+  },
+} as const;
+
+export type Summary = FromSchema<typeof summarySchema>;
