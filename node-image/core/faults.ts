@@ -10,14 +10,25 @@
 //                   back after the duration; the orchestrator picks them with the run's seed and
 //                   puts an `offline` event in their workload script (core/script.ts)
 //
-// Cutting or degrading access links and restarting routers need the emulated network, not the
-// programs, and are not offered yet: docs/compare.md says so.
+//   link-cut        a share of peers' access links drop every packet (a pulled cable: no FIN,
+//                   keep-alives find out); the orchestrator adds and removes the DROP rules
+//   link-rate       a share of peers' access links run at `factor` times their rate, both ways
+//
+// The two link faults change the emulated network, so only runtimes that have one carry them
+// out (Docker: orchestrator/experiment/link-faults.ts). Restarting routers is not offered yet.
 
 import type { Clock, TimerHandle } from './clock.ts';
 
-export type Fault = { kind: 'tracker-outage' | 'dc-outage'; atMs: number; forMs: number; dc?: string } | { kind: 'churn'; atMs: number; forMs: number; share: number; country?: string };
+export type DcFault = { kind: 'tracker-outage' | 'dc-outage'; atMs: number; forMs: number; dc?: string };
+export type PeerFault =
+  | { kind: 'churn' | 'link-cut'; atMs: number; forMs: number; share: number; country?: string }
+  | { kind: 'link-rate'; atMs: number; forMs: number; share: number; country?: string; factor: number };
+export type Fault = DcFault | PeerFault;
 
-export const FAULT_KINDS = ['tracker-outage', 'dc-outage', 'churn'] as const;
+export const FAULT_KINDS = ['tracker-outage', 'dc-outage', 'churn', 'link-cut', 'link-rate'] as const;
+
+/** faults that take a share of peers (the others concern a data centre) */
+export const isPeerFault = (f: Fault): f is PeerFault => f.kind === 'churn' || f.kind === 'link-cut' || f.kind === 'link-rate';
 
 /** The part of a data centre a fault touches. */
 export interface FaultTarget {
@@ -34,7 +45,7 @@ export function armDcFaults(dc: FaultTarget, faults: readonly Fault[], clock: Cl
   const timers: TimerHandle[] = [];
   const now = clock.now();
   for (const f of faults) {
-    if (f.kind === 'churn' || (f.dc !== undefined && f.dc !== dc.name)) continue;
+    if (isPeerFault(f) || (f.dc !== undefined && f.dc !== dc.name)) continue;
     const end = f.atMs + f.forMs;
     if (end <= now) continue;
     const set = f.kind === 'tracker-outage' ? (v: boolean) => dc.setTrackerDown(v) : (v: boolean) => dc.setDown(v);

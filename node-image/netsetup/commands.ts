@@ -31,14 +31,19 @@ export function natCommands(nat: { wanIface: string; lanIface: string }): Cmd[] 
 }
 
 function htb(dev: string, rateKbit: number): Cmd[] {
+  return [['tc', 'qdisc', 'replace', 'dev', dev, 'root', 'handle', '1:', 'htb', 'default', '10'], rateClass(dev, rateKbit)];
+}
+
+/** the shaped class's rate; also how a `link-rate` fault changes a running link (orchestrator/experiment/link-faults.ts) */
+export function rateClass(dev: string, rateKbit: number): Cmd {
   // burst sized for ~10 ms at the rate (at least a few full frames) keeps the rate honest on
   // short transfers without starving TCP
   const burst = Math.max(4 * 1514, Math.round((rateKbit * 1000) / 8 / 100));
-  return [
-    ['tc', 'qdisc', 'replace', 'dev', dev, 'root', 'handle', '1:', 'htb', 'default', '10'],
-    ['tc', 'class', 'replace', 'dev', dev, 'parent', '1:', 'classid', '1:10', 'htb', 'rate', `${rateKbit}kbit`, 'ceil', `${rateKbit}kbit`, 'burst', String(burst), 'cburst', String(burst)],
-  ];
+  return ['tc', 'class', 'replace', 'dev', dev, 'parent', '1:', 'classid', '1:10', 'htb', 'rate', `${rateKbit}kbit`, 'ceil', `${rateKbit}kbit`, 'burst', String(burst), 'cburst', String(burst)];
 }
+
+/** the access link's ingress is shaped on this device (the download direction) */
+export const INGRESS_DEV = 'ifb0';
 
 function netem(dev: string, d: LinkDirection): Cmd[] {
   if (d.delayMs <= 0 && d.jitterMs <= 0 && d.lossPct <= 0) return [];
@@ -80,14 +85,14 @@ export function shapingCommands(s: Shaping, hasNetem: boolean): ShapingPlan {
     // the shaper at once, a burst that shows as 15% extra throughput on a 1 Mbit link
     ['ip', 'link', 'set', 'dev', s.iface, 'gso_max_size', '1514', 'gro_max_size', '1514'],
     ...htb(s.iface, s.up.rateKbit),
-    ['ip', 'link', 'add', 'ifb0', 'type', 'ifb'],
-    ['ip', 'link', 'set', 'ifb0', 'up'],
+    ['ip', 'link', 'add', INGRESS_DEV, 'type', 'ifb'],
+    ['ip', 'link', 'set', INGRESS_DEV, 'up'],
     ['tc', 'qdisc', 'replace', 'dev', s.iface, 'handle', 'ffff:', 'ingress'],
-    ['tc', 'filter', 'replace', 'dev', s.iface, 'parent', 'ffff:', 'protocol', 'all', 'prio', '1', 'u32', 'match', 'u32', '0', '0', 'action', 'mirred', 'egress', 'redirect', 'dev', 'ifb0'],
-    ...htb('ifb0', s.down.rateKbit),
+    ['tc', 'filter', 'replace', 'dev', s.iface, 'parent', 'ffff:', 'protocol', 'all', 'prio', '1', 'u32', 'match', 'u32', '0', '0', 'action', 'mirred', 'egress', 'redirect', 'dev', INGRESS_DEV],
+    ...htb(INGRESS_DEV, s.down.rateKbit),
   ];
   const anyLoss = s.up.lossPct > 0 || s.down.lossPct > 0;
-  if (hasNetem) cmds.push(...netem(s.iface, s.up), ...netem('ifb0', s.down));
+  if (hasNetem) cmds.push(...netem(s.iface, s.up), ...netem(INGRESS_DEV, s.down));
   else cmds.push(...iptablesLoss(s.iface, s.up, s.down));
   const anyDelay = s.up.delayMs + s.down.delayMs > 0 || Math.max(s.up.jitterMs, s.down.jitterMs) > 0;
   const delayMs = s.up.delayMs + s.down.delayMs;

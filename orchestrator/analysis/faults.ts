@@ -2,7 +2,7 @@
 // centre was away (they could only be stored after it came back, so they are the late ones: with
 // reports lost at 0, every one of them arrived late), and how discovery and the share of bytes
 // from peers fared during the fault against the rest of the run.
-import type { Fault } from '../../node-image/core/faults.ts';
+import { type Fault, isPeerFault } from '../../node-image/core/faults.ts';
 import type { PlayReport, Report, SearchReport } from '../../node-image/core/reports.ts';
 import { byteShares } from './playback.ts';
 
@@ -34,12 +34,13 @@ function window(rs: readonly Report[]) {
 
 export function faultEffects(reports: readonly Report[], faults: readonly Fault[]): FaultEffect[] {
   return faults.map((f) => {
-    const hit = (r: Report) => f.kind === 'churn' || f.dc === undefined || r.dc === f.dc;
+    const dc = isPeerFault(f) ? undefined : f.dc;
+    const hit = (r: Report) => dc === undefined || r.dc === dc;
     const inside = (r: Report) => r.t >= f.atMs && r.t < f.atMs + f.forMs;
     const mine = reports.filter(hit);
     return {
       kind: f.kind,
-      ...(f.kind !== 'churn' && f.dc ? { dc: f.dc } : {}),
+      ...(dc ? { dc } : {}),
       atMs: f.atMs,
       forMs: f.forMs,
       reportsDuring: mine.filter(inside).length,

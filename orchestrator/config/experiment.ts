@@ -3,7 +3,7 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { stringify } from 'yaml';
-import type { Fault } from '../../node-image/core/faults.ts';
+import { type Fault, isPeerFault } from '../../node-image/core/faults.ts';
 import { describeProtocol, type ProtocolSpec, ProtocolSpecError, resolveProtocol } from '../../node-image/core/policies.ts';
 import { defaultSynthetic, type SyntheticParams } from '../workload/synthetic.ts';
 import { loadTopology, parseTopology, type Topology, topologyPath } from './topology.ts';
@@ -48,6 +48,7 @@ interface RawFault {
   dc?: 'stockholm' | 'london';
   share?: number;
   country?: string;
+  factor?: number;
 }
 
 interface RawVariant {
@@ -69,7 +70,14 @@ export function patchProtocol(base: ProtocolSpec, patch: ProtocolSpec = {}): Pro
 export function describeFaults(fs: readonly Fault[]): string {
   const h = (ms: number) => (ms % 3_600_000 === 0 ? `${ms / 3_600_000}h` : `${Math.round(ms / 60_000)}min`);
   return fs
-    .map((f) => `${f.kind}${f.kind === 'churn' ? ` of ${Math.round(f.share * 100)}% of peers${f.country ? ` in ${f.country}` : ''}` : f.dc ? ` at ${f.dc}` : ''} from ${h(f.atMs)} for ${h(f.forMs)}`)
+    .map((f) => {
+      const what = isPeerFault(f)
+        ? ` of ${Math.round(f.share * 100)}% of peers${f.country ? ` in ${f.country}` : ''}${f.kind === 'link-rate' ? ` to ${f.factor}× their rate` : ''}`
+        : f.dc
+          ? ` at ${f.dc}`
+          : '';
+      return `${f.kind}${what} from ${h(f.atMs)} for ${h(f.forMs)}`;
+    })
     .join('; ');
 }
 
@@ -123,12 +131,22 @@ export function loadExperiment(file: string): Experiment {
       const here = (k: string) => `${l.where([...at, i, k])}: ${[...at, i, k].join('.')}`;
       if (atMs >= durationMs) problems.push(`${here('at')}: ${f.at} is not before the end of the run (duration ${raw.duration})`);
       if (forMs <= 0) problems.push(`${here('for')}: a fault must last more than 0`);
-      if (f.kind === 'churn') {
-        if (f.share === undefined) problems.push(`${here('share')}: churn needs a share of peers, e.g. share: 0.2`);
-        if (f.dc !== undefined) problems.push(`${here('dc')}: churn takes peers offline and has no dc; valid keys: kind, at, for, share, country`);
-        return [{ kind: 'churn', atMs, forMs, share: f.share ?? 0, ...(f.country ? { country: f.country } : {}) } satisfies Fault];
+      if (f.kind === 'churn' || f.kind === 'link-cut' || f.kind === 'link-rate') {
+        const keys = `kind, at, for, share, country${f.kind === 'link-rate' ? ', factor' : ''}`;
+        if (f.share === undefined) problems.push(`${here('share')}: ${f.kind} needs a share of peers, e.g. share: 0.2`);
+        if (f.dc !== undefined) problems.push(`${here('dc')}: ${f.kind} takes peers, not a data centre; valid keys: ${keys}`);
+        const common = { atMs, forMs, share: f.share ?? 0, ...(f.country ? { country: f.country } : {}) };
+        if (f.kind !== 'link-rate') {
+          if (f.factor !== undefined) problems.push(`${here('factor')}: only link-rate takes a factor; valid keys: ${keys}`);
+          return [{ kind: f.kind, ...common }];
+        }
+        if (f.factor === undefined) problems.push(`${here('factor')}: link-rate needs the factor its links' rates are multiplied by, e.g. factor: 0.25`);
+        return [{ kind: 'link-rate', ...common, factor: f.factor ?? 1 }];
       }
-      if (f.share !== undefined || f.country !== undefined) problems.push(`${here(f.share !== undefined ? 'share' : 'country')}: ${f.kind} concerns a data centre; valid keys: kind, at, for, dc`);
+      if (f.share !== undefined || f.country !== undefined || f.factor !== undefined) {
+        const extra = f.share !== undefined ? 'share' : f.country !== undefined ? 'country' : 'factor';
+        problems.push(`${here(extra)}: ${f.kind} concerns a data centre; valid keys: kind, at, for, dc`);
+      }
       return [{ kind: f.kind, atMs, forMs, ...(f.dc ? { dc: f.dc } : {}) } satisfies Fault];
     });
   const baseFaults = toFaults(raw.faults, ['faults']);

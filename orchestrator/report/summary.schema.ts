@@ -232,7 +232,7 @@ export const summarySchema = {
         additionalProperties: false,
         required: ['kind', 'atMs', 'forMs', 'reportsDuring', 'during', 'outside'],
         properties: {
-          kind: { enum: ['tracker-outage', 'dc-outage', 'churn'] },
+          kind: { enum: ['tracker-outage', 'dc-outage', 'churn', 'link-cut', 'link-rate'] },
           dc: { type: 'string' },
           atMs: { type: 'number' },
           forMs: { type: 'number' },
