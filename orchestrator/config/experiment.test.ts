@@ -83,8 +83,8 @@ variants: [{ name: a }, { name: a }]
   });
 
   it('a fault kind that does not exist lists the ones that do', () => {
-    const f = write('bad-kind.yaml', `${HEAD}faults: [{ kind: link-cut, at: 1h, for: 1h }]\n`);
-    expect(() => loadExperiment(f)).toThrow(/faults\.0\.kind: "link-cut" is not valid; valid values: tracker-outage, dc-outage, churn/);
+    const f = write('bad-kind.yaml', `${HEAD}faults: [{ kind: router-restart, at: 1h, for: 1h }]\n`);
+    expect(() => loadExperiment(f)).toThrow(/faults\.0\.kind: "router-restart" is not valid; valid values: tracker-outage, dc-outage, churn, link-cut, link-rate/);
   });
 
   it('a topology path is relative to the experiment file', () => {

@@ -20,6 +20,7 @@ import { importLastfm } from '../workload/importers/lastfm.ts';
 import { importMssd } from '../workload/importers/mssd.ts';
 import { syntheticWorkload, type WorkloadResult } from '../workload/synthetic.ts';
 import { readTrace, replayTrace } from '../workload/trace.ts';
+import { planLinkFaults, runLinkFaults } from './link-faults.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
@@ -136,6 +137,7 @@ export async function runExperiment(e: Experiment, o: RunOptions): Promise<RunOu
       const problems = checkPlan(plan);
       if (problems.length) throw new Error(`the plan is not valid:\n  ${problems.join('\n  ')}`);
       const w = await workloadFor(e, plan, seed);
+      let linkFaults: { finish(): Promise<void> } | null = null;
       const churned = addChurn(
         w.scripts,
         plan.containers.filter((c) => c.role === 'peer').map((c) => ({ name: c.name, country: String(c.meta.country) })),
@@ -188,8 +190,13 @@ export async function runExperiment(e: Experiment, o: RunOptions): Promise<RunOu
         writeInfo();
         const epoch = Date.now() + 1500;
         fs.writeFileSync(path.join(control, 'start'), String(epoch));
+        // link faults change the emulated network from outside the programs, on the same clock
+        const active = plan.containers.filter((c) => c.role === 'peer' && c.net.shaping && (w.scripts.get(c.name)?.length ?? 0) > 0);
+        const shaped = active.map((c) => ({ name: c.name, country: String(c.meta.country), iface: c.net.shaping!.iface, upKbit: c.net.shaping!.up.rateKbit, downKbit: c.net.shaping!.down.rateKbit }));
+        linkFaults = runLinkFaults((c, cmd) => rt.exec(c, cmd), planLinkFaults(variant.faults, shaped, seed, e.durationMs), epoch, e.timeScale, progress);
         await monitor(rt, plan, repDir, epoch, e, progress, ac.signal);
       } finally {
+        await linkFaults?.finish();
         await collect(rt, plan, repDir, progress);
         // what was collected stays and is analysed; what down could not remove is said loudly
         await rt.down(repId, { progress }).catch((err: unknown) => {

@@ -1,10 +1,20 @@
 // Churn faults (node-image/core/faults.ts) become `offline` events in the scripts of the peers
 // they take down. The peers are drawn with the run's seed, so every variant of a paired
 // comparison loses the same machines at the same moments.
-import type { Fault } from '../../node-image/core/faults.ts';
+import type { Fault, PeerFault } from '../../node-image/core/faults.ts';
 import type { ScriptEvent } from '../../node-image/core/script.ts';
 import { seededRandom } from '../util/random.ts';
 import type { Machine } from './synthetic.ts';
+
+/** The peers a peer fault takes: `share` of those of its country (all countries if none), at least one. */
+export function pickPeers<M extends Machine>(machines: readonly M[], f: PeerFault, random: () => number): M[] {
+  const pool = machines.filter((m) => !f.country || m.country === f.country).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (let i = pool.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [pool[i], pool[j]] = [pool[j], pool[i]];
+  }
+  return pool.slice(0, Math.max(1, Math.round(f.share * pool.length)));
+}
 
 /** Add the churn events to `scripts` (by machine name); returns how many peers were churned. */
 export function addChurn(scripts: Map<string, ScriptEvent[]>, machines: readonly Machine[], faults: readonly Fault[], seed: number): number {
@@ -12,15 +22,7 @@ export function addChurn(scripts: Map<string, ScriptEvent[]>, machines: readonly
   const touched = new Set<string>();
   for (const f of faults) {
     if (f.kind !== 'churn') continue;
-    const pool = machines
-      .filter((m) => !f.country || m.country === f.country)
-      .map((m) => m.name)
-      .sort();
-    for (let i = pool.length - 1; i > 0; i--) {
-      const j = Math.floor(random() * (i + 1));
-      [pool[i], pool[j]] = [pool[j], pool[i]];
-    }
-    for (const name of pool.slice(0, Math.max(1, Math.round(f.share * pool.length)))) {
+    for (const { name } of pickPeers(machines, f, random)) {
       const script = scripts.get(name) ?? [];
       script.push({ t: f.atMs, action: 'offline', durationMs: f.forMs });
       // stable: an offline event at the same instant as a play comes after it

@@ -1,0 +1,91 @@
+// Link faults (node-image/core/faults.ts) on a running Docker testbed: at their workload time the
+// orchestrator changes the chosen peers' access links from inside their containers, and changes
+// them back when the fault ends or, at the latest, when the workload ends (so that the clients can
+// still hand in their last reports).
+//
+//   link-cut   DROP rules for everything in and out of the access interface: a pulled cable. No
+//              FIN or RST reaches anyone; both ends find out by their keep-alives.
+//   link-rate  the htb class of both directions (the interface's egress, ifb0 for the ingress) at
+//              `factor` times the configured rate.
+//
+// The peers are drawn with the run's seed, as for churn, so paired variants lose the same links.
+import { type Fault, isPeerFault } from '../../node-image/core/faults.ts';
+import { type Cmd, INGRESS_DEV, rateClass } from '../../node-image/netsetup/commands.ts';
+import type { Progress } from '../progress/display.ts';
+import { seededRandom } from '../util/random.ts';
+import { pickPeers } from '../workload/churn.ts';
+
+export interface ShapedPeer {
+  name: string;
+  country: string;
+  iface: string;
+  upKbit: number;
+  downKbit: number;
+}
+
+export interface LinkFaultStep {
+  /** workload ms */
+  atMs: number;
+  container: string;
+  cmds: Cmd[];
+  /** for the progress line */
+  what: string;
+}
+
+const cut = (iface: string, op: '-I' | '-D'): Cmd[] => [
+  ['iptables', op, 'INPUT', ...(op === '-I' ? ['1'] : []), '-i', iface, '-m', 'comment', '--comment', 'tb-fault', '-j', 'DROP'],
+  ['iptables', op, 'OUTPUT', ...(op === '-I' ? ['1'] : []), '-o', iface, '-m', 'comment', '--comment', 'tb-fault', '-j', 'DROP'],
+];
+const rates = (p: ShapedPeer, factor: number): Cmd[] => [rateClass(p.iface, Math.max(8, Math.round(p.upKbit * factor))), rateClass(INGRESS_DEV, Math.max(8, Math.round(p.downKbit * factor)))];
+
+/** Every change the link faults make, in time order; none ends after `endMs`. */
+export function planLinkFaults(faults: readonly Fault[], peers: readonly ShapedPeer[], seed: number, endMs: number): LinkFaultStep[] {
+  const random = seededRandom(seed ^ 0x11e7);
+  const steps: LinkFaultStep[] = [];
+  for (const f of faults) {
+    if (!isPeerFault(f) || f.kind === 'churn') continue;
+    const until = Math.min(f.atMs + f.forMs, endMs);
+    for (const p of pickPeers(peers, f, random)) {
+      if (f.kind === 'link-cut') {
+        steps.push({ atMs: f.atMs, container: p.name, cmds: cut(p.iface, '-I'), what: 'cut' });
+        steps.push({ atMs: until, container: p.name, cmds: cut(p.iface, '-D'), what: 'restored' });
+      } else if (f.kind === 'link-rate') {
+        steps.push({ atMs: f.atMs, container: p.name, cmds: rates(p, f.factor), what: `at ${f.factor}× rate` });
+        steps.push({ atMs: until, container: p.name, cmds: rates(p, 1), what: 'back at its rate' });
+      }
+    }
+  }
+  return steps.sort((a, b) => a.atMs - b.atMs);
+}
+
+type Exec = (container: string, cmd: string[]) => Promise<{ exitCode: number; stderr: string }>;
+
+/**
+ * Carry the steps out on the workload clock (`epoch` real ms = workload 0, `scale`). `finish()`
+ * runs every step not yet run at once (the undos of faults still on at the end) and waits for all.
+ */
+export function runLinkFaults(exec: Exec, steps: readonly LinkFaultStep[], epoch: number, scale: number, progress: Progress): { finish(): Promise<void> } {
+  const pending = new Set(steps);
+  // one chain per container: a change and its undo never overlap
+  const chains = new Map<string, Promise<void>>();
+  const run = (s: LinkFaultStep) => {
+    if (!pending.delete(s)) return;
+    const step = async () => {
+      for (const cmd of s.cmds) {
+        const r = await exec(s.container, cmd).catch((err: Error) => ({ exitCode: -1, stderr: err.message }));
+        if (r.exitCode !== 0) progress.line(`warning: link fault on ${s.container}: "${cmd.join(' ')}" failed: ${r.stderr.trim()}`);
+      }
+      progress.line(`link fault: ${s.container} ${s.what}`);
+    };
+    chains.set(s.container, (chains.get(s.container) ?? Promise.resolve()).then(step));
+  };
+  const timers = steps.map((s) => setTimeout(() => run(s), Math.max(0, epoch + s.atMs / scale - Date.now())));
+  return {
+    async finish() {
+      for (const t of timers) clearTimeout(t);
+      // in time order: an undo never runs before the change it undoes
+      for (const s of steps) run(s);
+      await Promise.all(chains.values());
+    },
+  };
+}
