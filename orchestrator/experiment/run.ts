@@ -9,7 +9,7 @@ import type { Experiment, Variant } from '../config/experiment.ts';
 import { ensureImages } from '../image/build.ts';
 import { checkLinks, type LinkCheck } from '../linkcheck/linkcheck.ts';
 import { netemStatus } from '../linkcheck/netem.ts';
-import { checkPlan, newRunId, planTopology } from '../plan/index.ts';
+import { checkPlan, checkRunId, newRunId, planTopology } from '../plan/index.ts';
 import type { Plan } from '../plan/types.ts';
 import { Progress } from '../progress/display.ts';
 import { ReportTail } from '../report/raw.ts';
@@ -70,7 +70,7 @@ export interface RunOptions {
 
 export async function runExperiment(e: Experiment, o: RunOptions): Promise<RunOutcome> {
   const progress = o.progress ?? new Progress();
-  const runId = o.runId ?? newRunId();
+  const runId = o.runId === undefined ? newRunId() : checkRunId(o.runId);
   const dir = path.resolve(o.dir ?? path.join(o.resultsRoot, runId));
   const variant = o.variant ?? e.variants[0];
   fs.mkdirSync(dir, { recursive: true });

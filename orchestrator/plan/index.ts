@@ -16,7 +16,4 @@ export function planFromFile(file: string, o: PlanOptions): Plan {
   return plan;
 }
 
-/** a fresh run id: 6 lower-case letters and digits */
-export function newRunId(): string {
-  return Math.random().toString(36).slice(2, 8).padEnd(6, '0');
-}
+export { checkRunId, newRunId, RUN_ID_RULE } from './run-id.ts';

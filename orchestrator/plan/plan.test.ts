@@ -49,6 +49,14 @@ describe('planner', () => {
     expect(plan.hostRules.every((r) => r.args.join(' ').includes('--comment tb:abc123'))).toBe(true);
   });
 
+  it("labels every container with the plan's count per role, so status can tell an unfinished up", () => {
+    const plan = planTopology(loadTopology('topologies/small.yaml'), opts);
+    const counts: Record<string, number> = {};
+    for (const c of plan.containers) counts[c.role] = (counts[c.role] ?? 0) + 1;
+    expect(counts.peer).toBe(12);
+    for (const c of plan.containers) expect(JSON.parse(c.labels['testbed.planned'])).toEqual(counts);
+  });
+
   it('apportions counts that add up', () => {
     expect(apportion(5, { a: 0.2, b: 0.2, c: 0.6 })).toEqual({ a: 1, b: 1, c: 3 });
     expect(Object.values(apportion(7, { a: 1 / 3, b: 1 / 3, c: 1 / 3 })).reduce((x, y) => x + y)).toBe(7);

@@ -13,7 +13,8 @@ import type { Access, DcName, RouterCategory, Topology } from '../config/topolog
 import { CATEGORIES, DCS } from '../config/topology.ts';
 import { seededRandom } from '../util/random.ts';
 import { dcSubnet, fakeExternal, homeSubnet, inSubnet as inCidr, outerSubnet, overlaps as overlapsCidr, type Subnet, servicesSubnet, wanSubnet } from './addresses.ts';
-import { type Attachment, type ContainerPlan, LABEL_PROJECT, LABEL_ROLE, LABEL_RUN, type NetworkPlan, type Plan, PROJECT, type Role } from './types.ts';
+import { checkRunId } from './run-id.ts';
+import { type Attachment, type ContainerPlan, LABEL_PLANNED, LABEL_PROJECT, LABEL_ROLE, LABEL_RUN, type NetworkPlan, type Plan, PROJECT, type Role } from './types.ts';
 
 /** Docker allows about 1000 endpoints per bridge network; stay well under it. */
 export const WAN_ENDPOINTS = 900;
@@ -110,7 +111,7 @@ export function placePeers(t: Topology): PeerPlacement[] {
 
 export function planTopology(t: Topology, o: PlanOptions): Plan {
   const run = o.runId;
-  if (!/^[a-z0-9]{4,8}$/.test(run)) throw new Error(`run id "${run}" must be 4-8 lower-case letters or digits`);
+  checkRunId(run);
   const scale = o.timeScale ?? 1;
   const protocol = JSON.stringify(o.protocol ?? {});
   const labels = { [LABEL_PROJECT]: PROJECT, [LABEL_RUN]: run, ...(o.transient ? { 'testbed.transient': 'true', 'testbed.owner-pid': String(o.transient.ownerPid) } : {}) };
@@ -344,6 +345,9 @@ export function planTopology(t: Topology, o: PlanOptions): Plan {
     chain: 'DOCKER-USER' as const,
     args: ['-i', n.bridge, '-o', n.bridge, '-j', 'ACCEPT', '-m', 'comment', '--comment', `tb:${run}`],
   }));
+  const planned: Record<string, number> = {};
+  for (const c of containers) planned[c.role] = (planned[c.role] ?? 0) + 1;
+  for (const c of containers) c.labels[LABEL_PLANNED] = JSON.stringify(planned);
   return { runId: run, topology: t.name, labels, networks, containers, hostRules, files, notes };
 }
 

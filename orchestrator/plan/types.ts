@@ -15,6 +15,8 @@ export type Role = 'peer' | 'router' | 'dc' | 'dns' | 'core';
 /** Labels every object of a run carries (docs/architecture.md, principle 5). */
 export const LABEL_RUN = 'testbed.run';
 export const LABEL_ROLE = 'testbed.role';
+/** on every container: how many containers of each role the whole plan has, as JSON, so `status` can tell a run whose `up` never finished */
+export const LABEL_PLANNED = 'testbed.planned';
 export const LABEL_PROJECT = 'testbed.project';
 export const PROJECT = 'p2p-music-testbed';
 

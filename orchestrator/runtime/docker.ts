@@ -8,7 +8,7 @@ import type Docker from 'dockerode';
 import { execa } from 'execa';
 import { formatError } from '../cli/errors.ts';
 import { requireEngine } from '../docker/engine.ts';
-import { type ContainerPlan, LABEL_PROJECT, LABEL_ROLE, LABEL_RUN, type Plan, PROJECT } from '../plan/types.ts';
+import { type ContainerPlan, LABEL_PLANNED, LABEL_PROJECT, LABEL_ROLE, LABEL_RUN, type Plan, PROJECT } from '../plan/types.ts';
 import { countsLine, Progress } from '../progress/display.ts';
 import { explainOverlap, removeNetwork } from './networks.ts';
 import { pool, poolDisjoint } from './schedule.ts';
@@ -26,10 +26,16 @@ async function iptables(args: string[]): Promise<string> {
 /** DOCKER-USER rules whose comment names the run (or any run with 'all'), as -D arguments */
 async function runRules(runId: string | 'all'): Promise<string[][]> {
   const r = await execa('iptables', ['-w', '-S', 'DOCKER-USER'], { reject: false });
-  if (r.exitCode !== 0) return [];
-  return r.stdout
-    .split('\n')
-    .filter((l) => l.startsWith('-A DOCKER-USER') && (runId === 'all' ? /--comment "?tb:[a-z0-9]+"?/.test(l) : new RegExp(`--comment "?tb:${runId}"?( |$)`).test(l)))
+  return r.exitCode === 0 ? rulesOfRun(r.stdout.split('\n'), runId) : [];
+}
+
+/** of `iptables -S DOCKER-USER` lines, those of the run, as -D arguments; the id is compared as a string, never a pattern */
+export function rulesOfRun(lines: readonly string[], runId: string | 'all'): string[][] {
+  return lines
+    .filter((l) => {
+      const owner = /--comment "?tb:([a-z0-9]+)"?( |$)/.exec(l)?.[1];
+      return l.startsWith('-A DOCKER-USER') && owner !== undefined && (runId === 'all' || owner === runId);
+    })
     .map((l) => ['-D', ...l.replace(/^-A /, '').replace(/"/g, '').split(/\s+/)]);
 }
 
@@ -214,12 +220,17 @@ export class DockerRuntime implements Runtime {
     const runs = new Map<string, RunStatus>();
     const get = (id: string) => {
       let r = runs.get(id);
-      if (!r) runs.set(id, (r = { runId: id, topology: '', transient: false, roles: {}, networks: 0 }));
+      if (!r) runs.set(id, (r = { runId: id, topology: '', transient: false, roles: {}, networks: 0, planned: {}, complete: true }));
       return r;
     };
     for (const c of containers) {
       const r = get(c.Labels[LABEL_RUN] ?? '?');
       r.transient ||= c.Labels['testbed.transient'] === 'true';
+      try {
+        if (c.Labels[LABEL_PLANNED]) r.planned = JSON.parse(c.Labels[LABEL_PLANNED]) as Record<string, number>;
+      } catch {
+        // a label this version did not write: no plan to compare with
+      }
       const role = c.Labels[LABEL_ROLE] ?? '?';
       const s = (r.roles[role] ??= { count: 0, running: 0, exited: 0 });
       s.count++;
@@ -227,6 +238,10 @@ export class DockerRuntime implements Runtime {
       if (c.State === 'exited' || c.State === 'dead') s.exited++;
     }
     for (const n of networks) get(n.Labels?.[LABEL_RUN] ?? '?').networks++;
+    for (const r of runs.values()) {
+      for (const role of Object.keys(r.planned)) r.roles[role] ??= { count: 0, running: 0, exited: 0 };
+      r.complete = Object.entries(r.planned).every(([role, n]) => (r.roles[role]?.count ?? 0) >= n);
+    }
     return [...runs.values()].sort((a, b) => a.runId.localeCompare(b.runId));
   }
 

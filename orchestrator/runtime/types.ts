@@ -16,6 +16,10 @@ export interface RunStatus {
   transient: boolean;
   roles: Record<string, { count: number; running: number; exited: number }>;
   networks: number;
+  /** containers per role the run's plan has (from its labels); fewer exist when `up` never finished */
+  planned: Record<string, number>;
+  /** every planned container exists */
+  complete: boolean;
 }
 
 export interface Runtime {

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { checkRunId } from '../../plan/index.ts';
 import { Progress } from '../../progress/display.ts';
 import { DockerRuntime } from '../../runtime/docker.ts';
 import { UserError } from '../errors.ts';
@@ -14,7 +15,10 @@ export function register(program: Command): void {
     .action(async (runId: string | undefined, o) => {
       if (!runId && !o.all) throw new UserError('name a run id (see `npx testbed status`) or give --all');
       if (runId && o.all) throw new UserError('give either a run id or --all, not both');
+      if (runId) checkRunId(runId);
       const rt = new DockerRuntime();
-      await rt.down(o.all ? 'all' : runId!, { progress: new Progress() });
+      const removed = await rt.down(o.all ? 'all' : runId!, { progress: new Progress() });
+      if (runId && removed.containers + removed.networks + removed.rules === 0)
+        throw new UserError(`there is no run ${runId} on this machine: nothing carries its label or its firewall comment (npx testbed status lists the runs)`);
     });
 }

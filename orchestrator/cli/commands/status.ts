@@ -15,10 +15,13 @@ export function register(program: Command): void {
       if (o.json) return void process.stdout.write(JSON.stringify(runs, null, 2) + '\n');
       if (!runs.length) return void process.stdout.write('no testbed runs\n');
       for (const r of runs) {
-        process.stdout.write(`run ${r.runId}${r.transient ? ' (experiment)' : ''}: ${r.networks} networks\n`);
+        const incomplete = r.complete ? '' : ' INCOMPLETE: its up did not finish (npx testbed down ' + r.runId + ' removes it)';
+        process.stdout.write(`run ${r.runId}${r.transient ? ' (experiment)' : ''}: ${r.networks} networks${incomplete}\n`);
         for (const [role, s] of Object.entries(r.roles)) {
-          const health = s.running === s.count ? 'all running' : `${s.running} running, ${s.exited} exited`;
-          process.stdout.write(`  ${role.padEnd(7)} ${String(s.count).padStart(4)}  ${health}\n`);
+          const planned = r.planned[role];
+          const of = planned !== undefined && planned !== s.count ? `${s.count}/${planned} up` : String(s.count);
+          const health = s.count === 0 ? 'none' : s.running === s.count ? 'all running' : `${s.running} running, ${s.exited} exited`;
+          process.stdout.write(`  ${role.padEnd(7)} ${of.padStart(9)}  ${health}\n`);
         }
       }
     });
