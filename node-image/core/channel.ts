@@ -38,8 +38,20 @@ export interface ChannelOptions {
   maxFrameBytes: number;
   keepaliveMs: number;
   deadAfterMs: number;
+  /**
+   * bytes our own queue may hold for a peer that does not read (default: unbounded); past it the
+   * connection closes, so one slow reader cannot make the process's memory grow without end
+   */
+  maxQueuedBytes?: number;
+  /** real ms a frame may take to arrive once it has begun (default: deadAfterMs); a slowloris is closed */
+  partialFrameMs?: number;
   /** for logs */
   name: string;
+}
+
+/** the channel options a protocol variant's parameters give */
+export function channelOptions(p: { maxFrameBytes: number; keepaliveMs: number; deadAfterMs: number; maxQueuedBytes: number; partialFrameMs: number }, name: string): ChannelOptions {
+  return { maxFrameBytes: p.maxFrameBytes, keepaliveMs: p.keepaliveMs, deadAfterMs: p.deadAfterMs, maxQueuedBytes: p.maxQueuedBytes, partialFrameMs: p.partialFrameMs, name };
 }
 
 export class Channel {
@@ -54,6 +66,9 @@ export class Channel {
   /** keep-alive round trip, real ms, smoothed (null before the first pong): the lowest-rtt peer choice reads it */
   rttMs: number | null = null;
   private pingSentAt: number | null = null;
+  private queued = 0;
+  /** real ms when the frame now being received began (null: between frames) */
+  private partialSince: number | null = null;
   onMessage: (msg: Message, ch: Channel) => void = () => {};
   onClosed: (reason: string, ch: Channel) => void = () => {};
 
@@ -83,12 +98,19 @@ export class Channel {
 
   /** bytes waiting in our own queue (not yet handed to the pipe) */
   get queuedBytes(): number {
-    return this.queues.reduce((n, q) => n + q.reduce((m, b) => m + b.length, 0), 0);
+    return this.queued;
   }
 
   send<K extends MessageType>(type: K, body: MessageMap[K], payload?: Buffer): void {
     if (this.closed) return;
-    this.queues[priorityOf(type)].push(encode({ type, body, payload } as Message));
+    const frame = encode({ type, body, payload } as Message);
+    const max = this.opts.maxQueuedBytes;
+    if (max !== undefined && this.queued + frame.length > max) {
+      this.close(`${this.pipe.remoteAddress} does not read: ${this.queued} bytes queued, the limit is ${max}`);
+      return;
+    }
+    this.queues[priorityOf(type)].push(frame);
+    this.queued += frame.length;
     this.flush();
   }
 
@@ -103,6 +125,7 @@ export class Channel {
       const q = this.queues.find((x) => x.length > 0);
       if (!q) return;
       const frame = q.shift()!;
+      this.queued -= frame.length;
       this.bytesOut += frame.length;
       if (!this.pipe.write(frame)) this.blocked = true;
     }
@@ -120,6 +143,9 @@ export class Channel {
       this.close(`bad frame from ${this.pipe.remoteAddress}: ${why}`);
       return;
     }
+    // a frame left incomplete began now if a frame just completed, else when the last one did
+    if (this.decoder.partialBytes === 0) this.partialSince = null;
+    else if (msgs.length > 0 || this.partialSince === null) this.partialSince = this.clock.realNow();
     for (const m of msgs) {
       if (this.closed) return;
       if (m.type === 'ping') this.send('pong', {});
@@ -129,8 +155,14 @@ export class Channel {
   }
 
   private keepalive(): void {
-    if (this.clock.realNow() - this.lastHeard > this.opts.deadAfterMs) {
+    const now = this.clock.realNow();
+    if (now - this.lastHeard > this.opts.deadAfterMs) {
       this.close(`no traffic for ${this.opts.deadAfterMs} ms (keep-alive timeout)`);
+      return;
+    }
+    const partialMs = this.opts.partialFrameMs ?? this.opts.deadAfterMs;
+    if (this.partialSince !== null && now - this.partialSince > partialMs) {
+      this.close(`a frame from ${this.pipe.remoteAddress} took more than ${partialMs} ms`);
       return;
     }
     if (this.pingSentAt === null) this.pingSentAt = this.clock.realNow();
@@ -149,6 +181,7 @@ export class Channel {
     this.closed = true;
     this.timer?.cancel();
     for (const q of this.queues) q.length = 0;
+    this.queued = 0;
     this.onClosed(reason, this);
   }
 }

@@ -50,6 +50,11 @@ export class FrameDecoder {
   private buf: Buffer = Buffer.alloc(0);
   constructor(private readonly maxFrame: number) {}
 
+  /** bytes of a frame that has begun but not ended (a slow or stalled sender holds it open) */
+  get partialBytes(): number {
+    return this.buf.length;
+  }
+
   push(chunk: Buffer): Message[] {
     this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
     const out: Message[] = [];

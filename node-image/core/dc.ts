@@ -42,7 +42,7 @@ export class DataCentre {
   private readonly stored: Set<string>;
   private pending: { report: Report; acks: { ch: Channel; seq: number }[] }[] = [];
   private flushing = false;
-  stats = { logins: 0, reports: 0, duplicates: 0, bytesServed: 0, badConnections: 0, badReports: 0 };
+  stats = { logins: 0, reports: 0, duplicates: 0, bytesServed: 0, badConnections: 0, badReports: 0, refusedConnections: 0 };
 
   constructor(
     readonly name: string,
@@ -95,6 +95,11 @@ export class DataCentre {
       ch.close('data centre down');
       return;
     }
+    if (this.channels.size >= this.params.maxConnections) {
+      this.stats.refusedConnections++;
+      ch.close(`too many connections (${this.params.maxConnections})`);
+      return;
+    }
     this.channels.add(ch);
     let session: Session | null = null;
     ch.onMessage = (m) => {
@@ -145,7 +150,8 @@ export class DataCentre {
         const { rid, track, quality, offset, length } = m.body;
         const size = trackBytes(track, quality, this.clock.scale);
         const end = Math.min(size, offset + length);
-        for (let p = offset; p < end; p += this.params.serverFrameBytes) {
+        // a client that does not read is closed once its queue passes maxQueuedBytes: stop there
+        for (let p = offset; p < end && s.ch.isOpen; p += this.params.serverFrameBytes) {
           const bytes = contentRange(track, quality, p, Math.min(this.params.serverFrameBytes, end - p), size);
           this.stats.bytesServed += bytes.length;
           s.ch.send('data', { rid, offset: p }, bytes);

@@ -3,7 +3,7 @@
 // requests to neighbours. Uploads go to `Serving`; the server connection is the `ServerLink`.
 import type { CacheIndex } from './cache.ts';
 import { cacheKey } from './cache.ts';
-import { afterReal, Channel, type Dialer, type Pipe } from './channel.ts';
+import { afterReal, Channel, channelOptions, type Dialer, type Pipe } from './channel.ts';
 import type { Clock, TimerHandle } from './clock.ts';
 import type { Message, PeerAddress } from './messages.ts';
 import { type NeighbourStats, newStats, trimStats } from './neighbours.ts';
@@ -131,7 +131,7 @@ export class Overlay {
 
   private channel(pipe: Pipe): Channel {
     const { params, clock } = this.deps;
-    return new Channel(pipe, clock, { maxFrameBytes: params.maxFrameBytes, keepaliveMs: params.keepaliveMs, deadAfterMs: params.deadAfterMs, name: 'peer' });
+    return new Channel(pipe, clock, channelOptions(params, 'peer'));
   }
 
   /** dial a peer and exchange hellos; resolves to the neighbour or null */

@@ -60,6 +60,12 @@ export interface ProtocolParams {
   cacheBytes: number;
   /** biggest frame accepted on any connection */
   maxFrameBytes: number;
+  /** bytes a connection's outgoing queue may hold for a peer that does not read, before it is closed */
+  maxQueuedBytes: number;
+  /** real ms a frame may take to arrive once begun (slowloris) */
+  partialFrameMs: number;
+  /** client connections a data centre holds at once; more are closed at once */
+  maxConnections: number;
 }
 
 export const defaultParams: ProtocolParams = {
@@ -97,6 +103,9 @@ export const defaultParams: ProtocolParams = {
   reconnectMaxMs: 5_000,
   cacheBytes: 1 << 30,
   maxFrameBytes: 1 << 20,
+  maxQueuedBytes: 8 << 20,
+  partialFrameMs: 5_000,
+  maxConnections: 5_000,
 };
 
 /** Merge overrides, rejecting unknown names and non-positive numbers with a clear message. */

@@ -2,7 +2,7 @@
 // and the requests that go over it (track data, tracker, reversal). After every reconnect the
 // data centre gets the login again, then every unacknowledged report and every unfinished data
 // request, as the paper's client re-sends them.
-import { afterReal, Channel, type Dialer, type Pipe } from './channel.ts';
+import { afterReal, Channel, channelOptions, type Dialer, type Pipe } from './channel.ts';
 import type { Clock, TimerHandle } from './clock.ts';
 import type { Message, PeerAddress } from './messages.ts';
 import type { ProtocolParams } from './params.ts';
@@ -128,7 +128,7 @@ export class ServerLink {
 
   private attach(pipe: Pipe): void {
     const { params, clock, log } = this.deps;
-    const ch = new Channel(pipe, clock, { maxFrameBytes: params.maxFrameBytes, keepaliveMs: params.keepaliveMs, deadAfterMs: params.deadAfterMs, name: 'server' });
+    const ch = new Channel(pipe, clock, channelOptions(params, 'server'));
     this.ch = ch;
     ch.onMessage = (m) => this.onMessage(m);
     ch.onClosed = (reason) => {

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import { logger, numberOption, parseOptions, requireOption } from '../adapters/args.ts';
 import { FileSink } from '../adapters/file-sink.ts';
 import { listen } from '../adapters/tcp.ts';
-import { Channel } from '../core/channel.ts';
+import { Channel, channelOptions } from '../core/channel.ts';
 import { realClock } from '../core/clock.ts';
 import { DataCentre } from '../core/dc.ts';
 import { armDcFaults, type Fault } from '../core/faults.ts';
@@ -33,7 +33,7 @@ const sink = new FileSink(requireOption(P, opts, 'sink'));
 const dc = new DataCentre(name, params, clock, sink, log, Math.random, protocol.tracker);
 
 const server = await listen(host, Number(portText), (pipe) => {
-  dc.accept(new Channel(pipe, clock, { maxFrameBytes: params.maxFrameBytes, keepaliveMs: params.keepaliveMs, deadAfterMs: params.deadAfterMs, name: 'client' }));
+  dc.accept(new Channel(pipe, clock, channelOptions(params, 'client')));
 });
 const stats = setInterval(() => log('stats', { online: dc.online, ...dc.stats }), 5000);
 stats.unref();
