@@ -108,18 +108,67 @@ export const defaultParams: ProtocolParams = {
   maxConnections: 5_000,
 };
 
-/** Merge overrides, rejecting unknown names and non-positive numbers with a clear message. */
+/** counts and sizes: whole numbers */
+const INTEGER = new Set<keyof ProtocolParams>([
+  'softLimit',
+  'hardLimit',
+  'pruneHeadroom',
+  'trackerKeep',
+  'trackerAnswer',
+  'searchMemory',
+  'searchDepth',
+  'chunkBytes',
+  'peerPipeline',
+  'uploadSlots',
+  'candidatePeers',
+  'peerFailureLimit',
+  'serverWindowChunks',
+  'serverFrameBytes',
+  'cacheBytes',
+  'maxFrameBytes',
+  'maxQueuedBytes',
+  'maxConnections',
+]);
+/** the only parameters that may be 0 (a mechanism switched off, or no wait); every other must be > 0 */
+const ZERO_OK = new Set<keyof ProtocolParams>(['pruneHeadroom', 'prefetchSec', 'emergencySec', 'startBufferSec', 'firstNeighbourReportMs', 'serverHeadSec', 'serverAheadSec', 'searchWaitMs']);
+/** room in a frame for its header beside a chunk */
+const FRAME_HEADROOM = 4096;
+
+/**
+ * Merge overrides, rejecting unknown names and values that cannot work (a 0-byte chunk, a
+ * keep-alive slower than its own deadline), each error with the valid range, before anything runs.
+ */
 export function resolveParams(overrides: Record<string, unknown> = {}): ProtocolParams {
   const out: ProtocolParams = { ...defaultParams };
   for (const [k, v] of Object.entries(overrides)) {
-    if (!(k in defaultParams)) {
+    if (!Object.hasOwn(defaultParams, k)) {
       throw new Error(`unknown protocol parameter "${k}"; valid: ${Object.keys(defaultParams).join(', ')}`);
     }
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
-      throw new Error(`protocol parameter "${k}" must be a non-negative number, got ${JSON.stringify(v)}`);
+    const key = k as keyof ProtocolParams;
+    const whole = INTEGER.has(key) ? 'a whole number' : 'a number';
+    const range = ZERO_OK.has(key) ? `${whole} >= 0` : `${whole} > 0`;
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || (v === 0 && !ZERO_OK.has(key)) || (INTEGER.has(key) && !Number.isInteger(v))) {
+      throw new Error(`protocol parameter "${k}" must be ${range}, got ${JSON.stringify(v)}`);
     }
-    (out as unknown as Record<string, number>)[k] = v;
+    out[key] = v;
   }
-  if (out.softLimit > out.hardLimit) throw new Error(`softLimit (${out.softLimit}) must not exceed hardLimit (${out.hardLimit})`);
+  const rules: [boolean, string][] = [
+    [out.softLimit <= out.hardLimit, `softLimit (${out.softLimit}) must not exceed hardLimit (${out.hardLimit})`],
+    [out.pruneHeadroom <= out.softLimit, `pruneHeadroom (${out.pruneHeadroom}) must not exceed softLimit (${out.softLimit})`],
+    [out.searchDepth <= 8, `searchDepth (${out.searchDepth}) must be 1 to 8 (the paper: 2)`],
+    [
+      out.chunkBytes <= out.maxFrameBytes - FRAME_HEADROOM,
+      `chunkBytes (${out.chunkBytes}) must leave room for a header in a frame: at most maxFrameBytes - ${FRAME_HEADROOM} = ${out.maxFrameBytes - FRAME_HEADROOM}`,
+    ],
+    [
+      out.serverFrameBytes <= out.maxFrameBytes - FRAME_HEADROOM,
+      `serverFrameBytes (${out.serverFrameBytes}) must be at most maxFrameBytes - ${FRAME_HEADROOM} = ${out.maxFrameBytes - FRAME_HEADROOM}`,
+    ],
+    [out.keepaliveMs < out.deadAfterMs, `keepaliveMs (${out.keepaliveMs}) must be below deadAfterMs (${out.deadAfterMs}), or every quiet connection dies`],
+    [out.reconnectMinMs <= out.reconnectMaxMs, `reconnectMinMs (${out.reconnectMinMs}) must not exceed reconnectMaxMs (${out.reconnectMaxMs})`],
+    [out.maxQueuedBytes >= 2 * out.maxFrameBytes, `maxQueuedBytes (${out.maxQueuedBytes}) must hold at least two frames (2 × maxFrameBytes = ${2 * out.maxFrameBytes})`],
+  ];
+  const broken = rules.filter(([ok]) => !ok).map(([, why]) => why);
+  if (broken.length) throw new Error(broken.join('; '));
   return out;
 }

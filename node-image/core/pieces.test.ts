@@ -101,6 +101,12 @@ describe('params', () => {
     expect(resolveParams({ softLimit: 5 }).softLimit).toBe(5);
     expect(() => resolveParams({ softlimit: 5 })).toThrow(/unknown protocol parameter "softlimit"/);
     expect(() => resolveParams({ softLimit: 70 })).toThrow(/must not exceed hardLimit/);
-    expect(() => resolveParams({ chunkBytes: 'big' })).toThrow(/non-negative number/);
+    expect(() => resolveParams({ chunkBytes: 'big' })).toThrow(/"chunkBytes" must be a whole number > 0, got "big"/);
+    // values that cannot work are refused before anything starts, with the valid range
+    expect(() => resolveParams({ chunkBytes: 0 })).toThrow(/"chunkBytes" must be a whole number > 0, got 0/);
+    expect(() => resolveParams({ chunkBytes: 1.5 })).toThrow(/whole number/);
+    expect(() => resolveParams({ chunkBytes: 2 << 20 })).toThrow(/chunkBytes \(2097152\) must leave room for a header in a frame: at most maxFrameBytes - 4096 = 1044480/);
+    expect(() => resolveParams({ keepaliveMs: 7000 })).toThrow(/keepaliveMs \(7000\) must be below deadAfterMs \(6000\)/);
+    expect(resolveParams({ prefetchSec: 0 }).prefetchSec).toBe(0);
   });
 });
