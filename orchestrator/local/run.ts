@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { execa, type ResultPromise } from 'execa';
+import { resolveParams } from '../../node-image/core/params.ts';
 import type { ConnectReport, PlayReport, SearchReport } from '../../node-image/core/reports.ts';
 import { byteShares, dedupe, playbackQuality, reportsLost } from '../analysis/playback.ts';
 import { ReportTail, readReportFile } from '../report/raw.ts';
@@ -18,6 +19,8 @@ const TSX = ['--import', 'tsx'];
 export interface LocalOptions extends LocalWorkload {
   timeScale: number;
   restartDc: boolean;
+  /** kill this many client processes (SIGKILL) at 40% of the run: shows that deaths are detected and named */
+  killClients?: number;
   params?: Record<string, unknown>;
   keepDir?: boolean;
   progress?: (line: string) => void;
@@ -36,6 +39,15 @@ export interface LocalSummary {
   integrityFailures: number;
   reportsGenerated: number;
   reportsLost: number;
+  /** play events in the clients' scripts; a play may not happen (a skip at once, a client that died) */
+  playsScheduled: number;
+  /** clients that ended without their exit record (killed, crashed), with how they ended */
+  clientsDied: string[];
+  /** clients still running at the deadline, stopped */
+  clientsHung: string[];
+  /** false when a client died or hung, a play failed its integrity check, a report was lost, or nothing was played */
+  valid: boolean;
+  problems: string[];
   discovery: { searches: number; tracker: number; overlay: number };
   connects: { direct: number; reversed: number; failed: number };
   dcRestarts: number;
@@ -97,6 +109,8 @@ export async function runLocal(o: LocalOptions): Promise<LocalSummary> {
   try {
     const scripts = localScripts(o);
     const dcPort = await freePort();
+    // parameters that cannot work stop the run here, before any process starts
+    resolveParams(o.params ?? {});
     const params = JSON.stringify(o.params ?? {});
     const dcArgs = ['node-image/dc/main.ts', '--name', 'local', '--listen', `127.0.0.1:${dcPort}`, '--sink', sink, '--time-scale', String(o.timeScale), '--params', params];
     let dc = (await startProgram(dcArgs, () => {})).p;
@@ -106,6 +120,8 @@ export async function runLocal(o: LocalOptions): Promise<LocalSummary> {
     const generated = new Map<string, number>();
     let exited = 0;
     const clients: Proc[] = [];
+    /** per client: its exit record arrived; how its process ended */
+    const ends = scripts.map(() => ({ record: false, code: null as number | null, signal: null as string | null }));
     for (let i = 0; i < scripts.length; i++) {
       const file = path.join(dir, `script-${i}.jsonl`);
       fs.writeFileSync(file, scripts[i].map((e) => JSON.stringify(e)).join('\n') + '\n');
@@ -135,10 +151,15 @@ export async function runLocal(o: LocalOptions): Promise<LocalSummary> {
         if (!line.startsWith('{"event":"exit"')) return;
         const e = JSON.parse(line) as { clientId: string; generated: number };
         generated.set(e.clientId, e.generated);
+        ends[i].record = true;
       });
       procs.add(p);
       clients.push(p);
-      void p.then(() => exited++);
+      void p.then((r) => {
+        ends[i].code = r.exitCode ?? null;
+        ends[i].signal = r.signal ?? null;
+        exited++;
+      });
     }
     progress(`${o.clients} clients and the data centre are up; playing ${o.plays} plays of ${o.tracks} tracks at time scale ${o.timeScale}`);
 
@@ -149,8 +170,26 @@ export async function runLocal(o: LocalOptions): Promise<LocalSummary> {
     let playsSoFar = 0;
     const restartAt = Date.now() + expectedMs * 0.4;
     const deadline = Date.now() + expectedMs * 3 + 120_000;
+    const hung: string[] = [];
+    let killed = false;
     while (exited < clients.length) {
-      if (Date.now() > deadline) throw new Error(`clients did not finish within ${Math.round((deadline - t0) / 1000)} s`);
+      if (Date.now() > deadline) {
+        // what was collected is kept: the clients still running are named and stopped
+        clients.forEach((c, i) => {
+          if (ends[i].code === null && ends[i].signal === null) {
+            hung.push(`c${i}`);
+            c.kill('SIGKILL');
+          }
+        });
+        progress(`clients ${hung.join(', ')} did not finish within ${Math.round((deadline - t0) / 1000)} s: stopped; summarising what was collected`);
+        await Promise.all(clients.map((c) => c.catch(() => {})));
+        break;
+      }
+      if (o.killClients && !killed && Date.now() >= restartAt) {
+        killed = true;
+        progress(`killing ${o.killClients} client processes (SIGKILL)`);
+        for (const c of clients.slice(0, o.killClients)) c.kill('SIGKILL');
+      }
       if (o.restartDc && restarts === 0 && Date.now() >= restartAt) {
         progress('killing the data centre (SIGKILL) and restarting it on the same port and sink');
         dc.kill('SIGKILL');
@@ -176,6 +215,19 @@ export async function runLocal(o: LocalOptions): Promise<LocalSummary> {
     const connects = reports.filter((r): r is ConnectReport => r.type === 'connect');
     const s = byteShares(plays);
     const q = playbackQuality(plays);
+    // a client that died said nothing at exit: what it generated is known from the highest
+    // sequence number the sink holds, which is what reportsLost counts with too
+    for (const r of reports) generated.set(r.clientId, Math.max(generated.get(r.clientId) ?? 0, r.seq + 1));
+    const died = ends.flatMap((e, i) => (!e.record && !hung.includes(`c${i}`) ? [`c${i} (${e.signal ? `signal ${e.signal}` : `exit ${e.code}`})`] : []));
+    const playsScheduled = scripts.reduce((n, sc) => n + sc.filter((e) => e.action === 'play').length, 0);
+    const lost = reportsLost(reports, generated);
+    const problems = [
+      ...(died.length ? [`${died.length} clients died before their exit record: ${died.join(', ')}`] : []),
+      ...(hung.length ? [`${hung.length} clients hung and were stopped: ${hung.join(', ')}`] : []),
+      ...(plays.length === 0 ? ['no play was reported'] : []),
+      ...(q.integrityFailures ? [`${q.integrityFailures} plays played bytes that differ from the server's`] : []),
+      ...(lost ? [`${lost} reports were generated and never stored`] : []),
+    ];
     return {
       clients: o.clients,
       plays: plays.length,
@@ -188,7 +240,12 @@ export async function runLocal(o: LocalOptions): Promise<LocalSummary> {
       stutterRate: q.stutterRate,
       integrityFailures: q.integrityFailures,
       reportsGenerated: [...generated.values()].reduce((a, b) => a + b, 0),
-      reportsLost: reportsLost(reports, generated),
+      reportsLost: lost,
+      playsScheduled,
+      clientsDied: died,
+      clientsHung: hung,
+      valid: problems.length === 0,
+      problems,
       discovery: {
         searches: searches.length,
         tracker: searches.length ? searches.filter((x) => (x.tracker?.peers ?? 0) > 0).length / searches.length : 0,

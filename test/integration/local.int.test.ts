@@ -19,6 +19,26 @@ describe('testbed local', () => {
     expect(r.stderr).toMatch(/killing the data centre/);
   }, 240_000);
 
+  it('names clients that die mid-run, counts what they generated, keeps what was collected, and fails', async () => {
+    const r = await execa(process.execPath, ['bin/testbed.js', 'local', '--clients', '5', '--plays', '25', '--tracks', '8', '--time-scale', '40', '--kill-clients', '2', '--json'], { reject: false });
+    expect(r.exitCode, r.stderr).toBe(1);
+    const s = JSON.parse(r.stdout);
+    expect(s.valid).toBe(false);
+    expect(s.clientsDied).toEqual(['c0 (signal SIGKILL)', 'c1 (signal SIGKILL)']);
+    expect(s.problems[0]).toMatch(/2 clients died before their exit record: c0/);
+    expect(s.playsScheduled).toBe(25);
+    expect(s.plays).toBeGreaterThan(0);
+    expect(s.plays).toBeLessThan(25);
+    // what the dead clients generated is counted from the sink, so the figures agree with it
+    expect(s.reportsGenerated).toBeGreaterThan(s.plays);
+  }, 240_000);
+
+  it('refuses parameters that cannot work before anything starts', async () => {
+    const r = await execa(process.execPath, ['bin/testbed.js', 'local', '--params', '{"chunkBytes":0}'], { reject: false });
+    expect(r.exitCode).not.toBe(0);
+    expect(r.stderr).toMatch(/--params: protocol parameter "chunkBytes" must be a whole number > 0, got 0/);
+  });
+
   it('rejects bad flags with a message naming the flag', async () => {
     const r = await execa(process.execPath, ['bin/testbed.js', 'local', '--clients', 'many'], { reject: false });
     expect(r.exitCode).not.toBe(0);

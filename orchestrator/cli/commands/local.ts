@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { resolveParams } from '../../../node-image/core/params.ts';
 import { runLocal } from '../../local/run.ts';
 import { UserError } from '../errors.ts';
 
@@ -29,6 +30,7 @@ export function register(program: Command): void {
     )
     .option('--seed <n>', 'workload seed', int('seed', 0), 1)
     .option('--restart-dc', 'kill the data-centre process once mid-run and restart it', false)
+    .option('--kill-clients <n>', 'kill n client processes mid-run (shows that the run detects and names them)', int('kill-clients', 1))
     .option('--params <json>', 'protocol parameter overrides as JSON', '{}')
     .option('--keep', 'keep the temporary folder (sink, caches, scripts)', false)
     .option('--json', 'print one JSON object instead of a table', false)
@@ -39,6 +41,12 @@ export function register(program: Command): void {
       } catch {
         throw new UserError(`--params must be a JSON object, got ${o.params}`);
       }
+      try {
+        resolveParams(params);
+      } catch (err) {
+        throw new UserError(`--params: ${(err as Error).message}`);
+      }
+      if (o.killClients !== undefined && o.killClients >= o.clients) throw new UserError(`--kill-clients must be below --clients (${o.clients})`);
       const s = await runLocal({
         clients: o.clients,
         plays: o.plays,
@@ -46,22 +54,26 @@ export function register(program: Command): void {
         seed: o.seed,
         timeScale: o.timeScale,
         restartDc: o.restartDc,
+        killClients: o.killClients,
         params,
         keepDir: o.keep,
         skipShare: 0.1,
         randomShare: 0.39,
         progress: (line) => process.stderr.write(line + '\n'),
       });
+      // a run that is not valid says why and fails, after printing what it has
+      if (!s.valid) process.exitCode = 1;
       if (o.json) return void process.stdout.write(JSON.stringify(s) + '\n');
       const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
       process.stdout.write(
         [
-          `plays ${s.plays} by ${s.clients} clients over ${s.tracks} tracks (time scale ${s.timeScale}, ${s.wallSeconds} s)`,
+          `plays ${s.plays} of ${s.playsScheduled} scheduled, by ${s.clients} clients over ${s.tracks} tracks (time scale ${s.timeScale}, ${s.wallSeconds} s)`,
           `bytes played: server ${pct(s.shares.server)}  peers ${pct(s.shares.p2p)}  cache ${pct(s.shares.cache)}  (${(s.bytes.total / 1e6).toFixed(1)} MB)`,
           `latency (real ms, scaled run): p50 ${s.latencyMs.p50}  p75 ${s.latencyMs.p75}  p90 ${s.latencyMs.p90}`,
           `stutters per play ${s.stutterRate.toFixed(3)}  integrity failures ${s.integrityFailures}  reports lost ${s.reportsLost} of ${s.reportsGenerated}`,
           `peer discovery: tracker ${pct(s.discovery.tracker)}  overlay ${pct(s.discovery.overlay)} of ${s.discovery.searches} searches`,
           `connections: direct ${s.connects.direct}  reversed ${s.connects.reversed}  failed ${s.connects.failed}  dc restarts ${s.dcRestarts}`,
+          ...(s.valid ? [] : [`NOT VALID: ${s.problems.join('; ')}`]),
         ].join('\n') + '\n',
       );
     });
