@@ -45,6 +45,8 @@ export async function runMatrix(e: Experiment, o: { resultsRoot: string; progres
         `[${k}/${total}] ${variant.name} repetition ${rep}: run ${r.runId} in ${Math.round((Date.now() - t0) / 1000)} s, server ${(100 * s.shares.server).toFixed(1)}%, peers ${(100 * s.shares.p2p).toFixed(1)}%`,
       );
       samples.push(sampleOf(loadRun(runDir), variant.name, rep));
+      const problems = (r.summary as { problems?: string[] }).problems ?? [];
+      if (problems.length) warnings.push(`${variant.name} repetition ${rep} (run ${r.runId}) is not valid: ${problems.join('; ')}`);
       if (r.interrupted) {
         interrupted = true;
         warnings.push(`interrupted after ${k} of ${total} runs: the comparison holds the runs that finished (the last one partly)`);

@@ -197,7 +197,7 @@ export async function runExperiment(e: Experiment, o: RunOptions): Promise<RunOu
         await monitor(rt, plan, repDir, epoch, e, progress, ac.signal);
       } finally {
         await linkFaults?.finish();
-        await collect(rt, plan, repDir, progress);
+        info.clientsWithoutExit = [...(info.clientsWithoutExit ?? []), ...(await collect(rt, plan, repDir, progress))];
         // what was collected stays and is analysed; what down could not remove is said loudly
         await rt.down(repId, { progress }).catch((err: unknown) => {
           notes.push(`clean-up of ${repId} incomplete: ${err instanceof Error ? err.message : String(err)}`);
@@ -265,21 +265,27 @@ async function monitor(rt: DockerRuntime, plan: Plan, dir: string, epoch: number
   progress.line('workload finished');
 }
 
-/** Clients' exit lines (how many reports each generated) and the logs worth keeping. */
-async function collect(rt: DockerRuntime, plan: Plan, dir: string, progress: Progress): Promise<void> {
+/** Clients' exit records and the logs worth keeping; returns the peers that ended without an exit record. */
+async function collect(rt: DockerRuntime, plan: Plan, dir: string, progress: Progress): Promise<string[]> {
   const logs = path.join(dir, 'logs');
   fs.mkdirSync(logs, { recursive: true });
   const lines: string[] = [];
+  const silent: string[] = [];
   const status = await rt.status(plan.runId);
-  if (!status.length) return;
+  if (!status.length) return [];
   progress.line('collecting client exit records and server logs');
   for (const c of plan.containers) {
     const text = await rt.logs(c.name).catch(() => '');
     if (c.role === 'peer') {
       for (const l of text.split('\n')) if (l.startsWith('{"event":"exit"')) lines.push(l);
-      if (!/"event":"exit"/.test(text)) fs.writeFileSync(path.join(logs, `${c.name}.log`), text);
+      if (!/"event":"exit"/.test(text)) {
+        silent.push(c.name);
+        fs.writeFileSync(path.join(logs, `${c.name}.log`), text);
+      }
     } else if (c.role !== 'router') fs.writeFileSync(path.join(logs, `${c.name}.log`), text);
   }
   fs.mkdirSync(path.join(dir, 'raw'), { recursive: true });
   fs.writeFileSync(path.join(dir, 'raw', 'clients.jsonl'), lines.join('\n') + (lines.length ? '\n' : ''));
+  if (silent.length) progress.line(`warning: ${silent.length} peers ended without their exit record (died, or were stopped): ${silent.join(', ')}; their logs are in ${logs}`);
+  return silent;
 }

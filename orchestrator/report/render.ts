@@ -63,7 +63,7 @@ export function runMarkdown(a: Analysis, info: RunInfo, tables: Record<string, T
   const d = summary.discovery;
   const md = `# ${info.experiment}: run ${info.runId}
 
-${info.variant ? `Protocol variant **${info.variant.name}**: ${info.variant.text}.\n\n` : ''}Topology **${info.topology}**, ${info.peers} peers, ${summary.durationHours} h of workload time at time scale ${info.timeScale}, seed ${info.seed}${info.repetitions > 1 ? `, ${info.repetitions} repetitions` : ''}. Git ${info.gitCommit}; image ${Object.values(info.images).join(', ')}.${summary.interrupted ? '\n\n**The run was interrupted**: these are the reports collected until then.' : ''}
+${info.variant ? `Protocol variant **${info.variant.name}**: ${info.variant.text}.\n\n` : ''}Topology **${info.topology}**, ${info.peers} peers, ${summary.durationHours} h of workload time at time scale ${info.timeScale}, seed ${info.seed}${info.repetitions > 1 ? `, ${info.repetitions} repetitions` : ''}. Git ${info.gitCommit}; image ${Object.values(info.images).join(', ')}.${summary.interrupted ? '\n\n**The run was interrupted**: these are the reports collected until then.' : ''}${summary.problems?.length ? `\n\n**Not a valid run**: ${summary.problems.join('; ')}.` : ''}
 
 ${info.notes.map((n) => `> ${n}`).join('\n')}
 

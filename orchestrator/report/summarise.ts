@@ -27,6 +27,15 @@ export function summarise({ info, reports, generated, badLines }: SummariseInput
   const t2 = tableII(reports);
   const t3 = tableIII(reports);
   const f1 = figure1(reports);
+  const lost = reportsLost(reports, generated);
+  const silent = info.clientsWithoutExit ?? [];
+  const problems = [
+    ...(silent.length ? [`${silent.length} peers ended without their exit record (died or stopped): ${silent.join(', ')}`] : []),
+    ...(lost ? [`${lost} reports were generated and never stored`] : []),
+    ...(q.integrityFailures ? [`${q.integrityFailures} plays played bytes that differ from the server's`] : []),
+    ...(plays.length === 0 ? ['no play was reported'] : []),
+    ...(badLines ? [`${badLines} lines of the raw reports were torn or malformed`] : []),
+  ];
   const summary = {
     experiment: info.experiment,
     runId: info.runId,
@@ -46,8 +55,10 @@ export function summarise({ info, reports, generated, badLines }: SummariseInput
     integrityFailures: q.integrityFailures,
     playsNeverStarted: q.neverStarted,
     playsBeforeLogin: q.beforeLogin,
-    reportsLost: reportsLost(reports, generated),
+    reportsLost: lost,
     rawLinesSkipped: badLines,
+    valid: problems.length === 0 && info.interrupted !== true,
+    problems: info.interrupted ? ['the run was interrupted', ...problems] : problems,
     ...(info.variant?.faults.length ? { faults: faultEffects(reports, info.variant.faults as Fault[]) } : {}),
     discovery: discovery(reports),
     noNeighbourShare: noNeighbourShare(reports),

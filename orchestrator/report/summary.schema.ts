@@ -242,6 +242,8 @@ export const summarySchema = {
         },
       },
     },
+    valid: { type: 'boolean', description: 'false when the run cannot be trusted as it is: see problems' },
+    problems: { type: 'array', items: { type: 'string' }, description: 'why the run is not valid: clients that died, reports lost, bytes that differ from the server, nothing played' },
     gitCommit: {
       type: 'string',
     },

@@ -30,6 +30,8 @@ export interface RunInfo {
   linkCheck: unknown[];
   workload: Record<string, unknown>;
   interrupted?: boolean;
+  /** peers whose program ended without its exit record: died, or stopped at the deadline */
+  clientsWithoutExit?: string[];
   /** the protocol variant that ran (core/policies.ts) and its faults; absent in runs before variants existed */
   variant?: { name: string; text: string; protocol: unknown; faults: unknown[] };
   startedAt: string;

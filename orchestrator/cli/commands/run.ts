@@ -24,6 +24,11 @@ export function register(program: Command): void {
       );
       progress.line(`results: ${r.dir}/report.md`);
       process.stdout.write(r.runId + '\n');
+      const problems = (r.summary as { problems?: string[] }).problems ?? [];
       if (r.interrupted) process.exitCode = 130;
+      else if (problems.length) {
+        progress.line(`the run is not valid: ${problems.join('; ')}`);
+        process.exitCode = 1;
+      }
     });
 }
