@@ -87,6 +87,12 @@ variants: [{ name: a }, { name: a }]
     expect(() => loadExperiment(f)).toThrow(/faults\.0\.kind: "router-restart" is not valid; valid values: tracker-outage, dc-outage, churn, link-cut, link-rate/);
   });
 
+  it('a duration that cannot be meant is refused with its range', () => {
+    for (const d of ['0h', '99999999d']) {
+      expect(() => loadExperiment(write(`dur-${d}.yaml`, HEAD.replace('duration: 12h', `duration: ${d}`)))).toThrow(new RegExp(`duration: ${d} is out of range; valid: more than 0 and at most 366d`));
+    }
+  });
+
   it('a topology path is relative to the experiment file', () => {
     const sub = path.join(dir, 'sub');
     fs.mkdirSync(sub, { recursive: true });

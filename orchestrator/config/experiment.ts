@@ -112,6 +112,8 @@ export function loadExperiment(file: string): Experiment {
     topology = parseTopology(topologyText, `${file} (inline topology)`);
   }
   const durationMs = parseDuration(raw.duration);
+  // a replay of nothing, or of more than a year of workload time, cannot be meant
+  if (durationMs <= 0 || durationMs > 366 * 86_400_000) problems.push(`${l.where(['duration'])}: duration: ${raw.duration} is out of range; valid: more than 0 and at most 366d`);
   const base: ProtocolSpec = patchProtocol({}, { ...raw.protocol, params: { ...raw.protocol?.params, ...raw.params } });
   const checkProtocol = (spec: ProtocolSpec, at: (string | number)[]) => {
     try {

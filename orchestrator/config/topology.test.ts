@@ -48,4 +48,18 @@ describe('topology config', () => {
   it('every shipped topology is valid', () => {
     for (const f of fs.readdirSync('topologies').filter((x) => x.endsWith('.yaml'))) expect(() => loadTopology(`topologies/${f}`), f).not.toThrow();
   });
+
+  it('refuses link values that cannot be meant, alias bombs, and names the line', () => {
+    const base = 'name: bad\ncountries:\n  SE: { peers: 3 }\nlinks:\n';
+    expect(() => parseTopology(`${base}  dsl: { down: 0kbit }\n`, 't.yaml')).toThrow(/t\.yaml:5:\d+: links\.dsl\.down: 0kbit is out of range; valid: 8 to 10000000 kbit/);
+    expect(() => parseTopology(`${base}  dsl: { loss: 150% }\n`, 't.yaml')).toThrow(/links\.dsl\.loss: 150% is out of range; valid: 0 to 100 %/);
+    expect(() => parseTopology(`${base}  dsl: { delay: 94608000000ms }\n`, 't.yaml')).toThrow(/links\.dsl\.delay: 94608000000ms is out of range; valid: 0 to 10000 ms/);
+    const bomb = [
+      'a: &a [x, x, x, x, x, x, x, x, x]',
+      ...'bcdefg'.split('').map((c, i) => `${c}: &${c} [${Array(9).fill(`*${'abcdefg'[i]}`).join(', ')}]`),
+      'name: x',
+      'countries: { SE: { peers: 1 } }',
+    ].join('\n');
+    expect(() => parseTopology(bomb, 'bomb.yaml')).toThrow(/YAML aliases expand too far/);
+  });
 });

@@ -98,15 +98,20 @@ function toTopology(l: Loaded<RawTopology>): Topology {
   const raw = l.value;
   const problems: string[] = [];
   const links = {} as Record<Access, LinkProfile>;
+  // values a link could be given by mistake (a 0kbit link, a three-year delay) are refused with their range
+  const bounded = (a: Access, key: keyof RawLink, value: number, lo: number, hi: number, unit: string, shown: string) => {
+    if (value < lo || value > hi) problems.push(`${l.where(['links', a, key])}: links.${a}.${key}: ${shown} is out of range; valid: ${lo} to ${hi} ${unit}`);
+    return value;
+  };
   for (const a of ACCESS) {
     const r = raw.links?.[a] ?? {};
     const d = LINK_DEFAULTS[a];
     links[a] = {
-      downKbit: r.down ? parseRate(r.down) : d.downKbit,
-      upKbit: r.up ? parseRate(r.up) : d.upKbit,
-      delayMs: r.delay ? parseDuration(r.delay) : d.delayMs,
-      jitterMs: r.jitter ? parseDuration(r.jitter) : d.jitterMs,
-      lossPct: r.loss ? parsePercent(r.loss) : d.lossPct,
+      downKbit: r.down ? bounded(a, 'down', parseRate(r.down), 8, 10_000_000, 'kbit (8kbit to 10gbit)', r.down) : d.downKbit,
+      upKbit: r.up ? bounded(a, 'up', parseRate(r.up), 8, 10_000_000, 'kbit (8kbit to 10gbit)', r.up) : d.upKbit,
+      delayMs: r.delay ? bounded(a, 'delay', parseDuration(r.delay), 0, 10_000, 'ms', r.delay) : d.delayMs,
+      jitterMs: r.jitter ? bounded(a, 'jitter', parseDuration(r.jitter), 0, 10_000, 'ms', r.jitter) : d.jitterMs,
+      lossPct: r.loss ? bounded(a, 'loss', parsePercent(r.loss), 0, 100, '%', r.loss) : d.lossPct,
     };
   }
   const countries: Record<string, CountrySpec> = {};

@@ -63,7 +63,13 @@ export function parseYaml<T>(text: string, file: string, schema: object): Loaded
       file,
       doc.errors.map((e) => `${pos(e.pos[0])}: YAML syntax: ${e.message.split('\n')[0]}`),
     );
-  const value = doc.toJS() as unknown;
+  let value: unknown;
+  try {
+    // aliases that expand without end (a "billion laughs") are refused, not followed
+    value = doc.toJS({ maxAliasCount: 1000 });
+  } catch (err) {
+    throw new ConfigError(file, [`${file}:1:1: YAML aliases expand too far (${(err as Error).message}); write the values out instead of nesting aliases`]);
+  }
   const where = (path: (string | number)[], key = false) => {
     const n = nodeAt(doc.contents as Node, path, key);
     return n?.range ? pos(n.range[0]) : `${file}:1:1`;
@@ -126,9 +132,9 @@ export function parseDuration(s: string): number {
   return Number(m[1]) * { ms: 1, s: 1000, min: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 'ms'];
 }
 
-/** "0.5%" -> 0.5 */
+/** "0.5%" -> 0.5 (the caller checks the range, so that its error can name the line) */
 export function parsePercent(s: string): number {
   const m = /^(\d+(?:\.\d+)?)\s*%$/.exec(s.trim());
-  if (!m || Number(m[1]) > 100) throw new Error(`"${s}" is not a percentage like 0.5%`);
+  if (!m) throw new Error(`"${s}" is not a percentage like 0.5%`);
   return Number(m[1]);
 }
