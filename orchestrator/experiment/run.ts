@@ -19,7 +19,7 @@ import { addChurn } from '../workload/churn.ts';
 import { importLastfm } from '../workload/importers/lastfm.ts';
 import { importMssd } from '../workload/importers/mssd.ts';
 import { syntheticWorkload, type WorkloadResult } from '../workload/synthetic.ts';
-import { readTrace, replayTrace } from '../workload/trace.ts';
+import { readTrace, replayTrace, TraceError } from '../workload/trace.ts';
 import { planLinkFaults, runLinkFaults } from './link-faults.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -39,7 +39,14 @@ async function workloadFor(e: Experiment, plan: Plan, seed: number): Promise<Wor
   if (e.workload.kind === 'synthetic') return syntheticWorkload(machines, e.durationMs, seed, e.workload.params);
   const w = e.workload;
   const events = w.format === 'lastfm' ? await importLastfm(w.file, { country: w.country }) : w.format === 'mssd' ? await importMssd(w.file, { country: w.country }) : await readTrace(w.file);
-  return replayTrace(events, machines, seed, e.durationMs);
+  if (!events.length) throw new TraceError(`${w.file}: the trace holds no event`);
+  const r = replayTrace(events, machines, seed, e.durationMs);
+  // a replay of nothing would bring a whole testbed up to measure nothing: say so before anything starts
+  if (r.plays === 0)
+    throw new TraceError(
+      `${w.file}: no play of the trace falls inside the experiment's ${e.durationMs / 3_600_000} h from its start (its events span ${Math.round((events.at(-1)!.t - events[0].t) / 3_600_000)} h from workload hour ${Math.round(events[0].t / 3_600_000)})`,
+    );
+  return r;
 }
 
 const fmtWorkload = (ms: number) => {

@@ -40,8 +40,9 @@ export async function readTrace(file: string): Promise<TraceEvent[]> {
   const rl = readline.createInterface({ input: fs.createReadStream(file) });
   let n = 0;
   let t0: number | null = null;
-  for await (const line of rl) {
+  for await (const raw of rl) {
     n++;
+    const line = n === 1 ? raw.replace(/^\uFEFF/, '') : raw;
     if (!line.trim()) continue;
     let e: Record<string, unknown>;
     try {

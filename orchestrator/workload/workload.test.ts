@@ -85,4 +85,25 @@ describe('traces and importers', () => {
     expect(ev[1].t).toBeGreaterThanOrEqual(6 * 86_400_000 + 20 * 3_600_000); // Sunday 20:00
     await expect(importMssd(tmp('x.csv', 'session_id,track_id_clean\n'))).rejects.toThrow(/x\.csv:1: missing columns/);
   });
+
+  it('imports large files in time linear in their size: a one-user Last.fm history, 150k MSSD sessions, a byte-order mark', async () => {
+    const lastfm = (n: number) =>
+      '\uFEFF' + Array.from({ length: n }, (_, i) => `user_000001\t${new Date(Date.UTC(2009, 4, 4) + i * 200_000).toISOString()}\ta\tArtist\tt${i % 5000}\tName`).join('\n') + '\n';
+    const perRow = async (n: number) => {
+      const f = tmp(`big-${n}.tsv`, lastfm(n));
+      const t0 = performance.now();
+      const ev = await importLastfm(f);
+      expect(ev.filter((e) => e.action === 'play')).toHaveLength(n);
+      return (performance.now() - t0) / n;
+    };
+    await perRow(5_000); // warm up the JIT
+    const small = await perRow(20_000);
+    const large = await perRow(160_000);
+    // quadratic grouping made 160k rows of one user take minutes: per row it grew with the file
+    expect(large / small).toBeLessThan(3);
+    const header = 'session_id,session_position,track_id_clean,skip_1,skip_2,skip_3,hour_of_day,date,premium,context_type';
+    const rows = Array.from({ length: 150_000 }, (_, i) => `s${i},1,t${i % 999},false,false,false,${i % 24},2018-07-${String(10 + (i % 7)).padStart(2, '0')},false,catalog`);
+    const ev = await importMssd(tmp('big.csv', '\uFEFF' + [header, ...rows].join('\n') + '\n'));
+    expect(ev.filter((e) => e.action === 'login')).toHaveLength(150_000);
+  }, 120_000);
 });

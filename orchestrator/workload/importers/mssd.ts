@@ -17,8 +17,9 @@ export async function importMssd(file: string, o: { country?: string } = {}): Pr
   let header: string[] | null = null;
   let n = 0;
   const rows: Record<string, string>[] = [];
-  for await (const line of rl) {
+  for await (const raw of rl) {
     n++;
+    const line = n === 1 ? raw.replace(/^\uFEFF/, '') : raw;
     if (!line.trim()) continue;
     const f = line.split(',');
     if (!header) {
@@ -37,9 +38,14 @@ export async function importMssd(file: string, o: { country?: string } = {}): Pr
     rows.push(row);
   }
   const sessions = new Map<string, Record<string, string>[]>();
-  for (const r of rows) sessions.set(r.session_id, [...(sessions.get(r.session_id) ?? []), r]);
-  const starts = [...sessions.values()].map((s) => Date.parse(s[0].date) + Number(s[0].hour_of_day) * 3_600_000);
-  const first = Math.min(...starts);
+  // one pass, no array copied per row, no spread of 150k values into Math.min (the stack overflowed)
+  for (const r of rows) {
+    const list = sessions.get(r.session_id);
+    if (list) list.push(r);
+    else sessions.set(r.session_id, [r]);
+  }
+  let first = Infinity;
+  for (const s of sessions.values()) first = Math.min(first, Date.parse(s[0].date) + Number(s[0].hour_of_day) * 3_600_000);
   const d = new Date(first);
   const t0 = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()) - ((d.getUTCDay() + 6) % 7) * 86_400_000;
   const out: TraceEvent[] = [];
