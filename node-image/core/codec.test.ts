@@ -67,5 +67,9 @@ describe('codec', () => {
     expect(() => decodeFrame(frame(tq, '{"qid":1,"track":2,"quality":"q5","x":1}'))).toThrow(/unexpected field "x"/);
     expect(() => decodeFrame(frame(tq, '{"qid":1,"track":2,"quality":"q5"}', Buffer.from([1])))).toThrow(/unexpected payload/);
     expect(decodeFrame(frame(tq, '{"qid":1,"track":2,"quality":"q5"}'))).toEqual({ type: 'trackerQuery', body: { qid: 1, track: 2, quality: 'q5' } });
+    // names every object inherits are fields like any other: unknown, refused
+    for (const k of ['__proto__', 'constructor', 'toString', 'hasOwnProperty']) {
+      expect(() => decodeFrame(frame(tq, `{"qid":1,"track":2,"quality":"q5","${k}":{}}`)), k).toThrow(new RegExp(`unexpected field "${k}"`));
+    }
   });
 });

@@ -127,7 +127,8 @@ export function checkBody(type: MessageType, body: unknown): string | null {
   if (!body || typeof body !== 'object' || Array.isArray(body)) return `${type}: body is not an object`;
   const spec = SCHEMA[type] as Record<string, FieldKind>;
   const b = body as Record<string, unknown>;
-  for (const k of Object.keys(b)) if (!(k in spec)) return `${type}: unexpected field "${k}"`;
+  // own keys only: "constructor" or "__proto__" are in every object's prototype, and are refused like any other unknown field
+  for (const k of Object.keys(b)) if (!Object.hasOwn(spec, k)) return `${type}: unexpected field "${k}"`;
   for (const [k, kind] of Object.entries(spec)) {
     const v = b[k];
     const ok =
