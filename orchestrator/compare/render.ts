@@ -162,7 +162,7 @@ function intervalBars(c: Comparison, keys: { key: string; label: string }[], sca
       })),
     },
     options: {
-      plugins: { title: title(`${heading} (mean over repetitions, whiskers: ${Math.round(100 * c.confidence)}% interval)`) },
+      plugins: { title: title(`${heading} (per variant, whiskers: ${Math.round(100 * c.confidence)}% interval)`) },
       // whiskers are drawn outside chart.js's data range: make room for them
       scales: { y: { beginAtZero: true, suggestedMin: Math.min(0, ...ends), suggestedMax: Math.max(0, ...ends), title: { display: true, text: yLabel } } },
     },
@@ -232,7 +232,7 @@ function p2pOverTime(c: Comparison, runs: RunSample[]): ChartConfiguration | nul
       plugins: { title: title('Share of played bytes from peers per workload hour, pooled over repetitions') },
       scales: {
         x: { type: 'linear', title: { display: true, text: 'workload hour (0 = Monday 00:00 UTC)' } },
-        y: { min: 0, max: 100, title: { display: true, text: '% of played bytes from peers' } },
+        y: { min: 0, suggestedMax: 10, title: { display: true, text: '% of played bytes from peers' } },
       },
     },
   };
