@@ -45,4 +45,14 @@ describe('link faults', () => {
     await r.finish();
     expect(done).toEqual(['se-001 -I INPUT', 'se-001 -I OUTPUT', 'se-001 -D INPUT', 'se-001 -D OUTPUT']);
   });
+
+  it('says a peer whose program has ended is skipped, and warns of any other failure', async () => {
+    const lines: string[] = [];
+    const progress = { line: (l: string) => lines.push(l) } as unknown as Progress;
+    const exec = async (c: string) => (c === 'se-001' ? { exitCode: -1, stderr: 'Container abc is not running' } : { exitCode: 1, stderr: 'RTNETLINK answers: No such device' });
+    const steps = planLinkFaults([{ kind: 'link-cut', atMs: 1e9, forMs: 1, share: 1, country: 'SE' }], peers, 1, 2e9);
+    await runLinkFaults(exec, steps, Date.now(), 1, progress).finish();
+    expect(lines.filter((l) => l === 'link fault: se-001 skipped (its program has ended)')).toHaveLength(2);
+    expect(lines.filter((l) => /^warning: link fault on se-002: "iptables .*" failed: RTNETLINK answers: No such device$/.test(l))).toHaveLength(2);
+  });
 });

@@ -73,7 +73,10 @@ export function runLinkFaults(exec: Exec, steps: readonly LinkFaultStep[], epoch
     const step = async () => {
       for (const cmd of s.cmds) {
         const r = await exec(s.container, cmd).catch((err: Error) => ({ exitCode: -1, stderr: err.message }));
-        if (r.exitCode !== 0) progress.line(`warning: link fault on ${s.container}: "${cmd.join(' ')}" failed: ${r.stderr.trim()}`);
+        if (r.exitCode === 0) continue;
+        // a peer whose script has ended has stopped: it has no link left to change
+        if (/is not running/.test(r.stderr)) return progress.line(`link fault: ${s.container} skipped (its program has ended)`);
+        return progress.line(`warning: link fault on ${s.container}: "${cmd.join(' ')}" failed: ${r.stderr.trim()}`);
       }
       progress.line(`link fault: ${s.container} ${s.what}`);
     };
