@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Set-up that the README's two commands do for themselves, each step only when it is missing and
 // each saying what it does: Debian packages (the Docker engine, iptables, debootstrap for the base
-// image, miniupnpc for the router tests, the build tools canvas needs for the charts), the Docker
+// image, miniupnpc for the router tests, the build tools canvas needs for the charts, graphviz for
+// the topology pictures), the Docker
 // engine started if it is not running, and the npm packages installed when they are missing or
 // older than package-lock.json. Plain Node with no dependency: it runs before `npm ci` has.
 //
@@ -27,6 +28,7 @@ const DEBIAN = [
   ['libjpeg-dev', () => fs.existsSync('/usr/include/jpeglib.h')],
   ['libgif-dev', () => fs.existsSync('/usr/include/gif_lib.h')],
   ['librsvg2-dev', () => pkgConfig('librsvg-2.0')],
+  ['graphviz', () => has('dot')],
 ];
 
 const say = (line) => process.stderr.write(`setup: ${line}\n`);

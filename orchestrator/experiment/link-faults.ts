@@ -64,7 +64,14 @@ type Exec = (container: string, cmd: string[]) => Promise<{ exitCode: number; st
  * Carry the steps out on the workload clock (`epoch` real ms = workload 0, `scale`). `finish()`
  * runs every step not yet run at once (the undos of faults still on at the end) and waits for all.
  */
-export function runLinkFaults(exec: Exec, steps: readonly LinkFaultStep[], epoch: number, scale: number, progress: Progress): { finish(): Promise<void> } {
+export function runLinkFaults(
+  exec: Exec,
+  steps: readonly LinkFaultStep[],
+  epoch: number,
+  scale: number,
+  progress: Progress,
+  running: (container: string) => Promise<boolean> = async () => true,
+): { finish(): Promise<void> } {
   const pending = new Set(steps);
   // one chain per container: a change and its undo never overlap
   const chains = new Map<string, Promise<void>>();
@@ -74,8 +81,8 @@ export function runLinkFaults(exec: Exec, steps: readonly LinkFaultStep[], epoch
       for (const cmd of s.cmds) {
         const r = await exec(s.container, cmd).catch((err: Error) => ({ exitCode: -1, stderr: err.message }));
         if (r.exitCode === 0) continue;
-        // a peer whose script has ended has stopped: it has no link left to change
-        if (/is not running/.test(r.stderr)) return progress.line(`link fault: ${s.container} skipped (its program has ended)`);
+        // a peer whose script has ended has stopped, or is stopping while the command runs: it has no link left to change
+        if (/is not running/.test(r.stderr) || !(await running(s.container))) return progress.line(`link fault: ${s.container} skipped (its program has ended)`);
         return progress.line(`warning: link fault on ${s.container}: "${cmd.join(' ')}" failed: ${r.stderr.trim()}`);
       }
       progress.line(`link fault: ${s.container} ${s.what}`);

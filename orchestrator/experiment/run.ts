@@ -200,7 +200,14 @@ export async function runExperiment(e: Experiment, o: RunOptions): Promise<RunOu
         // link faults change the emulated network from outside the programs, on the same clock
         const active = plan.containers.filter((c) => c.role === 'peer' && c.net.shaping && (w.scripts.get(c.name)?.length ?? 0) > 0);
         const shaped = active.map((c) => ({ name: c.name, country: String(c.meta.country), iface: c.net.shaping!.iface, upKbit: c.net.shaping!.up.rateKbit, downKbit: c.net.shaping!.down.rateKbit }));
-        linkFaults = runLinkFaults((c, cmd) => rt.exec(c, cmd), planLinkFaults(variant.faults, shaped, seed, e.durationMs), epoch, e.timeScale, progress);
+        linkFaults = runLinkFaults(
+          (c, cmd) => rt.exec(c, cmd),
+          planLinkFaults(variant.faults, shaped, seed, e.durationMs),
+          epoch,
+          e.timeScale,
+          progress,
+          (c) => rt.running(c),
+        );
         await monitor(rt, plan, repDir, epoch, e, progress, ac.signal);
       } finally {
         await linkFaults?.finish();

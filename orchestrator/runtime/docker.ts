@@ -258,6 +258,16 @@ export class DockerRuntime implements Runtime {
     return Buffer.concat(out).toString();
   }
 
+  /** whether the container is running now (false once its program has ended) */
+  async running(name: string): Promise<boolean> {
+    const docker = await this.d();
+    return docker
+      .getContainer(name)
+      .inspect()
+      .then((i) => i.State.Running === true)
+      .catch(() => false);
+  }
+
   async exec(name: string, cmd: string[], timeoutMs = 60_000) {
     const docker = await this.d();
     const e = await docker.getContainer(name).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
