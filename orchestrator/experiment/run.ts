@@ -6,6 +6,7 @@ import { execa } from 'execa';
 import type { ScriptEvent } from '../../node-image/core/script.ts';
 import { formatError } from '../cli/errors.ts';
 import type { Experiment, Variant } from '../config/experiment.ts';
+import { writePlanPicture } from '../graph/graph.ts';
 import { ensureImages } from '../image/build.ts';
 import { checkLinks, type LinkCheck } from '../linkcheck/linkcheck.ts';
 import { netemStatus } from '../linkcheck/netem.ts';
@@ -181,6 +182,8 @@ export async function runExperiment(e: Experiment, o: RunOptions): Promise<RunOu
         }
       }
       fs.writeFileSync(path.join(repDir, 'plan.json'), JSON.stringify(plan, null, 1));
+      const picture = await writePlanPicture(plan, repDir);
+      if (picture && rep === first) notes.push(picture);
       writeInfo();
       try {
         await rt.apply(plan, { signal: ac.signal, progress });

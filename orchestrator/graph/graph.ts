@@ -139,3 +139,17 @@ export async function renderPng(dot: string): Promise<Buffer> {
   if (r.exitCode !== 0) throw new Error(`dot failed (exit ${r.exitCode}): ${Buffer.from(r.stderr).toString().trim()}`);
   return Buffer.from(r.stdout);
 }
+
+/** topology.mmd and topology.png of a plan in `dir` (the PNG only where Graphviz is installed); returns a note when it is not */
+export async function writePlanPicture(plan: Plan, dir: string): Promise<string | null> {
+  const fs = await import('node:fs');
+  const path = await import('node:path');
+  const g = planGraph(plan);
+  fs.writeFileSync(path.join(dir, 'topology.mmd'), toMermaid(g));
+  try {
+    fs.writeFileSync(path.join(dir, 'topology.png'), await renderPng(toDot(g)));
+    return null;
+  } catch (err) {
+    return `no topology.png: ${(err as Error).message.split('\n')[0]} (Graphviz's dot draws it; topology.mmd has the same picture as Mermaid)`;
+  }
+}

@@ -57,7 +57,7 @@ export async function runPlots(a: Analysis): Promise<Record<string, Buffer>> {
   };
 }
 
-export function runMarkdown(a: Analysis, info: RunInfo, tables: Record<string, Table>): string {
+export function runMarkdown(a: Analysis, info: RunInfo, tables: Record<string, Table>, o: { topologyPng?: boolean } = {}): string {
   const { summary, plays, shares, quality: q } = a;
   const badLines = summary.rawLinesSkipped ?? 0;
   const d = summary.discovery;
@@ -67,7 +67,7 @@ ${info.variant ? `Protocol variant **${info.variant.name}**: ${info.variant.text
 
 ${info.notes.map((n) => `> ${n}`).join('\n')}
 
-## Offload
+${o.topologyPng ? '![topology](topology.png)\n\n' : ''}## Offload
 
 ${plays.length} plays, ${(shares.bytes.total / 1e6).toFixed(1)} MB played: **${pct(shares.shares.server)}% from the servers, ${pct(shares.shares.p2p)}% from peers, ${pct(shares.shares.cache)}% from the local cache.**
 By data centre: ${Object.entries(summary.byDataCentre ?? {})

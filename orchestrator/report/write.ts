@@ -90,6 +90,6 @@ export async function writeReport(dir: string): Promise<Summary> {
     fs.writeFileSync(path.join(tdir, `${name}.md`), t.md);
   }
   for (const [f, b] of Object.entries(await runPlots(a))) fs.writeFileSync(path.join(pdir, f), b);
-  fs.writeFileSync(path.join(dir, 'report.md'), runMarkdown(a, info, tables));
+  fs.writeFileSync(path.join(dir, 'report.md'), runMarkdown(a, info, tables, { topologyPng: fs.existsSync(path.join(dir, 'topology.png')) }));
   return a.summary;
 }

@@ -245,6 +245,27 @@ export class DockerRuntime implements Runtime {
     return [...runs.values()].sort((a, b) => a.runId.localeCompare(b.runId));
   }
 
+  /** the run's containers: name, role, state (running, exited, ...) */
+  async list(runId: string): Promise<{ name: string; role: string; state: string; status: string }[]> {
+    const docker = await this.d();
+    const cs = await docker.listContainers({ all: true, filters: { label: [`${LABEL_RUN}=${runId}`] } });
+    return cs.map((c) => ({ name: c.Names[0]?.replace(/^\//, '') ?? c.Id, role: c.Labels[LABEL_ROLE] ?? '?', state: c.State, status: c.Status })).sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /** follow a container's log, line by line, until `signal` aborts or the container ends */
+  async followLogs(name: string, onLine: (line: string) => void, signal: AbortSignal): Promise<void> {
+    const docker = await this.d();
+    const stream = (await docker.getContainer(name).logs({ stdout: true, stderr: true, follow: true, tail: 0 })) as unknown as NodeJS.ReadableStream & { destroy(): void };
+    demuxLines(docker, stream, onLine);
+    await new Promise<void>((resolve) => {
+      stream.on('end', () => resolve());
+      signal.addEventListener('abort', () => {
+        stream.destroy();
+        resolve();
+      });
+    });
+  }
+
   async logs(name: string): Promise<string> {
     const docker = await this.d();
     const buf = (await docker.getContainer(name).logs({ stdout: true, stderr: true, follow: false })) as unknown as Buffer;

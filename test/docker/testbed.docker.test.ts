@@ -163,6 +163,35 @@ describe('a small Docker testbed', () => {
     }
   });
 
+  it('inspect, logs and exec reach a node by the name the plan gives it', async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tb-inspect-'));
+    fs.mkdirSync(path.join(root, run));
+    fs.writeFileSync(path.join(root, run, 'plan.json'), JSON.stringify(plan));
+    const cli = (...a: string[]) => execa(process.execPath, ['bin/testbed.js', ...a], { reject: false });
+    const short = (c: ContainerPlan) => c.name.replace(`tb-${run}-`, '');
+    const ins = await cli('inspect', run, '--json', '--results', root);
+    expect(ins.exitCode, ins.stderr).toBe(0);
+    const rows = JSON.parse(ins.stdout) as { node: string; role: string; country?: string; category?: string; upnp?: string; advertised?: string; state: string; addresses: Record<string, string> }[];
+    expect(rows.map((r) => r.node).sort()).toEqual(plan.containers.map(short).sort());
+    const mapped = rows.find((r) => r.node === short(peer('SE', 'upnp')))!;
+    expect(mapped).toMatchObject({ role: 'peer', country: 'SE', category: 'upnp', upnp: 'mapped', state: 'running' });
+    expect(mapped.advertised).toMatch(/^198\.1[89]\.\d+\.\d+:\d+$/);
+    expect(rows.find((r) => r.node === short(peer('SE', 'noUpnp')))!.upnp).toMatch(/^no \(/);
+    const gbRouters = JSON.parse((await cli('inspect', run, '--json', '--role', 'router', '--country', 'GB', '--results', root)).stdout) as { role: string; country: string }[];
+    expect(gbRouters.length).toBe(plan.containers.filter((c) => c.role === 'router' && c.meta.country === 'GB').length);
+    expect(gbRouters.every((r) => r.role === 'router' && r.country === 'GB')).toBe(true);
+    const logs = await cli('logs', run, 'dc-london');
+    expect(logs.exitCode, logs.stderr).toBe(0);
+    expect(logs.stdout).toContain('READY dc london');
+    const nat = await cli('exec', run, short(router(peer('SE', 'upnp'))), '--', 'iptables', '-t', 'nat', '-S');
+    expect(nat.exitCode, nat.stderr).toBe(0);
+    expect(nat.stdout).toContain('MASQUERADE');
+    const typo = await cli('logs', run, 'dc-londn');
+    expect(typo.exitCode).not.toBe(0);
+    expect(typo.stderr).toContain('did you mean "dc-london"');
+    fs.rmSync(root, { recursive: true, force: true });
+  }, 120_000);
+
   it('down removes every container, network and host rule of the run, and only those', async () => {
     await rt.down(run);
     const d = engine();

@@ -1,9 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
+import { writePlanPicture } from '../../graph/graph.ts';
 import { ensureImages } from '../../image/build.ts';
 import { netemStatus } from '../../linkcheck/netem.ts';
-import { formatPlan, newRunId, planFromFile } from '../../plan/index.ts';
+import { checkRunId, formatPlan, newRunId, planFromFile } from '../../plan/index.ts';
 import { Progress } from '../../progress/display.ts';
 import { DockerRuntime } from '../../runtime/docker.ts';
 import { formatError, UserError } from '../errors.ts';
@@ -20,8 +21,7 @@ export function register(program: Command): void {
     .option('--time-scale <k>', 'time scale the programs run at', '1')
     .option('--dry-run', 'print the plan and touch nothing', false)
     .action(async (topology: string, o) => {
-      const runId = o.runId ?? newRunId();
-      if (!/^[a-z0-9]{4,8}$/.test(runId)) throw new UserError(`--run-id must be 4-8 lower-case letters or digits, got "${runId}"`);
+      const runId = o.runId === undefined ? newRunId() : checkRunId(o.runId);
       const resultsDir = path.resolve(o.results, runId);
       const scale = Number(o.timeScale);
       if (!(scale > 0)) throw new UserError(`--time-scale must be a positive number, got "${o.timeScale}"`);
@@ -36,6 +36,8 @@ export function register(program: Command): void {
       await rt.reapOrphans(progress);
       fs.mkdirSync(resultsDir, { recursive: true });
       fs.writeFileSync(path.join(resultsDir, 'plan.json'), JSON.stringify(plan, null, 1));
+      const picture = await writePlanPicture(plan, resultsDir);
+      if (picture) progress.line(picture);
       const ac = new AbortController();
       const onSigint = () => {
         progress.line('interrupted: removing everything this run created');
