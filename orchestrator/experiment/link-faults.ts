@@ -81,9 +81,12 @@ export function runLinkFaults(
       for (const cmd of s.cmds) {
         const r = await exec(s.container, cmd).catch((err: Error) => ({ exitCode: -1, stderr: err.message }));
         if (r.exitCode === 0) continue;
-        // a peer whose script has ended has stopped, or is stopping while the command runs: it has no link left to change
-        if (/is not running/.test(r.stderr) || !(await running(s.container))) return progress.line(`link fault: ${s.container} skipped (its program has ended)`);
-        return progress.line(`warning: link fault on ${s.container}: "${cmd.join(' ')}" failed: ${r.stderr.trim()}`);
+        // a peer whose script has ended has stopped, or is stopping while the command runs (the
+        // command is then cut short with no exit code): it has no link left to change
+        if (/is not running/.test(r.stderr)) return progress.line(`link fault: ${s.container} skipped (its program has ended)`);
+        if (r.exitCode < 0 || r.exitCode >= 128) await new Promise((res) => setTimeout(res, 500));
+        if (!(await running(s.container))) return progress.line(`link fault: ${s.container} skipped (its program has ended)`);
+        return progress.line(`warning: link fault on ${s.container}: "${cmd.join(' ')}" failed (exit ${r.exitCode}): ${r.stderr.trim()}`);
       }
       progress.line(`link fault: ${s.container} ${s.what}`);
     };
