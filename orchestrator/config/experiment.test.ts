@@ -93,6 +93,11 @@ variants: [{ name: a }, { name: a }]
     }
   });
 
+  it("an inline topology's errors name the line in the experiment file", () => {
+    const f = write('inline.yaml', `${HEAD}topology:\n  name: inl\n  countries:\n    SE: { peers: 2 }\n\n  links:\n    dsl: { down: 0kbit }\n`.replace('topology: small\n', ''));
+    expect(() => loadExperiment(f)).toThrow(/inline\.yaml:11:18: links\.dsl\.down: 0kbit is out of range/);
+  });
+
   it('a topology path is relative to the experiment file', () => {
     const sub = path.join(dir, 'sub');
     fs.mkdirSync(sub, { recursive: true });

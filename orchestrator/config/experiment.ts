@@ -109,7 +109,8 @@ export function loadExperiment(file: string): Experiment {
     topologyText = require('node:fs').readFileSync(tp, 'utf8');
   } else {
     topologyText = stringify(raw.topology);
-    topology = parseTopology(topologyText, `${file} (inline topology)`);
+    // parsed from its own place in the file, so that its errors name the file's lines
+    topology = parseTopology(l.sourceOf(['topology']) ?? topologyText, file);
   }
   const durationMs = parseDuration(raw.duration);
   // a replay of nothing, or of more than a year of workload time, cannot be meant

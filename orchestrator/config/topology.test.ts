@@ -62,4 +62,18 @@ describe('topology config', () => {
     ].join('\n');
     expect(() => parseTopology(bomb, 'bomb.yaml')).toThrow(/YAML aliases expand too far/);
   });
+
+  it('names a duplicate key, and validates in time linear in the file (100k keys)', () => {
+    expect(() => parseTopology('name: a\nname: b\ncountries: { SE: { peers: 1 } }\n', 'd.yaml')).toThrow(/d\.yaml:2:1: duplicate key "name"/);
+    const big = (n: number) => `name: big\ncountries: { SE: { peers: 1 } }\nextra:\n${Array.from({ length: n }, (_, i) => `  k${i}: ${i}`).join('\n')}\n`;
+    const perKey = (n: number) => {
+      const text = big(n);
+      const t0 = performance.now();
+      expect(() => parseTopology(text, 'big.yaml')).toThrow(/unknown key "extra"/);
+      return (performance.now() - t0) / n;
+    };
+    perKey(2_000);
+    // the parser's own duplicate check was quadratic: 200k keys took minutes
+    expect(perKey(100_000) / perKey(10_000)).toBeLessThan(3);
+  }, 60_000);
 });

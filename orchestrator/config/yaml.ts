@@ -3,7 +3,7 @@
 // line and column, the field and what would be valid. Inside, config is typed data.
 import fs from 'node:fs';
 import { Ajv, type ErrorObject } from 'ajv';
-import { isMap, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, visit } from 'yaml';
 
 export class ConfigError extends Error {
   readonly userFacing = true;
@@ -28,11 +28,19 @@ export function didYouMean(word: string, options: string[]): string {
   return best && best.d <= Math.max(2, Math.floor(word.length / 3)) ? ` (did you mean "${best.o}"?)` : '';
 }
 
+/** problems named one by one; the rest are counted */
+const MAX_PROBLEMS = 25;
+
 export interface Loaded<T> {
   value: T;
   file: string;
   /** "file:line:col" of a path in the document, for errors found after validation */
   where(path: (string | number)[]): string;
+  /**
+   * The source text of the node at `path`, with everything before it blanked (newlines kept), so
+   * that parsing it alone reports the same lines and columns as the whole file
+   */
+  sourceOf(path: (string | number)[]): string | null;
 }
 
 function nodeAt(doc: Node | null, path: (string | number)[], key = false): Node | null {
@@ -53,11 +61,26 @@ const fieldName = (path: (string | number)[]) => (path.length ? path.join('.') :
 
 export function parseYaml<T>(text: string, file: string, schema: object): Loaded<T> {
   const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false });
+  // the library's own duplicate-key check compares every key with every other (200k keys took
+  // minutes): it is off, and duplicates are found below in one pass per mapping
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: false });
   const pos = (offset: number) => {
     const p = lc.linePos(offset);
     return `${file}:${p.line}:${p.col}`;
   };
+  const duplicates: string[] = [];
+  visit(doc, {
+    Map(_, map) {
+      const seen = new Set<unknown>();
+      for (const it of map.items) {
+        const k = isScalar(it.key) ? it.key.value : String(it.key);
+        if (seen.has(k) && duplicates.length < 25)
+          duplicates.push(`${pos(isScalar(it.key) && it.key.range ? it.key.range[0] : 0)}: duplicate key ${JSON.stringify(k)}; a key may appear once in a mapping`);
+        seen.add(k);
+      }
+    },
+  });
+  if (duplicates.length) throw new ConfigError(file, duplicates);
   if (doc.errors.length)
     throw new ConfigError(
       file,
@@ -77,7 +100,10 @@ export function parseYaml<T>(text: string, file: string, schema: object): Loaded
   const ajv = new Ajv({ allErrors: true, strict: false, verbose: true });
   const validate = ajv.compile(schema);
   if (!validate(value)) {
-    const problems = (validate.errors ?? []).map((e: ErrorObject) => {
+    // a file with 200k wrong keys gets the first ones named: locating each costs a walk of the document
+    const errors = validate.errors ?? [];
+    const shown = errors.slice(0, MAX_PROBLEMS);
+    const problems = shown.map((e: ErrorObject) => {
       const path = e.instancePath
         .split('/')
         .slice(1)
@@ -103,9 +129,15 @@ export function parseYaml<T>(text: string, file: string, schema: object): Loaded
       }
     });
     // the invalid name itself (propertyNames) reports twice through ajv; keep each line once
-    throw new ConfigError(file, [...new Set(problems.filter(Boolean))]);
+    const more = errors.length > shown.length ? [`... and ${errors.length - shown.length} more problems of the same file`] : [];
+    throw new ConfigError(file, [...new Set(problems.filter(Boolean)), ...more]);
   }
-  return { value: value as T, file, where };
+  const sourceOf = (path: (string | number)[]) => {
+    const n = nodeAt(doc.contents as Node, path);
+    if (!n?.range) return null;
+    return text.slice(0, n.range[0]).replace(/[^\n]/g, ' ') + text.slice(n.range[0], n.range[1]);
+  };
+  return { value: value as T, file, where, sourceOf };
 }
 
 export function loadYamlFile<T>(file: string, schema: object): Loaded<T> {
