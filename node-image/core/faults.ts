@@ -13,22 +13,25 @@
 //   link-cut        a share of peers' access links drop every packet (a pulled cable: no FIN,
 //                   keep-alives find out); the orchestrator adds and removes the DROP rules
 //   link-rate       a share of peers' access links run at `factor` times their rate, both ways
+//   router-restart  the home routers of a share of peers lose power for the duration and start
+//                   again with nothing: no UPnP mapping, no NAT state (clients map ports only at
+//                   their own start, as the paper's do, so their mapping stays lost)
 //
-// The two link faults change the emulated network, so only runtimes that have one carry them
-// out (Docker: orchestrator/experiment/link-faults.ts). Restarting routers is not offered yet.
+// These three change the emulated network, so only runtimes that have one carry them out
+// (Docker: orchestrator/experiment/link-faults.ts).
 
 import type { Clock, TimerHandle } from './clock.ts';
 
 export type DcFault = { kind: 'tracker-outage' | 'dc-outage'; atMs: number; forMs: number; dc?: string };
 export type PeerFault =
-  | { kind: 'churn' | 'link-cut'; atMs: number; forMs: number; share: number; country?: string }
+  | { kind: 'churn' | 'link-cut' | 'router-restart'; atMs: number; forMs: number; share: number; country?: string }
   | { kind: 'link-rate'; atMs: number; forMs: number; share: number; country?: string; factor: number };
 export type Fault = DcFault | PeerFault;
 
-export const FAULT_KINDS = ['tracker-outage', 'dc-outage', 'churn', 'link-cut', 'link-rate'] as const;
+export const FAULT_KINDS = ['tracker-outage', 'dc-outage', 'churn', 'link-cut', 'link-rate', 'router-restart'] as const;
 
 /** faults that take a share of peers (the others concern a data centre) */
-export const isPeerFault = (f: Fault): f is PeerFault => f.kind === 'churn' || f.kind === 'link-cut' || f.kind === 'link-rate';
+export const isPeerFault = (f: Fault): f is PeerFault => f.kind === 'churn' || f.kind === 'link-cut' || f.kind === 'link-rate' || f.kind === 'router-restart';
 
 /** The part of a data centre a fault touches. */
 export interface FaultTarget {

@@ -83,8 +83,8 @@ variants: [{ name: a }, { name: a }]
   });
 
   it('a fault kind that does not exist lists the ones that do', () => {
-    const f = write('bad-kind.yaml', `${HEAD}faults: [{ kind: router-restart, at: 1h, for: 1h }]\n`);
-    expect(() => loadExperiment(f)).toThrow(/faults\.0\.kind: "router-restart" is not valid; valid values: tracker-outage, dc-outage, churn, link-cut, link-rate/);
+    const f = write('bad-kind.yaml', `${HEAD}faults: [{ kind: router-reboot, at: 1h, for: 1h }]\n`);
+    expect(() => loadExperiment(f)).toThrow(/faults\.0\.kind: "router-reboot" is not valid; valid values: tracker-outage, dc-outage, churn, link-cut, link-rate, router-restart/);
   });
 
   it('a duration that cannot be meant is refused with its range', () => {

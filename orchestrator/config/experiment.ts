@@ -134,7 +134,7 @@ export function loadExperiment(file: string): Experiment {
       const here = (k: string) => `${l.where([...at, i, k])}: ${[...at, i, k].join('.')}`;
       if (atMs >= durationMs) problems.push(`${here('at')}: ${f.at} is not before the end of the run (duration ${raw.duration})`);
       if (forMs <= 0) problems.push(`${here('for')}: a fault must last more than 0`);
-      if (f.kind === 'churn' || f.kind === 'link-cut' || f.kind === 'link-rate') {
+      if (f.kind === 'churn' || f.kind === 'link-cut' || f.kind === 'link-rate' || f.kind === 'router-restart') {
         const keys = `kind, at, for, share, country${f.kind === 'link-rate' ? ', factor' : ''}`;
         if (f.share === undefined) problems.push(`${here('share')}: ${f.kind} needs a share of peers, e.g. share: 0.2`);
         if (f.dc !== undefined) problems.push(`${here('dc')}: ${f.kind} takes peers, not a data centre; valid keys: ${keys}`);

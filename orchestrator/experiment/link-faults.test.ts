@@ -55,4 +55,28 @@ describe('link faults', () => {
     expect(lines.filter((l) => l === 'link fault: se-001 skipped (its program has ended)')).toHaveLength(2);
     expect(lines.filter((l) => /^warning: link fault on se-002: "iptables .*" failed \(exit 1\): RTNETLINK answers: No such device$/.test(l))).toHaveLength(2);
   });
+
+  it("powers the home routers of a share of peers off and on again, once per router, never a public peer's", async () => {
+    const homes = [
+      { ...peers[0], router: 'r-se-001' },
+      { ...peers[1], router: 'r-se-001' }, // two peers behind one router
+      { ...peers[2] }, // a public peer: no router
+    ];
+    const steps = planLinkFaults([{ kind: 'router-restart', atMs: 100, forMs: 50, share: 1 }], homes, 1, 1e9);
+    expect(steps.map((s) => [s.atMs, s.container, s.power])).toEqual([
+      [100, 'r-se-001', 'off'],
+      [150, 'r-se-001', 'on'],
+    ]);
+    const calls: string[] = [];
+    await runLinkFaults(
+      async () => ({ exitCode: 0, stderr: '' }),
+      steps,
+      Date.now(),
+      1,
+      new Progress(true),
+      undefined,
+      async (c, on) => void calls.push(`${c} ${on ? 'on' : 'off'}`),
+    ).finish();
+    expect(calls).toEqual(['r-se-001 off', 'r-se-001 on']);
+  });
 });

@@ -8,6 +8,9 @@
 //   link-rate  the htb class of both directions (the interface's egress, ifb0 for the ingress) at
 //              `factor` times the configured rate.
 //
+//   router-restart  the home router of each chosen peer is stopped at once (a power cut) and
+//              started again when the fault ends: it comes back with no mapping and no NAT state.
+//
 // The peers are drawn with the run's seed, as for churn, so paired variants lose the same links.
 import { type Fault, isPeerFault } from '../../node-image/core/faults.ts';
 import { type Cmd, INGRESS_DEV, rateClass } from '../../node-image/netsetup/commands.ts';
@@ -17,6 +20,8 @@ import { pickPeers } from '../workload/churn.ts';
 
 export interface ShapedPeer {
   name: string;
+  /** its home router (none for a peer without NAT) */
+  router?: string;
   country: string;
   iface: string;
   upKbit: number;
@@ -28,6 +33,8 @@ export interface LinkFaultStep {
   atMs: number;
   container: string;
   cmds: Cmd[];
+  /** instead of commands: the container is powered off or on */
+  power?: 'off' | 'on';
   /** for the progress line */
   what: string;
 }
@@ -49,6 +56,11 @@ export function planLinkFaults(faults: readonly Fault[], peers: readonly ShapedP
       if (f.kind === 'link-cut') {
         steps.push({ atMs: f.atMs, container: p.name, cmds: cut(p.iface, '-I'), what: 'cut' });
         steps.push({ atMs: until, container: p.name, cmds: cut(p.iface, '-D'), what: 'restored' });
+      } else if (f.kind === 'router-restart') {
+        // a peer's router only: peers without NAT have none; two peers may share one
+        if (!p.router || steps.some((x) => x.container === p.router && x.atMs === f.atMs)) continue;
+        steps.push({ atMs: f.atMs, container: p.router, cmds: [], power: 'off', what: 'powered off' });
+        steps.push({ atMs: until, container: p.router, cmds: [], power: 'on', what: 'powered on again (no mappings)' });
       } else if (f.kind === 'link-rate') {
         steps.push({ atMs: f.atMs, container: p.name, cmds: rates(p, f.factor), what: `at ${f.factor}× rate` });
         steps.push({ atMs: until, container: p.name, cmds: rates(p, 1), what: 'back at its rate' });
@@ -71,6 +83,7 @@ export function runLinkFaults(
   scale: number,
   progress: Progress,
   running: (container: string) => Promise<boolean> = async () => true,
+  power: (container: string, on: boolean) => Promise<void> = async () => {},
 ): { finish(): Promise<void> } {
   const pending = new Set(steps);
   // one chain per container: a change and its undo never overlap
@@ -78,6 +91,13 @@ export function runLinkFaults(
   const run = (s: LinkFaultStep) => {
     if (!pending.delete(s)) return;
     const step = async () => {
+      if (s.power) {
+        const failed = await power(s.container, s.power === 'on').then(
+          () => null,
+          (err: Error) => err.message,
+        );
+        return progress.line(failed ? `warning: link fault on ${s.container}: power ${s.power} failed: ${failed}` : `link fault: ${s.container} ${s.what}`);
+      }
       for (const cmd of s.cmds) {
         const r = await exec(s.container, cmd).catch((err: Error) => ({ exitCode: -1, stderr: err.message }));
         if (r.exitCode === 0) continue;

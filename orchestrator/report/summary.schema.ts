@@ -232,7 +232,7 @@ export const summarySchema = {
         additionalProperties: false,
         required: ['kind', 'atMs', 'forMs', 'reportsDuring', 'during', 'outside'],
         properties: {
-          kind: { enum: ['tracker-outage', 'dc-outage', 'churn', 'link-cut', 'link-rate'] },
+          kind: { enum: ['tracker-outage', 'dc-outage', 'churn', 'link-cut', 'link-rate', 'router-restart'] },
           dc: { type: 'string' },
           atMs: { type: 'number' },
           forMs: { type: 'number' },

@@ -279,6 +279,14 @@ export class DockerRuntime implements Runtime {
     return Buffer.concat(out).toString();
   }
 
+  /** power a container off at once (SIGKILL, as a power cut) or on again; its networks and addresses stay */
+  async power(name: string, on: boolean): Promise<void> {
+    const docker = await this.d();
+    const c = docker.getContainer(name);
+    if (on) await c.start();
+    else await c.stop({ t: 0 });
+  }
+
   /** whether the container is running now (false once its program has ended) */
   async running(name: string): Promise<boolean> {
     const docker = await this.d();

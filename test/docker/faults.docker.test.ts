@@ -1,5 +1,5 @@
 // Every kind of fault once on a real small testbed (test/docker/fixtures/faults.yaml): the data
-// centre away, the tracker away, churn, cut links and slowed links. Nothing collected is lost,
+// centre away, the tracker away, churn, cut links, slowed links and home routers power-cycled. Nothing collected is lost,
 // the results say what happened during each fault, and the changed links are changed for real.
 import fs from 'node:fs';
 import os from 'node:os';
@@ -18,7 +18,7 @@ describe('faults during a run', () => {
     const s = JSON.parse(fs.readFileSync(path.join(dir, 'summary.json'), 'utf8'));
     expect(s.reportsLost).toBe(0);
     expect(s.integrityFailures).toBe(0);
-    expect(s.faults.map((f: { kind: string }) => f.kind)).toEqual(['dc-outage', 'tracker-outage', 'churn', 'link-cut', 'link-rate']);
+    expect(s.faults.map((f: { kind: string }) => f.kind)).toEqual(['dc-outage', 'tracker-outage', 'churn', 'link-cut', 'link-rate', 'router-restart']);
     const [dcOut, trackerOut] = s.faults;
     // london's clients kept generating reports while it was away; all of them were stored after
     expect(dcOut.dc).toBe('london');
@@ -35,6 +35,9 @@ describe('faults during a run', () => {
     expect(r.stderr).toMatch(/link fault: \S+ cut/);
     expect(r.stderr).toMatch(/link fault: \S+ restored/);
     expect(r.stderr).toMatch(/link fault: \S+ at 0\.25× rate/);
+    // home routers lost power and came back (with no mappings)
+    expect(r.stderr).toMatch(/link fault: \S+-r-\S+ powered off/);
+    expect(r.stderr).toMatch(/link fault: \S+-r-\S+ powered on again \(no mappings\)/);
     expect(r.stderr).not.toMatch(/warning: link fault/);
     expect(fs.readFileSync(path.join(dir, 'report.md'), 'utf8')).toContain('## Faults');
     const docker = engine();
