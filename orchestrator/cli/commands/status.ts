@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { Progress } from '../../progress/display.ts';
 import { DockerRuntime } from '../../runtime/docker.ts';
 
 export const order = 35;
@@ -10,7 +11,8 @@ export function register(program: Command): void {
     .option('--json', 'print JSON', false)
     .action(async (o) => {
       const rt = new DockerRuntime();
-      await rt.reapOrphans();
+      // runs whose orchestrator died are removed first, and the removal is said (on stderr)
+      await rt.reapOrphans(new Progress());
       const runs = await rt.status();
       if (o.json) return void process.stdout.write(JSON.stringify(runs, null, 2) + '\n');
       if (!runs.length) return void process.stdout.write('no testbed runs\n');
