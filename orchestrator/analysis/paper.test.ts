@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { LoginReport, NeighboursReport, PlayReport, Report, SearchReport } from '../../node-image/core/reports.ts';
 import { classifyAddresses, discovery, figure1, isWeekend, noNeighbourShare, offloadByDc, tableI, tableII, tableIII } from './paper.ts';
+import { playReport } from './test/reports.ts';
 
 let seq = 0;
 const base = (user: string, country = 'SE', t = 0) => ({ clientId: `c-${user}`, seq: seq++, user, country, t, dc: 'stockholm' });
@@ -80,22 +81,7 @@ describe('Fig. 1', () => {
 
 describe('offload by data centre', () => {
   it('splits played bytes per data centre and leaves out plays made before any login', () => {
-    const p = (dc: string, server: number, p2p: number): PlayReport => ({
-      ...base('p'),
-      dc,
-      type: 'play',
-      track: 1,
-      quality: 'q5',
-      bytes: { server, p2p, cache: 0 },
-      latencyMs: server + p2p ? 10 : -1,
-      stutters: 0,
-      stutterMs: 0,
-      complete: true,
-      sha256: 'a',
-      expectedSha256: 'a',
-      access: 'random',
-      prefetched: false,
-    });
+    const p = (dc: string, server: number, p2p: number): PlayReport => playReport({ ...base('p'), dc, bytes: { server, p2p, cache: 0 }, latencyMs: server + p2p ? 10 : -1 });
     const by = offloadByDc([p('london', 100, 300), p('stockholm', 50, 50), p('unknown', 0, 0)]);
     expect(Object.keys(by)).toEqual(['london', 'stockholm']);
     expect(by.london.shares.p2p).toBe(0.75);

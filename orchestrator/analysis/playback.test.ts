@@ -1,28 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { LogoutReport, PlayReport } from '../../node-image/core/reports.ts';
 import { byteShares, dedupe, percentile, playbackQuality, reportsLost } from './playback.ts';
+import { playReport } from './test/reports.ts';
 
-const base = { user: 'u', country: 'SE', t: 0, dc: 'stockholm' };
-function play(clientId: string, seq: number, over: Partial<PlayReport> = {}): PlayReport {
-  return {
-    ...base,
-    clientId,
-    seq,
-    type: 'play',
-    track: 1,
-    quality: 'q5',
-    bytes: { server: 100, p2p: 300, cache: 0 },
-    latencyMs: 100,
-    stutters: 0,
-    stutterMs: 0,
-    complete: true,
-    sha256: 'a',
-    expectedSha256: 'a',
-    access: 'random',
-    prefetched: false,
-    ...over,
-  };
-}
+const play = (clientId: string, seq: number, over: Partial<PlayReport> = {}): PlayReport => playReport({ clientId, seq, ...over });
 
 describe('playback analyses', () => {
   it('splits played bytes by source', () => {
@@ -54,7 +35,7 @@ describe('playback analyses', () => {
   });
 
   it('counts lost reports from sequence numbers and logout totals', () => {
-    const logout: LogoutReport = { ...base, clientId: 'a', seq: 3, type: 'logout', generated: 4 };
+    const logout: LogoutReport = { user: 'u', country: 'SE', t: 0, dc: 'stockholm', clientId: 'a', seq: 3, type: 'logout', generated: 4 };
     const reports = [play('a', 0), play('a', 0), play('a', 2), logout, play('b', 0)];
     expect(reportsLost(reports)).toBe(1); // a/1 missing
     expect(reportsLost(reports, new Map([['b', 3]]))).toBe(3); // and b/1, b/2

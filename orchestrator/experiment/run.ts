@@ -203,14 +203,17 @@ export async function runExperiment(e: Experiment, o: RunOptions): Promise<RunOu
         // link faults change the emulated network from outside the programs, on the same clock
         const active = plan.containers.filter((c) => c.role === 'peer' && c.net.shaping && (w.scripts.get(c.name)?.length ?? 0) > 0);
         const routerOf = (c: (typeof active)[number]) => plan.containers.find((r) => r.role === 'router' && !r.meta.outer && r.attachments.some((a) => a.network === c.attachments[0].network))?.name;
-        const shaped = active.map((c) => ({
-          name: c.name,
-          country: String(c.meta.country),
-          iface: c.net.shaping!.iface,
-          upKbit: c.net.shaping!.up.rateKbit,
-          downKbit: c.net.shaping!.down.rateKbit,
-          ...(routerOf(c) ? { router: routerOf(c) } : {}),
-        }));
+        const shaped = active.map((c) => {
+          const router = routerOf(c);
+          return {
+            name: c.name,
+            country: String(c.meta.country),
+            iface: c.net.shaping!.iface,
+            upKbit: c.net.shaping!.up.rateKbit,
+            downKbit: c.net.shaping!.down.rateKbit,
+            ...(router ? { router } : {}),
+          };
+        });
         linkFaults = runLinkFaults(
           (c, cmd) => rt.exec(c, cmd),
           planLinkFaults(variant.faults, shaped, seed, e.durationMs),
