@@ -35,11 +35,12 @@ export function chunkBytesFor(scale: number): number {
   return Math.min(16_384, Math.max(1024, 2 ** Math.floor(Math.log2(track / 16))));
 }
 
-async function workloadFor(e: Experiment, plan: Plan, seed: number): Promise<WorkloadResult> {
+async function workloadFor(e: Experiment, plan: Plan, seed: number, warn: (line: string) => void): Promise<WorkloadResult> {
   const machines = plan.containers.filter((c) => c.role === 'peer').map((c) => ({ name: c.name, country: String(c.meta.country) }));
   if (e.workload.kind === 'synthetic') return syntheticWorkload(machines, e.durationMs, seed, e.workload.params);
   const w = e.workload;
-  const events = w.format === 'lastfm' ? await importLastfm(w.file, { country: w.country }) : w.format === 'mssd' ? await importMssd(w.file, { country: w.country }) : await readTrace(w.file);
+  const events =
+    w.format === 'lastfm' ? await importLastfm(w.file, { country: w.country, warn }) : w.format === 'mssd' ? await importMssd(w.file, { country: w.country, warn }) : await readTrace(w.file);
   if (!events.length) throw new TraceError(`${w.file}: the trace holds no event`);
   const r = replayTrace(events, machines, seed, e.durationMs);
   // a replay of nothing would bring a whole testbed up to measure nothing: say so before anything starts
@@ -144,7 +145,10 @@ export async function runExperiment(e: Experiment, o: RunOptions): Promise<RunOu
       );
       const problems = checkPlan(plan);
       if (problems.length) throw new Error(`the plan is not valid:\n  ${problems.join('\n  ')}`);
-      const w = await workloadFor(e, plan, seed);
+      const w = await workloadFor(e, plan, seed, (line) => {
+        progress.line(`warning: ${line}`);
+        if (rep === first) notes.push(line);
+      });
       let linkFaults: { finish(): Promise<void> } | null = null;
       const churned = addChurn(
         w.scripts,

@@ -27,6 +27,22 @@ export class TraceError extends Error {
 
 const ACTIONS = ['login', 'play', 'skip', 'seek', 'logout'];
 
+/**
+ * Times far from the rest (a 1970 timestamp in a 2009 history) would move the whole trace's week
+ * decades away: drop the ones more than `maxDays` from the median, and say which. `at` gives an
+ * item's time, `where` its line for the warning.
+ */
+export function dropOutliers<T>(items: T[], at: (x: T) => number, where: (x: T) => string, warn: (line: string) => void, maxDays = 366): T[] {
+  if (items.length < 3) return items;
+  const sorted = items.map(at).sort((a, b) => a - b);
+  const median = sorted[Math.floor(sorted.length / 2)];
+  const far = (x: T) => Math.abs(at(x) - median) > maxDays * 86_400_000;
+  const out = items.filter((x) => far(x));
+  if (!out.length) return items;
+  warn(`${out.length} event${out.length > 1 ? 's' : ''} more than ${maxDays} days from the trace's median time left out: ${out.slice(0, 5).map(where).join(', ')}${out.length > 5 ? ', ...' : ''}`);
+  return items.filter((x) => !far(x));
+}
+
 /** Track names become stable numeric ids (FNV-1a), so the same track is the same object everywhere. */
 export function trackId(key: string | number): number {
   if (typeof key === 'number' && Number.isInteger(key) && key > 0) return key;

@@ -106,4 +106,22 @@ describe('traces and importers', () => {
     const ev = await importMssd(tmp('big.csv', '\uFEFF' + [header, ...rows].join('\n') + '\n'));
     expect(ev.filter((e) => e.action === 'login')).toHaveLength(150_000);
   }, 120_000);
+
+  it('leaves out a timestamp far from the rest with a warning naming its line, and names empty or invalid required fields', async () => {
+    const rows = [
+      ['user_000001', '2009-05-04T12:00:00Z', 'a1', 'Artist', 't1', 'One'],
+      ['user_000001', '1970-01-01T00:00:00Z', 'a1', 'Artist', 't2', 'Two'], // a broken clock
+      ['user_000001', '2009-05-04T12:10:00Z', 'a1', 'Artist', 't3', 'Three'],
+      ['user_000001', '2009-05-04T12:20:00Z', 'a1', 'Artist', 't4', 'Four'],
+    ].map((r) => r.join('\t'));
+    const warnings: string[] = [];
+    const ev = await importLastfm(tmp('far.tsv', rows.join('\n') + '\n'), { warn: (l) => warnings.push(l) });
+    expect(warnings).toEqual([expect.stringMatching(/1 event more than 366 days from the trace's median time left out: .*far\.tsv:2$/)]);
+    // the week is the 2009 one: the first play is Monday 12:00, not 39 years later
+    expect(ev.find((e) => e.action === 'play')!.t).toBe(12 * 3_600_000);
+    await expect(importLastfm(tmp('notrack.tsv', 'u\t2009-05-04T12:00:00Z\ta\tb\t\t\n'))).rejects.toThrow(/notrack\.tsv:1: fields 5 and 6 \(track id, track name\) are both empty/);
+    const header = 'session_id,session_position,track_id_clean,skip_1,skip_2,skip_3,hour_of_day,date,premium,context_type';
+    await expect(importMssd(tmp('skip.csv', `${header}\ns1,1,t1,maybe,false,false,3,2018-07-15,false,catalog\n`))).rejects.toThrow(/skip\.csv:2: skip_1 must be true or false, got "maybe"/);
+    await expect(importMssd(tmp('empty.csv', `${header}\ns1,1,,false,false,false,3,2018-07-15,false,catalog\n`))).rejects.toThrow(/empty\.csv:2: track_id_clean is empty/);
+  });
 });

@@ -5,11 +5,11 @@
 import fs from 'node:fs';
 import readline from 'node:readline';
 import { trackDurationSec } from '../../../node-image/core/content.ts';
-import { TraceError, type TraceEvent, trackId } from '../trace.ts';
+import { dropOutliers, TraceError, type TraceEvent, trackId } from '../trace.ts';
 
-export async function importLastfm(file: string, o: { gapMs?: number; country?: string } = {}): Promise<TraceEvent[]> {
+export async function importLastfm(file: string, o: { gapMs?: number; country?: string; warn?: (line: string) => void } = {}): Promise<TraceEvent[]> {
   const gap = o.gapMs ?? 30 * 60_000;
-  const plays: { user: string; at: number; track: number }[] = [];
+  let plays: { user: string; at: number; track: number; line: number }[] = [];
   const rl = readline.createInterface({ input: fs.createReadStream(file) });
   let n = 0;
   for await (const raw of rl) {
@@ -22,10 +22,17 @@ export async function importLastfm(file: string, o: { gapMs?: number; country?: 
     const at = Date.parse(f[1]);
     if (!Number.isFinite(at)) throw new TraceError(`${file}:${n}: field 2 (timestamp) is not an ISO time: ${JSON.stringify(f[1])}`);
     if (!f[0]) throw new TraceError(`${file}:${n}: field 1 (user id) is empty`);
+    if (!f[4] && !f[5]) throw new TraceError(`${file}:${n}: fields 5 and 6 (track id, track name) are both empty: the play names no track`);
     // the track id is often missing in the data set: fall back to artist + name
     const key = f[4] || `${f[3]}\u0000${f[5]}`;
-    plays.push({ user: f[0], at, track: trackId(key) });
+    plays.push({ user: f[0], at, track: trackId(key), line: n });
   }
+  plays = dropOutliers(
+    plays,
+    (p) => p.at,
+    (p) => `${file}:${p.line}`,
+    o.warn ?? (() => {}),
+  );
   plays.sort((a, b) => a.at - b.at);
   const t0 = (() => {
     if (!plays.length) return 0;

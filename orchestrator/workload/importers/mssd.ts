@@ -7,16 +7,17 @@
 import fs from 'node:fs';
 import readline from 'node:readline';
 import { trackDurationSec } from '../../../node-image/core/content.ts';
-import { TraceError, type TraceEvent, trackId } from '../trace.ts';
+import { dropOutliers, TraceError, type TraceEvent, trackId } from '../trace.ts';
 
 const REQUIRED = ['session_id', 'session_position', 'track_id_clean', 'skip_1', 'skip_2', 'skip_3', 'hour_of_day', 'date', 'premium', 'context_type'];
 const truthy = (v: string) => v === 'true' || v === 'True' || v === '1';
+const BOOLEAN = new Set(['true', 'false', 'True', 'False', '1', '0']);
 
-export async function importMssd(file: string, o: { country?: string } = {}): Promise<TraceEvent[]> {
+export async function importMssd(file: string, o: { country?: string; warn?: (line: string) => void } = {}): Promise<TraceEvent[]> {
   const rl = readline.createInterface({ input: fs.createReadStream(file) });
   let header: string[] | null = null;
   let n = 0;
-  const rows: Record<string, string>[] = [];
+  let rows: Record<string, string>[] = [];
   for await (const raw of rl) {
     n++;
     const line = n === 1 ? raw.replace(/^\uFEFF/, '') : raw;
@@ -34,10 +35,14 @@ export async function importMssd(file: string, o: { country?: string } = {}): Pr
       throw new TraceError(`${file}:${n}: session_position must be a whole number >= 1, got ${JSON.stringify(row.session_position)}`);
     const h = Number(row.hour_of_day);
     if (!Number.isInteger(h) || h < 0 || h > 23) throw new TraceError(`${file}:${n}: hour_of_day must be 0-23, got ${JSON.stringify(row.hour_of_day)}`);
-    if (!Number.isFinite(Date.parse(row.date))) throw new TraceError(`${file}:${n}: date is not a date: ${JSON.stringify(row.date)}`);
-    rows.push(row);
+    if (!Number.isFinite(Date.parse(row.date))) throw new TraceError(`${file}:${n}: date is not a date like 2018-07-15: ${JSON.stringify(row.date)}`);
+    for (const k of ['session_id', 'track_id_clean']) if (!row[k]) throw new TraceError(`${file}:${n}: ${k} is empty`);
+    for (const k of ['skip_1', 'skip_2', 'skip_3', 'premium']) if (!BOOLEAN.has(row[k])) throw new TraceError(`${file}:${n}: ${k} must be true or false, got ${JSON.stringify(row[k])}`);
+    rows.push({ ...row, __line: String(n) });
   }
   const sessions = new Map<string, Record<string, string>[]>();
+  const rowTime = (r: Record<string, string>) => Date.parse(r.date) + Number(r.hour_of_day) * 3_600_000;
+  rows = dropOutliers(rows, rowTime, (r) => `${file}:${r.__line}`, o.warn ?? (() => {}));
   // one pass, no array copied per row, no spread of 150k values into Math.min (the stack overflowed)
   for (const r of rows) {
     const list = sessions.get(r.session_id);
