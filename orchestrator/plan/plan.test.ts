@@ -57,6 +57,14 @@ describe('planner', () => {
     for (const c of plan.containers) expect(JSON.parse(c.labels['testbed.planned'])).toEqual(counts);
   });
 
+  it('refuses a topology that needs more networks than one engine holds, with what would fit', () => {
+    const countries = Object.fromEntries(['SE', 'FI', 'NO', 'GB', 'FR'].map((c) => [c, `{ peers: 1000, routers: { noNat: 0, upnp: 1, mismatch: 0, private: 0 } }`]));
+    const text = `name: huge\ncountries:\n${Object.entries(countries)
+      .map(([c, v]) => `  ${c}: ${v}`)
+      .join('\n')}\n`;
+    expect(() => planTopology(parseTopology(text, 'huge.yaml'), opts)).toThrow(/topology huge needs about 5000 home networks; one Docker engine here takes at most 4000 .*\(peersPerHome\)/);
+  });
+
   it('apportions counts that add up', () => {
     expect(apportion(5, { a: 0.2, b: 0.2, c: 0.6 })).toEqual({ a: 1, b: 1, c: 3 });
     expect(Object.values(apportion(7, { a: 1 / 3, b: 1 / 3, c: 1 / 3 })).reduce((x, y) => x + y)).toBe(7);

@@ -16,6 +16,13 @@ import { dcSubnet, fakeExternal, homeSubnet, inSubnet as inCidr, outerSubnet, ov
 import { checkRunId } from './run-id.ts';
 import { type Attachment, type ContainerPlan, LABEL_PLANNED, LABEL_PROJECT, LABEL_ROLE, LABEL_RUN, type NetworkPlan, type Plan, PROJECT, type Role } from './types.ts';
 
+/** networks one plan may make: every one is a Linux bridge and a DOCKER-USER rule on this host */
+export const MAX_NETWORKS = 4000;
+
+export class PlanError extends Error {
+  readonly userFacing = true;
+}
+
 /** Docker allows about 1000 endpoints per bridge network; stay well under it. */
 export const WAN_ENDPOINTS = 900;
 export const DC_PORT = 4070;
@@ -144,6 +151,14 @@ export function planTopology(t: Topology, o: PlanOptions): Plan {
 
   // --- the core and the services -------------------------------------------------------------
   const placement = placePeers(t);
+  // one network per home (two for a double NAT): a plan past what one engine can hold is refused
+  // before any is made, with what would fit
+  const homeNets = new Set(placement.filter((p) => p.home >= 0).map((p) => p.home)).size + placement.filter((p) => p.category === 'private').length;
+  if (homeNets > MAX_NETWORKS) {
+    throw new PlanError(
+      `topology ${t.name} needs about ${homeNets} home networks; one Docker engine here takes at most ${MAX_NETWORKS} (every network is a Linux bridge and host firewall rule): use fewer peers, or more peers per home (peersPerHome)`,
+    );
+  }
   // WAN networks first (the core attaches to all of them): enough per country for its
   // endpoints, the core included in each
   const wanNets: { net: NetworkPlan; s: Subnet; used: number; country: string }[] = [];
