@@ -51,6 +51,15 @@ const peerChoices: Record<string, PeerChoicePolicy> = {
   'lowest-rtt': { name: 'lowest-rtt', pick: (os) => lowest(os, (o) => (o.rttMs ?? Infinity) + o.inFlight * 1e-6)?.id ?? os[0]?.id ?? null },
 };
 
+/** Fisher-Yates, in place, by the given generator */
+function shuffle<T>(xs: T[], random: () => number): T[] {
+  for (let i = xs.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [xs[i], xs[j]] = [xs[j], xs[i]];
+  }
+  return xs;
+}
+
 // ---- pruning --------------------------------------------------------------------------------
 
 export interface PrunedNeighbour {
@@ -71,14 +80,11 @@ const prunings: Record<string, PruningPolicy> = {
   paper: { name: 'paper', victims: (ns, now, target) => pruneVictims(new Map(ns.map((n) => [n.id, n.stats])), now, target) },
   random: {
     name: 'random',
-    victims(ns, _now, target, random) {
-      const ids = ns.map((n) => n.id);
-      for (let i = ids.length - 1; i > 0; i--) {
-        const j = Math.floor(random() * (i + 1));
-        [ids[i], ids[j]] = [ids[j], ids[i]];
-      }
-      return ids.slice(0, Math.max(0, ns.length - target));
-    },
+    victims: (ns, _now, target, random) =>
+      shuffle(
+        ns.map((n) => n.id),
+        random,
+      ).slice(0, Math.max(0, ns.length - target)),
   },
   oldest: {
     name: 'oldest',
@@ -98,14 +104,6 @@ export interface TrackerPolicy {
   keep(list: readonly string[], peer: string, keep: number): string[];
   /** up to `answer` peers of `online` (the kept list filtered to online peers, most recent first) */
   answer(online: string[], answer: number, random: () => number): string[];
-}
-
-function shuffle<T>(xs: T[], random: () => number): T[] {
-  for (let i = xs.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [xs[i], xs[j]] = [xs[j], xs[i]];
-  }
-  return xs;
 }
 
 const trackers: Record<string, TrackerPolicy> = {

@@ -7,7 +7,6 @@ import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { execa, type ResultPromise } from 'execa';
-import { resolveParams } from '../../node-image/core/params.ts';
 import type { ConnectReport, PlayReport, SearchReport } from '../../node-image/core/reports.ts';
 import { byteShares, dedupe, playbackQuality, reportsLost } from '../analysis/playback.ts';
 import { ReportTail, readReportFile } from '../report/raw.ts';
@@ -109,8 +108,6 @@ export async function runLocal(o: LocalOptions): Promise<LocalSummary> {
   try {
     const scripts = localScripts(o);
     const dcPort = await freePort();
-    // parameters that cannot work stop the run here, before any process starts
-    resolveParams(o.params ?? {});
     const params = JSON.stringify(o.params ?? {});
     const dcArgs = ['node-image/dc/main.ts', '--name', 'local', '--listen', `127.0.0.1:${dcPort}`, '--sink', sink, '--time-scale', String(o.timeScale), '--params', params];
     let dc = (await startProgram(dcArgs, () => {})).p;

@@ -11,7 +11,7 @@ import path from 'node:path';
 import type { ProtocolSpec } from '../../node-image/core/policies.ts';
 import type { Access, DcName, RouterCategory, Topology } from '../config/topology.ts';
 import { CATEGORIES, DCS } from '../config/topology.ts';
-import { seededRandom } from '../util/random.ts';
+import { seededRandom, shuffle } from '../util/random.ts';
 import { dcSubnet, fakeExternal, homeSubnet, inSubnet as inCidr, outerSubnet, overlaps as overlapsCidr, type Subnet, servicesSubnet, wanSubnet } from './addresses.ts';
 import { checkRunId } from './run-id.ts';
 import { type Attachment, type ContainerPlan, LABEL_PLANNED, LABEL_PROJECT, LABEL_ROLE, LABEL_RUN, type NetworkPlan, type Plan, PROJECT, type Role } from './types.ts';
@@ -64,14 +64,6 @@ export function apportion<K extends string>(n: number, shares: Record<K, number>
     left--;
   }
   return out;
-}
-
-function shuffle<T>(xs: T[], rnd: () => number): T[] {
-  for (let i = xs.length - 1; i > 0; i--) {
-    const j = Math.floor(rnd() * (i + 1));
-    [xs[i], xs[j]] = [xs[j], xs[i]];
-  }
-  return xs;
 }
 
 export function expectedDc(t: Topology, country: string): DcName | 'either' {

@@ -27,3 +27,12 @@ export function zipfSampler(n: number, s: number, random: () => number): () => n
     return lo;
   };
 }
+
+/** Fisher-Yates, in place, by the given generator */
+export function shuffle<T>(xs: T[], rnd: () => number): T[] {
+  for (let i = xs.length - 1; i > 0; i--) {
+    const j = Math.floor(rnd() * (i + 1));
+    [xs[i], xs[j]] = [xs[j], xs[i]];
+  }
+  return xs;
+}

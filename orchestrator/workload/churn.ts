@@ -3,16 +3,15 @@
 // comparison loses the same machines at the same moments.
 import type { Fault, PeerFault } from '../../node-image/core/faults.ts';
 import type { ScriptEvent } from '../../node-image/core/script.ts';
-import { seededRandom } from '../util/random.ts';
+import { seededRandom, shuffle } from '../util/random.ts';
 import type { Machine } from './synthetic.ts';
 
 /** The peers a peer fault takes: `share` of those of its country (all countries if none), at least one. */
 export function pickPeers<M extends Machine>(machines: readonly M[], f: PeerFault, random: () => number): M[] {
-  const pool = machines.filter((m) => !f.country || m.country === f.country).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  for (let i = pool.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [pool[i], pool[j]] = [pool[j], pool[i]];
-  }
+  const pool = shuffle(
+    machines.filter((m) => !f.country || m.country === f.country).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
+    random,
+  );
   return pool.slice(0, Math.max(1, Math.round(f.share * pool.length)));
 }
 
