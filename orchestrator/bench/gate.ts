@@ -1,0 +1,158 @@
+// The regression gate: the newest run against a window of earlier runs on the same kind of
+// machine, measure by measure, the way Bencher thresholds a measure over a window of history and
+// benchstat compares two sets of samples. Pure: records in, verdicts and text out.
+//
+// A measure regresses when both hold:
+//   - the Mann-Whitney test says the newest samples and the window's pooled samples differ
+//     (p < alpha): the move is not the noise of the machine, and
+//   - the median moved the bad way by more than the measure's threshold: the move matters.
+// Either alone flags too much: significance alone catches 1 % shifts that nobody cares about on a
+// hundred samples, a threshold alone catches one noisy night.
+import { mannWhitney, smallestP } from './mann-whitney.ts';
+import { DEFAULT_THRESHOLD, type Measure, type RunRecord } from './measures.ts';
+
+export interface GateOptions {
+  /** how many earlier records of the same machine kind to compare with */
+  window: number;
+  alpha: number;
+}
+export const DEFAULT_GATE: GateOptions = { window: 10, alpha: 0.05 };
+
+export type Verdict = 'regressed' | 'improved' | '~' | '?';
+
+export interface MeasureVerdict {
+  name: string;
+  unit: string;
+  better: Measure['better'];
+  threshold: number;
+  oldMedian: number | null;
+  newMedian: number;
+  /** relative change of the median, (new − old) / old; null when there is no old median or it is 0 */
+  change: number | null;
+  p: number | null;
+  verdict: Verdict;
+  /** why the verdict is '?' */
+  note?: string;
+  oldN: number;
+  newN: number;
+}
+
+export interface GateResult {
+  /** 'no-history': nothing to compare with; 'baseline': the newest run was accepted as a baseline */
+  status: 'ok' | 'regressed' | 'empty' | 'no-history' | 'baseline';
+  machineKind: string | null;
+  newest: RunRecord | null;
+  window: RunRecord[];
+  measures: MeasureVerdict[];
+  /** a sentence for a person when status is not ok/regressed */
+  message?: string;
+}
+
+export function median(xs: readonly number[]): number {
+  if (!xs.length) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  const h = s.length >> 1;
+  return s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2;
+}
+
+/**
+ * The earlier records the newest is compared with: same machine kind, from the newest baseline
+ * on (an accepted change restarts the comparison), the last `size` of them.
+ */
+export function selectWindow(records: readonly RunRecord[], size: number): { newest: RunRecord | null; window: RunRecord[]; newestIsBaseline: boolean } {
+  const newest = records.at(-1) ?? null;
+  if (!newest) return { newest, window: [], newestIsBaseline: false };
+  const same = records.slice(0, -1).filter((r) => r.machine.kind === newest.machine.kind);
+  let from = 0;
+  for (let i = same.length - 1; i >= 0; i--)
+    if (same[i].baseline) {
+      from = i;
+      break;
+    }
+  return { newest, window: size > 0 ? same.slice(from).slice(-size) : [], newestIsBaseline: newest.baseline === true };
+}
+
+export function compareMeasure(measure: Measure, old: readonly number[], alpha: number): MeasureVerdict {
+  const threshold = measure.threshold ?? DEFAULT_THRESHOLD;
+  const newMedian = median(measure.samples);
+  const base = { name: measure.name, unit: measure.unit, better: measure.better, threshold, newMedian, oldN: old.length, newN: measure.samples.length };
+  if (!old.length) return { ...base, oldMedian: null, change: null, p: null, verdict: '?', note: 'not in the window (a new measure)' };
+  const oldMedian = median(old);
+  const change = oldMedian === 0 ? null : (newMedian - oldMedian) / Math.abs(oldMedian);
+  if (!measure.samples.length) return { ...base, oldMedian, change, p: null, verdict: '?', note: 'no samples in the newest run' };
+  const { p } = mannWhitney(measure.samples, old);
+  if (smallestP(measure.samples.length, old.length) >= alpha)
+    return { ...base, oldMedian, change, p, verdict: '?', note: `too few samples (${measure.samples.length} against ${old.length}) for any p below ${alpha}` };
+  const worse = measure.better === 'lower' ? newMedian > oldMedian : newMedian < oldMedian;
+  const moved = change === null ? newMedian !== oldMedian : Math.abs(change) > threshold;
+  let verdict: Verdict = '~';
+  if (p < alpha && worse && moved) verdict = 'regressed';
+  else if (p < alpha && !worse && newMedian !== oldMedian) verdict = 'improved';
+  return { ...base, oldMedian, change, p, verdict };
+}
+
+export function gate(records: readonly RunRecord[], options: Partial<GateOptions> = {}): GateResult {
+  const o = { ...DEFAULT_GATE, ...options };
+  const { newest, window, newestIsBaseline } = selectWindow(records, o.window);
+  if (!newest) return { status: 'empty', machineKind: null, newest, window, measures: [], message: 'the history is empty: run `npm run bench` first' };
+  const kind = newest.machine.kind;
+  if (newestIsBaseline)
+    return { status: 'baseline', machineKind: kind, newest, window: [], measures: [], message: `the newest run (${newest.commit}) is an accepted baseline: later runs are compared with it` };
+  if (!window.length)
+    return {
+      status: 'no-history',
+      machineKind: kind,
+      newest,
+      window,
+      measures: [],
+      message: `too little history: no earlier run on a ${kind} machine to compare ${newest.commit} with; the gate decides from the next run on`,
+    };
+  const measures = newest.measures.map((m) =>
+    compareMeasure(
+      m,
+      window.flatMap((r) => r.measures.find((x) => x.name === m.name)?.samples ?? []),
+      o.alpha,
+    ),
+  );
+  return { status: measures.some((m) => m.verdict === 'regressed') ? 'regressed' : 'ok', machineKind: kind, newest, window, measures };
+}
+
+/** the gate applied to every record in turn, each against its own earlier history: the trend's red points */
+export function gateEach(records: readonly RunRecord[], options: Partial<GateOptions> = {}): GateResult[] {
+  return records.map((_, i) => gate(records.slice(0, i + 1), options));
+}
+
+const num = (x: number) => (Math.abs(x) >= 100 ? x.toFixed(0) : Math.abs(x) >= 1 ? x.toFixed(2) : x.toPrecision(3));
+export const fmt = {
+  value: (x: number | null, unit: string) => (x === null || !Number.isFinite(x) ? '-' : `${num(x)} ${unit}`),
+  change: (c: number | null) => (c === null ? '-' : `${c > 0 ? '+' : ''}${(100 * c).toFixed(1)}%`),
+  p: (p: number | null) => (p === null ? '-' : p < 0.001 ? p.toExponential(1) : p.toFixed(3)),
+};
+
+/** one line per regressed measure, naming old and new median and p */
+export function regressionLines(r: GateResult): string[] {
+  return r.measures
+    .filter((m) => m.verdict === 'regressed')
+    .map(
+      (m) =>
+        `${m.name}: ${fmt.value(m.oldMedian, m.unit)} -> ${fmt.value(m.newMedian, m.unit)} (${fmt.change(m.change)}, ${m.better} is better, threshold ${(100 * m.threshold).toFixed(0)}%), p = ${fmt.p(m.p)}`,
+    );
+}
+
+/** the benchstat-like table printed by `testbed bench gate` */
+export function formatGate(r: GateResult): string {
+  if (r.message) return r.message + '\n';
+  const head = `${r.newest!.commit} on ${r.machineKind} against ${r.window.length} earlier run${r.window.length === 1 ? '' : 's'} (${r.window[0].commit} .. ${r.window.at(-1)!.commit})`;
+  const rows = [
+    ['measure', 'old median', 'new median', 'change', 'p', 'verdict'],
+    ...r.measures.map((m) => [m.name, fmt.value(m.oldMedian, m.unit), fmt.value(m.newMedian, m.unit), fmt.change(m.change), fmt.p(m.p), m.verdict + (m.note ? ` (${m.note})` : '')]),
+  ];
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
+  const lines = rows.map((row) =>
+    row
+      .map((cell, c) => (c === row.length - 1 ? cell : cell.padEnd(widths[c])))
+      .join('  ')
+      .trimEnd(),
+  );
+  return [head, ...lines, '', '~: no difference beyond noise (p >= alpha) or one smaller than the threshold'].join('\n') + '\n';
+}
