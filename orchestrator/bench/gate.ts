@@ -122,7 +122,8 @@ export function gateEach(records: readonly RunRecord[], options: Partial<GateOpt
   return records.map((_, i) => gate(records.slice(0, i + 1), options));
 }
 
-const num = (x: number) => (Math.abs(x) >= 100 ? x.toFixed(0) : Math.abs(x) >= 1 ? x.toFixed(2) : x.toPrecision(3));
+// four significant digits: a timing's noise is in the second or third
+const num = (x: number) => (Math.abs(x) >= 10_000 ? x.toFixed(0) : String(Number(x.toPrecision(4))));
 export const fmt = {
   value: (x: number | null, unit: string) => (x === null || !Number.isFinite(x) ? '-' : `${num(x)} ${unit}`),
   change: (c: number | null) => (c === null ? '-' : `${c > 0 ? '+' : ''}${(100 * c).toFixed(1)}%`),
