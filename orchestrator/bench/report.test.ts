@@ -17,7 +17,7 @@ describe('the benchmark report', () => {
   it('marks the regressed run of the trend red and the baseline as a triangle', () => {
     const points = trend(records, gateEach(records), 'rss/idle');
     expect(points.map((p) => p.regressed)).toEqual([false, false, false, false, false, false, true, false]);
-    const ds = trendChart('rss/idle', 'MB', 'lower', points).data.datasets[0] as { backgroundColor: string[]; pointStyle: string[] };
+    const ds = trendChart('rss/idle', 'MB', 'lower', points).data.datasets[0] as unknown as { backgroundColor: string[]; pointStyle: string[] };
     expect(ds.backgroundColor[6]).toBe('#d62728');
     expect(ds.backgroundColor[5]).not.toBe('#d62728');
     expect(ds.pointStyle[7]).toBe('triangle');
