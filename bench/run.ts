@@ -1,24 +1,61 @@
 // Benchmarks: numbers written to bench/out/<name>.json (and printed), never asserted in tests.
-// `npm run bench [-- name ...]` runs the named ones (default: all that need no Docker).
+// `npm run bench [-- name [args...]] [--history FILE | --no-history]` runs the named one (default:
+// all that need no Docker), then appends one record of their measures to the benchmark history
+// that `testbed bench gate` compares (docs/benchmarks.md). Which benchmarks give measures, and how
+// many times each is repeated for its samples, is orchestrator/bench/registry.ts.
 import fs from 'node:fs';
 import path from 'node:path';
+import { appendRecord, defaultHistoryPath } from '../orchestrator/bench/history.ts';
+import { collect, currentCommit, type Measure, machineInfo } from '../orchestrator/bench/measures.ts';
+import { registry } from '../orchestrator/bench/registry.ts';
 
 const here = import.meta.dirname;
-export const benchmarks: Record<string, { docker: boolean; run: () => Promise<unknown> }> = {
+export const benchmarks: Record<string, { docker: boolean; run: (args: string[]) => Promise<unknown> }> = {
   protocol: { docker: false, run: async () => (await import('./protocol.ts')).run() },
-  'docker-scale': { docker: true, run: async () => (await import('./docker-scale.ts')).run(process.argv.slice(3)) },
+  'docker-scale': { docker: true, run: async (args) => (await import('./docker-scale.ts')).run(args) },
 };
 
-const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+// the history flags are taken out first, so that FILE is not read as a benchmark's name
+let historyFile: string | null = defaultHistoryPath();
+const rest: string[] = [];
+const argv = process.argv.slice(2);
+for (let i = 0; i < argv.length; i++) {
+  const a = argv[i];
+  if (a === '--no-history') historyFile = null;
+  else if (a === '--history' || a.startsWith('--history=')) {
+    const v = a === '--history' ? argv[++i] : a.slice('--history='.length);
+    if (!v) throw new Error('--history needs a file');
+    historyFile = path.resolve(v);
+  } else rest.push(a);
+}
+
+const wanted = rest.filter((a) => !a.startsWith('-'));
 const names = wanted.length ? wanted.slice(0, 1) : Object.keys(benchmarks).filter((n) => !benchmarks[n].docker);
+const args = wanted.slice(1);
 fs.mkdirSync(path.join(here, 'out'), { recursive: true });
+const measures: Measure[] = [];
 for (const name of names) {
   const b = benchmarks[name];
   if (!b) throw new Error(`unknown benchmark "${name}"; valid: ${Object.keys(benchmarks).join(', ')}`);
-  process.stderr.write(`== ${name}\n`);
-  const result = { benchmark: name, at: new Date().toISOString(), ...((await b.run()) as object) };
+  const gated = registry[name];
+  const repeat = gated?.repeat ?? 1;
+  const runs: unknown[] = [];
+  for (let i = 0; i < repeat; i++) {
+    process.stderr.write(`== ${name}${repeat > 1 ? ` (${i + 1}/${repeat})` : ''}\n`);
+    runs.push(await b.run(args));
+  }
+  const own = gated ? collect(runs.map((r) => gated.points(r))) : [];
+  measures.push(...own);
+  // the last run's fields as before, and every repetition's numbers as the measures' samples
+  const result = { benchmark: name, at: new Date().toISOString(), ...(runs.at(-1) as object), ...(own.length ? { repetitions: repeat, measures: own } : {}) };
   const file = path.join(here, 'out', `${name}.json`);
   fs.writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
   process.stdout.write(JSON.stringify(result, null, 2) + '\n');
   process.stderr.write(`written to ${path.relative(process.cwd(), file)}\n`);
+}
+
+if (historyFile && measures.length) {
+  const record = { commit: await currentCommit(path.resolve(here, '..')), date: new Date().toISOString(), machine: await machineInfo(), measures };
+  appendRecord(historyFile, record);
+  process.stderr.write(`appended ${measures.length} measures of ${record.commit} (${record.machine.kind}) to ${historyFile}; \`npx testbed bench gate\` compares them with earlier runs\n`);
 }
