@@ -19,6 +19,9 @@ export interface Experiment {
   /** the topology as YAML text, saved with the results */
   topologyText: string;
   durationMs: number;
+  /** where it runs: containers (docker) or the simulated network (sim; docs/simulation.md) */
+  runtime: ExperimentRuntime;
+  /** workload time per real time in the emulation; the simulation has no time scale and ignores it */
   timeScale: number;
   seed: number;
   repetitions: number;
@@ -29,6 +32,15 @@ export interface Experiment {
   /** what `testbed compare` runs; the first is the base. Without `variants:`, one: the base itself */
   variants: Variant[];
   workload: { kind: 'synthetic'; params: SyntheticParams } | { kind: 'trace'; file: string; format: 'native' | 'lastfm' | 'mssd'; country?: string };
+}
+
+export const RUNTIMES = ['docker', 'sim'] as const;
+export type ExperimentRuntime = (typeof RUNTIMES)[number];
+
+/** a runtime named on the command line; the Docker runtime needs the experiment's timeScale */
+export function checkRuntime(name: string): ExperimentRuntime {
+  if (!(RUNTIMES as readonly string[]).includes(name)) throw new ConfigError('--runtime', [`--runtime: "${name}" is not a runtime; valid: ${RUNTIMES.join(', ')}`]);
+  return name as ExperimentRuntime;
 }
 
 export interface Variant {
@@ -85,7 +97,8 @@ interface Raw {
   name: string;
   topology: string | Record<string, unknown>;
   duration: string;
-  timeScale: number;
+  runtime?: ExperimentRuntime;
+  timeScale?: number;
   seed?: number;
   repetitions?: number;
   linkCheck?: number;
@@ -180,7 +193,8 @@ export function loadExperiment(file: string): Experiment {
     topology,
     topologyText,
     durationMs,
-    timeScale: raw.timeScale,
+    runtime: raw.runtime ?? 'docker',
+    timeScale: raw.timeScale ?? 1,
     seed: raw.seed ?? 1,
     repetitions: raw.repetitions ?? 1,
     linkCheck: raw.linkCheck ?? 3,

@@ -120,10 +120,17 @@ export function parseYaml<T>(text: string, file: string, schema: object): Loaded
         case 'enum':
           return `${at}: ${field}: ${JSON.stringify((e.data as unknown) ?? null)} is not valid; valid values: ${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`;
         case 'propertyNames':
-          // ajv also reports the name's own failure (a pattern) with the name: that line says it
+        case 'if':
+          // ajv also reports the name's own failure (a pattern) with the name, and a failed
+          // if/then with the `then` part's own error: that line says it
           return '';
-        case 'required':
-          return `${at}: ${field}: missing required key "${(e.params as { missingProperty: string }).missingProperty}"`;
+        case 'required': {
+          const missing = (e.params as { missingProperty: string }).missingProperty;
+          // a key required only in some cases (an if/then of the schema) says which, by the case's description
+          const why = (e.parentSchema as { description?: string } | undefined)?.description;
+          const when = e.schemaPath.includes('/then/') && why ? ` (${why})` : '';
+          return `${at}: ${field}: missing required key "${missing}"${when}`;
+        }
         default:
           return `${at}: ${field}: ${e.message}${e.keyword === 'pattern' ? ` (got ${JSON.stringify((e.params as { propertyName?: string }).propertyName ?? e.data)})` : ''}`;
       }

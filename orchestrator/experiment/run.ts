@@ -5,7 +5,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import type { ScriptEvent } from '../../node-image/core/script.ts';
 import { formatError } from '../cli/errors.ts';
-import type { Experiment, Variant } from '../config/experiment.ts';
+import type { Experiment, ExperimentRuntime, Variant } from '../config/experiment.ts';
 import { writePlanPicture } from '../graph/graph.ts';
 import { ensureImages } from '../image/build.ts';
 import { checkLinks, type LinkCheck } from '../linkcheck/linkcheck.ts';
@@ -19,9 +19,10 @@ import { DockerRuntime } from '../runtime/docker.ts';
 import { addChurn } from '../workload/churn.ts';
 import { importLastfm } from '../workload/importers/lastfm.ts';
 import { importMssd } from '../workload/importers/mssd.ts';
-import { syntheticWorkload, type WorkloadResult } from '../workload/synthetic.ts';
+import { type Machine, syntheticWorkload, type WorkloadResult } from '../workload/synthetic.ts';
 import { readTrace, replayTrace, TraceError } from '../workload/trace.ts';
 import { planLinkFaults, runLinkFaults } from './link-faults.ts';
+import { runSimRepetition } from './sim-run.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
@@ -35,8 +36,7 @@ export function chunkBytesFor(scale: number): number {
   return Math.min(16_384, Math.max(1024, 2 ** Math.floor(Math.log2(track / 16))));
 }
 
-async function workloadFor(e: Experiment, plan: Plan, seed: number, warn: (line: string) => void): Promise<WorkloadResult> {
-  const machines = plan.containers.filter((c) => c.role === 'peer').map((c) => ({ name: c.name, country: String(c.meta.country) }));
+export async function workloadFor(e: Experiment, machines: Machine[], seed: number, warn: (line: string) => void): Promise<WorkloadResult> {
   if (e.workload.kind === 'synthetic') return syntheticWorkload(machines, e.durationMs, seed, e.workload.params);
   const w = e.workload;
   const events =
@@ -51,7 +51,7 @@ async function workloadFor(e: Experiment, plan: Plan, seed: number, warn: (line:
   return r;
 }
 
-const fmtWorkload = (ms: number) => {
+export const fmtWorkload = (ms: number) => {
   const d = Math.floor(ms / 86_400_000);
   const h = Math.floor((ms % 86_400_000) / 3_600_000);
   const m = Math.floor((ms % 3_600_000) / 60_000);
@@ -75,6 +75,8 @@ export interface RunOptions {
   dir?: string;
   /** the first repetition's index: compare runs one repetition per call, with the seeds of that index */
   repetitionOffset?: number;
+  /** where it runs (default: the experiment's `runtime`) */
+  runtime?: ExperimentRuntime;
 }
 
 export async function runExperiment(e: Experiment, o: RunOptions): Promise<RunOutcome> {
@@ -85,10 +87,16 @@ export async function runExperiment(e: Experiment, o: RunOptions): Promise<RunOu
   fs.mkdirSync(dir, { recursive: true });
   fs.copyFileSync(e.file, path.join(dir, 'experiment.yaml'));
   fs.writeFileSync(path.join(dir, 'topology.yaml'), e.topologyText);
+  const runtime = o.runtime ?? e.runtime;
+  const sim = runtime === 'sim';
   const rt = new DockerRuntime();
-  await rt.reapOrphans(progress);
-  const images = await ensureImages((l) => progress.line(l));
-  const imageId = (await execa('docker', ['image', 'inspect', '-f', '{{.Id}}', images.node], { reject: false })).stdout.trim();
+  let images = { node: 'none (simulated runtime)' };
+  let imageId = '';
+  if (!sim) {
+    await rt.reapOrphans(progress);
+    images = await ensureImages((l) => progress.line(l));
+    imageId = (await execa('docker', ['image', 'inspect', '-f', '{{.Id}}', images.node], { reject: false })).stdout.trim();
+  }
   const gitCommit = (await execa('git', ['rev-parse', 'HEAD'], { cwd: ROOT, reject: false })).stdout.trim() || 'unknown';
 
   const ac = new AbortController();
@@ -102,13 +110,14 @@ export async function runExperiment(e: Experiment, o: RunOptions): Promise<RunOu
     experiment: e.name,
     runId,
     seed: e.seed,
-    timeScale: e.timeScale,
+    runtime,
+    timeScale: sim ? 1 : e.timeScale,
     peers: 0,
     topology: e.topology.name,
     durationMs: e.durationMs,
     repetitions: e.repetitions,
     gitCommit,
-    images: { node: `${images.node} (${imageId})` },
+    images: { node: sim ? images.node : `${images.node} (${imageId})` },
     netem: false,
     notes,
     linkCheck: [],
@@ -127,28 +136,34 @@ export async function runExperiment(e: Experiment, o: RunOptions): Promise<RunOu
       const repDir = count > 1 ? path.join(dir, `rep-${rep}`) : dir;
       info.seed = e.seed + first;
       const params: Record<string, unknown> = { ...variant.protocol.params };
+      const topology = { ...e.topology, seed: e.topology.seed + rep };
+      const warn = (line: string) => {
+        progress.line(`warning: ${line}`);
+        if (rep === first) notes.push(line);
+      };
+      if (sim) {
+        const r = await runSimRepetition({ e, variant, topology, seed, repId, repDir, params, info, progress, signal: ac.signal, warn, writeInfo });
+        info.sim = { events: r.events, wallSeconds: Math.round(r.wallMs / 1000), eventsPerSecond: Math.round(r.events / Math.max(0.001, r.wallMs / 1000)), heapUsedMB: r.heapUsedMB };
+        info.clientsWithoutExit = [...(info.clientsWithoutExit ?? []), ...r.unfinished];
+        continue;
+      }
       if (params.chunkBytes === undefined) {
         params.chunkBytes = chunkBytesFor(e.timeScale);
         if (rep === first && params.chunkBytes !== 16_384)
           notes.push(`chunk size ${params.chunkBytes} bytes instead of 16 KiB, so that tracks shortened by the time scale ${e.timeScale} still span several chunks`);
       }
-      const plan = planTopology(
-        { ...e.topology, seed: e.topology.seed + rep },
-        {
-          runId: repId,
-          resultsDir: repDir,
-          image: images.node,
-          timeScale: e.timeScale,
-          protocol: { ...variant.protocol, params },
-          transient: { ownerPid: process.pid },
-        },
-      );
+      const plan = planTopology(topology, {
+        runId: repId,
+        resultsDir: repDir,
+        image: images.node,
+        timeScale: e.timeScale,
+        protocol: { ...variant.protocol, params },
+        transient: { ownerPid: process.pid },
+      });
       const problems = checkPlan(plan);
       if (problems.length) throw new Error(`the plan is not valid:\n  ${problems.join('\n  ')}`);
-      const w = await workloadFor(e, plan, seed, (line) => {
-        progress.line(`warning: ${line}`);
-        if (rep === first) notes.push(line);
-      });
+      const peerMachines = plan.containers.filter((c) => c.role === 'peer').map((c) => ({ name: c.name, country: String(c.meta.country) }));
+      const w = await workloadFor(e, peerMachines, seed, warn);
       let linkFaults: { finish(): Promise<void> } | null = null;
       const churned = addChurn(
         w.scripts,

@@ -18,6 +18,8 @@ export interface RunInfo {
   experiment: string;
   runId: string;
   seed: number;
+  /** where it ran (absent in runs made before the simulated runtime: docker) */
+  runtime?: 'docker' | 'sim';
   timeScale: number;
   peers: number;
   topology: string;
@@ -34,6 +36,8 @@ export interface RunInfo {
   clientsWithoutExit?: string[];
   /** the protocol variant that ran (core/policies.ts) and its faults; absent in runs before variants existed */
   variant?: { name: string; text: string; protocol: unknown; faults: unknown[] };
+  /** the simulated runtime's cost (the last repetition's) */
+  sim?: { events: number; wallSeconds: number; eventsPerSecond: number; heapUsedMB: number };
   startedAt: string;
   finishedAt?: string;
 }

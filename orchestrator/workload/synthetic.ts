@@ -127,7 +127,11 @@ export interface WorkloadResult {
 export function syntheticWorkload(machines: Machine[], durationMs: number, seed: number, p: SyntheticParams = defaultSynthetic): WorkloadResult {
   const rnd = seededRandom(seed);
   const byCountry = new Map<string, Machine[]>();
-  for (const m of machines) byCountry.set(m.country, [...(byCountry.get(m.country) ?? []), m]);
+  for (const m of machines) {
+    const list = byCountry.get(m.country);
+    if (list) list.push(m);
+    else byCountry.set(m.country, [m]);
+  }
   const userCount = Math.max(1, Math.round(machines.length * p.usersPerMachine));
   const tracks = Math.max(50, userCount * p.tracksPerUser);
   const s = calibrateZipf(tracks, 0.12, p.headShare);

@@ -1,0 +1,77 @@
+// One repetition of an experiment on the simulated runtime (orchestrator/runtime/sim): the same
+// placement of peers the planner makes, the same workload and faults, and raw/ written as the
+// data centres' sinks write it, so the report and `testbed compare` treat it as any run.
+import { resolveProtocol } from '../../node-image/core/policies.ts';
+import type { Experiment, Variant } from '../config/experiment.ts';
+import type { Topology } from '../config/topology.ts';
+import { placePeers } from '../plan/plan.ts';
+import type { Progress } from '../progress/display.ts';
+import type { RunInfo } from '../report/write.ts';
+import { runSim, type SimResult } from '../runtime/sim/world.ts';
+import { addChurn } from '../workload/churn.ts';
+import { fmtWorkload, workloadFor } from './run.ts';
+
+export interface SimRepetition {
+  e: Experiment;
+  variant: Variant;
+  topology: Topology;
+  seed: number;
+  repId: string;
+  repDir: string;
+  params: Record<string, unknown>;
+  info: RunInfo;
+  progress: Progress;
+  signal: AbortSignal;
+  warn: (line: string) => void;
+  writeInfo: () => void;
+}
+
+const mb = (x: number) => (x / 1e6).toFixed(0);
+
+export async function runSimRepetition(r: SimRepetition): Promise<SimResult> {
+  const { e, variant, info, progress } = r;
+  const placement = placePeers(r.topology);
+  const machines = placement.map((p) => ({ name: p.name, country: p.country }));
+  const w = await workloadFor(e, machines, r.seed, r.warn);
+  const churned = addChurn(w.scripts, machines, variant.faults, r.seed);
+  if (churned) progress.line(`churn: ${churned} peers will lose their network during the run`);
+  info.peers = placement.length;
+  info.workload = {
+    kind: e.workload.kind,
+    users: w.users,
+    tracks: w.tracks,
+    sessions: w.sessions,
+    plays: w.plays,
+    ...(Number.isFinite(w.zipfExponent) ? { zipfExponent: +w.zipfExponent.toFixed(3) } : {}),
+  };
+  progress.line(
+    `run ${r.repId} (simulated): ${placement.length} peers, ${w.users} users, ${w.sessions} sessions, ${w.plays} plays over ${fmtWorkload(e.durationMs)} of virtual time, tracks at their real size`,
+  );
+  r.writeInfo();
+  const result = await runSim({
+    topology: r.topology,
+    placement,
+    scripts: w.scripts,
+    protocol: resolveProtocol({ ...variant.protocol, params: r.params }),
+    faults: variant.faults,
+    seed: r.seed,
+    durationMs: e.durationMs,
+    dir: r.repDir,
+    signal: r.signal,
+    progress: (p) => {
+      const total = p.bytes.server + p.bytes.p2p + p.bytes.cache || 1;
+      const pct = (x: number) => ((100 * x) / total).toFixed(0);
+      progress.update(
+        `${fmtWorkload(Math.min(p.virtualMs, e.durationMs))} of ${fmtWorkload(e.durationMs)} | ${Math.round(p.eventsPerSec)} events/s | peers online ${p.online} | plays ${p.plays} | server ${pct(p.bytes.server)}% (${mb(p.bytes.server)} MB) p2p ${pct(p.bytes.p2p)}% cache ${pct(p.bytes.cache)}%`,
+      );
+    },
+  });
+  progress.line(
+    `simulated ${fmtWorkload(result.virtualMs)} in ${Math.round(result.wallMs / 1000)} s: ${result.events} events (${Math.round(result.events / Math.max(0.001, result.wallMs / 1000))}/s), ${result.reports} reports, heap ${result.heapUsedMB} MB`,
+  );
+  if (result.unfinished.length)
+    progress.line(
+      `warning: ${result.unfinished.length} clients had not finished their script when the run ended: ${result.unfinished.slice(0, 10).join(', ')}${result.unfinished.length > 10 ? ' ...' : ''}`,
+    );
+  return result;
+}

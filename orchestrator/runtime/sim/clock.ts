@@ -1,0 +1,89 @@
+// The simulation's clock: one event queue (a binary heap) on virtual milliseconds. The protocol
+// core asks it for timers exactly as it asks a real clock, so the unchanged client, data centre
+// and tracker classes run here.
+//
+// Promises: the core awaits dials, tracker answers and sink writes. Their continuations are
+// microtasks, which must run at the virtual instant that resolved them, before time moves on. So
+// the loop runs every event due at one instant, then lets the microtask queue empty (one
+// setImmediate turn), and only then advances time.
+//
+// No time scale: a simulated track has its real size and a latency is in virtual ms, so the
+// clock's scale is 1 and realNow() is the same virtual time.
+
+import { Heap } from 'heap-js';
+import type { Clock, TimerHandle } from '../../../node-image/core/clock.ts';
+
+interface Timer {
+  due: number;
+  seq: number;
+  fn: () => void;
+  period: number;
+  dead: boolean;
+}
+
+const yieldTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+export class SimClock implements Clock {
+  readonly scale = 1;
+  /** events fired so far (the benchmark's events per second) */
+  events = 0;
+  private t: number;
+  private seq = 0;
+  private readonly heap = new Heap<Timer>((a, b) => a.due - b.due || a.seq - b.seq);
+
+  constructor(start = 0) {
+    this.t = start;
+  }
+  now(): number {
+    return this.t;
+  }
+  realNow(): number {
+    return this.t;
+  }
+  after(ms: number, fn: () => void): TimerHandle {
+    return this.push(Math.max(0, ms), fn, 0);
+  }
+  every(ms: number, fn: () => void): TimerHandle {
+    if (!(ms > 0)) throw new RangeError(`period must be > 0, got ${ms}`);
+    return this.push(ms, fn, ms);
+  }
+  /** timers waiting (cancelled ones included until their time comes) */
+  get pending(): number {
+    return this.heap.size();
+  }
+
+  private push(ms: number, fn: () => void, period: number): TimerHandle {
+    const timer: Timer = { due: this.t + ms, seq: this.seq++, fn, period, dead: false };
+    this.heap.push(timer);
+    return { cancel: () => void (timer.dead = true) };
+  }
+
+  /**
+   * Run every event up to virtual time `end` (inclusive), then set the clock to `end`. `stop` is
+   * asked between instants and ends the run early (it returns true); `onInstant` sees each instant.
+   */
+  async runUntil(end: number, o: { stop?: () => boolean; onInstant?: (t: number) => void } = {}): Promise<void> {
+    await yieldTurn();
+    for (;;) {
+      const next = this.heap.peek();
+      if (!next || next.due > end) break;
+      this.t = next.due;
+      // everything due at this instant, including what these events schedule for it
+      for (let e = this.heap.peek(); e && e.due === this.t; e = this.heap.peek()) {
+        this.heap.pop();
+        if (e.dead) continue;
+        if (e.period) {
+          e.due += e.period;
+          e.seq = this.seq++;
+          this.heap.push(e);
+        } else e.dead = true;
+        this.events++;
+        e.fn();
+      }
+      await yieldTurn();
+      o.onInstant?.(this.t);
+      if (o.stop?.()) return;
+    }
+    this.t = Math.max(this.t, end);
+  }
+}

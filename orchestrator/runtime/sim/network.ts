@@ -1,0 +1,211 @@
+// The simulated network: access links with a rate, delay, jitter and loss each way, addresses
+// that are reachable or not as the home routers of the paper's Table II make them, and TCP-like
+// pipes between them. docs/simulation.md says what is modelled and what is left out, and why.
+//
+// A frame written on a pipe is serialised on the sender's uplink (a FIFO: what the sender wrote
+// before goes first), crosses the network (both links' one-way delays, plus jitter), and is
+// serialised again on the receiver's downlink. A pipe never reorders: TCP does not. A lost
+// segment costs a retransmission (one round trip, at least 200 ms, as Linux's minimum RTO) rather
+// than being dropped, because TCP hides loss from the application as delay.
+
+import type { Dialer, Pipe } from '../../../node-image/core/channel.ts';
+import type { SimClock } from './clock.ts';
+
+export interface LinkDir {
+  kbit: number;
+  delayMs: number;
+  jitterMs: number;
+  lossPct: number;
+}
+
+export interface SimHost {
+  name: string;
+  up: LinkDir;
+  down: LinkDir;
+  /** the address the host's own interface has (its LAN address behind a NAT) */
+  localAddress: string;
+  /** the address servers see it from: its own, or its (outermost) router's */
+  publicAddress: string;
+  /** home network id (-1: none); hosts of one home reach each other's local addresses */
+  home: number;
+  /** link faults: times until which the access link drops everything / runs at a factor */
+  cutUntil: number;
+  rateFactor: number;
+  upFree: number;
+  downFree: number;
+  pipes: Set<SimPipe>;
+}
+
+export interface Endpoint {
+  host: SimHost;
+  accept: (pipe: Pipe) => void;
+}
+
+const MSS = 1448;
+const MIN_RTO_MS = 200;
+
+export class SimPipe implements Pipe {
+  other!: SimPipe;
+  closed = false;
+  private buffered = 0;
+  private blocked = false;
+  private lastArrival = 0;
+  private readonly dataCbs: ((b: Buffer) => void)[] = [];
+  private readonly drainCbs: (() => void)[] = [];
+  private readonly closeCbs: ((r: string) => void)[] = [];
+
+  constructor(
+    private readonly net: SimNetwork,
+    readonly self: SimHost,
+    readonly remoteAddress: string,
+    /** bytes in flight before write() reports the pipe full: about a socket buffer */
+    private readonly capacity: number,
+  ) {
+    self.pipes.add(this);
+  }
+
+  write(bytes: Buffer): boolean {
+    if (this.closed) return false;
+    const len = bytes.length;
+    this.buffered += len;
+    const arrival = Math.max(this.net.transit(this.self, this.other.self, len), this.lastArrival);
+    this.lastArrival = arrival;
+    this.net.clock.after(arrival - this.net.clock.now(), () => {
+      this.buffered -= len;
+      if (!this.other.closed) for (const cb of this.other.dataCbs) cb(bytes);
+      if (this.blocked && this.buffered < this.capacity && !this.closed) {
+        this.blocked = false;
+        for (const cb of this.drainCbs) cb();
+      }
+    });
+    if (this.buffered >= this.capacity) this.blocked = true;
+    return !this.blocked;
+  }
+  onData(cb: (b: Buffer) => void): void {
+    this.dataCbs.push(cb);
+  }
+  onDrain(cb: () => void): void {
+    this.drainCbs.push(cb);
+  }
+  onClose(cb: (r: string) => void): void {
+    this.closeCbs.push(cb);
+  }
+  /** close this end now; the other end hears the FIN after what was sent before it */
+  close(): void {
+    if (this.closed) return;
+    this.end('closed');
+    const other = this.other;
+    const fin = Math.max(this.lastArrival, this.net.clock.now() + this.net.oneWay(this.self, other.self));
+    this.net.clock.after(fin - this.net.clock.now(), () => other.end('closed by peer'));
+  }
+  /** both ends at once: a router that lost its NAT state answers every segment with a reset */
+  reset(reason: string): void {
+    this.end(reason);
+    this.other.end(reason);
+  }
+  private end(reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.self.pipes.delete(this);
+    for (const cb of this.closeCbs) cb(reason);
+  }
+}
+
+export class SimNetwork {
+  /** address:port -> who accepts connections there (public addresses and UPnP mappings) */
+  private readonly endpoints = new Map<string, Endpoint>();
+  /** local address:port of hosts behind a NAT: reachable only from their own home */
+  private readonly lan = new Map<string, Endpoint>();
+  bytes = 0;
+  frames = 0;
+
+  constructor(
+    readonly clock: SimClock,
+    private readonly random: () => number,
+  ) {}
+
+  listen(address: string, port: number, e: Endpoint, local = false): void {
+    (local ? this.lan : this.endpoints).set(`${address}:${port}`, e);
+  }
+  unlisten(address: string, port: number): void {
+    this.endpoints.delete(`${address}:${port}`);
+  }
+
+  dialer(from: SimHost): Dialer {
+    return { dial: (host, port, timeoutMs) => this.dial(from, host, port, timeoutMs) };
+  }
+
+  /** one-way propagation delay between two hosts, jitter included */
+  oneWay(a: SimHost, b: SimHost): number {
+    const j = (d: LinkDir) => (d.jitterMs ? (this.random() * 2 - 1) * d.jitterMs : 0);
+    return Math.max(0, a.up.delayMs + j(a.up)) + Math.max(0, b.down.delayMs + j(b.down));
+  }
+
+  private rtt(a: SimHost, b: SimHost): number {
+    return a.up.delayMs + b.down.delayMs + b.up.delayMs + a.down.delayMs;
+  }
+
+  /** virtual time at which `len` bytes written now by `a` have arrived at `b`; reserves both links */
+  transit(a: SimHost, b: SimHost, len: number): number {
+    const now = this.clock.now();
+    this.bytes += len;
+    this.frames++;
+    const depart = Math.max(now, a.upFree) + (len * 8) / (a.up.kbit * a.rateFactor);
+    a.upFree = depart;
+    let arrive = depart + this.oneWay(a, b);
+    // a lost segment is resent after a retransmission timeout
+    const segments = Math.ceil(len / MSS) || 1;
+    const p = 1 - ((1 - a.up.lossPct / 100) * (1 - b.down.lossPct / 100)) ** segments;
+    if (p > 0 && this.random() < p) arrive += Math.max(MIN_RTO_MS, this.rtt(a, b));
+    // a cut link holds everything (TCP keeps retransmitting) until it is back
+    const cut = Math.max(a.cutUntil, b.cutUntil);
+    if (cut > now) arrive = Math.max(arrive, cut + MIN_RTO_MS);
+    const done = Math.max(arrive, b.downFree) + (len * 8) / (b.down.kbit * b.rateFactor);
+    b.downFree = done;
+    return done;
+  }
+
+  /** who answers at host:port for `from`, and the address it sees `from` by */
+  private resolve(from: SimHost, host: string, port: number): { e: Endpoint; seen: string } | undefined {
+    const key = `${host}:${port}`;
+    const e = this.endpoints.get(key);
+    if (e) return { e, seen: from.publicAddress };
+    const l = this.lan.get(key);
+    return l && l.host.home >= 0 && l.host.home === from.home ? { e: l, seen: from.localAddress } : undefined;
+  }
+
+  private dial(from: SimHost, host: string, port: number, timeoutMs: number): Promise<Pipe> {
+    const clock = this.clock;
+    const found = this.resolve(from, host, port);
+    const target = found?.e;
+    return new Promise<Pipe>((resolve, reject) => {
+      const now = clock.now();
+      // a SYN into a cut link, or from one, is never answered: the dialler's own timeout decides
+      if (from.cutUntil > now || (target && target.host.cutUntil > now)) {
+        clock.after(timeoutMs, () => reject(new Error(`connect ${host}:${port} timed out`)));
+        return;
+      }
+      if (!target) {
+        // no route, or a router with no mapping there: refused or unreachable after a round trip
+        clock.after(from.up.delayMs + from.down.delayMs + 2, () => reject(new Error(`connect ${host}:${port} refused or unreachable`)));
+        return;
+      }
+      const b = target.host;
+      const rtt = this.rtt(from, b);
+      if (rtt > timeoutMs) {
+        clock.after(timeoutMs, () => reject(new Error(`connect ${host}:${port} timed out`)));
+        return;
+      }
+      // a socket buffer of at least twice the path's bandwidth-delay product, as Linux autotunes it
+      const bdp = (Math.min(from.up.kbit, b.down.kbit) * rtt) / 8;
+      const capacity = Math.max(64 * 1024, Math.min(4 << 20, 2 * bdp));
+      const mine = new SimPipe(this, from, host, capacity);
+      const theirs = new SimPipe(this, b, found!.seen, capacity);
+      mine.other = theirs;
+      theirs.other = mine;
+      // the listener has the connection before the first byte the dialler writes can arrive
+      clock.after(rtt / 2, () => target.accept(theirs));
+      clock.after(rtt, () => resolve(mine));
+    });
+  }
+}

@@ -1,0 +1,46 @@
+// A cache store that records which tracks (and how much of each) a simulated peer holds, without
+// holding the bytes. The bytes are regenerated from the deterministic content function when the
+// core reads them (playing from cache, serving a peer), so a simulated peer costs memory for its
+// index only, however large its cache.
+//
+// What it cannot do: keep bytes that differ from the content function. A peer that received
+// corrupt bytes would serve good ones from here; the integrity check of the play itself still
+// sees what arrived.
+import type { CacheEntryInfo, CacheStore } from '../../../node-image/core/cache.ts';
+import { contentRange } from '../../../node-image/core/content.ts';
+import type { Quality } from '../../../node-image/core/reports.ts';
+
+function parseKey(key: string): { track: number; quality: Quality } {
+  const [track, quality] = key.split('-');
+  return { track: Number(track), quality: quality as Quality };
+}
+
+export class RangeStore implements CacheStore {
+  private readonly entries = new Map<string, CacheEntryInfo>();
+
+  list(): CacheEntryInfo[] {
+    return [...this.entries.values()].map((e) => ({ ...e }));
+  }
+  save(key: string, data: Buffer, complete: boolean, lastUsed: number): void {
+    this.entries.set(key, { key, size: data.length, complete, lastUsed });
+  }
+  load(key: string): Buffer | null {
+    const e = this.entries.get(key);
+    if (!e) return null;
+    const { track, quality } = parseKey(key);
+    return contentRange(track, quality, 0, e.size);
+  }
+  readRange(key: string, offset: number, length: number): Buffer | null {
+    const e = this.entries.get(key);
+    if (!e) return null;
+    const { track, quality } = parseKey(key);
+    return contentRange(track, quality, offset, length, e.size);
+  }
+  touch(key: string, lastUsed: number): void {
+    const e = this.entries.get(key);
+    if (e) e.lastUsed = lastUsed;
+  }
+  remove(key: string): void {
+    this.entries.delete(key);
+  }
+}
