@@ -130,6 +130,11 @@ export const fmt = {
   p: (p: number | null) => (p === null ? '-' : p < 0.001 ? p.toExponential(1) : p.toFixed(3)),
 };
 
+/** the commits a window spans, for a person */
+export function span(w: readonly RunRecord[]): string {
+  return w.length === 1 ? w[0].commit : `${w[0].commit} .. ${w.at(-1)!.commit}`;
+}
+
 /** one line per regressed measure, naming old and new median and p */
 export function regressionLines(r: GateResult): string[] {
   return r.measures
@@ -143,7 +148,7 @@ export function regressionLines(r: GateResult): string[] {
 /** the benchstat-like table printed by `testbed bench gate` */
 export function formatGate(r: GateResult): string {
   if (r.message) return r.message + '\n';
-  const head = `${r.newest!.commit} on ${r.machineKind} against ${r.window.length} earlier run${r.window.length === 1 ? '' : 's'} (${r.window[0].commit} .. ${r.window.at(-1)!.commit})`;
+  const head = `${r.newest!.commit} on ${r.machineKind} against ${r.window.length} earlier run${r.window.length === 1 ? '' : 's'} (${span(r.window)})`;
   const rows = [
     ['measure', 'old median', 'new median', 'change', 'p', 'verdict'],
     ...r.measures.map((m) => [m.name, fmt.value(m.oldMedian, m.unit), fmt.value(m.newMedian, m.unit), fmt.change(m.change), fmt.p(m.p), m.verdict + (m.note ? ` (${m.note})` : '')]),

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { ChartConfiguration } from 'chart.js';
 import { render } from '../report/charts.ts';
-import { fmt, type GateOptions, type GateResult, gate, gateEach, median } from './gate.ts';
+import { fmt, type GateOptions, type GateResult, gate, gateEach, median, span } from './gate.ts';
 import type { RunRecord } from './measures.ts';
 
 const BLUE = '#1f77b4';
@@ -76,7 +76,7 @@ export function reportMarkdown(g: GateResult, plots: readonly string[], badLines
   if (g.message) out.push(g.message, '');
   if (g.newest && !g.message) {
     out.push(
-      `Newest run: ${g.newest.commit} (${g.newest.date}) on a ${g.machineKind} machine, against the ${g.window.length} run${g.window.length === 1 ? '' : 's'} before it (${g.window[0].commit} .. ${g.window.at(-1)!.commit}).`,
+      `Newest run: ${g.newest.commit} (${g.newest.date}) on a ${g.machineKind} machine, against the ${g.window.length} run${g.window.length === 1 ? '' : 's'} before it (${span(g.window)}).`,
       '',
       '| measure | newest median | window median | change | p | verdict |',
       '| --- | ---: | ---: | ---: | ---: | --- |',
