@@ -4,8 +4,9 @@ import { exactCounts, mannWhitney, ranks, smallestP } from './mann-whitney.ts';
 describe('Mann-Whitney U', () => {
   it('matches the textbook exact case: Hollander & Wolfe (1973), p. 69, the example of R ?wilcox.test', () => {
     // permeability constants of the human chorioamnion membrane at term (x) and at 12 to 26 weeks (y).
-    // R: wilcox.test(x, y) gives W = 35, p-value = 0.2544 (its one-sided "greater" p is 0.1272);
-    // scipy.stats.mannwhitneyu(x, y, method='exact') gives 35.0 and 0.2544122544122544.
+    // R's help page runs wilcox.test(x, y, alternative = "g"): W = 35, p-value = 0.1272, so the
+    // two-sided p is twice that; scipy.stats.mannwhitneyu(x, y, method='exact') gives 35.0 and
+    // 0.2544122544122544.
     const x = [0.8, 0.83, 1.89, 1.04, 1.45, 1.38, 1.91, 1.64, 0.73, 1.46];
     const y = [1.15, 0.88, 0.9, 0.74, 1.21];
     const r = mannWhitney(x, y);
@@ -17,8 +18,8 @@ describe('Mann-Whitney U', () => {
     expect(mannWhitney(y, x).p).toBeCloseTo(r.p, 12);
   });
 
-  it('with ties uses the normal approximation with tie and continuity corrections, as R and scipy', () => {
-    // R: wilcox.test(a, b, exact = FALSE, correct = TRUE) gives W = 7.5, p-value = 0.01234;
+  it('with ties uses the normal approximation with tie and continuity corrections', () => {
+    // the formula of R's wilcox.test(a, b, exact = FALSE, correct = TRUE); the expected values are
     // scipy.stats.mannwhitneyu(a, b, method='asymptotic', use_continuity=True): 7.5, 0.012340098004562493
     const a = [1, 2, 2, 3, 4, 5, 5, 5, 7];
     const b = [3, 6, 6, 8, 9, 9, 10];
