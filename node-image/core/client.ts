@@ -13,7 +13,7 @@
 import { CacheIndex, type CacheStore } from './cache.ts';
 import type { Dialer, Pipe } from './channel.ts';
 import type { Clock, TimerHandle } from './clock.ts';
-import { trackBytes, trackDurationSec } from './content.ts';
+import { type ContentSource, REAL_CONTENT, trackBytes, trackDurationSec } from './content.ts';
 import type { PeerAddress } from './messages.ts';
 import { type Neighbour, Overlay } from './overlay.ts';
 import type { ProtocolParams } from './params.ts';
@@ -45,6 +45,8 @@ export interface ClientDeps {
   log: (event: string, fields?: Record<string, unknown>) => void;
   /** the variant's policies and features (default: the paper's); its params are `params` above */
   policies?: Omit<Protocol, 'params' | 'tracker'>;
+  /** where verified bytes come from (default: the content function, every play verified) */
+  content?: ContentSource;
 }
 
 interface User {
@@ -129,6 +131,9 @@ export class Client {
 
   get id(): string {
     return this.deps.identity.clientId;
+  }
+  get content(): ContentSource {
+    return this.deps.content ?? REAL_CONTENT;
   }
   get generated(): number {
     return this.reports.generated;

@@ -72,3 +72,43 @@ export function expectedSha256(track: number, quality: Quality, ranges: readonly
   }
   return h.digest('hex');
 }
+
+/**
+ * Where payload bytes come from. Containers and loopback use the content function for every byte
+ * and every play is verified. The simulated runtime moves hundreds of thousands of real-sized
+ * tracks: generating and hashing each byte twice would cost more than the whole protocol, so it
+ * verifies a sample of tracks (the same code paths carry them) and sends zeros for the rest.
+ */
+export interface ContentSource {
+  range(track: number, quality: Quality, offset: number, length: number, size?: number): Buffer;
+  /** plays of this track check their bytes against the content function */
+  verified(track: number): boolean;
+  /** where a download assembles the track: its own memory when verified, else a shared view of zeros never written */
+  buffer(track: number, size: number): Buffer;
+}
+
+export const REAL_CONTENT: ContentSource = { range: contentRange, verified: () => true, buffer: (_track, size) => Buffer.alloc(size) };
+
+/** the longest track at the highest quality, and then some: a view of it serves any range */
+let zeros: Buffer | null = null;
+const ZERO_BYTES = 16 << 20;
+
+/** real bytes for one track in `every` (by id), zeros (a shared view, never written) for the others */
+export function sampledContent(every: number): ContentSource {
+  const verified = (track: number) => mix(track * 40503 + 7) % every === 0;
+  const zeroView = (n: number) => {
+    zeros ??= Buffer.alloc(ZERO_BYTES);
+    return zeros.subarray(0, Math.max(0, n));
+  };
+  return {
+    verified,
+    range(track, quality, offset, length, size) {
+      if (verified(track)) return contentRange(track, quality, offset, length, size);
+      return zeroView((size === undefined ? offset + length : Math.min(offset + length, size)) - offset);
+    },
+    buffer: (track, size) => (verified(track) ? Buffer.alloc(size) : zeroView(size)),
+  };
+}
+
+/** what a play that was not verified reports as both hashes */
+export const UNVERIFIED = 'unverified';

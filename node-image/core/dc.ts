@@ -4,7 +4,7 @@
 
 import type { Channel } from './channel.ts';
 import type { Clock } from './clock.ts';
-import { contentRange, trackBytes } from './content.ts';
+import { type ContentSource, REAL_CONTENT, trackBytes } from './content.ts';
 import type { Message, MessageOf, PeerAddress } from './messages.ts';
 import type { ProtocolParams } from './params.ts';
 import { resolveProtocol, type TrackerPolicy } from './policies.ts';
@@ -52,6 +52,7 @@ export class DataCentre {
     private readonly log: DcLog = () => {},
     private readonly random: () => number = Math.random,
     private readonly trackerPolicy: TrackerPolicy = resolveProtocol().tracker,
+    private readonly content: ContentSource = REAL_CONTENT,
   ) {
     this.tracker = this.newTracker();
     this.stored = new Set(sink.storedKeys());
@@ -152,7 +153,7 @@ export class DataCentre {
         const end = Math.min(size, offset + length);
         // a client that does not read is closed once its queue passes maxQueuedBytes: stop there
         for (let p = offset; p < end && s.ch.isOpen; p += this.params.serverFrameBytes) {
-          const bytes = contentRange(track, quality, p, Math.min(this.params.serverFrameBytes, end - p), size);
+          const bytes = this.content.range(track, quality, p, Math.min(this.params.serverFrameBytes, end - p), size);
           this.stats.bytesServed += bytes.length;
           s.ch.send('data', { rid, offset: p }, bytes);
         }

@@ -177,7 +177,7 @@ export class ServerLink {
         q.got.push(m.payload);
         if (have + m.payload.length >= q.length) {
           this.dataRequests.delete(m.body.rid);
-          q.waiter(Buffer.concat(q.got), 'server');
+          q.waiter(q.got.length === 1 ? q.got[0] : Buffer.concat(q.got), 'server');
         }
         return;
       }

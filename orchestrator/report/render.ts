@@ -63,7 +63,7 @@ export function runMarkdown(a: Analysis, info: RunInfo, tables: Record<string, T
   const d = summary.discovery;
   const md = `# ${info.experiment}: run ${info.runId}
 
-${info.variant ? `Protocol variant **${info.variant.name}**: ${info.variant.text}.\n\n` : ''}Topology **${info.topology}**, ${info.peers} peers, ${summary.durationHours} h of workload time at time scale ${info.timeScale}, seed ${info.seed}${info.repetitions > 1 ? `, ${info.repetitions} repetitions` : ''}. Git ${info.gitCommit}; image ${Object.values(info.images).join(', ')}.${summary.interrupted ? '\n\n**The run was interrupted**: these are the reports collected until then.' : ''}${summary.problems?.length ? `\n\n**Not a valid run**: ${summary.problems.join('; ')}.` : ''}
+${info.variant ? `Protocol variant **${info.variant.name}**: ${info.variant.text}.\n\n` : ''}Topology **${info.topology}**, ${info.peers} peers, ${summary.durationHours} h of workload time ${info.runtime === 'sim' ? 'in the simulated runtime (virtual time, tracks at their real size, one track in 32 carrying bytes that are verified; docs/simulation.md)' : `at time scale ${info.timeScale}`}, seed ${info.seed}${info.repetitions > 1 ? `, ${info.repetitions} repetitions` : ''}. Git ${info.gitCommit}; image ${Object.values(info.images).join(', ')}.${summary.interrupted ? '\n\n**The run was interrupted**: these are the reports collected until then.' : ''}${summary.problems?.length ? `\n\n**Not a valid run**: ${summary.problems.join('; ')}.` : ''}
 
 ${info.notes.map((n) => `> ${n}`).join('\n')}
 
@@ -78,7 +78,7 @@ By data centre: ${Object.entries(summary.byDataCentre ?? {})
 
 ## Playback
 
-Latency (real ms, play request to first audio${info.timeScale !== 1 ? `; measured under time scale ${info.timeScale}: tracks are ${info.timeScale}× shorter, network delay and CPU are not` : ''}): p50 ${q.latencyMs.p50}, p75 ${q.latencyMs.p75}, p90 ${q.latencyMs.p90}. Stutters per play ${q.stutterRate.toFixed(3)}. Plays whose bytes differ from the server's: ${q.integrityFailures}. Plays that ended before any audio: ${q.neverStarted} (${q.beforeLogin} requested before the client's first login answer; under a time scale a slow login swallows whole tracks). Reports lost: ${summary.reportsLost}.${badLines ? ` **${badLines} lines of the raw reports were torn or malformed and were skipped.**` : ''}
+Latency (${info.runtime === 'sim' ? 'virtual' : 'real'} ms, play request to first audio${info.timeScale !== 1 ? `; measured under time scale ${info.timeScale}: tracks are ${info.timeScale}× shorter, network delay and CPU are not` : ''}): p50 ${q.latencyMs.p50}, p75 ${q.latencyMs.p75}, p90 ${q.latencyMs.p90}. Stutters per play ${q.stutterRate.toFixed(3)}. Plays whose bytes differ from the server's: ${q.integrityFailures}. Plays that ended before any audio: ${q.neverStarted} (${q.beforeLogin} requested before the client's first login answer; under a time scale a slow login swallows whole tracks). Reports lost: ${summary.reportsLost}.${badLines ? ` **${badLines} lines of the raw reports were torn or malformed and were skipped.**` : ''}
 
 ![latency](plots/latency-cdf.png)
 

@@ -1,13 +1,14 @@
 // A cache store that records which tracks (and how much of each) a simulated peer holds, without
-// holding the bytes. The bytes are regenerated from the deterministic content function when the
-// core reads them (playing from cache, serving a peer), so a simulated peer costs memory for its
-// index only, however large its cache.
+// holding the bytes. The bytes are regenerated from the content source when the core reads them
+// (playing from cache, serving a peer): the content function for the verified sample of tracks,
+// zeros for the rest (core/content.ts). A simulated peer costs memory for its index only,
+// however large its cache.
 //
 // What it cannot do: keep bytes that differ from the content function. A peer that received
 // corrupt bytes would serve good ones from here; the integrity check of the play itself still
 // sees what arrived.
 import type { CacheEntryInfo, CacheStore } from '../../../node-image/core/cache.ts';
-import { contentRange } from '../../../node-image/core/content.ts';
+import type { ContentSource } from '../../../node-image/core/content.ts';
 import type { Quality } from '../../../node-image/core/reports.ts';
 
 function parseKey(key: string): { track: number; quality: Quality } {
@@ -17,6 +18,7 @@ function parseKey(key: string): { track: number; quality: Quality } {
 
 export class RangeStore implements CacheStore {
   private readonly entries = new Map<string, CacheEntryInfo>();
+  constructor(private readonly content: ContentSource) {}
 
   list(): CacheEntryInfo[] {
     return [...this.entries.values()].map((e) => ({ ...e }));
@@ -28,13 +30,13 @@ export class RangeStore implements CacheStore {
     const e = this.entries.get(key);
     if (!e) return null;
     const { track, quality } = parseKey(key);
-    return contentRange(track, quality, 0, e.size);
+    return this.content.range(track, quality, 0, e.size);
   }
   readRange(key: string, offset: number, length: number): Buffer | null {
     const e = this.entries.get(key);
     if (!e) return null;
     const { track, quality } = parseKey(key);
-    return contentRange(track, quality, offset, length, e.size);
+    return this.content.range(track, quality, offset, length, e.size);
   }
   touch(key: string, lastUsed: number): void {
     const e = this.entries.get(key);

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Channel, channelOptions } from '../../../node-image/core/channel.ts';
 import { Client } from '../../../node-image/core/client.ts';
+import { sampledContent } from '../../../node-image/core/content.ts';
 import { DataCentre, type ReportSink } from '../../../node-image/core/dc.ts';
 import { armDcFaults, type Fault, isPeerFault } from '../../../node-image/core/faults.ts';
 import type { Protocol } from '../../../node-image/core/policies.ts';
@@ -27,6 +28,8 @@ import { RangeStore } from './store.ts';
 
 /** a data centre's link: far faster than any access link, 1 ms to the core */
 const DC_LINK = { kbit: 10_000_000, delayMs: 1, jitterMs: 0, lossPct: 0 };
+/** one track in this many (by id) carries real bytes that its plays verify (core/content.ts) */
+export const VERIFY_EVERY = 32;
 /** after its last event a client has this long to have its reports acknowledged, as in the programs */
 const DRAIN_MS = 30_000;
 const dcAddress = (i: number) => `198.19.${240 + i}.2`;
@@ -110,6 +113,7 @@ export async function runSim(input: SimInput): Promise<SimResult> {
   const t0 = Date.now();
   const clock = new SimClock(0);
   const net = new SimNetwork(clock, seededRandom(seed ^ 0x5e7));
+  const content = sampledContent(VERIFY_EVERY);
   const live = { plays: 0, bytes: { server: 0, p2p: 0, cache: 0 } };
   const onReport = (r: Report) => {
     if (r.type !== 'play') return;
@@ -125,7 +129,7 @@ export async function runSim(input: SimInput): Promise<SimResult> {
     const host = newHost(name, DC_LINK, DC_LINK, addr, addr, -1);
     const sink = new FileLinesSink(path.join(input.dir, 'raw', name, 'reports.jsonl'), onReport);
     sinks.push(sink);
-    const dc = new DataCentre(name, params, clock, sink, () => {}, seededRandom(seed ^ (0xdc0 + i)), protocol.tracker);
+    const dc = new DataCentre(name, params, clock, sink, () => {}, seededRandom(seed ^ (0xdc0 + i)), protocol.tracker, content);
     net.listen(addr, DC_PORT, { host, accept: (pipe) => dc.accept(new Channel(pipe, clock, channelOptions(params, 'client'))) });
     armDcFaults(dc, input.faults, clock);
     dcs.set(name, dc);
@@ -186,7 +190,8 @@ export async function runSim(input: SimInput): Promise<SimResult> {
       clock,
       params,
       dialer: net.dialer(host),
-      store: new RangeStore(),
+      store: new RangeStore(content),
+      content,
       random,
       log: () => {},
       policies: protocol,

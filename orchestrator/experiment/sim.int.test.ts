@@ -1,0 +1,97 @@
+// The simulated runtime end to end: an experiment file with `runtime: sim` goes through the same
+// session as a Docker run (workload, variant, raw/ from the data centres' sinks, report), and the
+// same seed gives the same results, byte for byte apart from the run's id and clock times.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { classifyAddresses } from '../analysis/paper.ts';
+import { loadExperiment } from '../config/experiment.ts';
+import { placePeers } from '../plan/plan.ts';
+import { Progress } from '../progress/display.ts';
+import { readRawReports } from '../report/write.ts';
+import { runExperiment } from './run.ts';
+
+const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tb-sim-test-'));
+afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+
+function experimentFile(duration = '10h'): string {
+  const file = path.join(root, `sim-${Math.random().toString(36).slice(2, 8)}.yaml`);
+  fs.writeFileSync(
+    file,
+    `name: sim-test
+topology: ${path.resolve(import.meta.dirname, '../../topologies/small.yaml')}
+runtime: sim
+duration: ${duration}
+seed: 3
+workload:
+  synthetic:
+    tracksPerUser: 10
+    sessionMinutes: 240
+    sessionsPerDay: { weekday: 4, weekend: 4 }
+`,
+  );
+  return file;
+}
+
+const run = (file: string, runId: string) => runExperiment(loadExperiment(file), { resultsRoot: root, runId, progress: new Progress(true) });
+
+/** summary.json without what differs between two runs of the same input by design */
+const comparable = (dir: string) => {
+  const s = JSON.parse(fs.readFileSync(path.join(dir, 'summary.json'), 'utf8')) as Record<string, unknown>;
+  const { runId: _r, gitCommit: _g, ...rest } = s;
+  return JSON.stringify(rest);
+};
+
+describe('the simulated runtime', () => {
+  it('runs an experiment into a valid report, with every NAT category and peers serving each other', async () => {
+    const file = experimentFile('24h');
+    const r = await run(file, 'simaa1');
+    const s = r.summary as { valid: boolean; plays: number; reportsLost: number; timeScale: number; shares: { p2p: number }; nat: Record<string, Record<string, number>>; integrityFailures: number };
+    expect(s.valid).toBe(true);
+    expect(s.plays).toBeGreaterThan(100);
+    expect(s.reportsLost).toBe(0);
+    expect(s.integrityFailures).toBe(0);
+    expect(s.timeScale).toBe(1);
+    expect(s.shares.p2p).toBeGreaterThan(0);
+    // every home the servers saw is classified as the topology placed it (Table II)
+    const placed = new Map(placePeers(loadExperiment(file).topology).map((p) => [p.name, p.category]));
+    const reports = readRawReports(r.dir);
+    const byAddress = classifyAddresses(reports);
+    const expected = { noNat: 'noNat', upnp: 'upnpWorked', mismatch: 'upnpMismatch', private: 'upnpPrivate', noUpnp: 'other' } as const;
+    const logins = reports.filter((x) => x.type === 'login');
+    expect(new Set(logins.map((l) => byAddress.get((l as { serverSeenAddress: string }).serverSeenAddress)?.category)).size).toBeGreaterThanOrEqual(4);
+    for (const l of logins) {
+      const name = l.clientId.replace(/-[0-9a-f]{8}$/, '');
+      expect(byAddress.get((l as { serverSeenAddress: string }).serverSeenAddress)?.category, name).toBe(expected[placed.get(name)!]);
+    }
+    const connects = fs
+      .readFileSync(path.join(r.dir, 'raw', 'stockholm', 'reports.jsonl'), 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('"type":"connect"'))
+      .concat(
+        fs
+          .readFileSync(path.join(r.dir, 'raw', 'london', 'reports.jsonl'), 'utf8')
+          .split('\n')
+          .filter((l) => l.includes('"type":"connect"')),
+      )
+      .map((l) => (JSON.parse(l) as { outcome: string }).outcome);
+    // a peer behind a NAT without UPnP is reached by connection reversal through the server
+    expect(connects).toContain('reversed');
+    expect(connects).toContain('direct');
+    const info = JSON.parse(fs.readFileSync(path.join(r.dir, 'run.json'), 'utf8')) as { runtime: string; sim: { events: number } };
+    expect(info.runtime).toBe('sim');
+    expect(info.sim.events).toBeGreaterThan(0);
+    expect(fs.readFileSync(path.join(r.dir, 'report.md'), 'utf8')).toMatch(/simulated/);
+  }, 120_000);
+
+  it('gives the same summary for the same seed, and another for another seed', async () => {
+    const file = experimentFile();
+    const a = await run(file, 'simbb1');
+    const b = await run(file, 'simbb2');
+    expect(comparable(b.dir)).toBe(comparable(a.dir));
+    fs.writeFileSync(path.join(root, 'other.yaml'), fs.readFileSync(file, 'utf8').replace('seed: 3', 'seed: 4'));
+    const d = await run(path.join(root, 'other.yaml'), 'simbb4');
+    expect(comparable(d.dir)).not.toBe(comparable(a.dir));
+  }, 240_000);
+});

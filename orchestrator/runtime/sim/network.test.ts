@@ -1,0 +1,116 @@
+import { describe, expect, it } from 'vitest';
+import type { Pipe } from '../../../node-image/core/channel.ts';
+import { SimClock } from './clock.ts';
+import { type LinkDir, type SimHost, SimNetwork } from './network.ts';
+
+const link = (kbit: number, delayMs: number, lossPct = 0): LinkDir => ({ kbit, delayMs, jitterMs: 0, lossPct });
+function host(name: string, o: Partial<SimHost> = {}): SimHost {
+  return { name, up: link(1000, 10), down: link(8000, 10), localAddress: name, publicAddress: name, home: -1, cutUntil: 0, rateFactor: 1, upFree: 0, downFree: 0, pipes: new Set(), ...o };
+}
+
+function setup() {
+  const clock = new SimClock();
+  const net = new SimNetwork(clock, () => 0.5);
+  const accepted: Pipe[] = [];
+  const listen = (h: SimHost, address = h.publicAddress, local = false) => net.listen(address, 4100, { host: h, accept: (p) => accepted.push(p) }, local);
+  return { clock, net, accepted, listen };
+}
+
+async function dial(net: SimNetwork, clock: SimClock, from: SimHost, to: string, timeoutMs = 3000) {
+  let outcome: { pipe?: Pipe; error?: string; at?: number } = {};
+  net
+    .dialer(from)
+    .dial(to, 4100, timeoutMs)
+    .then(
+      (pipe) => (outcome = { pipe, at: clock.now() }),
+      (e: Error) => (outcome = { error: e.message, at: clock.now() }),
+    );
+  await clock.runUntil(clock.now() + 10_000);
+  return outcome;
+}
+
+describe('the simulated network', () => {
+  it('connects after a round trip and shows the listener the address it was dialled from', async () => {
+    const { clock, net, accepted, listen } = setup();
+    const a = host('198.18.0.2');
+    const b = host('198.18.0.3');
+    listen(b);
+    const r = await dial(net, clock, a, b.publicAddress);
+    expect(r.pipe).toBeDefined();
+    expect(r.at).toBe(40); // 10 + 10 each way
+    expect(accepted[0].remoteAddress).toBe('198.18.0.2');
+  });
+
+  it('carries bytes at the bottleneck rate plus the delay, in order', async () => {
+    const { clock, net, accepted, listen } = setup();
+    const a = host('a', { up: link(1000, 5) }); // 1 Mbit/s up
+    const b = host('b', { down: link(100_000, 5) });
+    listen(b);
+    const { pipe } = await dial(net, clock, a, 'b');
+    const got: { n: number; at: number }[] = [];
+    accepted[0].onData((buf) => got.push({ n: buf[0], at: clock.now() }));
+    const start = clock.now();
+    for (let i = 0; i < 4; i++) pipe!.write(Buffer.alloc(12_500, i)); // 100 ms each on the uplink
+    await clock.runUntil(clock.now() + 5_000);
+    expect(got.map((g) => g.n)).toEqual([0, 1, 2, 3]);
+    // the last frame leaves the uplink after 400 ms, then 10 ms of delay and 1 ms on the downlink
+    expect(got[3].at - start).toBeCloseTo(411, 0);
+  });
+
+  it('reports a full pipe once a socket buffer is in flight, and drains as it arrives', async () => {
+    const { clock, net, listen } = setup();
+    const a = host('a', { up: link(1000, 5) });
+    const b = host('b');
+    listen(b);
+    const { pipe } = await dial(net, clock, a, 'b');
+    let drained = 0;
+    pipe!.onDrain(() => drained++);
+    let ok = true;
+    let writes = 0;
+    while (ok && writes < 100) {
+      ok = pipe!.write(Buffer.alloc(16_384));
+      writes++;
+    }
+    expect(ok).toBe(false);
+    expect(writes).toBeLessThan(10); // 64 KiB at most in flight on a slow link
+    await clock.runUntil(clock.now() + 5_000);
+    expect(drained).toBeGreaterThan(0);
+  });
+
+  it('reaches a LAN address only from the same home; other private addresses are refused', async () => {
+    const { clock, net, listen } = setup();
+    const inside = host('10.0.0.2', { home: 1, publicAddress: '198.18.0.9' });
+    const neighbour = host('10.0.0.3', { home: 1, publicAddress: '198.18.0.9' });
+    const outside = host('198.18.0.4');
+    listen(inside, '10.0.0.2', true);
+    expect((await dial(net, clock, neighbour, '10.0.0.2')).pipe).toBeDefined();
+    const r = await dial(net, clock, outside, '10.0.0.2');
+    expect(r.error).toMatch(/refused or unreachable/);
+  });
+
+  it('a cut link answers no SYN: the dial times out; once restored it connects', async () => {
+    const { clock, net, listen } = setup();
+    const a = host('a');
+    const b = host('b', { cutUntil: 5_000 });
+    listen(b);
+    const r = await dial(net, clock, a, 'b', 3000);
+    expect(r.error).toMatch(/timed out/);
+    expect(r.at).toBe(3000);
+    expect((await dial(net, clock, a, 'b')).pipe).toBeDefined();
+  });
+
+  it('a closed pipe tells the other end after what was sent before the close', async () => {
+    const { clock, net, accepted, listen } = setup();
+    const a = host('a');
+    const b = host('b');
+    listen(b);
+    const { pipe } = await dial(net, clock, a, 'b');
+    const seen: string[] = [];
+    accepted[0].onData(() => seen.push('data'));
+    accepted[0].onClose(() => seen.push('close'));
+    pipe!.write(Buffer.alloc(50_000));
+    pipe!.close();
+    await clock.runUntil(clock.now() + 5_000);
+    expect(seen).toEqual(['data', 'close']);
+  });
+});
