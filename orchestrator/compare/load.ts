@@ -16,7 +16,7 @@ export interface LoadedRun {
   info: RunInfo;
   summary: Record<string, unknown>;
   /** what must be equal for two runs to be compared */
-  setting: { workload: unknown; duration: unknown; timeScale: unknown; topology: string };
+  setting: { runtime: string; workload: unknown; duration: unknown; timeScale: unknown; topology: string };
 }
 
 export function loadRun(dir: string): LoadedRun {
@@ -27,7 +27,12 @@ export function loadRun(dir: string): LoadedRun {
   const info = JSON.parse(fs.readFileSync(file('run.json'), 'utf8')) as RunInfo;
   const summary = JSON.parse(fs.readFileSync(file('summary.json'), 'utf8')) as Record<string, unknown>;
   const exp = parse(fs.readFileSync(file('experiment.yaml'), 'utf8')) as Record<string, unknown>;
-  return { dir, info, summary, setting: { workload: exp.workload, duration: exp.duration, timeScale: exp.timeScale, topology: fs.readFileSync(file('topology.yaml'), 'utf8') } };
+  return {
+    dir,
+    info,
+    summary,
+    setting: { runtime: info.runtime ?? 'docker', workload: exp.workload, duration: exp.duration, timeScale: exp.timeScale, topology: fs.readFileSync(file('topology.yaml'), 'utf8') },
+  };
 }
 
 /** The sample `buildComparison` takes, with the latencies and hourly offload its plots need. */
@@ -42,7 +47,9 @@ export function incompatibilities(runs: readonly LoadedRun[]): string[] {
   if (runs.length < 2) return [];
   const [first, ...rest] = runs;
   const out: string[] = [];
-  for (const key of ['workload', 'duration', 'timeScale', 'topology'] as const) {
+  // a simulated and an emulated run differ in what they model (docs/simulation.md): the
+  // side-by-side of the two runtimes is its own table, not a comparison of variants
+  for (const key of ['runtime', 'workload', 'duration', 'timeScale', 'topology'] as const) {
     const a = JSON.stringify(first.setting[key]);
     const odd = rest.filter((r) => JSON.stringify(r.setting[key]) !== a);
     if (odd.length)

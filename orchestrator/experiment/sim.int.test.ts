@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { classifyAddresses } from '../analysis/paper.ts';
+import { runMatrix } from '../compare/matrix.ts';
 import { loadExperiment } from '../config/experiment.ts';
 import { placePeers } from '../plan/plan.ts';
 import { Progress } from '../progress/display.ts';
@@ -93,5 +94,19 @@ describe('the simulated runtime', () => {
     fs.writeFileSync(path.join(root, 'other.yaml'), fs.readFileSync(file, 'utf8').replace('seed: 3', 'seed: 4'));
     const d = await run(path.join(root, 'other.yaml'), 'simbb4');
     expect(comparable(d.dir)).not.toBe(comparable(a.dir));
+  }, 240_000);
+
+  it('runs the variants of a comparison: without peer assistance the servers carry every byte not in a cache', async () => {
+    const file = experimentFile('8h');
+    fs.appendFileSync(file, 'repetitions: 2\nvariants:\n  - name: paper\n  - name: server-only\n    protocol: { features: { p2p: false } }\n');
+    const { comparison: c } = await runMatrix(loadExperiment(file), { resultsRoot: root, progress: new Progress(true) });
+    expect(c.variants.map((v) => [v.name, v.runs.length])).toEqual([
+      ['paper', 2],
+      ['server-only', 2],
+    ]);
+    const p2p = c.metrics.find((m) => m.key === 'shares.p2p')!;
+    expect(p2p.perVariant['server-only'].mean).toBe(0);
+    expect(p2p.perVariant.paper.mean).toBeGreaterThan(0);
+    expect(c.metrics.find((m) => m.key === 'shares.server')!.vsBase['server-only'].meanDiff).toBeGreaterThan(0);
   }, 240_000);
 });
