@@ -10,9 +10,12 @@ import { collect, currentCommit, type Measure, machineInfo } from '../orchestrat
 import { registry } from '../orchestrator/bench/registry.ts';
 
 const here = import.meta.dirname;
-export const benchmarks: Record<string, { docker: boolean; run: (args: string[]) => Promise<unknown> }> = {
+export const benchmarks: Record<string, { docker: boolean; heavy?: boolean; run: (args: string[]) => Promise<unknown> }> = {
   protocol: { docker: false, run: async () => (await import('./protocol.ts')).run() },
   'docker-scale': { docker: true, run: async (args) => (await import('./docker-scale.ts')).run(args) },
+  sim: { docker: false, run: async () => (await import('./sim-scale.ts')).runSuite() },
+  // hours of wall time at 10,000 peers: only when named
+  'sim-scale': { docker: false, heavy: true, run: async (args) => (await import('./sim-scale.ts')).run(args) },
 };
 
 // the history flags are taken out first, so that FILE is not read as a benchmark's name
@@ -30,7 +33,7 @@ for (let i = 0; i < argv.length; i++) {
 }
 
 const wanted = rest.filter((a) => !a.startsWith('-'));
-const names = wanted.length ? wanted.slice(0, 1) : Object.keys(benchmarks).filter((n) => !benchmarks[n].docker);
+const names = wanted.length ? wanted.slice(0, 1) : Object.keys(benchmarks).filter((n) => !benchmarks[n].docker && !benchmarks[n].heavy);
 const args = wanted.slice(1);
 fs.mkdirSync(path.join(here, 'out'), { recursive: true });
 const measures: Measure[] = [];

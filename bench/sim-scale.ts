@@ -6,8 +6,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { resolveProtocol } from '../node-image/core/policies.ts';
+import type { PlayReport, SearchReport } from '../node-image/core/reports.ts';
+import { byteShares, playbackQuality, reportsLost } from '../orchestrator/analysis/playback.ts';
 import { loadTopology, type Topology } from '../orchestrator/config/topology.ts';
 import { apportion, placePeers } from '../orchestrator/plan/plan.ts';
+import { readRawReports } from '../orchestrator/report/write.ts';
 import { runSim } from '../orchestrator/runtime/sim/world.ts';
 import { syntheticWorkload } from '../orchestrator/workload/synthetic.ts';
 
@@ -51,6 +54,10 @@ export async function simDay(n: number, hours: number, params: Record<string, un
       },
     });
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    const reports = readRawReports(dir);
+    const plays = reports.filter((x): x is PlayReport => x.type === 'play');
+    const searches = reports.filter((x): x is SearchReport => x.type === 'search');
+    const q = playbackQuality(plays);
     return {
       peers: n,
       hours,
@@ -63,10 +70,29 @@ export async function simDay(n: number, hours: number, params: Record<string, un
       reports: r.reports,
       peakRssMB: Math.round(peakRss / 2 ** 20),
       memoryPerPeerKB: Math.round((peakRss - rss0) / 1024 / n),
+      // the protocol's answer on this fixed input (deterministic: a change here is a change of behaviour)
+      shares: byteShares(plays).shares,
+      latencyMs: q.latencyMs,
+      stutterRate: q.stutterRate,
+      trackerSuccess: searches.length ? searches.filter((x) => (x.tracker?.peers ?? 0) > 0).length / searches.length : 0,
+      overlaySuccess: searches.length ? searches.filter((x) => x.overlay.length > 0).length / searches.length : 0,
+      reportsLost: reportsLost(reports),
     };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The nightly suite's simulation: 300 peers over the first 12 hours of the week, with the
+ * keep-alive a real-time client would use (docs/simulation.md): about 20 s here. Its speed and
+ * memory are the runtime's cost; its shares and latencies are the protocol's answer on a fixed
+ * input, which only a change of behaviour moves.
+ */
+export const SUITE = { peers: 300, hours: 12, params: { keepaliveMs: 30_000, deadAfterMs: 90_000 } };
+
+export async function runSuite() {
+  return simDay(SUITE.peers, SUITE.hours, SUITE.params);
 }
 
 export async function run(args: string[]) {
@@ -74,6 +100,6 @@ export async function run(args: string[]) {
   const hours = hi >= 0 ? Number(args[hi + 1]) : 24;
   const counts = args.filter((a, i) => /^\d+$/.test(a) && i !== hi + 1).map(Number);
   const results = [];
-  for (const n of counts.length ? counts : [1000, 10_000]) results.push(await simDay(n, hours));
+  for (const n of counts.length ? counts : [1000, 10_000]) results.push(await simDay(n, hours, SUITE.params));
   return { machine: { cores: os.cpus().length, memGiB: Math.round(os.totalmem() / 2 ** 30) }, results };
 }

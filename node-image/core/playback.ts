@@ -28,6 +28,17 @@ const TICK_MS = 25;
 
 type Pending = { kind: 'server'; rid: number } | { kind: 'peer'; peer: string; since: number };
 
+/**
+ * A test hook of the benchmark suite (docs/benchmarks.md): TESTBED_SLOW_CHUNK_MS holds every chunk
+ * from the server that long before the player takes it, a deliberate regression that the
+ * benchmark gate must flag in the latency measures. Unset, it costs nothing.
+ */
+const SLOW_CHUNK_MS = Number(process.env.TESTBED_SLOW_CHUNK_MS ?? 0) || 0;
+function slowed(client: Client, fn: () => void): void {
+  if (SLOW_CHUNK_MS > 0) afterReal(client.deps.clock, SLOW_CHUNK_MS, fn);
+  else fn();
+}
+
 export class Download {
   readonly size: number;
   readonly chunks: number;
@@ -212,11 +223,13 @@ export class Download {
     if (prev?.kind === 'server') return;
     const offset = i * this.chunkBytes;
     const length = Math.min(this.chunkBytes, this.size - offset);
-    const rid = this.client.requestFromServer(this.track, this.quality, offset, length, (buf) => {
-      if (this.pending.get(i)?.kind === 'server') this.pending.delete(i);
-      if (buf) this.accept(i, buf, SRC_SERVER);
-      this.schedule();
-    });
+    const rid = this.client.requestFromServer(this.track, this.quality, offset, length, (buf) =>
+      slowed(this.client, () => {
+        if (this.pending.get(i)?.kind === 'server') this.pending.delete(i);
+        if (buf) this.accept(i, buf, SRC_SERVER);
+        this.schedule();
+      }),
+    );
     this.pending.set(i, { kind: 'server', rid });
   }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { collect } from './measures.ts';
-import { protocolPoints, registry } from './registry.ts';
+import { protocolPoints, registry, simPoints } from './registry.ts';
 
 // the shape bench/protocol.ts returns
 const result = (f: number) => ({
@@ -27,5 +27,25 @@ describe('benchmark results as measures', () => {
 
   it('drops values that are not finite numbers rather than poisoning the samples', () => {
     expect(collect([[{ name: 'x', unit: 's', better: 'lower', value: Number.NaN }]])).toEqual([]);
+  });
+
+  it('maps the simulation suite to its cost and to the protocol figures, with the right directions', () => {
+    const r = {
+      wallSeconds: 20,
+      eventsPerSecond: 80_000,
+      memoryPerPeerKB: 600,
+      shares: { server: 0.2, p2p: 0.05, cache: 0.75 },
+      latencyMs: { p50: null, p90: 120 },
+      stutterRate: 0.01,
+      trackerSuccess: 0.3,
+      overlaySuccess: 0.2,
+      reportsLost: 0,
+    };
+    const byName = new Map(simPoints(r).map((p) => [p.name, p]));
+    expect(byName.get('sim/events-per-second')).toMatchObject({ better: 'higher', value: 80_000 });
+    expect(byName.get('sim/share/server')).toMatchObject({ better: 'lower', value: 0.2 });
+    expect(byName.get('sim/latency/p90')).toMatchObject({ better: 'lower', unit: 'ms', value: 120 });
+    // a latency no play had is left out, not recorded as 0
+    expect(byName.has('sim/latency/p50')).toBe(false);
   });
 });

@@ -30,9 +30,43 @@ export function protocolPoints(result: unknown): Point[] {
   ];
 }
 
+interface SimResult {
+  wallSeconds: number;
+  eventsPerSecond: number;
+  memoryPerPeerKB: number;
+  shares: { server: number; p2p: number; cache: number };
+  latencyMs: { p50: number | null; p90: number | null };
+  stutterRate: number;
+  trackerSuccess: number;
+  overlaySuccess: number;
+  reportsLost: number;
+}
+
+/** bench/sim-scale.ts's suite run: the simulated runtime's cost, and the protocol's answer on a fixed input */
+export function simPoints(result: unknown): Point[] {
+  const r = result as SimResult;
+  const points: Point[] = [
+    { name: 'sim/wall', unit: 's', better: 'lower', value: r.wallSeconds },
+    { name: 'sim/events-per-second', unit: 'events/s', better: 'higher', value: r.eventsPerSecond },
+    { name: 'sim/memory-per-peer', unit: 'KB', better: 'lower', value: r.memoryPerPeerKB },
+    { name: 'sim/share/server', unit: 'fraction', better: 'lower', value: r.shares.server },
+    { name: 'sim/share/p2p', unit: 'fraction', better: 'higher', value: r.shares.p2p },
+    { name: 'sim/stutters-per-play', unit: 'stutters', better: 'lower', value: r.stutterRate },
+    { name: 'sim/tracker-success', unit: 'fraction', better: 'higher', value: r.trackerSuccess },
+    { name: 'sim/overlay-success', unit: 'fraction', better: 'higher', value: r.overlaySuccess },
+    { name: 'sim/reports-lost', unit: 'reports', better: 'lower', value: r.reportsLost },
+  ];
+  if (r.latencyMs.p50 !== null) points.push({ name: 'sim/latency/p50', unit: 'ms', better: 'lower', value: r.latencyMs.p50 });
+  if (r.latencyMs.p90 !== null) points.push({ name: 'sim/latency/p90', unit: 'ms', better: 'lower', value: r.latencyMs.p90 });
+  return points;
+}
+
 export const registry: Record<string, BenchMeasures> = {
   // protocol.ts measures each number once; one timing of a few hundred milliseconds moves by
   // 10-30 % with the machine's other load, so five runs give the rank test a distribution to
   // compare (and five against a window of fifty can reach p < 0.05; one against one never can)
   protocol: { repeat: 5, points: protocolPoints },
+  // the simulation is deterministic, so its protocol figures repeat exactly; its speed and memory
+  // vary with the machine's load like any timing, and three runs give the rank test samples
+  sim: { repeat: 3, points: simPoints },
 };
