@@ -124,6 +124,22 @@ export interface WorkloadResult {
  * session at a time; a session that would overlap goes to another of the user's machines or is
  * dropped.
  */
+/**
+ * Up to this many machines in a country, a user's other machines come from shuffling the whole
+ * country (as the workloads of the shipped topologies always have, so their seeds give the same
+ * scripts); past it, that is O(n log n) per user, and k distinct machines are drawn directly.
+ */
+const SMALL_POOL = 1000;
+
+function drawOthers(pool: readonly Machine[], home: Machine, k: number, rnd: () => number): Machine[] {
+  const picked = new Set<Machine>();
+  while (picked.size < Math.min(k, pool.length - 1)) {
+    const m = pool[Math.floor(rnd() * pool.length)];
+    if (m !== home) picked.add(m);
+  }
+  return [...picked];
+}
+
 export function syntheticWorkload(machines: Machine[], durationMs: number, seed: number, p: SyntheticParams = defaultSynthetic): WorkloadResult {
   const rnd = seededRandom(seed);
   const byCountry = new Map<string, Machine[]>();
@@ -154,10 +170,13 @@ export function syntheticWorkload(machines: Machine[], durationMs: number, seed:
     const pool = byCountry.get(home.country)!;
     const table = TABLE_I[home.country] ?? TABLE_I.GB;
     const k = Math.min(pool.length, 1 + pickWeighted(table, rnd()));
-    const others = pool
-      .filter((m) => m !== home)
-      .sort(() => rnd() - 0.5)
-      .slice(0, k - 1);
+    const others =
+      pool.length <= SMALL_POOL
+        ? pool
+            .filter((m) => m !== home)
+            .sort(() => rnd() - 0.5)
+            .slice(0, k - 1)
+        : drawOthers(pool, home, k - 1, rnd);
     const playlists = Array.from({ length: 3 }, () => Array.from({ length: 8 + Math.floor(rnd() * 12) }, popular));
     users.push({
       id: `u${i}-${home.country.toLowerCase()}`,
@@ -190,7 +209,9 @@ export function syntheticWorkload(machines: Machine[], durationMs: number, seed:
         const m = order.find((x) => free(x, start, end + 6 * MIN));
         if (!m) continue;
         // the last track may run past `end` by up to a track's length
-        busy.set(m.name, [...(busy.get(m.name) ?? []), [start, end + 6 * MIN]]);
+        const spans = busy.get(m.name);
+        if (spans) spans.push([start, end + 6 * MIN]);
+        else busy.set(m.name, [[start, end + 6 * MIN]]);
         const ev = scripts.get(m.name)!;
         ev.push({ t: start, action: 'login', user: u.id, country: u.country, quality: u.quality, ...(u.mobile ? { mobile: true } : {}) });
         sessions++;
