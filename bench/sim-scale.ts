@@ -34,6 +34,14 @@ export async function simDay(n: number, hours: number, params: Record<string, un
   );
   const workloadMs = Date.now() - t0;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tb-sim-bench-'));
+  // memory the run adds: the JS heap and Buffers, sampled at each progress tick (RSS would not
+  // do for repetitions in one process: it does not shrink back after the first)
+  const live = () => {
+    const m = process.memoryUsage();
+    return m.heapUsed + m.arrayBuffers;
+  };
+  const live0 = live();
+  let peakLive = live0;
   const rss0 = process.memoryUsage().rss;
   let peakRss = rss0;
   let peakOnline = 0;
@@ -49,6 +57,7 @@ export async function simDay(n: number, hours: number, params: Record<string, un
       dir,
       progress: (p) => {
         peakRss = Math.max(peakRss, process.memoryUsage().rss);
+        peakLive = Math.max(peakLive, live());
         peakOnline = Math.max(peakOnline, p.online);
         process.stderr.write(`  ${n} peers: ${(p.virtualMs / 3_600_000).toFixed(2)} h, ${Math.round(p.eventsPerSec)} events/s, online ${p.online}, plays ${p.plays}\n`);
       },
@@ -69,7 +78,7 @@ export async function simDay(n: number, hours: number, params: Record<string, un
       peakOnline,
       reports: r.reports,
       peakRssMB: Math.round(peakRss / 2 ** 20),
-      memoryPerPeerKB: Math.round((peakRss - rss0) / 1024 / n),
+      memoryPerPeerKB: Math.round((peakLive - live0) / 1024 / n),
       // the protocol's answer on this fixed input (deterministic: a change here is a change of behaviour)
       shares: byteShares(plays).shares,
       latencyMs: q.latencyMs,

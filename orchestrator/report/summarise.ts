@@ -50,7 +50,14 @@ export function summarise({ info, reports, generated, badLines }: SummariseInput
     bytes: shares.bytes,
     shares: shares.shares,
     byDataCentre: Object.fromEntries(Object.entries(offloadByDc(reports)).map(([k, v]) => [k, v.shares])),
-    latencyMs: { ...q.latencyMs, scaled: info.timeScale !== 1, note: 'real ms from play request to first audio; network delay and CPU are not compressed by the time scale, track lengths are' },
+    latencyMs: {
+      ...q.latencyMs,
+      scaled: info.timeScale !== 1,
+      note:
+        info.runtime === 'sim'
+          ? 'virtual ms from play request to first audio in the simulated runtime: tracks at their real size, no CPU time (docs/simulation.md)'
+          : 'real ms from play request to first audio; network delay and CPU are not compressed by the time scale, track lengths are',
+    },
     stutterRate: q.stutterRate,
     integrityFailures: q.integrityFailures,
     playsNeverStarted: q.neverStarted,
