@@ -12,10 +12,16 @@ import { pipePair } from './test/memory-pipe.ts';
 
 const params = resolveParams();
 
-function setup() {
+function setup(failing = false) {
   const clock = new ManualClock(0);
   const stored: Report[] = [];
-  const sink: ReportSink = { append: async (r) => void stored.push(...r), storedKeys: () => [] };
+  const sink: ReportSink = {
+    append: async (r) => {
+      if (failing) throw new Error('EBADF: bad file descriptor, fdatasync');
+      stored.push(...r);
+    },
+    storedKeys: () => [],
+  };
   const logs: { event: string; fields?: Record<string, unknown> }[] = [];
   const dc = new DataCentre('london', params, clock, sink, (event, fields) => logs.push({ event, fields }));
   const refused = () => logs.filter((l) => l.event === 'report-refused').map((l) => String(l.fields?.problem));
@@ -30,7 +36,7 @@ function setup() {
     return { ch, got, closed: () => closed };
   };
   const settle = () => new Promise((r) => setTimeout(r, 10));
-  return { dc, stored, connect, settle, refused };
+  return { dc, stored, connect, settle, refused, logs };
 }
 
 const login = (clientId: string) => ({ clientId, user: `u-${clientId}`, country: 'GB', listenHost: '198.18.0.9', listenPort: 4100 });
@@ -96,5 +102,17 @@ describe('data centre against misbehaving clients', () => {
     c.ch.close('bye');
     await t.settle();
     expect(t.dc.online).toBe(1);
+  });
+});
+
+describe('data centre whose sink fails', () => {
+  it('does not acknowledge what it could not store, and says why (no unhandled rejection)', async () => {
+    const t = setup(true);
+    const c = t.connect('198.18.0.9');
+    c.ch.send('login', login('a'));
+    c.ch.send('report', { seq: 0, report: good('a', 0) });
+    await t.settle();
+    expect(c.got.some((m) => m.type === 'reportAck')).toBe(false);
+    expect(t.logs.find((l) => l.event === 'sink-failed')?.fields).toMatchObject({ reports: 1, error: expect.stringMatching(/EBADF/) });
   });
 });

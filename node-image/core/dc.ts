@@ -212,7 +212,14 @@ export class DataCentre {
       while (this.pending.length) {
         const batch = this.pending;
         this.pending = [];
-        await this.sink.append(batch.map((b) => b.report));
+        try {
+          await this.sink.append(batch.map((b) => b.report));
+        } catch (err) {
+          // not stored, so not acknowledged: the clients keep these reports and send them again
+          // after their next login (to this process once the sink works, or to its successor)
+          this.log('sink-failed', { reports: batch.length, error: err instanceof Error ? err.message : String(err) });
+          continue;
+        }
         for (const b of batch) {
           this.stored.add(`${b.report.clientId}/${b.report.seq}`);
           this.stats.reports++;

@@ -51,6 +51,23 @@ export async function workloadFor(e: Experiment, machines: Machine[], seed: numb
   return r;
 }
 
+/** the workload of one repetition on these machines, churn put into its scripts, and run.json told of it */
+export async function prepareWorkload(e: Experiment, machines: Machine[], seed: number, variant: Variant, info: RunInfo, progress: Progress, warn: (line: string) => void): Promise<WorkloadResult> {
+  const w = await workloadFor(e, machines, seed, warn);
+  const churned = addChurn(w.scripts, machines, variant.faults, seed);
+  if (churned) progress.line(`churn: ${churned} peers will lose their network during the run`);
+  info.peers = machines.length;
+  info.workload = {
+    kind: e.workload.kind,
+    users: w.users,
+    tracks: w.tracks,
+    sessions: w.sessions,
+    plays: w.plays,
+    ...(Number.isFinite(w.zipfExponent) ? { zipfExponent: +w.zipfExponent.toFixed(3) } : {}),
+  };
+  return w;
+}
+
 export const fmtWorkload = (ms: number) => {
   const d = Math.floor(ms / 86_400_000);
   const h = Math.floor((ms % 86_400_000) / 3_600_000);
@@ -163,24 +180,8 @@ export async function runExperiment(e: Experiment, o: RunOptions): Promise<RunOu
       const problems = checkPlan(plan);
       if (problems.length) throw new Error(`the plan is not valid:\n  ${problems.join('\n  ')}`);
       const peerMachines = plan.containers.filter((c) => c.role === 'peer').map((c) => ({ name: c.name, country: String(c.meta.country) }));
-      const w = await workloadFor(e, peerMachines, seed, warn);
+      const w = await prepareWorkload(e, peerMachines, seed, variant, info, progress, warn);
       let linkFaults: { finish(): Promise<void> } | null = null;
-      const churned = addChurn(
-        w.scripts,
-        plan.containers.filter((c) => c.role === 'peer').map((c) => ({ name: c.name, country: String(c.meta.country) })),
-        variant.faults,
-        seed,
-      );
-      if (churned) progress.line(`churn: ${churned} peers will lose their network during the run`);
-      info.peers = plan.containers.filter((c) => c.role === 'peer').length;
-      info.workload = {
-        kind: e.workload.kind,
-        users: w.users,
-        tracks: w.tracks,
-        sessions: w.sessions,
-        plays: w.plays,
-        ...(Number.isFinite(w.zipfExponent) ? { zipfExponent: +w.zipfExponent.toFixed(3) } : {}),
-      };
       progress.line(
         `run ${repId}: ${info.peers} peers, ${w.users} users, ${w.sessions} sessions, ${w.plays} plays over ${fmtWorkload(e.durationMs)} of workload time at scale ${e.timeScale} (about ${Math.round(e.durationMs / e.timeScale / 1000)} s)`,
       );

@@ -8,8 +8,7 @@ import { placePeers } from '../plan/plan.ts';
 import type { Progress } from '../progress/display.ts';
 import type { RunInfo } from '../report/write.ts';
 import { runSim, type SimResult } from '../runtime/sim/world.ts';
-import { addChurn } from '../workload/churn.ts';
-import { fmtWorkload, workloadFor } from './run.ts';
+import { fmtWorkload, prepareWorkload } from './run.ts';
 
 export interface SimRepetition {
   e: Experiment;
@@ -32,18 +31,7 @@ export async function runSimRepetition(r: SimRepetition): Promise<SimResult> {
   const { e, variant, info, progress } = r;
   const placement = placePeers(r.topology);
   const machines = placement.map((p) => ({ name: p.name, country: p.country }));
-  const w = await workloadFor(e, machines, r.seed, r.warn);
-  const churned = addChurn(w.scripts, machines, variant.faults, r.seed);
-  if (churned) progress.line(`churn: ${churned} peers will lose their network during the run`);
-  info.peers = placement.length;
-  info.workload = {
-    kind: e.workload.kind,
-    users: w.users,
-    tracks: w.tracks,
-    sessions: w.sessions,
-    plays: w.plays,
-    ...(Number.isFinite(w.zipfExponent) ? { zipfExponent: +w.zipfExponent.toFixed(3) } : {}),
-  };
+  const w = await prepareWorkload(e, machines, r.seed, variant, info, progress, r.warn);
   progress.line(
     `run ${r.repId} (simulated): ${placement.length} peers, ${w.users} users, ${w.sessions} sessions, ${w.plays} plays over ${fmtWorkload(e.durationMs)} of virtual time, tracks at their real size`,
   );
