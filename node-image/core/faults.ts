@@ -17,8 +17,8 @@
 //                   again with nothing: no UPnP mapping, no NAT state (clients map ports only at
 //                   their own start, as the paper's do, so their mapping stays lost)
 //
-// These three change the emulated network, so only runtimes that have one carry them out
-// (Docker: orchestrator/experiment/link-faults.ts).
+// These three change the network, so only runtimes that have one carry them out (Docker:
+// orchestrator/experiment/link-faults.ts; the simulation: orchestrator/runtime/sim/world.ts).
 
 import type { Clock, TimerHandle } from './clock.ts';
 
