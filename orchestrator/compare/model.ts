@@ -3,7 +3,7 @@
 // variant. Repetition i of every variant ran with the same seeds, so differences are taken pair by
 // pair (benchstat's idea of marking noise with `~`, with a paired t interval instead of its U test).
 import { createRequire } from 'node:module';
-import { seededRandom } from '../util/random.ts';
+import { hashName, seededRandom } from '../util/random.ts';
 import { bootstrap, meanInterval, pairedDifference } from './stats.ts';
 import { type Unit as MachineUnit, pick, UNIT_METRICS } from './units.ts';
 
@@ -129,12 +129,6 @@ const BOOTSTRAP_METHOD =
   'the same units are resampled in both variants, since each machine replayed the same script in both. Units are not independent ' +
   '(peers serve each other), and the interval covers the variation over machines given these workloads, not over other workloads. The other metrics:';
 
-/** a stable 32-bit seed from a name (FNV-1a) */
-function hash(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193) >>> 0;
-  return h;
-}
 const METHOD =
   'Per variant, the mean over repetitions with a Student t interval; against the base, ' +
   'the mean of the differences between runs of the same repetition (same seeds and placement) with ' +
@@ -207,7 +201,7 @@ export function buildComparison(o: {
               idx.map((i) => keys[i]),
             ),
           ),
-        { confidence: CONFIDENCE, random: seededRandom(hash(`${m.key}/${n}`)) },
+        { confidence: CONFIDENCE, random: seededRandom(hashName(`${m.key}/${n}`)) },
       );
       perVariant[n] = { n: values.length, mean: b?.estimate ?? null, ci: b ? ci(b.lo, b.hi) : null, values, missing: unique(runsOf.get(n)!).length - values.length };
     }
@@ -230,7 +224,7 @@ export function buildComparison(o: {
         const b = fn(pick(other, ks));
         return a === null || b === null ? null : b - a;
       };
-      const d = bootstrap(keys.length, diff, { confidence: CONFIDENCE, random: seededRandom(hash(`${m.key}/${n}-${o.base}`)) });
+      const d = bootstrap(keys.length, diff, { confidence: CONFIDENCE, random: seededRandom(hashName(`${m.key}/${n}-${o.base}`)) });
       const baseValue = fn(pick(base, keys));
       vsBase[n] = {
         pairs: keys.length,

@@ -36,3 +36,10 @@ export function shuffle<T>(xs: T[], rnd: () => number): T[] {
   }
   return xs;
 }
+
+/** A stable 32-bit number from a name (FNV-1a over UTF-16 code units): a seed per name that does not depend on the order names come in. */
+export function hashName(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
+}

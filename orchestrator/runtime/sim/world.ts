@@ -20,7 +20,7 @@ import { DCS } from '../../config/topology.ts';
 import { fakeExternal, homeSubnet, intToIp, ipToInt, outerSubnet } from '../../plan/addresses.ts';
 import type { PeerPlacement } from '../../plan/plan.ts';
 import { DC_PORT, PEER_PORT } from '../../plan/plan.ts';
-import { seededRandom } from '../../util/random.ts';
+import { hashName, seededRandom } from '../../util/random.ts';
 import { pickPeers } from '../../workload/churn.ts';
 import { SimClock } from './clock.ts';
 import { type SimHost, SimNetwork } from './network.ts';
@@ -184,7 +184,7 @@ export async function runSim(input: SimInput): Promise<SimResult> {
     }
     const host = newHost(p.name, up, down, local, seen, p.category === 'noNat' ? -1 : p.home);
     hosts.set(p.name, host);
-    const random = seededRandom(seed ^ hash(p.name));
+    const random = seededRandom(seed ^ hashName(p.name));
     const dcsFor = t.dnsRules[p.country] ?? t.dnsRules.default;
     const client = new Client({
       clock,
@@ -267,13 +267,6 @@ export async function runSim(input: SimInput): Promise<SimResult> {
 
 function newHost(name: string, up: SimHost['up'], down: SimHost['down'], localAddress: string, publicAddr: string, home: number): SimHost {
   return { name, up, down, localAddress, publicAddress: publicAddr, home, cutUntil: 0, rateFactor: 1, upFree: 0, downFree: 0, pipes: new Set() };
-}
-
-/** FNV-1a of a name: each peer's own random stream, independent of the order peers are made in */
-function hash(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
-  return h >>> 0;
 }
 
 /**
