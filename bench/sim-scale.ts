@@ -74,7 +74,7 @@ export async function simDay(n: number, hours: number, params: Record<string, un
       workloadSeconds: +(workloadMs / 1000).toFixed(1),
       wallSeconds: +(r.wallMs / 1000).toFixed(1),
       events: r.events,
-      eventsPerSecond: Math.round(r.events / (r.wallMs / 1000)),
+      eventsPerSecond: r.eventsPerSecond,
       peakOnline,
       reports: r.reports,
       peakRssMB: Math.round(peakRss / 2 ** 20),

@@ -160,7 +160,7 @@ export async function runExperiment(e: Experiment, o: RunOptions): Promise<RunOu
       };
       if (sim) {
         const r = await runSimRepetition({ e, variant, topology, seed, repId, repDir, params, info, progress, signal: ac.signal, warn, writeInfo });
-        info.sim = { events: r.events, wallSeconds: Math.round(r.wallMs / 1000), eventsPerSecond: Math.round(r.events / Math.max(0.001, r.wallMs / 1000)), heapUsedMB: r.heapUsedMB };
+        info.sim = { events: r.events, wallSeconds: Math.round(r.wallMs / 1000), eventsPerSecond: r.eventsPerSecond, heapUsedMB: r.heapUsedMB };
         info.clientsWithoutExit = [...(info.clientsWithoutExit ?? []), ...r.unfinished];
         continue;
       }

@@ -55,7 +55,7 @@ export async function runSimRepetition(r: SimRepetition): Promise<SimResult> {
     },
   });
   progress.line(
-    `simulated ${fmtWorkload(result.virtualMs)} in ${Math.round(result.wallMs / 1000)} s: ${result.events} events (${Math.round(result.events / Math.max(0.001, result.wallMs / 1000))}/s), ${result.reports} reports, heap ${result.heapUsedMB} MB`,
+    `simulated ${fmtWorkload(result.virtualMs)} in ${Math.round(result.wallMs / 1000)} s: ${result.events} events (${result.eventsPerSecond}/s), ${result.reports} reports, heap ${result.heapUsedMB} MB`,
   );
   if (result.unfinished.length)
     progress.line(

@@ -116,8 +116,6 @@ export class SimNetwork {
   private readonly endpoints = new Map<string, Endpoint>();
   /** local address:port of hosts behind a NAT: reachable only from their own home */
   private readonly lan = new Map<string, Endpoint>();
-  bytes = 0;
-  frames = 0;
 
   constructor(
     readonly clock: SimClock,
@@ -148,8 +146,6 @@ export class SimNetwork {
   /** virtual time at which `len` bytes written now by `a` have arrived at `b`; reserves both links */
   transit(a: SimHost, b: SimHost, len: number): number {
     const now = this.clock.now();
-    this.bytes += len;
-    this.frames++;
     const depart = Math.max(now, a.upFree) + (len * 8) / (a.up.kbit * a.rateFactor);
     a.upFree = depart;
     let arrive = depart + this.oneWay(a, b);
