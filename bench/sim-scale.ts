@@ -6,7 +6,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { resolveProtocol } from '../node-image/core/policies.ts';
-import type { PlayReport, SearchReport } from '../node-image/core/reports.ts';
+import type { PlayReport } from '../node-image/core/reports.ts';
+import { discovery } from '../orchestrator/analysis/paper.ts';
 import { byteShares, playbackQuality, reportsLost } from '../orchestrator/analysis/playback.ts';
 import { loadTopology, type Topology } from '../orchestrator/config/topology.ts';
 import { apportion, placePeers } from '../orchestrator/plan/plan.ts';
@@ -65,8 +66,8 @@ export async function simDay(n: number, hours: number, params: Record<string, un
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
     const reports = readRawReports(dir);
     const plays = reports.filter((x): x is PlayReport => x.type === 'play');
-    const searches = reports.filter((x): x is SearchReport => x.type === 'search');
     const q = playbackQuality(plays);
+    const found = discovery(reports);
     return {
       peers: n,
       hours,
@@ -83,8 +84,8 @@ export async function simDay(n: number, hours: number, params: Record<string, un
       shares: byteShares(plays).shares,
       latencyMs: q.latencyMs,
       stutterRate: q.stutterRate,
-      trackerSuccess: searches.length ? searches.filter((x) => (x.tracker?.peers ?? 0) > 0).length / searches.length : 0,
-      overlaySuccess: searches.length ? searches.filter((x) => x.overlay.length > 0).length / searches.length : 0,
+      trackerSuccess: found.tracker,
+      overlaySuccess: found.overlay,
       reportsLost: reportsLost(reports),
     };
   } finally {
