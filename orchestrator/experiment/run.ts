@@ -16,13 +16,9 @@ import { Progress } from '../progress/display.ts';
 import { ReportTail } from '../report/raw.ts';
 import { type RunInfo, writeReport } from '../report/write.ts';
 import { DockerRuntime } from '../runtime/docker.ts';
-import { addChurn } from '../workload/churn.ts';
-import { importLastfm } from '../workload/importers/lastfm.ts';
-import { importMssd } from '../workload/importers/mssd.ts';
-import { type Machine, syntheticWorkload, type WorkloadResult } from '../workload/synthetic.ts';
-import { readTrace, replayTrace, TraceError } from '../workload/trace.ts';
 import { planLinkFaults, runLinkFaults } from './link-faults.ts';
 import { runSimRepetition } from './sim-run.ts';
+import { fmtWorkload, prepareWorkload } from './workload.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
@@ -35,45 +31,6 @@ export function chunkBytesFor(scale: number): number {
   const track = (240 * 20_000) / scale;
   return Math.min(16_384, Math.max(1024, 2 ** Math.floor(Math.log2(track / 16))));
 }
-
-export async function workloadFor(e: Experiment, machines: Machine[], seed: number, warn: (line: string) => void): Promise<WorkloadResult> {
-  if (e.workload.kind === 'synthetic') return syntheticWorkload(machines, e.durationMs, seed, e.workload.params);
-  const w = e.workload;
-  const events =
-    w.format === 'lastfm' ? await importLastfm(w.file, { country: w.country, warn }) : w.format === 'mssd' ? await importMssd(w.file, { country: w.country, warn }) : await readTrace(w.file);
-  if (!events.length) throw new TraceError(`${w.file}: the trace holds no event`);
-  const r = replayTrace(events, machines, seed, e.durationMs);
-  // a replay of nothing would bring a whole testbed up to measure nothing: say so before anything starts
-  if (r.plays === 0)
-    throw new TraceError(
-      `${w.file}: no play of the trace falls inside the experiment's ${e.durationMs / 3_600_000} h from its start (its events span ${Math.round((events.at(-1)!.t - events[0].t) / 3_600_000)} h from workload hour ${Math.round(events[0].t / 3_600_000)})`,
-    );
-  return r;
-}
-
-/** the workload of one repetition on these machines, churn put into its scripts, and run.json told of it */
-export async function prepareWorkload(e: Experiment, machines: Machine[], seed: number, variant: Variant, info: RunInfo, progress: Progress, warn: (line: string) => void): Promise<WorkloadResult> {
-  const w = await workloadFor(e, machines, seed, warn);
-  const churned = addChurn(w.scripts, machines, variant.faults, seed);
-  if (churned) progress.line(`churn: ${churned} peers will lose their network during the run`);
-  info.peers = machines.length;
-  info.workload = {
-    kind: e.workload.kind,
-    users: w.users,
-    tracks: w.tracks,
-    sessions: w.sessions,
-    plays: w.plays,
-    ...(Number.isFinite(w.zipfExponent) ? { zipfExponent: +w.zipfExponent.toFixed(3) } : {}),
-  };
-  return w;
-}
-
-export const fmtWorkload = (ms: number) => {
-  const d = Math.floor(ms / 86_400_000);
-  const h = Math.floor((ms % 86_400_000) / 3_600_000);
-  const m = Math.floor((ms % 3_600_000) / 60_000);
-  return `day ${d} ${String(h).padStart(2, '0')}:${String(m).padStart(2, '0')}`;
-};
 
 export interface RunOutcome {
   runId: string;

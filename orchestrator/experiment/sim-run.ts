@@ -8,7 +8,7 @@ import { placePeers } from '../plan/plan.ts';
 import type { Progress } from '../progress/display.ts';
 import type { RunInfo } from '../report/write.ts';
 import { runSim, type SimResult } from '../runtime/sim/world.ts';
-import { fmtWorkload, prepareWorkload } from './run.ts';
+import { fmtWorkload, prepareWorkload } from './workload.ts';
 
 export interface SimRepetition {
   e: Experiment;
