@@ -336,13 +336,21 @@ export class Playback {
     this.timer?.cancel();
     let ms = TICK_MS;
     if (!soon && this.startedAt !== null && this.stalledAt === null && this.dl.complete && this.rate > 0) {
-      const c = this.client;
-      const bytesPerSec = this.dl.size / (c.trackDurationMs(this.track) / 1000);
       let bytes = this.dl.size - this.position;
-      if (this.next !== undefined && !this.prefetch && c.policies.features.prefetch) bytes = Math.min(bytes, this.dl.size - c.deps.params.prefetchSec * bytesPerSec - this.position);
+      if (this.toPrefetch !== null) bytes = Math.min(bytes, this.dl.size - this.client.deps.params.prefetchSec * this.bytesPerSec - this.position);
       ms = Math.max(TICK_MS, Math.ceil(bytes / this.rate));
     }
     this.timer = afterReal(this.client.deps.clock, ms, () => this.tick());
+  }
+
+  /** bytes of this track per second of audio */
+  private get bytesPerSec(): number {
+    return this.dl.size / (this.client.trackDurationMs(this.track) / 1000);
+  }
+
+  /** the next track, when it is known, not yet being fetched, and this variant prefetches */
+  private get toPrefetch(): number | null {
+    return this.next !== undefined && !this.prefetch && this.client.policies.features.prefetch ? this.next : null;
   }
 
   /** move the play position to now, as a tick would (between sparse ticks it lags) */
@@ -388,7 +396,7 @@ export class Playback {
     const dt = now - this.lastTick;
     this.lastTick = now;
     const avail = this.dl.contiguousFrom(this.position);
-    const bytesPerSec = this.dl.size / (c.trackDurationMs(this.track) / 1000);
+    const bytesPerSec = this.bytesPerSec;
     if (this.startedAt === null) {
       const need = Math.min(this.dl.size - this.position, Math.max(1, p.startBufferSec * bytesPerSec));
       if (avail - this.position >= need) this.startedAt = now;
@@ -410,8 +418,9 @@ export class Playback {
     const bufferedSec = (avail - this.position) / bytesPerSec;
     c.emergency = c.policies.features.emergency && this.startedAt !== null && !this.dl.complete && bufferedSec < p.emergencySec;
     const remainingSec = (this.dl.size - this.position) / bytesPerSec;
-    if (this.next !== undefined && !this.prefetch && c.policies.features.prefetch && remainingSec <= p.prefetchSec) {
-      this.prefetch = new Download(c, this.next, this.quality);
+    const next = this.toPrefetch;
+    if (next !== null && remainingSec <= p.prefetchSec) {
+      this.prefetch = new Download(c, next, this.quality);
       this.prefetch.start();
     }
     this.dl.schedule();
