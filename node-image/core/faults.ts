@@ -1,4 +1,5 @@
-// Faults on a run's timeline, in workload time (0 = Monday 00:00 UTC of the replayed week).
+// Faults on a run's timeline, in workload time from the run's start (Monday 00:00 UTC of the
+// replayed week, or a trace's chosen start: docs/traces.md).
 // They are part of a variant: an experiment or one of its variants lists them, and every runtime
 // carries them out the same way, inside the programs, so that a fault is as reproducible as the
 // workload:

@@ -21,7 +21,7 @@ interface ReportBase {
   seq: number;
   user: string;
   country: string;
-  /** workload time in ms since the workload epoch (Monday 00:00 UTC of the replayed week) */
+  /** workload time in ms since the run's start (Monday 00:00 UTC of the replayed week, unless a trace was replayed from later: run.json workload.startMs) */
   t: number;
   /** which data centre the client was connected to when it generated the report */
   dc: string;

@@ -10,7 +10,7 @@
 import type { Quality } from './reports.ts';
 
 export interface ScriptHeader {
-  /** workload ms of the first instant of the run (Monday 00:00 UTC = 0) */
+  /** workload ms of the first instant of the run (its start = 0: Monday 00:00 UTC, or a trace's chosen start) */
   start: number;
   /** workload ms at which the run ends */
   end: number;

@@ -92,13 +92,13 @@ function success(ss: SearchReport[]): SearchSuccess {
   };
 }
 
-/** Table III: overlay search success per country, weekday and weekend. */
-export function tableIII(rs: Report[]): Record<string, { weekday: SearchSuccess; weekend: SearchSuccess }> {
+/** Table III: overlay search success per country, weekday and weekend; `startMs` is the run's 0 in its week (a trace replayed from mid-week). */
+export function tableIII(rs: Report[], startMs = 0): Record<string, { weekday: SearchSuccess; weekend: SearchSuccess }> {
   const ss = rs.filter((r): r is SearchReport => r.type === 'search');
   const out: Record<string, { weekday: SearchSuccess; weekend: SearchSuccess }> = {};
   for (const c of [...new Set(ss.map((s) => s.country))].sort()) {
     const mine = ss.filter((s) => s.country === c);
-    out[c] = { weekday: success(mine.filter((s) => !isWeekend(s.t))), weekend: success(mine.filter((s) => isWeekend(s.t))) };
+    out[c] = { weekday: success(mine.filter((s) => !isWeekend(s.t + startMs))), weekend: success(mine.filter((s) => isWeekend(s.t + startMs))) };
   }
   return out;
 }
@@ -146,11 +146,11 @@ export function noNeighbourShare(rs: Report[], periodMs = 30 * 60_000): number {
   return ns.length ? +(ns.filter((r) => r.count === 0).length / ns.length).toFixed(4) : 0;
 }
 
-/** Bytes by source per workload hour and per data centre. */
-export function offloadOverTime(rs: Report[], binMs = 3_600_000): { hour: number; server: number; p2p: number; cache: number }[] {
+/** Bytes by source per workload hour (0 = Monday 00:00 UTC: the run's `startMs` is added back). */
+export function offloadOverTime(rs: Report[], binMs = 3_600_000, startMs = 0): { hour: number; server: number; p2p: number; cache: number }[] {
   const bins = new Map<number, { server: number; p2p: number; cache: number }>();
   for (const p of rs.filter((r): r is PlayReport => r.type === 'play')) {
-    const b = Math.floor(p.t / binMs);
+    const b = Math.floor((p.t + startMs) / binMs);
     const x = bins.get(b) ?? { server: 0, p2p: 0, cache: 0 };
     x.server += p.bytes.server;
     x.p2p += p.bytes.p2p;

@@ -6,6 +6,7 @@ import { stringify } from 'yaml';
 import { type Fault, isPeerFault } from '../../node-image/core/faults.ts';
 import { describeProtocol, type ProtocolSpec, ProtocolSpecError, resolveProtocol } from '../../node-image/core/policies.ts';
 import { defaultSynthetic, type SyntheticParams } from '../workload/synthetic.ts';
+import type { TraceStart } from '../workload/trace.ts';
 import { loadTopology, parseTopology, type Topology, topologyPath } from './topology.ts';
 import { ConfigError, loadYamlFile, parseDuration } from './yaml.ts';
 
@@ -31,7 +32,7 @@ export interface Experiment {
   faults: Fault[];
   /** what `testbed compare` runs; the first is the base. Without `variants:`, one: the base itself */
   variants: Variant[];
-  workload: { kind: 'synthetic'; params: SyntheticParams } | { kind: 'trace'; file: string; format: 'native' | 'lastfm' | 'mssd'; country?: string };
+  workload: { kind: 'synthetic'; params: SyntheticParams } | { kind: 'trace'; file: string; format: 'native' | 'lastfm' | 'mssd'; country?: string; start: TraceStart };
 }
 
 export const RUNTIMES = ['docker', 'sim'] as const;
@@ -106,8 +107,16 @@ interface Raw {
   protocol?: ProtocolSpec;
   faults?: RawFault[];
   variants?: RawVariant[];
-  workload: { synthetic?: Partial<SyntheticParams>; trace?: { file: string; format: 'native' | 'lastfm' | 'mssd'; country?: string } };
+  workload: { synthetic?: Partial<SyntheticParams>; trace?: { file: string; format: 'native' | 'lastfm' | 'mssd'; country?: string; start?: string } };
 }
+
+const durationOrNaN = (s: string) => {
+  try {
+    return parseDuration(s);
+  } catch {
+    return Number.NaN;
+  }
+};
 
 export function loadExperiment(file: string): Experiment {
   const l = loadYamlFile<Raw>(file, experimentSchema);
@@ -182,7 +191,13 @@ export function loadExperiment(file: string): Experiment {
     const t = raw.workload.trace;
     const f = path.resolve(path.dirname(file), t.file);
     if (!require('node:fs').existsSync(f)) problems.push(`${l.where(['workload', 'trace', 'file'])}: workload.trace.file: ${f} does not exist`);
-    workload = { kind: 'trace', file: f, format: t.format, ...(t.country ? { country: t.country } : {}) };
+    const startMs = t.start === undefined || t.start === 'week' || t.start === 'first-event' ? 0 : durationOrNaN(t.start);
+    const start: TraceStart = t.start === undefined || t.start === 'week' ? { at: 'week' } : t.start === 'first-event' ? { at: 'first-event' } : { at: 'offset', ms: startMs };
+    if (!(startMs >= 0 && startMs < 7 * 86_400_000))
+      problems.push(
+        `${l.where(['workload', 'trace', 'start'])}: workload.trace.start: ${t.start} is not a start; valid: week (Monday 00:00 UTC of the trace's first week, the default), first-event, or a duration after that Monday of less than 7d, like 3d or 80h`,
+      );
+    workload = { kind: 'trace', file: f, format: t.format, ...(t.country ? { country: t.country } : {}), start };
   } else {
     workload = { kind: 'synthetic', params: { ...defaultSynthetic, ...raw.workload.synthetic, sessionsPerDay: { ...defaultSynthetic.sessionsPerDay, ...raw.workload.synthetic?.sessionsPerDay } } };
   }

@@ -140,7 +140,7 @@ export async function runExperiment(e: Experiment, o: RunOptions): Promise<RunOu
       const w = await prepareWorkload(e, peerMachines, seed, variant, info, progress, warn);
       let linkFaults: { finish(): Promise<void> } | null = null;
       progress.line(
-        `run ${repId}: ${info.peers} peers, ${w.users} users, ${w.sessions} sessions, ${w.plays} plays over ${fmtWorkload(e.durationMs)} of workload time at scale ${e.timeScale} (about ${Math.round(e.durationMs / e.timeScale / 1000)} s)`,
+        `run ${repId}: ${info.peers} peers, ${w.users} users, ${w.sessions} sessions, ${w.plays} plays over ${fmtWorkload(e.durationMs)}${w.startMs ? ` (from ${fmtWorkload(w.startMs)} of the trace's week)` : ''} of workload time at scale ${e.timeScale} (about ${Math.round(e.durationMs / e.timeScale / 1000)} s)`,
       );
       const control = path.join(repDir, 'control');
       fs.mkdirSync(control, { recursive: true });

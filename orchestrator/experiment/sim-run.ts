@@ -33,7 +33,7 @@ export async function runSimRepetition(r: SimRepetition): Promise<SimResult> {
   const machines = placement.map((p) => ({ name: p.name, country: p.country }));
   const w = await prepareWorkload(e, machines, r.seed, variant, info, progress, r.warn);
   progress.line(
-    `run ${r.repId} (simulated): ${placement.length} peers, ${w.users} users, ${w.sessions} sessions, ${w.plays} plays over ${fmtWorkload(e.durationMs)} of virtual time, tracks at their real size`,
+    `run ${r.repId} (simulated): ${placement.length} peers, ${w.users} users, ${w.sessions} sessions, ${w.plays} plays over ${fmtWorkload(e.durationMs)}${w.startMs ? ` (from ${fmtWorkload(w.startMs)} of the trace's week)` : ''} of virtual time, tracks at their real size`,
   );
   r.writeInfo();
   const result = await runSim({

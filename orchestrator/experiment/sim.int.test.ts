@@ -86,6 +86,40 @@ describe('the simulated runtime', () => {
     expect(fs.readFileSync(path.join(r.dir, 'report.md'), 'utf8')).toMatch(/simulated/);
   }, 120_000);
 
+  it('replays a trace that starts on a Saturday from its first event: plays, weekends and hours fall where the trace puts them', async () => {
+    const h = 3_600_000;
+    const saturday10 = 5 * 24 * h + 10 * h;
+    const lines: object[] = [];
+    for (let u = 0; u < 8; u++) {
+      const t0 = saturday10 + u * 60_000;
+      lines.push({ t: t0, user: `u${u}`, action: 'login', country: u % 2 ? 'SE' : 'GB' });
+      for (let k = 0; k < 6; k++) lines.push({ t: t0 + 1000 + k * 240_000, user: `u${u}`, action: 'play', track: `hit-${k % 3}` });
+      lines.push({ t: t0 + 2 * h, user: `u${u}`, action: 'logout' });
+    }
+    const trace = path.join(root, 'saturday.jsonl');
+    fs.writeFileSync(trace, lines.map((l) => JSON.stringify(l)).join('\n'));
+    const file = path.join(root, 'saturday.yaml');
+    const yaml = (start: string) =>
+      `name: saturday\ntopology: ${path.resolve(import.meta.dirname, '../../topologies/small.yaml')}\nruntime: sim\nduration: 3h\nworkload:\n  trace: { file: saturday.jsonl, format: native${start} }\n`;
+    // from the week's Monday, three hours hold none of it: an error before anything runs, with the way out
+    fs.writeFileSync(file, yaml(''));
+    await expect(run(file, 'simsa0')).rejects.toThrow(/no play of the trace falls inside .*start: first-event/);
+    fs.writeFileSync(file, yaml(', start: first-event'));
+    const r = await run(file, 'simsa1');
+    const s = r.summary as { valid: boolean; plays: number };
+    expect(s.valid).toBe(true);
+    expect(s.plays).toBe(48);
+    const info = JSON.parse(fs.readFileSync(path.join(r.dir, 'run.json'), 'utf8')) as { workload: { startMs: number } };
+    expect(info.workload.startMs).toBe(saturday10);
+    // Table III counts every search on the weekend, the hourly offload starts at Saturday 10:00
+    const t3 = fs.readFileSync(path.join(r.dir, 'tables', 'table3.csv'), 'utf8');
+    const offload = fs.readFileSync(path.join(r.dir, 'tables', 'offload.csv'), 'utf8').trim().split('\n').slice(1);
+    expect(Number(offload[0].split(',')[0])).toBe(saturday10 / h);
+    const rows = t3.trim().split('\n').slice(1).map((l) => l.split(','));
+    expect(rows.filter((r) => r[1] === 'no').map((r) => Number(r[2]))).toEqual([0, 0]);
+    expect(rows.filter((r) => r[1] === 'yes').every((r) => Number(r[2]) > 0)).toBe(true);
+  }, 120_000);
+
   it('gives the same summary for the same seed, and another for another seed', async () => {
     const file = experimentFile();
     const a = await run(file, 'simbb1');

@@ -7,7 +7,7 @@ import { addChurn } from '../workload/churn.ts';
 import { importLastfm } from '../workload/importers/lastfm.ts';
 import { importMssd } from '../workload/importers/mssd.ts';
 import { type Machine, syntheticWorkload, type WorkloadResult } from '../workload/synthetic.ts';
-import { readTrace, replayTrace, TraceError } from '../workload/trace.ts';
+import { readTrace, replayTrace, TraceError, traceStartMs } from '../workload/trace.ts';
 
 async function workloadFor(e: Experiment, machines: Machine[], seed: number, warn: (line: string) => void): Promise<WorkloadResult> {
   if (e.workload.kind === 'synthetic') return syntheticWorkload(machines, e.durationMs, seed, e.workload.params);
@@ -15,12 +15,16 @@ async function workloadFor(e: Experiment, machines: Machine[], seed: number, war
   const events =
     w.format === 'lastfm' ? await importLastfm(w.file, { country: w.country, warn }) : w.format === 'mssd' ? await importMssd(w.file, { country: w.country, warn }) : await readTrace(w.file);
   if (!events.length) throw new TraceError(`${w.file}: the trace holds no event`);
-  const r = replayTrace(events, machines, seed, e.durationMs);
+  const startMs = traceStartMs(w.start, events[0].t);
+  const r = replayTrace(events, machines, seed, e.durationMs, startMs);
   // a replay of nothing would bring a whole testbed up to measure nothing: say so before anything starts
-  if (r.plays === 0)
+  if (r.plays === 0) {
+    const first = events[0].t;
+    const hint = w.start.at !== 'first-event' && first >= startMs + e.durationMs ? '; `start: first-event` under workload.trace replays it from its first event' : '';
     throw new TraceError(
-      `${w.file}: no play of the trace falls inside the experiment's ${e.durationMs / 3_600_000} h from its start (its events span ${Math.round((events.at(-1)!.t - events[0].t) / 3_600_000)} h from workload hour ${Math.round(events[0].t / 3_600_000)})`,
+      `${w.file}: no play of the trace falls inside the experiment's ${e.durationMs / 3_600_000} h from ${fmtWorkload(startMs)} (its events span ${Math.round((events.at(-1)!.t - first) / 3_600_000)} h from ${fmtWorkload(first)})${hint}`,
     );
+  }
   return r;
 }
 
@@ -36,6 +40,9 @@ export async function prepareWorkload(e: Experiment, machines: Machine[], seed: 
     tracks: w.tracks,
     sessions: w.sessions,
     plays: w.plays,
+    // the run's 0 in the replayed week (workload ms after Monday 00:00 UTC); the analysis adds it
+    // back for weekends and the hour of the week
+    ...(w.startMs ? { startMs: w.startMs } : {}),
     ...(Number.isFinite(w.zipfExponent) ? { zipfExponent: +w.zipfExponent.toFixed(3) } : {}),
   };
   return w;

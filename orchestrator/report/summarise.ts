@@ -20,12 +20,17 @@ export interface SummariseInput {
   badLines: number;
 }
 
+/** where the run's 0 lies in its week (workload ms after Monday 00:00 UTC): 0 unless a trace started mid-week */
+export const runStartMs = (info: Pick<RunInfo, 'workload'>): number => Number(info.workload?.startMs ?? 0);
+
 export function summarise({ info, reports, generated, badLines }: SummariseInput) {
   const plays = reports.filter((r): r is PlayReport => r.type === 'play');
   const shares = byteShares(plays);
   const q = playbackQuality(plays);
   const t2 = tableII(reports);
-  const t3 = tableIII(reports);
+  // a trace replayed from mid-week: reports count from the run's start, weekends from Monday
+  const startMs = runStartMs(info);
+  const t3 = tableIII(reports, startMs);
   const f1 = figure1(reports);
   const lost = reportsLost(reports, generated);
   const silent = info.clientsWithoutExit ?? [];
@@ -86,7 +91,7 @@ export function summarise({ info, reports, generated, badLines }: SummariseInput
     table2: t2,
     table3: t3,
     figure1: f1,
-    offload: offloadOverTime(reports),
+    offload: offloadOverTime(reports, undefined, startMs),
   };
 }
 

@@ -115,6 +115,12 @@ export interface WorkloadResult {
   zipfExponent: number;
   sessions: number;
   plays: number;
+  /**
+   * workload ms (0 = Monday 00:00 UTC) at which the scripts' 0 lies: the run's clock and faults
+   * count from it; the analysis adds it back for the hour of the week (weekends, hours). 0 for a
+   * synthetic workload and a trace replayed from its week's Monday.
+   */
+  startMs: number;
 }
 
 /**
@@ -246,5 +252,5 @@ export function syntheticWorkload(machines: Machine[], durationMs: number, seed:
     }
   }
   for (const ev of scripts.values()) ev.sort((a, b) => a.t - b.t);
-  return { scripts, users: users.length, tracks, zipfExponent: s, sessions, plays };
+  return { scripts, users: users.length, tracks, zipfExponent: s, sessions, plays, startMs: 0 };
 }

@@ -21,6 +21,20 @@ export interface TraceEvent {
   access?: 'playlist' | 'random';
 }
 
+/**
+ * Where a trace's replay starts, in its workload time (0 = Monday 00:00 UTC of its first event's
+ * week): that Monday, the minute of its first event (a trace that begins on a Thursday), or a
+ * given offset. The run's clock, its faults and its duration count from there.
+ */
+export type TraceStart = { at: 'week' } | { at: 'first-event' } | { at: 'offset'; ms: number };
+
+/** where a trace's replay starts in its workload time; the first event's minute for `first-event` */
+export function traceStartMs(start: TraceStart, firstEventMs: number): number {
+  if (start.at === 'week') return 0;
+  if (start.at === 'offset') return start.ms;
+  return Math.max(0, Math.floor(firstEventMs / 60_000) * 60_000);
+}
+
 export class TraceError extends Error {
   readonly userFacing = true;
 }
@@ -100,9 +114,10 @@ export async function readTrace(file: string): Promise<TraceEvent[]> {
  * Users to machines: a user with a country goes to a machine of that country, others to any;
  * one machine per user, chosen by the seed; a machine busy with another user's session when a
  * login comes sends that user to the next free machine of its country, so a user can appear from
- * several addresses, as in Table I.
+ * several addresses, as in Table I. The replay covers `durationMs` from `startMs` (workload ms,
+ * 0 = Monday 00:00 UTC), and the scripts count from `startMs`.
  */
-export function replayTrace(events: TraceEvent[], machines: Machine[], seed: number, durationMs: number): WorkloadResult {
+export function replayTrace(events: TraceEvent[], machines: Machine[], seed: number, durationMs: number, startMs = 0): WorkloadResult {
   const rnd = seededRandom(seed);
   const scripts = new Map<string, ScriptEvent[]>(machines.map((m) => [m.name, []]));
   const home = new Map<string, Machine>();
@@ -143,27 +158,28 @@ export function replayTrace(events: TraceEvent[], machines: Machine[], seed: num
     occupied.delete(m.name);
   };
   for (const e of events) {
-    if (e.t < 0 || e.t >= durationMs) continue;
+    const t = e.t - startMs;
+    if (t < 0 || t >= durationMs) continue;
     users.add(e.user);
     if (e.country) countryOf.set(e.user, e.country);
-    last.set(e.user, e.t);
+    last.set(e.user, t);
     if (e.action === 'login') {
-      if (!active.has(e.user)) login(e.user, e.t, e);
+      if (!active.has(e.user)) login(e.user, t, e);
       continue;
     }
     if (e.action === 'logout') {
-      logout(e.user, e.t);
+      logout(e.user, t);
       continue;
     }
-    const m = active.get(e.user) ?? login(e.user, Math.max(0, e.t - 1000), e);
+    const m = active.get(e.user) ?? login(e.user, Math.max(0, t - 1000), e);
     if (!m) continue;
     const ev = scripts.get(m.name)!;
     if (e.action === 'play') {
-      ev.push({ t: e.t, action: 'play', track: e.track!, access: e.access ?? 'random' });
+      ev.push({ t, action: 'play', track: e.track!, access: e.access ?? 'random' });
       tracks.add(e.track!);
       plays++;
-    } else if (e.action === 'skip') ev.push({ t: e.t, action: 'skip' });
-    else ev.push({ t: e.t, action: 'seek', positionMs: e.positionMs ?? 0 });
+    } else if (e.action === 'skip') ev.push({ t, action: 'skip' });
+    else ev.push({ t, action: 'seek', positionMs: e.positionMs ?? 0 });
   }
   for (const u of [...active.keys()]) logout(u, Math.min(durationMs - 1, (last.get(u) ?? 0) + 600_000));
   // a playlist's next track is the user's next play when it comes from a playlist
@@ -176,5 +192,5 @@ export function replayTrace(events: TraceEvent[], machines: Machine[], seed: num
       if (n?.action === 'play' && n.access === 'playlist') e.next = n.track;
     }
   }
-  return { scripts, users: users.size, tracks: tracks.size, zipfExponent: NaN, sessions, plays };
+  return { scripts, users: users.size, tracks: tracks.size, zipfExponent: NaN, sessions, plays, startMs };
 }

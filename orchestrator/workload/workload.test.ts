@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { importLastfm } from './importers/lastfm.ts';
 import { importMssd } from './importers/mssd.ts';
 import { calibrateZipf, syntheticWorkload } from './synthetic.ts';
-import { readTrace, replayTrace } from './trace.ts';
+import { readTrace, replayTrace, traceStartMs } from './trace.ts';
 
 const machines = Array.from({ length: 40 }, (_, i) => ({ name: `m${i}`, country: i < 20 ? 'SE' : 'ES' }));
 const tmp = (name: string, text: string) => {
@@ -61,6 +61,36 @@ describe('traces and importers', () => {
     expect(used).toHaveLength(1);
     expect(used[0].map((e) => e.action)).toEqual(['login', 'play', 'logout']);
     await expect(readTrace(tmp('b.jsonl', '{"t":0,"user":"a","action":"dance"}\n'))).rejects.toThrow(/b\.jsonl:1: field "action" must be one of login, play, skip, seek, logout/);
+  });
+
+  it('replays from a start inside the week: scripts count from it, events before it and after its window are left out', async () => {
+    const h = 3_600_000;
+    // Thursday 14:00 (3 days and 14 hours after Monday 00:00 UTC), a play at 14:01 and one a day later
+    const at = 3 * 24 * h + 14 * h;
+    const f = tmp(
+      'mid.jsonl',
+      [
+        { t: at - 2 * h, user: 'early', action: 'play', track: 1, country: 'SE' },
+        { t: at, user: 'a', action: 'login', country: 'SE' },
+        { t: at + 60_000, user: 'a', action: 'play', track: 'x' },
+        { t: at + 24 * h, user: 'a', action: 'play', track: 'y' },
+      ]
+        .map((e) => JSON.stringify(e))
+        .join('\n'),
+    );
+    const ev = await readTrace(f);
+    expect(traceStartMs({ at: 'first-event' }, at + 17_000)).toBe(at);
+    expect(traceStartMs({ at: 'week' }, at)).toBe(0);
+    expect(traceStartMs({ at: 'offset', ms: h }, at)).toBe(h);
+    const w = replayTrace(ev, machines, 1, 6 * h, at);
+    expect(w.startMs).toBe(at);
+    expect(w.plays).toBe(1);
+    const used = [...w.scripts.values()].flat();
+    expect(used.find((e) => e.action === 'play')?.t).toBe(60_000);
+    expect(Math.min(...used.map((e) => e.t))).toBeGreaterThanOrEqual(0);
+    expect(Math.max(...used.map((e) => e.t))).toBeLessThan(6 * h);
+    // from the week's Monday the same six hours hold nothing of it
+    expect(replayTrace(ev, machines, 1, 6 * h).plays).toBe(0);
   });
 
   it('imports Last.fm 1K histories: sessions cut on gaps, skips when the next play came early', async () => {
