@@ -110,13 +110,22 @@ interface Raw {
   workload: { synthetic?: Partial<SyntheticParams>; trace?: { file: string; format: 'native' | 'lastfm' | 'mssd'; country?: string; start?: string } };
 }
 
-const durationOrNaN = (s: string) => {
-  try {
-    return parseDuration(s);
-  } catch {
-    return Number.NaN;
+/** workload.trace.start as written, or null when it is none of the forms docs/traces.md lists */
+function traceStart(text: string | undefined): TraceStart | null {
+  if (text === undefined || text === 'week') return { at: 'week' };
+  if (text === 'first-event') return { at: 'first-event' };
+  if (/^\d{4}-\d{2}-\d{2}/.test(text)) {
+    // a date without a zone is UTC, as the data sets' times are
+    const ms = Date.parse(/T.*(Z|[+-]\d{2}:?\d{2})$/.test(text) || !text.includes('T') ? text : `${text}Z`);
+    return Number.isFinite(ms) ? { at: 'date', ms, text } : null;
   }
-};
+  try {
+    const ms = parseDuration(text);
+    return ms >= 0 && ms < 7 * 86_400_000 ? { at: 'offset', ms } : null;
+  } catch {
+    return null;
+  }
+}
 
 export function loadExperiment(file: string): Experiment {
   const l = loadYamlFile<Raw>(file, experimentSchema);
@@ -191,13 +200,12 @@ export function loadExperiment(file: string): Experiment {
     const t = raw.workload.trace;
     const f = path.resolve(path.dirname(file), t.file);
     if (!require('node:fs').existsSync(f)) problems.push(`${l.where(['workload', 'trace', 'file'])}: workload.trace.file: ${f} does not exist`);
-    const startMs = t.start === undefined || t.start === 'week' || t.start === 'first-event' ? 0 : durationOrNaN(t.start);
-    const start: TraceStart = t.start === undefined || t.start === 'week' ? { at: 'week' } : t.start === 'first-event' ? { at: 'first-event' } : { at: 'offset', ms: startMs };
-    if (!(startMs >= 0 && startMs < 7 * 86_400_000))
+    const start = traceStart(t.start);
+    if (!start)
       problems.push(
-        `${l.where(['workload', 'trace', 'start'])}: workload.trace.start: ${t.start} is not a start; valid: week (Monday 00:00 UTC of the trace's first week, the default), first-event, or a duration after that Monday of less than 7d, like 3d or 80h`,
+        `${l.where(['workload', 'trace', 'start'])}: workload.trace.start: ${t.start} is not a start; valid: week (Monday 00:00 UTC of the trace's first week, the default), first-event, a duration after that Monday of less than 7d (3d, 80h), or a date (2008-03-03, 2008-03-03T18:00Z)`,
       );
-    workload = { kind: 'trace', file: f, format: t.format, ...(t.country ? { country: t.country } : {}), start };
+    workload = { kind: 'trace', file: f, format: t.format, ...(t.country ? { country: t.country } : {}), start: start ?? { at: 'week' } };
   } else {
     workload = { kind: 'synthetic', params: { ...defaultSynthetic, ...raw.workload.synthetic, sessionsPerDay: { ...defaultSynthetic.sessionsPerDay, ...raw.workload.synthetic?.sessionsPerDay } } };
   }

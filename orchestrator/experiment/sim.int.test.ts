@@ -113,9 +113,17 @@ describe('the simulated runtime', () => {
     expect(info.workload.startMs).toBe(saturday10);
     // Table III counts every search on the weekend, the hourly offload starts at Saturday 10:00
     const t3 = fs.readFileSync(path.join(r.dir, 'tables', 'table3.csv'), 'utf8');
-    const offload = fs.readFileSync(path.join(r.dir, 'tables', 'offload.csv'), 'utf8').trim().split('\n').slice(1);
+    const offload = fs
+      .readFileSync(path.join(r.dir, 'tables', 'offload.csv'), 'utf8')
+      .trim()
+      .split('\n')
+      .slice(1);
     expect(Number(offload[0].split(',')[0])).toBe(saturday10 / h);
-    const rows = t3.trim().split('\n').slice(1).map((l) => l.split(','));
+    const rows = t3
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => l.split(','));
     expect(rows.filter((r) => r[1] === 'no').map((r) => Number(r[2]))).toEqual([0, 0]);
     expect(rows.filter((r) => r[1] === 'yes').every((r) => Number(r[2]) > 0)).toBe(true);
   }, 120_000);

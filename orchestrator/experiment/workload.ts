@@ -7,22 +7,33 @@ import { addChurn } from '../workload/churn.ts';
 import { importLastfm } from '../workload/importers/lastfm.ts';
 import { importMssd } from '../workload/importers/mssd.ts';
 import { type Machine, syntheticWorkload, type WorkloadResult } from '../workload/synthetic.ts';
-import { readTrace, replayTrace, TraceError, traceStartMs } from '../workload/trace.ts';
+import { readTrace, replayTrace, TraceError, type TraceWindow, traceStartMs } from '../workload/trace.ts';
 
 async function workloadFor(e: Experiment, machines: Machine[], seed: number, warn: (line: string) => void): Promise<WorkloadResult> {
   if (e.workload.kind === 'synthetic') return syntheticWorkload(machines, e.durationMs, seed, e.workload.params);
   const w = e.workload;
-  const events =
-    w.format === 'lastfm' ? await importLastfm(w.file, { country: w.country, warn }) : w.format === 'mssd' ? await importMssd(w.file, { country: w.country, warn }) : await readTrace(w.file);
-  if (!events.length) throw new TraceError(`${w.file}: the trace holds no event`);
-  const startMs = traceStartMs(w.start, events[0].t);
+  // the readers keep only the window the run replays (the Last.fm importer makes no other event:
+  // the whole data set is four years); where it starts depends on where the trace begins
+  let startMs: number | null = null;
+  let first = 0;
+  const window: TraceWindow = (firstEventMs, epochMs) => {
+    first = firstEventMs;
+    try {
+      startMs = traceStartMs(w.start, firstEventMs, epochMs);
+    } catch (err) {
+      throw new TraceError(`${w.file}: workload.trace.${(err as Error).message}`);
+    }
+    return { fromMs: startMs, toMs: startMs + e.durationMs };
+  };
+  const opts = { country: w.country, warn, window };
+  const events = w.format === 'lastfm' ? await importLastfm(w.file, opts) : w.format === 'mssd' ? await importMssd(w.file, opts) : await readTrace(w.file, window);
+  if (startMs === null) throw new TraceError(`${w.file}: the trace holds no event`);
   const r = replayTrace(events, machines, seed, e.durationMs, startMs);
   // a replay of nothing would bring a whole testbed up to measure nothing: say so before anything starts
   if (r.plays === 0) {
-    const first = events[0].t;
     const hint = w.start.at !== 'first-event' && first >= startMs + e.durationMs ? '; `start: first-event` under workload.trace replays it from its first event' : '';
     throw new TraceError(
-      `${w.file}: no play of the trace falls inside the experiment's ${e.durationMs / 3_600_000} h from ${fmtWorkload(startMs)} (its events span ${Math.round((events.at(-1)!.t - first) / 3_600_000)} h from ${fmtWorkload(first)})${hint}`,
+      `${w.file}: no play of the trace falls inside the experiment's ${e.durationMs / 3_600_000} h from ${fmtWorkload(startMs)} (its first event is at ${fmtWorkload(first)})${hint}`,
     );
   }
   return r;

@@ -23,16 +23,39 @@ export interface TraceEvent {
 
 /**
  * Where a trace's replay starts, in its workload time (0 = Monday 00:00 UTC of its first event's
- * week): that Monday, the minute of its first event (a trace that begins on a Thursday), or a
- * given offset. The run's clock, its faults and its duration count from there.
+ * week): that Monday, the minute of its first event (a trace that begins on a Thursday), an offset
+ * after that Monday, or a date (a week of a history that spans years, such as Last.fm-1K's). The
+ * run's clock, its faults and its duration count from there.
  */
-export type TraceStart = { at: 'week' } | { at: 'first-event' } | { at: 'offset'; ms: number };
+export type TraceStart = { at: 'week' } | { at: 'first-event' } | { at: 'offset'; ms: number } | { at: 'date'; ms: number; text: string };
+
+/**
+ * The part of a trace a run replays, given where the trace begins: the first event's workload time
+ * and the real time (epoch ms) of workload 0, null when the trace's times are not dates.
+ */
+export type TraceWindow = (firstEventMs: number, epochMs: number | null) => { fromMs: number; toMs: number };
 
 /** where a trace's replay starts in its workload time; the first event's minute for `first-event` */
-export function traceStartMs(start: TraceStart, firstEventMs: number): number {
+export function traceStartMs(start: TraceStart, firstEventMs: number, epochMs: number | null): number {
   if (start.at === 'week') return 0;
   if (start.at === 'offset') return start.ms;
-  return Math.max(0, Math.floor(firstEventMs / 60_000) * 60_000);
+  if (start.at === 'first-event') return Math.max(0, Math.floor(firstEventMs / 60_000) * 60_000);
+  if (epochMs === null) throw new TraceError(`start: ${start.text} is a date, but the trace's times are not dates (ms since its start): give first-event or a duration`);
+  if (start.ms < epochMs) throw new TraceError(`start: ${start.text} is before the trace's first week, which begins on Monday ${new Date(epochMs).toISOString().slice(0, 10)}`);
+  return start.ms - epochMs;
+}
+
+/** the Monday 00:00 UTC (epoch ms) of the week holding `ms`: workload time 0 of a trace with dates */
+export function mondayOf(ms: number): number {
+  const d = new Date(ms);
+  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()) - ((d.getUTCDay() + 6) % 7) * 86_400_000;
+}
+
+/** the events of `events` (sorted) inside the window, for the readers that hold a whole trace anyway */
+export function inWindow(events: TraceEvent[], window: TraceWindow | undefined, epochMs: number | null): TraceEvent[] {
+  if (!window || !events.length) return events;
+  const { fromMs, toMs } = window(events[0].t, epochMs);
+  return events.filter((e) => e.t >= fromMs && e.t < toMs);
 }
 
 export class TraceError extends Error {
@@ -42,18 +65,33 @@ export class TraceError extends Error {
 const ACTIONS = ['login', 'play', 'skip', 'seek', 'logout'];
 
 /**
- * Times far from the rest (a 1970 timestamp in a 2009 history) would move the whole trace's week
- * decades away: drop the ones more than `maxDays` from the median, and say which. `at` gives an
- * item's time, `where` its line for the warning.
+ * The span of a trace's times that is its bulk: the stretch around the median in which no two
+ * consecutive times (sorted) are more than `maxGapDays` apart. A 1970 timestamp in a 2009 history,
+ * or a clock set to 2038, lies beyond such a gap and would move the whole trace's week decades
+ * away; a history that really spans years (Last.fm-1K: 2005 to 2009) has no such gap and is kept
+ * whole. `sorted` is ascending.
  */
-export function dropOutliers<T>(items: T[], at: (x: T) => number, where: (x: T) => string, warn: (line: string) => void, maxDays = 366): T[] {
+export function bulkSpan(sorted: ArrayLike<number>, maxGapDays = 366): { lo: number; hi: number } {
+  const gap = maxGapDays * 86_400_000;
+  const mid = Math.floor(sorted.length / 2);
+  let lo = mid;
+  let hi = mid;
+  while (lo > 0 && sorted[lo] - sorted[lo - 1] <= gap) lo--;
+  while (hi < sorted.length - 1 && sorted[hi + 1] - sorted[hi] <= gap) hi++;
+  return { lo: sorted[lo], hi: sorted[hi] };
+}
+
+export const outlierWarning = (count: number, where: string[], maxGapDays = 366) =>
+  `${count} event${count > 1 ? 's' : ''} more than ${maxGapDays} days away from the rest of the trace left out: ${where.slice(0, 5).join(', ')}${count > 5 ? ', ...' : ''}`;
+
+/** Drop the items whose time (`at`) lies outside the trace's bulk (bulkSpan), and say which (`where` gives an item's line). */
+export function dropOutliers<T>(items: T[], at: (x: T) => number, where: (x: T) => string, warn: (line: string) => void): T[] {
   if (items.length < 3) return items;
-  const sorted = items.map(at).sort((a, b) => a - b);
-  const median = sorted[Math.floor(sorted.length / 2)];
-  const far = (x: T) => Math.abs(at(x) - median) > maxDays * 86_400_000;
+  const { lo, hi } = bulkSpan(Float64Array.from(items, at).sort());
+  const far = (x: T) => at(x) < lo || at(x) > hi;
   const out = items.filter((x) => far(x));
   if (!out.length) return items;
-  warn(`${out.length} event${out.length > 1 ? 's' : ''} more than ${maxDays} days from the trace's median time left out: ${out.slice(0, 5).map(where).join(', ')}${out.length > 5 ? ', ...' : ''}`);
+  warn(outlierWarning(out.length, out.slice(0, 5).map(where)));
   return items.filter((x) => !far(x));
 }
 
@@ -65,7 +103,7 @@ export function trackId(key: string | number): number {
   return (h % 2_000_000_000) + 1;
 }
 
-export async function readTrace(file: string): Promise<TraceEvent[]> {
+export async function readTrace(file: string, window?: TraceWindow): Promise<TraceEvent[]> {
   const out: TraceEvent[] = [];
   const rl = readline.createInterface({ input: fs.createReadStream(file) });
   let n = 0;
@@ -85,11 +123,7 @@ export async function readTrace(file: string): Promise<TraceEvent[]> {
     if (!Number.isFinite(t)) throw bad('t', 'must be ms or an ISO time');
     if (typeof e.t === 'string') {
       // ISO times: relative to Monday 00:00 UTC of the first event's week
-      t0 ??= (() => {
-        const d = new Date(t);
-        const monday = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()) - ((d.getUTCDay() + 6) % 7) * 86_400_000;
-        return monday;
-      })();
+      t0 ??= mondayOf(t);
       t -= t0;
     }
     if (typeof e.user !== 'string' || !e.user) throw bad('user', 'must be a non-empty string');
@@ -107,7 +141,11 @@ export async function readTrace(file: string): Promise<TraceEvent[]> {
       ...(e.access === 'playlist' || e.access === 'random' ? { access: e.access } : {}),
     });
   }
-  return out.sort((a, b) => a.t - b.t);
+  return inWindow(
+    out.sort((a, b) => a.t - b.t),
+    window,
+    t0,
+  );
 }
 
 /**

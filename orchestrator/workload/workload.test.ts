@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { importLastfm } from './importers/lastfm.ts';
 import { importMssd } from './importers/mssd.ts';
 import { calibrateZipf, syntheticWorkload } from './synthetic.ts';
-import { readTrace, replayTrace, traceStartMs } from './trace.ts';
+import { bulkSpan, readTrace, replayTrace, traceStartMs } from './trace.ts';
 
 const machines = Array.from({ length: 40 }, (_, i) => ({ name: `m${i}`, country: i < 20 ? 'SE' : 'ES' }));
 const tmp = (name: string, text: string) => {
@@ -79,9 +79,14 @@ describe('traces and importers', () => {
         .join('\n'),
     );
     const ev = await readTrace(f);
-    expect(traceStartMs({ at: 'first-event' }, at + 17_000)).toBe(at);
-    expect(traceStartMs({ at: 'week' }, at)).toBe(0);
-    expect(traceStartMs({ at: 'offset', ms: h }, at)).toBe(h);
+    expect(traceStartMs({ at: 'first-event' }, at + 17_000, null)).toBe(at);
+    expect(traceStartMs({ at: 'week' }, at, null)).toBe(0);
+    expect(traceStartMs({ at: 'offset', ms: h }, at, null)).toBe(h);
+    // a date, in a trace whose workload 0 is Monday 2009-05-04: that many ms after it
+    const date = (text: string) => ({ at: 'date' as const, ms: Date.parse(text), text });
+    expect(traceStartMs(date('2009-05-14'), 0, Date.UTC(2009, 4, 4))).toBe(10 * 24 * h);
+    expect(() => traceStartMs(date('2009-05-01'), 0, Date.UTC(2009, 4, 4))).toThrow(/2009-05-01 is before the trace's first week, which begins on Monday 2009-05-04/);
+    expect(() => traceStartMs(date('2009-05-14'), 0, null)).toThrow(/is a date, but the trace's times are not dates/);
     const w = replayTrace(ev, machines, 1, 6 * h, at);
     expect(w.startMs).toBe(at);
     expect(w.plays).toBe(1);
@@ -131,6 +136,19 @@ describe('traces and importers', () => {
     const large = await perRow(160_000);
     // quadratic grouping made 160k rows of one user take minutes: per row it grew with the file
     expect(large / small).toBeLessThan(3);
+    // a window makes only its own events, the same ones the whole import has there
+    const f = tmp('window.tsv', lastfm(40_000));
+    const all = await importLastfm(f);
+    let first = Number.NaN;
+    const week = await importLastfm(f, {
+      window: (firstEventMs) => {
+        first = firstEventMs;
+        return { fromMs: 14 * 86_400_000, toMs: 21 * 86_400_000 };
+      },
+    });
+    expect(first).toBe(all[0].t);
+    expect(week.length).toBeGreaterThan(1000);
+    expect(week).toEqual(all.filter((e) => e.t >= 14 * 86_400_000 && e.t < 21 * 86_400_000));
     const header = 'session_id,session_position,track_id_clean,skip_1,skip_2,skip_3,hour_of_day,date,premium,context_type';
     const rows = Array.from({ length: 150_000 }, (_, i) => `s${i},1,t${i % 999},false,false,false,${i % 24},2018-07-${String(10 + (i % 7)).padStart(2, '0')},false,catalog`);
     const ev = await importMssd(tmp('big.csv', '\uFEFF' + [header, ...rows].join('\n') + '\n'));
@@ -146,7 +164,12 @@ describe('traces and importers', () => {
     ].map((r) => r.join('\t'));
     const warnings: string[] = [];
     const ev = await importLastfm(tmp('far.tsv', rows.join('\n') + '\n'), { warn: (l) => warnings.push(l) });
-    expect(warnings).toEqual([expect.stringMatching(/1 event more than 366 days from the trace's median time left out: .*far\.tsv:2$/)]);
+    expect(warnings).toEqual([expect.stringMatching(/1 event more than 366 days away from the rest of the trace left out: .*far\.tsv:2$/)]);
+    // a history that really spans years is kept whole; only what lies beyond a year's silence goes
+    const day = 86_400_000;
+    const years = Array.from({ length: 50 }, (_, i) => Date.UTC(2005, 1, 14) + i * 30 * day);
+    expect(bulkSpan([Date.UTC(1970, 0, 1), ...years, Date.UTC(2038, 0, 1)])).toEqual({ lo: years[0], hi: years.at(-1) });
+    expect(bulkSpan(years)).toEqual({ lo: years[0], hi: years.at(-1) });
     // the week is the 2009 one: the first play is Monday 12:00, not 39 years later
     expect(ev.find((e) => e.action === 'play')!.t).toBe(12 * 3_600_000);
     await expect(importLastfm(tmp('notrack.tsv', 'u\t2009-05-04T12:00:00Z\ta\tb\t\t\n'))).rejects.toThrow(/notrack\.tsv:1: fields 5 and 6 \(track id, track name\) are both empty/);

@@ -7,13 +7,13 @@
 import fs from 'node:fs';
 import readline from 'node:readline';
 import { trackDurationSec } from '../../../node-image/core/content.ts';
-import { dropOutliers, TraceError, type TraceEvent, trackId } from '../trace.ts';
+import { dropOutliers, inWindow, mondayOf, TraceError, type TraceEvent, type TraceWindow, trackId } from '../trace.ts';
 
 const REQUIRED = ['session_id', 'session_position', 'track_id_clean', 'skip_1', 'skip_2', 'skip_3', 'hour_of_day', 'date', 'premium', 'context_type'];
 const truthy = (v: string) => v === 'true' || v === 'True' || v === '1';
 const BOOLEAN = new Set(['true', 'false', 'True', 'False', '1', '0']);
 
-export async function importMssd(file: string, o: { country?: string; warn?: (line: string) => void } = {}): Promise<TraceEvent[]> {
+export async function importMssd(file: string, o: { country?: string; warn?: (line: string) => void; window?: TraceWindow } = {}): Promise<TraceEvent[]> {
   const rl = readline.createInterface({ input: fs.createReadStream(file) });
   let header: string[] | null = null;
   let n = 0;
@@ -51,8 +51,7 @@ export async function importMssd(file: string, o: { country?: string; warn?: (li
   }
   let first = Infinity;
   for (const s of sessions.values()) first = Math.min(first, Date.parse(s[0].date) + Number(s[0].hour_of_day) * 3_600_000);
-  const d = new Date(first);
-  const t0 = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()) - ((d.getUTCDay() + 6) % 7) * 86_400_000;
+  const t0 = mondayOf(first);
   const out: TraceEvent[] = [];
   for (const [id, rs] of sessions) {
     rs.sort((a, b) => Number(a.session_position) - Number(b.session_position));
@@ -72,5 +71,9 @@ export async function importMssd(file: string, o: { country?: string; warn?: (li
     }
     out.push({ t, user, action: 'logout' });
   }
-  return out.sort((a, b) => a.t - b.t);
+  return inWindow(
+    out.sort((a, b) => a.t - b.t),
+    o.window,
+    t0,
+  );
 }
