@@ -32,7 +32,13 @@ export function loadRun(dir: string): LoadedRun {
     dir,
     info,
     summary,
-    setting: { runtime: info.runtime ?? 'docker', workload: exp.workload, duration: exp.duration, timeScale: exp.timeScale, topology: fs.readFileSync(file('topology.yaml'), 'utf8') },
+    setting: {
+      runtime: info.runtime ?? 'docker',
+      workload: exp.workload,
+      duration: exp.duration,
+      timeScale: info.timeScale ?? exp.timeScale,
+      topology: fs.readFileSync(file('topology.yaml'), 'utf8'),
+    },
   };
 }
 

@@ -44,6 +44,13 @@ export function checkRuntime(name: string): ExperimentRuntime {
   return name as ExperimentRuntime;
 }
 
+/** a time scale named on the command line, in the schema's range */
+export function checkTimeScale(text: string): number {
+  const k = Number(text);
+  if (!(k >= 1 && k <= 5000)) throw new ConfigError('--time-scale', [`--time-scale: "${text}" is not a time scale; valid: a number from 1 (real time) to 5000`]);
+  return k;
+}
+
 export interface Variant {
   name: string;
   description?: string;

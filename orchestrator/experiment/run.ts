@@ -85,7 +85,7 @@ export async function runExperiment(e: Experiment, o: RunOptions): Promise<RunOu
     runId,
     seed: e.seed,
     runtime,
-    timeScale: sim ? 1 : e.timeScale,
+    timeScale: e.timeScale,
     peers: 0,
     topology: e.topology.name,
     durationMs: e.durationMs,
@@ -115,16 +115,16 @@ export async function runExperiment(e: Experiment, o: RunOptions): Promise<RunOu
         progress.line(`warning: ${line}`);
         if (rep === first) notes.push(line);
       };
+      if (params.chunkBytes === undefined) {
+        params.chunkBytes = chunkBytesFor(e.timeScale);
+        if (rep === first && params.chunkBytes !== 16_384)
+          notes.push(`chunk size ${params.chunkBytes} bytes instead of 16 KiB, so that tracks shortened by the time scale ${e.timeScale} still span several chunks`);
+      }
       if (sim) {
         const r = await runSimRepetition({ e, variant, topology, seed, repId, repDir, params, info, progress, signal: ac.signal, warn, writeInfo });
         info.sim = { events: r.events, wallSeconds: Math.round(r.wallMs / 1000), eventsPerSecond: r.eventsPerSecond, heapUsedMB: r.heapUsedMB };
         info.clientsWithoutExit = [...(info.clientsWithoutExit ?? []), ...r.unfinished];
         continue;
-      }
-      if (params.chunkBytes === undefined) {
-        params.chunkBytes = chunkBytesFor(e.timeScale);
-        if (rep === first && params.chunkBytes !== 16_384)
-          notes.push(`chunk size ${params.chunkBytes} bytes instead of 16 KiB, so that tracks shortened by the time scale ${e.timeScale} still span several chunks`);
       }
       const plan = planTopology(topology, {
         runId: repId,

@@ -33,7 +33,7 @@ export async function runSimRepetition(r: SimRepetition): Promise<SimResult> {
   const machines = placement.map((p) => ({ name: p.name, country: p.country }));
   const w = await prepareWorkload(e, machines, r.seed, variant, info, progress, r.warn);
   progress.line(
-    `run ${r.repId} (simulated): ${placement.length} peers, ${w.users} users, ${w.sessions} sessions, ${w.plays} plays over ${fmtWorkload(e.durationMs)}${w.startMs ? ` (from ${fmtWorkload(w.startMs)} of the trace's week)` : ''} of virtual time, tracks at their real size`,
+    `run ${r.repId} (simulated): ${placement.length} peers, ${w.users} users, ${w.sessions} sessions, ${w.plays} plays over ${fmtWorkload(e.durationMs)}${w.startMs ? ` (from ${fmtWorkload(w.startMs)} of the trace's week)` : ''} of virtual time, ${e.timeScale === 1 ? 'tracks at their real size' : `at time scale ${e.timeScale} as a container would run it (tracks ${e.timeScale}× shorter)`}`,
   );
   r.writeInfo();
   const result = await runSim({
@@ -44,6 +44,7 @@ export async function runSimRepetition(r: SimRepetition): Promise<SimResult> {
     faults: variant.faults,
     seed: r.seed,
     durationMs: e.durationMs,
+    timeScale: e.timeScale,
     dir: r.repDir,
     signal: r.signal,
     progress: (p) => {

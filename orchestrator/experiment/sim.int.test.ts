@@ -128,6 +128,28 @@ describe('the simulated runtime', () => {
     expect(rows.filter((r) => r[1] === 'yes').every((r) => Number(r[2]) > 0)).toBe(true);
   }, 120_000);
 
+  it('applies a time scale as a container does: tracks k times shorter, network delays unscaled', async () => {
+    const e = loadExperiment(experimentFile('6h'));
+    const real = await runExperiment(e, { resultsRoot: root, runId: 'simts1', progress: new Progress(true) });
+    e.timeScale = 600;
+    const fast = await runExperiment(e, { resultsRoot: root, runId: 'simts6', progress: new Progress(true) });
+    type S = { timeScale: number; plays: number; valid: boolean; bytes: { server: number; p2p: number; cache: number } };
+    const [a, b] = [real.summary as S, fast.summary as S];
+    expect([a.timeScale, b.timeScale]).toEqual([1, 600]);
+    expect(b.valid).toBe(true);
+    const perPlay = (s: S) => (s.bytes.server + s.bytes.p2p + s.bytes.cache) / s.plays;
+    // the same scripts; a track carries 1/600 of its bytes (with a floor for the shortest ones)
+    expect(b.plays).toBe(a.plays);
+    expect(perPlay(a) / perPlay(b)).toBeGreaterThan(100);
+    // a login's round trip is network time, the same at any scale: the first play waits for it
+    const login = (dir: string) =>
+      readRawReports(dir)
+        .filter((r) => r.type === 'login')
+        .map((r) => r.t)
+        .sort((x, y) => x - y)[0];
+    expect(login(fast.dir)).toBeGreaterThan(login(real.dir));
+  }, 120_000);
+
   it('gives the same summary for the same seed, and another for another seed', async () => {
     const file = experimentFile();
     const a = await run(file, 'simbb1');

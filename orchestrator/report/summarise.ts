@@ -60,7 +60,7 @@ export function summarise({ info, reports, generated, badLines }: SummariseInput
       scaled: info.timeScale !== 1,
       note:
         info.runtime === 'sim'
-          ? 'virtual ms from play request to first audio in the simulated runtime: tracks at their real size, no CPU time (docs/simulation.md)'
+          ? `virtual ms from play request to first audio in the simulated runtime: ${info.timeScale === 1 ? 'tracks at their real size' : `tracks ${info.timeScale}× shorter under the time scale, network delay not`}, no CPU time (docs/simulation.md)`
           : 'real ms from play request to first audio; network delay and CPU are not compressed by the time scale, track lengths are',
     },
     stutterRate: q.stutterRate,

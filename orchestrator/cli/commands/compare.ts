@@ -5,7 +5,7 @@ import { groupRuns, incompatibilities, sampleOf } from '../../compare/load.ts';
 import { runMatrix } from '../../compare/matrix.ts';
 import type { Comparison } from '../../compare/model.ts';
 import { writeComparison } from '../../compare/write.ts';
-import { checkRuntime, loadExperiment, RUNTIMES } from '../../config/experiment.ts';
+import { checkRuntime, checkTimeScale, loadExperiment, RUNTIMES } from '../../config/experiment.ts';
 import { newRunId } from '../../plan/index.ts';
 import { Progress } from '../../progress/display.ts';
 import { UserError } from '../errors.ts';
@@ -34,8 +34,9 @@ export function register(program: Command): void {
     .option('--base <variant>', 'the variant every other is compared with (finished runs; default: the first)')
     .option('--force', 'compare finished runs even if their runtime, workload, topology, duration or time scale differ')
     .option('--runtime <name>', `for an experiment: where its runs go, ${RUNTIMES.join(' or ')} (default: the experiment's runtime)`)
+    .option('--time-scale <k>', "for an experiment: its time scale (default: the experiment's timeScale); docs/time-scale.md")
     .option('--method <method>', 'bootstrap (over paired peer machines, for metrics made of plays) or t (over repetitions, for every metric); docs/compare.md', 'bootstrap')
-    .action(async (what: string[], o: { results: string; base?: string; force?: boolean; method: string; runtime?: string }) => {
+    .action(async (what: string[], o: { results: string; base?: string; force?: boolean; method: string; runtime?: string; timeScale?: string }) => {
       if (o.method !== 'bootstrap' && o.method !== 't') throw new UserError(`--method ${o.method} is not a method; valid: bootstrap, t`);
       const method = o.method;
       const progress = new Progress();
@@ -44,6 +45,7 @@ export function register(program: Command): void {
       if (what.length === 1 && /\.ya?ml$/.test(what[0])) {
         const e = loadExperiment(what[0]);
         if (o.runtime !== undefined) e.runtime = checkRuntime(o.runtime);
+        if (o.timeScale !== undefined) e.timeScale = checkTimeScale(o.timeScale);
         if (o.base) throw new UserError('--base is for finished runs; in an experiment the first variant is the base');
         const r = await runMatrix(e, { resultsRoot: o.results, progress, method });
         ({ comparison: c, dir } = r);

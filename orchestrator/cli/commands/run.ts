@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { checkRuntime, loadExperiment, RUNTIMES } from '../../config/experiment.ts';
+import { checkRuntime, checkTimeScale, loadExperiment, RUNTIMES } from '../../config/experiment.ts';
 import { runExperiment } from '../../experiment/run.ts';
 import { Progress } from '../../progress/display.ts';
 
@@ -13,16 +13,18 @@ export function register(program: Command): void {
     .option('--results <dir>', 'where results/<run-id>/ goes', 'results')
     .option('--run-id <id>', 'run id (4-7 lower-case letters or digits; default: random)')
     .option('--runtime <name>', `where to run it: ${RUNTIMES.join(' or ')} (default: the experiment's runtime, else docker)`)
+    .option('--time-scale <k>', "workload time runs k times faster than network time (default: the experiment's timeScale; 1 in sim without one); docs/time-scale.md")
     .action(async (file: string, o) => {
       const e = loadExperiment(file);
       if (o.runtime !== undefined) e.runtime = checkRuntime(o.runtime);
+      if (o.timeScale !== undefined) e.timeScale = checkTimeScale(o.timeScale);
       const progress = new Progress();
       if (e.variants.length > 1) progress.line(`${file} lists ${e.variants.length} variants: run replays the first, ${e.variants[0].name}; testbed compare runs them all`);
       const r = await runExperiment(e, { resultsRoot: o.results, progress, runId: o.runId });
       const s = r.summary as { shares: { server: number; p2p: number; cache: number }; plays: number; latencyMs: { p50: number | null; p90: number | null } };
       const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
       progress.line(
-        `${r.interrupted ? 'interrupted run' : 'run'} ${r.runId}: ${s.plays} plays; server ${pct(s.shares.server)}, peers ${pct(s.shares.p2p)}, cache ${pct(s.shares.cache)}; latency p50 ${s.latencyMs.p50} ms, p90 ${s.latencyMs.p90} ms (${e.runtime === 'sim' ? 'virtual ms, real track sizes' : `under time scale ${e.timeScale}`})`,
+        `${r.interrupted ? 'interrupted run' : 'run'} ${r.runId}: ${s.plays} plays; server ${pct(s.shares.server)}, peers ${pct(s.shares.p2p)}, cache ${pct(s.shares.cache)}; latency p50 ${s.latencyMs.p50} ms, p90 ${s.latencyMs.p90} ms (${e.runtime === 'sim' ? 'virtual ms' : 'real ms'}${e.timeScale === 1 ? (e.runtime === 'sim' ? ', real track sizes' : '') : `, under time scale ${e.timeScale}`})`,
       );
       progress.line(`results: ${r.dir}/report.md`);
       process.stdout.write(r.runId + '\n');

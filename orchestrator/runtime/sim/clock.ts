@@ -11,8 +11,13 @@
 // instant each). Every few thousand instants a setImmediate turn lets signals (Ctrl-C) and
 // output through.
 //
-// No time scale: a simulated track has its real size and a latency is in virtual ms, so the
-// clock's scale is 1 and realNow() is the same virtual time.
+// Time scale: by default none (scale 1): a simulated track has its real size, a latency is in
+// virtual ms, and now() and realNow() are the same virtual time. With a scale k the clock does
+// what a container's real clock does under `timeScale: k`: workload time (now(), after(), every())
+// runs k times faster than the network's time (realNow(), afterReal()), so tracks are k times
+// shorter and every protocol timer k times sooner, while delays, serialisation and handshakes stay
+// as they are. That lets a simulated run reproduce an emulated run's distortion on purpose
+// (docs/time-scale.md). The queue is kept in real (network) ms.
 
 import { Heap } from 'heap-js';
 import type { Clock, TimerHandle } from '../../../node-image/core/clock.ts';
@@ -31,28 +36,40 @@ const INSTANTS_PER_TURN = 4096;
 const noop = () => {};
 
 export class SimClock implements Clock {
-  readonly scale = 1;
   /** events fired so far (the benchmark's events per second) */
   events = 0;
-  private t: number;
+  /** network (real) virtual ms */
+  private t = 0;
   private seq = 0;
   private readonly heap = new Heap<Timer>((a, b) => a.due - b.due || a.seq - b.seq);
 
-  constructor(start = 0) {
-    this.t = start;
+  /** `start`: the workload ms at the first instant; `scale`: workload ms per network ms */
+  constructor(
+    private readonly start = 0,
+    readonly scale = 1,
+  ) {
+    if (!(scale > 0)) throw new RangeError(`time scale must be > 0, got ${scale}`);
   }
   now(): number {
-    return this.t;
+    return this.start + this.t * this.scale;
   }
   realNow(): number {
     return this.t;
   }
+  /** network ms at which workload time reaches `workloadMs` */
+  toReal(workloadMs: number): number {
+    return (workloadMs - this.start) / this.scale;
+  }
   after(ms: number, fn: () => void): TimerHandle {
-    return this.push(Math.max(0, ms), fn, 0);
+    return this.push(Math.max(0, ms) / this.scale, fn, 0);
   }
   every(ms: number, fn: () => void): TimerHandle {
     if (!(ms > 0)) throw new RangeError(`period must be > 0, got ${ms}`);
-    return this.push(ms, fn, ms);
+    return this.push(ms / this.scale, fn, ms / this.scale);
+  }
+  /** run `fn` after `ms` of network time: delays, serialisation, handshakes */
+  afterReal(ms: number, fn: () => void): TimerHandle {
+    return this.push(Math.max(0, ms), fn, 0);
   }
   /** timers waiting (cancelled ones included until their time comes) */
   get pending(): number {
@@ -73,10 +90,11 @@ export class SimClock implements Clock {
   }
 
   /**
-   * Run every event up to virtual time `end` (inclusive), then set the clock to `end`. `stop` is
+   * Run every event up to workload time `until` (inclusive), then set the clock there. `stop` is
    * asked between instants and ends the run early (it returns true); `onInstant` sees each instant.
    */
-  async runUntil(end: number, o: { stop?: () => boolean; onInstant?: (t: number) => void } = {}): Promise<void> {
+  async runUntil(until: number, o: { stop?: () => boolean; onInstant?: (t: number) => void } = {}): Promise<void> {
+    const end = this.toReal(until);
     await yieldTurn();
     let instants = 0;
     for (;;) {
@@ -97,7 +115,7 @@ export class SimClock implements Clock {
       }
       if (++instants % INSTANTS_PER_TURN === 0) await yieldTurn();
       else await afterMicrotasks();
-      o.onInstant?.(this.t);
+      o.onInstant?.(this.now());
       if (o.stop?.()) return;
     }
     this.t = Math.max(this.t, end);

@@ -70,7 +70,7 @@ export class SimPipe implements Pipe {
     this.buffered += len;
     const arrival = Math.max(this.net.transit(this.self, this.other.self, len), this.lastArrival);
     this.lastArrival = arrival;
-    this.net.clock.after(arrival - this.net.clock.now(), () => {
+    this.net.clock.afterReal(arrival - this.net.clock.realNow(), () => {
       this.buffered -= len;
       if (!this.other.closed) for (const cb of this.other.dataCbs) cb(bytes);
       if (this.blocked && this.buffered < this.capacity && !this.closed) {
@@ -95,8 +95,8 @@ export class SimPipe implements Pipe {
     if (this.closed) return;
     this.end('closed');
     const other = this.other;
-    const fin = Math.max(this.lastArrival, this.net.clock.now() + this.net.oneWay(this.self, other.self));
-    this.net.clock.after(fin - this.net.clock.now(), () => other.end('closed by peer'));
+    const fin = Math.max(this.lastArrival, this.net.clock.realNow() + this.net.oneWay(this.self, other.self));
+    this.net.clock.afterReal(fin - this.net.clock.realNow(), () => other.end('closed by peer'));
   }
   /** both ends at once: a router that lost its NAT state answers every segment with a reset */
   reset(reason: string): void {
@@ -145,7 +145,7 @@ export class SimNetwork {
 
   /** virtual time at which `len` bytes written now by `a` have arrived at `b`; reserves both links */
   transit(a: SimHost, b: SimHost, len: number): number {
-    const now = this.clock.now();
+    const now = this.clock.realNow();
     const depart = Math.max(now, a.upFree) + (len * 8) / (a.up.kbit * a.rateFactor);
     a.upFree = depart;
     let arrive = depart + this.oneWay(a, b);
@@ -175,21 +175,21 @@ export class SimNetwork {
     const found = this.resolve(from, host, port);
     const target = found?.e;
     return new Promise<Pipe>((resolve, reject) => {
-      const now = clock.now();
+      const now = clock.realNow();
       // a SYN into a cut link, or from one, is never answered: the dialler's own timeout decides
       if (from.cutUntil > now || (target && target.host.cutUntil > now)) {
-        clock.after(timeoutMs, () => reject(new Error(`connect ${host}:${port} timed out`)));
+        clock.afterReal(timeoutMs, () => reject(new Error(`connect ${host}:${port} timed out`)));
         return;
       }
       if (!target) {
         // no route, or a router with no mapping there: refused or unreachable after a round trip
-        clock.after(from.up.delayMs + from.down.delayMs + 2, () => reject(new Error(`connect ${host}:${port} refused or unreachable`)));
+        clock.afterReal(from.up.delayMs + from.down.delayMs + 2, () => reject(new Error(`connect ${host}:${port} refused or unreachable`)));
         return;
       }
       const b = target.host;
       const rtt = this.rtt(from, b);
       if (rtt > timeoutMs) {
-        clock.after(timeoutMs, () => reject(new Error(`connect ${host}:${port} timed out`)));
+        clock.afterReal(timeoutMs, () => reject(new Error(`connect ${host}:${port} timed out`)));
         return;
       }
       // a socket buffer of at least twice the path's bandwidth-delay product, as Linux autotunes it
@@ -200,8 +200,8 @@ export class SimNetwork {
       mine.other = theirs;
       theirs.other = mine;
       // the listener has the connection before the first byte the dialler writes can arrive
-      clock.after(rtt / 2, () => target.accept(theirs));
-      clock.after(rtt, () => resolve(mine));
+      clock.afterReal(rtt / 2, () => target.accept(theirs));
+      clock.afterReal(rtt, () => resolve(mine));
     });
   }
 }

@@ -44,6 +44,8 @@ export interface SimInput {
   faults: readonly Fault[];
   seed: number;
   durationMs: number;
+  /** workload ms per network ms, as a container's clock under `timeScale` (default 1: none) */
+  timeScale?: number;
   /** where raw/ goes */
   dir: string;
   signal?: AbortSignal;
@@ -112,7 +114,7 @@ export async function runSim(input: SimInput): Promise<SimResult> {
   const { topology: t, protocol, seed } = input;
   const { params } = protocol;
   const t0 = Date.now();
-  const clock = new SimClock(0);
+  const clock = new SimClock(0, input.timeScale ?? 1);
   const net = new SimNetwork(clock, seededRandom(seed ^ 0x5e7));
   const content = sampledContent(VERIFY_EVERY);
   const live = { plays: 0, bytes: { server: 0, p2p: 0, cache: 0 } };
@@ -212,9 +214,10 @@ export async function runSim(input: SimInput): Promise<SimResult> {
     runScript(client, events, () => {
       if (client.loggedIn) client.logout();
       // the program's exit: wait (in virtual time) for the last acknowledgements, then stop
-      const until = clock.now() + DRAIN_MS;
-      const check = clock.every(1000, () => {
-        if (client.unackedReports > 0 && clock.now() < until) return;
+      // as a container's program does, in real (network) time, whatever the time scale
+      const until = clock.realNow() + DRAIN_MS;
+      const check = clock.every(1000 * clock.scale, () => {
+        if (client.unackedReports > 0 && clock.realNow() < until) return;
         check.cancel();
         client.stop();
         finished.add(p.name);
@@ -228,7 +231,7 @@ export async function runSim(input: SimInput): Promise<SimResult> {
   // a loop, not Math.max(...): 100,000 scripts are more arguments than a call may take
   let lastEvent = 0;
   for (const s of input.scripts.values()) lastEvent = Math.max(lastEvent, s.at(-1)?.t ?? 0);
-  const end = Math.max(input.durationMs, lastEvent) + DRAIN_MS + 5_000;
+  const end = Math.max(input.durationMs, lastEvent) + (DRAIN_MS + 5_000) * clock.scale;
   let lastTick = Date.now();
   let lastEvents = 0;
   await clock.runUntil(end, {
@@ -287,14 +290,15 @@ function armLinkFaults(input: SimInput, hosts: Map<string, SimHost>, net: SimNet
     const chosen = f.kind === 'router-restart' ? active.filter((p) => p.category !== 'noNat') : active;
     for (const p of pickPeers(chosen, f, random)) {
       const h = hosts.get(p.name)!;
-      if (f.kind === 'link-cut') clock.after(f.atMs, () => void (h.cutUntil = until));
+      // the network's own times are real (network) ms
+      if (f.kind === 'link-cut') clock.after(f.atMs, () => void (h.cutUntil = clock.toReal(until)));
       else if (f.kind === 'link-rate') {
         clock.after(f.atMs, () => void (h.rateFactor = f.factor));
         clock.after(until, () => void (h.rateFactor = 1));
       } else {
         // the router is off for the window (nothing passes), then comes back with no NAT state:
         // every connection through it is reset, and its UPnP mappings are gone
-        clock.after(f.atMs, () => void (h.cutUntil = until));
+        clock.after(f.atMs, () => void (h.cutUntil = clock.toReal(until)));
         clock.after(until, () => {
           for (const pipe of [...h.pipes]) pipe.reset('connection reset: the home router restarted');
           for (let port = 4000; port < 4000 + input.topology.peersPerHome; port++) net.unlisten(h.publicAddress, port);
