@@ -18,6 +18,7 @@ import { type RunInfo, writeReport } from '../report/write.ts';
 import { DockerRuntime } from '../runtime/docker.ts';
 import { planLinkFaults, runLinkFaults } from './link-faults.ts';
 import { runSimRepetition } from './sim-run.ts';
+import { distortedAt } from './time-scale.ts';
 import { fmtWorkload, prepareWorkload } from './workload.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -100,6 +101,13 @@ export async function runExperiment(e: Experiment, o: RunOptions): Promise<RunOu
     variant: { name: variant.name, text: variant.text, protocol: variant.protocol, faults: variant.faults },
   };
   const writeInfo = () => fs.writeFileSync(path.join(dir, 'run.json'), JSON.stringify(info, null, 2) + '\n');
+  // which figures this scale moves beyond their tolerance, said before the run and kept in report.md
+  const distorted = distortedAt(e.timeScale);
+  if (distorted.length) {
+    const line = `time scale ${e.timeScale} distorts, beyond their tolerance (docs/time-scale.md): ${distorted.join('; ')}`;
+    progress.line(`note: ${line}`);
+    notes.push(line);
+  }
   try {
     const first = o.repetitionOffset ?? 0;
     const count = o.repetitionOffset === undefined ? e.repetitions : 1;

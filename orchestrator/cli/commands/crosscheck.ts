@@ -1,0 +1,62 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { type CrossRun, crosscheckMarkdown, loadCrossRun } from '../../compare/crosscheck.ts';
+import { checkTimeScale, loadExperiment } from '../../config/experiment.ts';
+import { runExperiment } from '../../experiment/run.ts';
+import { newRunId } from '../../plan/run-id.ts';
+import { Progress } from '../../progress/display.ts';
+import { UserError } from '../errors.ts';
+
+export const order = 56;
+
+export function register(program: Command): void {
+  program
+    .command('crosscheck')
+    .description(
+      'check the simulation against the emulation: run an experiment in Docker, in the simulation at the same time scale and in the simulation unscaled (or tabulate finished runs), and write crosscheck.md side by side',
+    )
+    .argument('<what...>', 'an experiment file, or results/<run-id> folders of one experiment')
+    .option('--results <dir>', 'where results/<id>/ goes', 'results')
+    .option('--no-docker', 'the two simulated runs only')
+    .option('--time-scale <k>', "the Docker run's scale (default: the experiment's)")
+    .action(async (what: string[], o: { results: string; docker: boolean; timeScale?: string }) => {
+      const progress = new Progress();
+      let runs: CrossRun[];
+      let dir: string;
+      if (what.length === 1 && /\.ya?ml$/.test(what[0])) {
+        const base = loadExperiment(what[0]);
+        const scale = o.timeScale !== undefined ? checkTimeScale(o.timeScale) : base.timeScale;
+        const id = newRunId();
+        dir = path.join(o.results, `crosscheck-${id}`);
+        const plan = [
+          ...(o.docker ? [{ runtime: 'docker' as const, timeScale: scale, tag: 'd' }] : []),
+          { runtime: 'sim' as const, timeScale: scale, tag: 's' },
+          { runtime: 'sim' as const, timeScale: 1, tag: 'u' },
+        ];
+        runs = [];
+        for (const p of plan) {
+          const e = loadExperiment(what[0]);
+          e.runtime = p.runtime;
+          e.timeScale = p.timeScale;
+          progress.line(`crosscheck: ${p.runtime} at time scale ${p.timeScale}`);
+          const r = await runExperiment(e, { resultsRoot: dir, runId: `${id}${p.tag}`, progress: progress.prefixed(`[${p.runtime} ×${p.timeScale}] `) });
+          if (r.interrupted) {
+            process.exitCode = 130;
+            return;
+          }
+          runs.push(loadCrossRun(r.dir));
+        }
+      } else {
+        for (const d of what) if (!fs.existsSync(d) || !fs.statSync(d).isDirectory()) throw new UserError(`${d} is not a folder: give an experiment file or results/<run-id> folders`);
+        if (what.length < 2) throw new UserError('give at least two results folders to put side by side');
+        runs = what.map((d) => loadCrossRun(path.resolve(d)));
+        dir = path.dirname(runs[0].dir);
+      }
+      const md = crosscheckMarkdown(runs);
+      fs.mkdirSync(dir, { recursive: true });
+      fs.writeFileSync(path.join(dir, 'crosscheck.md'), md);
+      process.stdout.write(md);
+      progress.line(`written to ${path.join(dir, 'crosscheck.md')}`);
+    });
+}
