@@ -1,6 +1,7 @@
 // One protocol connection over any byte pipe: framing, an outgoing queue sorted by priority,
 // and application keep-alives. The pipe (a TCP socket in the programs, an in-memory pair in unit
-// tests) is the only I/O; the channel itself is pure protocol.
+// tests) is the only I/O; the channel itself is pure protocol. A pipe within one process (the
+// simulated network) may carry the messages themselves instead of their bytes (writeMessage).
 //
 // Why a queue of our own: the paper's client buffers application messages and sorts them by
 // priority before they reach the OS, so a tracker query is never stuck behind megabytes of audio.
@@ -8,7 +9,7 @@
 // so at most about one chunk of bulk data sits in the socket ahead of an interactive message.
 
 import type { Clock, TimerHandle } from './clock.ts';
-import { encode, FrameDecoder, ProtocolError } from './codec.ts';
+import { encode, FrameDecoder, type Packed, ProtocolError, pack, unpack } from './codec.ts';
 import { type Message, type MessageMap, type MessageType, priorityOf } from './messages.ts';
 
 export interface Pipe {
@@ -19,6 +20,16 @@ export interface Pipe {
   onDrain(cb: () => void): void;
   onClose(cb: (reason: string) => void): void;
   close(): void;
+  /**
+   * Optional, for a pipe that never leaves the process (the simulated network; a socket has no
+   * such thing): write a message as it is, not its bytes, timed as its `bytes`; false as write().
+   * The other end's onMessage listeners get it, in order with everything else written. A
+   * channel on such a pipe encodes and decodes nothing, and checks what arrives as the decoder
+   * would (codec.ts unpack). A payload is handed over, not copied: the core never writes into a
+   * payload it has sent or received.
+   */
+  writeMessage?(msg: Packed): boolean;
+  onMessage?(cb: (msg: Packed) => void): void;
 }
 
 export interface Dialer {
@@ -55,8 +66,10 @@ export function channelOptions(p: { maxFrameBytes: number; keepaliveMs: number; 
 }
 
 export class Channel {
-  private readonly queues: Buffer[][] = [[], [], []];
+  /** frames, or packed messages on a pipe that carries them (`direct`) */
+  private readonly queues: (Buffer | Packed)[][] = [[], [], []];
   private readonly decoder: FrameDecoder;
+  private readonly direct: boolean;
   private lastHeard: number;
   private timer: TimerHandle | null = null;
   private closed = false;
@@ -80,6 +93,8 @@ export class Channel {
     this.decoder = new FrameDecoder(opts.maxFrameBytes);
     this.lastHeard = clock.realNow();
     pipe.onData((b) => this.receive(b));
+    this.direct = pipe.writeMessage !== undefined && pipe.onMessage !== undefined;
+    if (this.direct) pipe.onMessage!((m) => this.receivePacked(m));
     pipe.onDrain(() => {
       this.blocked = false;
       this.flush();
@@ -103,14 +118,16 @@ export class Channel {
 
   send<K extends MessageType>(type: K, body: MessageMap[K], payload?: Buffer): void {
     if (this.closed) return;
-    const frame = encode({ type, body, payload } as Message);
+    const msg = { type, body, payload } as Message;
+    const frame = this.direct ? pack(msg) : encode(msg);
+    const len = lengthOf(frame);
     const max = this.opts.maxQueuedBytes;
-    if (max !== undefined && this.queued + frame.length > max) {
+    if (max !== undefined && this.queued + len > max) {
       this.close(`${this.pipe.remoteAddress} does not read: ${this.queued} bytes queued, the limit is ${max}`);
       return;
     }
     this.queues[priorityOf(type)].push(frame);
-    this.queued += frame.length;
+    this.queued += len;
     this.flush();
   }
 
@@ -125,9 +142,10 @@ export class Channel {
       const q = this.queues.find((x) => x.length > 0);
       if (!q) return;
       const frame = q.shift()!;
-      this.queued -= frame.length;
-      this.bytesOut += frame.length;
-      if (!this.pipe.write(frame)) this.blocked = true;
+      const len = lengthOf(frame);
+      this.queued -= len;
+      this.bytesOut += len;
+      if (!(Buffer.isBuffer(frame) ? this.pipe.write(frame) : this.pipe.writeMessage!(frame))) this.blocked = true;
     }
   }
 
@@ -148,10 +166,31 @@ export class Channel {
     else if (msgs.length > 0 || this.partialSince === null) this.partialSince = this.clock.realNow();
     for (const m of msgs) {
       if (this.closed) return;
-      if (m.type === 'ping') this.send('pong', {});
-      else if (m.type === 'pong') this.measured();
-      else this.onMessage(m, this);
+      this.dispatch(m);
     }
+  }
+
+  /** a whole message from a pipe that carries messages: as receive() of its frame */
+  private receivePacked(p: Packed): void {
+    if (this.closed) return;
+    this.lastHeard = this.clock.realNow();
+    this.bytesIn += p.bytes;
+    let m: Message;
+    try {
+      m = unpack(p, this.opts.maxFrameBytes);
+    } catch (err) {
+      const why = err instanceof ProtocolError ? err.message : `decoder failure: ${String(err)}`;
+      this.close(`bad frame from ${this.pipe.remoteAddress}: ${why}`);
+      return;
+    }
+    if (this.decoder.partialBytes === 0) this.partialSince = null;
+    this.dispatch(m);
+  }
+
+  private dispatch(m: Message): void {
+    if (m.type === 'ping') this.send('pong', {});
+    else if (m.type === 'pong') this.measured();
+    else this.onMessage(m, this);
   }
 
   private keepalive(): void {
@@ -185,3 +224,5 @@ export class Channel {
     this.onClosed(reason, this);
   }
 }
+
+const lengthOf = (f: Buffer | Packed): number => (Buffer.isBuffer(f) ? f.length : f.bytes);

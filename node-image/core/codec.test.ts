@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeFrame, encode, FrameDecoder, ProtocolError } from './codec.ts';
+import { decodeFrame, encode, FrameDecoder, frameOf, ProtocolError, pack, unpack } from './codec.ts';
 import { type Message, TYPE_CODES } from './messages.ts';
 
 const quality = fc.constantFrom('q5' as const, 'q9' as const);
@@ -71,5 +71,32 @@ describe('codec', () => {
     for (const k of ['__proto__', 'constructor', 'toString', 'hasOwnProperty']) {
       expect(() => decodeFrame(frame(tq, `{"qid":1,"track":2,"quality":"q5","${k}":{}}`)), k).toThrow(new RegExp(`unexpected field "${k}"`));
     }
+  });
+
+  it('packs a message as its frame would carry it, and unpacks it as the decoder does', () => {
+    fc.assert(
+      fc.property(message, (m) => {
+        const frame = encode(m);
+        const p = pack(m);
+        expect(p.bytes).toBe(frame.length);
+        expect(frameOf(p).equals(frame)).toBe(true);
+        const got = unpack(p, 1 << 20);
+        expect(got).toEqual(decodeFrame(frame.subarray(4)));
+        // the body is parsed afresh, not the sender's object
+        expect(got.body).not.toBe(m.body);
+      }),
+    );
+  });
+
+  it('refuses in unpack what the decoder refuses, for the same reason', () => {
+    const chunk = pack({ type: 'chunk', body: { rid: 1, index: 2 }, payload: Buffer.alloc(2000) });
+    expect(() => unpack(chunk, 1000)).toThrow(/frame of \d+ bytes exceeds the limit of 1000/);
+    expect(unpack(chunk, 1 << 20).payload).toBe(chunk.payload);
+    expect(unpack(pack({ type: 'chunk', body: { rid: 1, index: 2 } }), 1 << 20).payload).toEqual(Buffer.alloc(0));
+    const bad = (body: unknown, payload?: Buffer) => () => unpack(pack({ type: 'trackerQuery', body, payload } as Message), 1 << 20);
+    expect(bad({ qid: 1, track: 2, quality: 'q7' })).toThrow(/quality/);
+    expect(bad({ qid: 1, track: 2, quality: 'q5', x: 1 })).toThrow(/unexpected field "x"/);
+    expect(bad({ qid: 1, track: 2, quality: 'q5' }, Buffer.from([1]))).toThrow(/unexpected payload/);
+    expect(bad({ qid: 1, track: 2, quality: 'q5' }, Buffer.from([1]))).toThrow(ProtocolError);
   });
 });

@@ -12,17 +12,44 @@ export class ProtocolError extends Error {
 
 const CODE_OF = new Map<MessageType, number>(TYPE_CODES.map((t, i) => [t, i]));
 
-export function encode(msg: Message): Buffer {
-  const header = Buffer.from(JSON.stringify(msg.body), 'utf8');
-  if (header.length > 0xffff) throw new ProtocolError(`${msg.type}: header too large (${header.length} bytes)`);
-  const payload = msg.payload ?? Buffer.alloc(0);
-  const out = Buffer.allocUnsafe(4 + 1 + 2 + header.length + payload.length);
+/**
+ * A message as its frame carries it, without the frame's bytes: the header's JSON, the payload,
+ * and the exact length encode() would give. An in-memory pipe (the simulation's network) carries
+ * these instead of bytes (Pipe.writeMessage), and times each by `bytes`, so that nothing is
+ * allocated, copied or decoded per frame while every link sees the same bytes as on a socket.
+ */
+export interface Packed {
+  readonly type: MessageType;
+  /** JSON.stringify of the body, as the frame's header carries it (in UTF-8) */
+  readonly header: string;
+  readonly payload: Buffer | undefined;
+  /** the whole frame's length, its length prefix included */
+  readonly bytes: number;
+}
+
+const NO_PAYLOAD = Buffer.alloc(0);
+
+/** what encode() checks and measures, without making the bytes */
+export function pack(msg: Message): Packed {
+  const header = JSON.stringify(msg.body);
+  const hlen = Buffer.byteLength(header, 'utf8');
+  if (hlen > 0xffff) throw new ProtocolError(`${msg.type}: header too large (${hlen} bytes)`);
+  return { type: msg.type, header, payload: msg.payload, bytes: 4 + 1 + 2 + hlen + (msg.payload?.length ?? 0) };
+}
+
+/** the frame of a packed message: what encode() gives for the message */
+export function frameOf(p: Packed): Buffer {
+  const out = Buffer.allocUnsafe(p.bytes);
   out.writeUInt32BE(out.length - 4, 0);
-  out.writeUInt8(CODE_OF.get(msg.type)!, 4);
-  out.writeUInt16BE(header.length, 5);
-  header.copy(out, 7);
-  payload.copy(out, 7 + header.length);
+  out.writeUInt8(CODE_OF.get(p.type)!, 4);
+  const hlen = out.write(p.header, 7, 'utf8');
+  out.writeUInt16BE(hlen, 5);
+  p.payload?.copy(out, 7 + hlen);
   return out;
+}
+
+export function encode(msg: Message): Buffer {
+  return frameOf(pack(msg));
 }
 
 export function decodeFrame(frame: Buffer): Message {
@@ -31,22 +58,52 @@ export function decodeFrame(frame: Buffer): Message {
   if (!type) throw new ProtocolError(`unknown message type code ${frame.readUInt8(0)}`);
   const hlen = frame.readUInt16BE(1);
   if (3 + hlen > frame.length) throw new ProtocolError(`${type}: header length ${hlen} runs past the frame`);
+  const body = parseHeader(type, frame.subarray(3, 3 + hlen).toString('utf8'));
+  const payload = frame.subarray(3 + hlen);
+  checkPayload(type, payload);
+  // a payload that is a small part of a large read (a socket hands over 64 KiB at a time) is
+  // copied, so that keeping a chunk does not keep the whole read; one that is most of its buffer
+  // is kept as it is (a copy of every track byte was the simulation's largest cost)
+  const own = hasPayload(type) && payload.byteLength * 2 < payload.buffer.byteLength ? Buffer.from(payload) : payload;
+  return message(type, body, own);
+}
+
+/**
+ * The message a packed one stands for, with every check decodeFrame makes of the same frame (the
+ * length bound, the JSON, each field, the payload rule), so that a connection is refused for
+ * the same reason on either path. The body is parsed afresh, as from bytes, so the receiver
+ * never shares an object with the sender. The payload is the sender's own Buffer, not a copy:
+ * neither side writes into a payload once sent (the core reads them, and copies what it keeps).
+ */
+export function unpack(p: Packed, maxFrame: number): Message {
+  const len = p.bytes - 4;
+  if (len > maxFrame) throw new ProtocolError(`frame of ${len} bytes exceeds the limit of ${maxFrame}`);
+  const body = parseHeader(p.type, p.header);
+  const payload = p.payload ?? NO_PAYLOAD;
+  checkPayload(p.type, payload);
+  return message(p.type, body, payload);
+}
+
+const hasPayload = (type: MessageType) => type === 'data' || type === 'chunk';
+
+function parseHeader(type: MessageType, json: string): unknown {
   let body: unknown;
   try {
-    body = JSON.parse(frame.subarray(3, 3 + hlen).toString('utf8'));
+    body = JSON.parse(json);
   } catch {
     throw new ProtocolError(`${type}: header is not valid JSON`);
   }
   const bad = checkBody(type, body);
   if (bad) throw new ProtocolError(bad);
-  const payload = frame.subarray(3 + hlen);
-  const hasPayload = type === 'data' || type === 'chunk';
-  if (!hasPayload && payload.length > 0) throw new ProtocolError(`${type}: unexpected payload of ${payload.length} bytes`);
-  // a payload that is a small part of a large read (a socket hands over 64 KiB at a time) is
-  // copied, so that keeping a chunk does not keep the whole read; one that is most of its buffer
-  // is kept as it is (a copy of every track byte was the simulation's largest cost)
-  const own = hasPayload && payload.byteLength * 2 < payload.buffer.byteLength ? Buffer.from(payload) : payload;
-  return { type, body, ...(hasPayload ? { payload: own } : {}) } as Message;
+  return body;
+}
+
+function checkPayload(type: MessageType, payload: Buffer): void {
+  if (!hasPayload(type) && payload.length > 0) throw new ProtocolError(`${type}: unexpected payload of ${payload.length} bytes`);
+}
+
+function message(type: MessageType, body: unknown, payload: Buffer): Message {
+  return { type, body, ...(hasPayload(type) ? { payload } : {}) } as Message;
 }
 
 /** Reassembles frames from a byte stream. Feed it chunks; it returns whole messages. */

@@ -28,6 +28,30 @@ const TICK_MS = 25;
 
 type Pending = { kind: 'server'; rid: number } | { kind: 'peer'; peer: string; since: number };
 
+/** the requests in flight by chunk, counting those to the server and those to peers as they change */
+class PendingMap extends Map<number, Pending> {
+  servers = 0;
+  peers = 0;
+  override set(i: number, p: Pending): this {
+    this.count(super.get(i), -1);
+    this.count(p, 1);
+    return super.set(i, p);
+  }
+  override delete(i: number): boolean {
+    this.count(super.get(i), -1);
+    return super.delete(i);
+  }
+  override clear(): void {
+    this.servers = 0;
+    this.peers = 0;
+    super.clear();
+  }
+  private count(p: Pending | undefined, by: number): void {
+    if (p?.kind === 'server') this.servers += by;
+    else if (p?.kind === 'peer') this.peers += by;
+  }
+}
+
 /**
  * A test hook of the benchmark suite (docs/benchmarks.md): TESTBED_SLOW_CHUNK_MS holds every chunk
  * from the server that long before the player takes it, a deliberate regression that the
@@ -45,7 +69,14 @@ export class Download {
   readonly chunkBytes: number;
   readonly data: Buffer;
   readonly source: Uint8Array;
-  private readonly pending = new Map<number, Pending>();
+  /**
+   * next[i] leads to the first chunk at or after i that has not arrived (`chunks` if none): i
+   * itself while chunk i is missing, else a later chunk (a disjoint-set forest with path
+   * compression). A chunk once arrived never goes missing again, so this only ever moves on, and
+   * the scheduler and the player skip what has arrived without scanning it on every call.
+   */
+  private readonly next: Int32Array;
+  private readonly pending = new PendingMap();
   private readonly candidates = new Map<string, PeerAddress>();
   private readonly peerRate = new Map<string, { bytes: number; ms: number }>();
   private readonly failures = new Map<string, number>();
@@ -73,6 +104,8 @@ export class Download {
     this.verified = client.content.verified(track);
     this.data = client.content.buffer(track, this.size);
     this.source = new Uint8Array(this.chunks);
+    this.next = new Int32Array(this.chunks + 1);
+    for (let i = 0; i <= this.chunks; i++) this.next[i] = i;
     this.secPerChunk = client.trackDurationMs(track) / 1000 / this.chunks;
   }
 
@@ -95,9 +128,22 @@ export class Download {
 
   /** bytes available contiguously from `from` */
   contiguousFrom(from: number): number {
-    let i = Math.floor(from / this.chunkBytes);
-    while (i < this.chunks && this.source[i] !== SRC_NONE) i++;
-    return Math.min(this.size, i * this.chunkBytes);
+    return Math.min(this.size, this.missingFrom(Math.floor(from / this.chunkBytes)) * this.chunkBytes);
+  }
+
+  /** the first chunk at or after `i` that has not arrived; `chunks` if there is none */
+  private missingFrom(i: number): number {
+    const next = this.next;
+    if (i >= this.chunks) return i;
+    if (i < 0) i = 0; // before the first chunk: nothing is missing there
+    let root = i;
+    while (next[root] !== root) root = next[root];
+    while (next[i] !== root) {
+      const up = next[i];
+      next[i] = root;
+      i = up;
+    }
+    return root;
   }
 
   sourceOf(chunk: number): number {
@@ -157,35 +203,36 @@ export class Download {
     const p = c.deps.params;
     const now = c.deps.clock.realNow();
     const startChunk = Math.min(this.position, this.chunks - 1);
-    const secs = (s: number) => Math.max(1, Math.ceil(s / this.secPerChunk));
 
     // 1. the head: the first ~15 s of audio from the server, at once
     if (!this.headRequested) {
       this.headRequested = true;
-      for (let i = startChunk; i < Math.min(this.chunks, startChunk + secs(p.serverHeadSec)); i++) this.fromServer(i);
+      for (let i = startChunk; i < Math.min(this.chunks, startChunk + this.chunksFor(p.serverHeadSec)); i++) this.fromServer(i);
     }
     // 2. urgent chunks (needed within the emergency window) go to the server
     if (this.playing && c.policies.features.emergency) {
-      for (let i = startChunk; i < Math.min(this.chunks, startChunk + secs(p.emergencySec)); i++) {
+      for (let i = startChunk; i < Math.min(this.chunks, startChunk + this.chunksFor(p.emergencySec)); i++) {
         const pend = this.pending.get(i);
         if (this.source[i] === SRC_NONE && pend?.kind !== 'server') this.fromServer(i);
       }
     }
     // 3. slow peer requests move elsewhere
-    for (const [i, pend] of this.pending) {
-      if (pend.kind === 'peer' && now - pend.since > p.peerRequestTimeoutMs) {
-        this.pending.delete(i);
-        this.failures.set(pend.peer, (this.failures.get(pend.peer) ?? 0) + 1);
+    if (this.pending.peers > 0) {
+      for (const [i, pend] of this.pending) {
+        if (pend.kind === 'peer' && now - pend.since > p.peerRequestTimeoutMs) {
+          this.pending.delete(i);
+          this.failures.set(pend.peer, (this.failures.get(pend.peer) ?? 0) + 1);
+        }
       }
     }
     const peers = this.connectedCandidates();
     if (peers.length > 0) {
       // 4. the rest from peers, each chunk to the lowest expected download time
       const load = new Map(peers.map((id) => [id, 0]));
-      for (const pend of this.pending.values()) if (pend.kind === 'peer' && load.has(pend.peer)) load.set(pend.peer, load.get(pend.peer)! + 1);
+      if (this.pending.peers > 0) for (const pend of this.pending.values()) if (pend.kind === 'peer' && load.has(pend.peer)) load.set(pend.peer, load.get(pend.peer)! + 1);
       const choice = c.policies.peerChoice;
-      for (let i = startChunk; i < this.chunks; i++) {
-        if (this.source[i] !== SRC_NONE || this.pending.has(i)) continue;
+      for (let i = this.missingFrom(startChunk); i < this.chunks; i = this.missingFrom(i + 1)) {
+        if (this.pending.has(i)) continue;
         const options = peers.filter((id) => load.get(id)! < p.peerPipeline).map((id) => ({ id, inFlight: load.get(id)!, bytesPerMs: this.rateOf(id), rttMs: c.neighbourRtt(id) }));
         const best = choice.pick(options, this.chunkBytes, c.deps.random);
         if (best === null) break;
@@ -197,19 +244,24 @@ export class Download {
     }
     if (!this.discovered) {
       // 5. peers not known yet: the server keeps playback ~15 s ahead meanwhile
-      for (let i = startChunk; i < Math.min(this.chunks, startChunk + secs(p.serverAheadSec)); i++) {
+      for (let i = startChunk; i < Math.min(this.chunks, startChunk + this.chunksFor(p.serverAheadSec)); i++) {
         if (this.source[i] === SRC_NONE && !this.pending.has(i)) this.fromServer(i);
       }
       return;
     }
     // 6. no peer: the server sends the rest, a window of requests at a time
-    let inflight = [...this.pending.values()].filter((x) => x.kind === 'server').length;
-    for (let i = startChunk; i < this.chunks && inflight < p.serverWindowChunks; i++) {
-      if (this.source[i] === SRC_NONE && !this.pending.has(i)) {
+    let inflight = this.pending.servers;
+    for (let i = this.missingFrom(startChunk); i < this.chunks && inflight < p.serverWindowChunks; i = this.missingFrom(i + 1)) {
+      if (!this.pending.has(i)) {
         this.fromServer(i);
         inflight++;
       }
     }
+  }
+
+  /** chunks that hold `s` seconds of audio, at least one (a method: a closure here would be made on every call) */
+  private chunksFor(s: number): number {
+    return Math.max(1, Math.ceil(s / this.secPerChunk));
   }
 
   /** expected bytes per ms from a peer: measured, with an optimistic prior for new peers */
@@ -256,6 +308,7 @@ export class Download {
     if (this.source[i] !== SRC_NONE || this.cancelled) return;
     if (this.verified) buf.copy(this.data, i * this.chunkBytes);
     this.source[i] = src;
+    this.next[i] = i + 1;
     this.received++;
     const pend = this.pending.get(i);
     if (pend?.kind === 'server') this.client.cancelServerRequest(pend.rid);

@@ -22,18 +22,28 @@
 import { Heap } from 'heap-js';
 import type { Clock, TimerHandle } from '../../../node-image/core/clock.ts';
 
-interface Timer {
-  due: number;
-  seq: number;
-  fn: () => void;
-  period: number;
-  dead: boolean;
+const noop = () => {};
+
+/** a queued event, and its own handle: one object per timer, no closure (this runs for every frame) */
+class Timer implements TimerHandle {
+  dead = false;
+  constructor(
+    public due: number,
+    public seq: number,
+    public fn: () => void,
+    readonly period: number,
+  ) {}
+  cancel(): void {
+    // a cancelled timer stays in the heap until its time; it must not keep what its closure
+    // holds (a play's whole track buffer) alive until then
+    this.dead = true;
+    this.fn = noop;
+  }
 }
 
 const yieldTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 const afterMicrotasks = () => new Promise<void>((resolve) => process.nextTick(resolve));
 const INSTANTS_PER_TURN = 4096;
-const noop = () => {};
 
 export class SimClock implements Clock {
   /** events fired so far (the benchmark's events per second) */
@@ -77,16 +87,9 @@ export class SimClock implements Clock {
   }
 
   private push(ms: number, fn: () => void, period: number): TimerHandle {
-    const timer: Timer = { due: this.t + ms, seq: this.seq++, fn, period, dead: false };
+    const timer = new Timer(this.t + ms, this.seq++, fn, period);
     this.heap.push(timer);
-    // a cancelled timer stays in the heap until its time; it must not keep what its closure
-    // holds (a play's whole track buffer) alive until then
-    return {
-      cancel: () => {
-        timer.dead = true;
-        timer.fn = noop;
-      },
-    };
+    return timer;
   }
 
   /**

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Pipe } from '../../../node-image/core/channel.ts';
+import { Channel, type Pipe } from '../../../node-image/core/channel.ts';
+import { decodeFrame, pack } from '../../../node-image/core/codec.ts';
 import { SimClock } from './clock.ts';
 import { type LinkDir, type SimHost, SimNetwork } from './network.ts';
 
@@ -112,5 +113,53 @@ describe('the simulated network', () => {
     pipe!.close();
     await clock.runUntil(clock.now() + 5_000);
     expect(seen).toEqual(['data', 'close']);
+  });
+
+  it("carries a channel's messages as they are, at the times and byte counts of their frames", async () => {
+    // the same exchange over pipes that carry messages and over the same pipes seen as bytes only
+    const bytesOnly = (p: Pipe): Pipe => ({
+      remoteAddress: p.remoteAddress,
+      write: (b) => p.write(b),
+      onData: (cb) => p.onData(cb),
+      onDrain: (cb) => p.onDrain(cb),
+      onClose: (cb) => p.onClose(cb),
+      close: () => p.close(),
+    });
+    const run = async (direct: boolean) => {
+      const { clock, net, accepted, listen } = setup();
+      const a = host('a', { up: link(1000, 5) });
+      const b = host('b');
+      listen(b);
+      const { pipe } = await dial(net, clock, a, 'b');
+      const wrap = (p: Pipe) => (direct ? p : bytesOnly(p));
+      const opts = { maxFrameBytes: 1 << 20, keepaliveMs: 1000, deadAfterMs: 3000, name: 't' };
+      const tx = new Channel(wrap(pipe!), clock, opts);
+      const rx = new Channel(wrap(accepted[0]), clock, opts);
+      const got: unknown[] = [];
+      rx.onMessage = (m) => got.push([clock.now(), m.type, m.body, m.payload?.length]);
+      for (let i = 0; i < 12; i++) tx.send('chunk', { rid: i, index: i }, Buffer.alloc(16_384, i));
+      tx.send('trackerQuery', { qid: 7, track: 2, quality: 'q5' });
+      tx.send('bye', { reason: 'done ✓' });
+      await clock.runUntil(clock.now() + 10_000);
+      return { got, out: tx.bytesOut, in: rx.bytesIn, rtt: tx.rttMs };
+    };
+    const direct = await run(true);
+    expect(direct.got).toHaveLength(14);
+    expect(direct.rtt).not.toBeNull();
+    expect(direct).toEqual(await run(false));
+  });
+
+  it('hands a message as its frame to an end that listens for bytes only', async () => {
+    const { clock, net, accepted, listen } = setup();
+    const a = host('a');
+    const b = host('b');
+    listen(b);
+    const { pipe } = await dial(net, clock, a, 'b');
+    const frames: Buffer[] = [];
+    accepted[0].onData((buf) => frames.push(buf));
+    pipe!.writeMessage!(pack({ type: 'chunk', body: { rid: 1, index: 3 }, payload: Buffer.alloc(100, 9) }));
+    await clock.runUntil(clock.now() + 5_000);
+    expect(frames).toHaveLength(1);
+    expect(decodeFrame(frames[0].subarray(4))).toEqual({ type: 'chunk', body: { rid: 1, index: 3 }, payload: Buffer.alloc(100, 9) });
   });
 });
