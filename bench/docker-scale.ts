@@ -1,15 +1,18 @@
 // How the Docker testbed's cost grows with the peer count: time to `up` and to `down`, resident
-// memory per peer container, and `up` against a plain loop of `docker run` of the same containers
-// (same image, commands and networks) in the same run. Sizes by argument: 50 100 300 (default 50).
+// memory per peer and per router container, and `up` against a plain loop of `docker run` of the
+// same containers (same image, commands and networks) in the same run. Sizes by argument: 50 100
+// 300 (default 50); `npm run bench -- docker-scale 50 100 300` is the big sweep, run once.
+// runSuite() is the nightly suite's `docker` benchmark (gated, orchestrator/bench/registry.ts): the
+// same measurement on topologies/small.yaml, plus the image build with a warm and a cold cache.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
-import { ensureImages } from '../orchestrator/image/build.ts';
+import { buildFresh, ensureImages } from '../orchestrator/image/build.ts';
 import { planFromFile } from '../orchestrator/plan/index.ts';
 import { DockerRuntime } from '../orchestrator/runtime/docker.ts';
 
-async function peerMemoryMB(names: string[]): Promise<number> {
+async function containerMemMB(names: string[]): Promise<number> {
   const r = await execa('docker', ['stats', '--no-stream', '--format', '{{.Name}} {{.MemUsage}}', ...names]);
   const mb = r.stdout.split('\n').map((l) => {
     const m = /\s([\d.]+)(KiB|MiB|GiB)/.exec(l);
@@ -20,8 +23,8 @@ async function peerMemoryMB(names: string[]): Promise<number> {
 
 // docker stats reports the cgroup's charge (anonymous memory, minus reclaimable page cache); the
 // processes' own resident set counts shared pages (node's binary and libraries) in every container,
-// so both are reported: the first is what the machine pays per peer, the second what `ps` shows.
-async function peerProcessRssMB(names: string[]): Promise<number> {
+// so both are reported: the first is what the machine pays per container, the second what `ps` shows.
+async function processRssMB(names: string[]): Promise<number> {
   const perContainer = await Promise.all(
     names.map(async (n) => {
       const r = await execa('docker', ['top', n, '-o', 'pid,rss']); // dockerd needs the pid column
@@ -41,18 +44,20 @@ function hostMemAvailableMB(): number {
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
-async function one(peers: number, image: string) {
+async function one(topology: string, image: string) {
   const rt = new DockerRuntime();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tb-scale-'));
-  const runId = `s${peers}${Date.now().toString(36).slice(-3)}`;
-  const plan = planFromFile(`topologies/scale-${peers}.yaml`, { runId, resultsDir: dir, image });
+  // run ids have 4 to 8 characters: s50xxx for scale-50.yaml, ssmaxxx for small.yaml
+  const name = path.basename(topology, '.yaml');
+  const runId = `s${/\d+/.exec(name)?.[0] ?? name.replace(/[^a-z0-9]/g, '').slice(0, 3)}${Date.now().toString(36).slice(-3)}`;
+  const plan = planFromFile(topology, { runId, resultsDir: dir, image });
   // a failed measurement or Ctrl-C must not leave hundreds of containers behind
   const onSigint = () => {
     void rt.down(runId).finally(() => process.exit(130));
   };
   process.once('SIGINT', onSigint);
   try {
-    return await measure(rt, plan, runId, peers);
+    return await measure(rt, plan, runId);
   } finally {
     process.off('SIGINT', onSigint);
     await rt.down(runId);
@@ -60,15 +65,22 @@ async function one(peers: number, image: string) {
   }
 }
 
-async function measure(rt: DockerRuntime, plan: ReturnType<typeof planFromFile>, runId: string, peers: number) {
+async function measure(rt: DockerRuntime, plan: ReturnType<typeof planFromFile>, runId: string) {
   const availBefore = hostMemAvailableMB();
   let t = Date.now();
   await rt.apply(plan, {});
   const upSec = (Date.now() - t) / 1000;
-  const peerNames = plan.containers.filter((c) => c.role === 'peer').map((c) => c.name);
+  // at most 30 of a role: at 300 peers, asking every container would take longer than it says more
+  const named = (role: string) =>
+    plan.containers
+      .filter((c) => c.role === role)
+      .map((c) => c.name)
+      .slice(0, 30);
   await new Promise((r) => setTimeout(r, 5000));
-  const memMB = await peerMemoryMB(peerNames.slice(0, 30));
-  const rssMB = await peerProcessRssMB(peerNames.slice(0, 30));
+  const peerMemMB = await containerMemMB(named('peer'));
+  const peerRssMB = await processRssMB(named('peer'));
+  const routerMemMB = await containerMemMB(named('router'));
+  const routerRssMB = await processRssMB(named('router'));
   const hostMemUsedMB = Math.round(availBefore - hostMemAvailableMB());
   t = Date.now();
   await rt.down(runId);
@@ -116,16 +128,21 @@ async function measure(rt: DockerRuntime, plan: ReturnType<typeof planFromFile>,
     for (const a of rest) await execa('docker', ['network', 'connect', '--ip', a.ip, a.network, c.name]);
   }
   const loopSec = (Date.now() - t) / 1000;
+  const containers = plan.containers.length;
   return {
-    peers,
-    containers: plan.containers.length,
+    peers: plan.containers.filter((c) => c.role === 'peer').length,
+    containers,
     networks: plan.networks.length,
     upSec,
     downSec,
+    upPerContainerSec: +(upSec / containers).toFixed(3),
+    downPerContainerSec: +(downSec / containers).toFixed(3),
     plainDockerRunLoopSec: loopSec,
     upOverLoop: +(upSec / loopSec).toFixed(2),
-    peerContainerMemMB: memMB,
-    peerProcessRssMB: rssMB,
+    peerContainerMemMB: peerMemMB,
+    peerProcessRssMB: peerRssMB,
+    routerContainerMemMB: routerMemMB,
+    routerProcessRssMB: routerRssMB,
     hostMemUsedMB,
   };
 }
@@ -136,9 +153,68 @@ export async function run(args: string[]) {
   const results: Awaited<ReturnType<typeof one>>[] = [];
   for (const n of sizes) {
     process.stderr.write(`scale ${n} peers\n`);
-    results.push(await one(n, node));
+    results.push(await one(`topologies/scale-${n}.yaml`, node));
     process.stderr.write(JSON.stringify(results.at(-1)) + '\n');
   }
   const growth = results.length > 1 ? results.slice(1).map((r, i) => ({ from: results[i].peers, to: r.peers, upTimeFactor: +(r.upSec / results[i].upSec).toFixed(2) })) : [];
   return { results, growth, note: '`up` waits for every program to print READY (the loop does not); the loop makes networks untimed' };
+}
+
+/** the suite's topology: every router category of Table II, 28 containers (docs/benchmarks.md says why this size) */
+export const SUITE_TOPOLOGY = 'topologies/small.yaml';
+
+/** images made by the cold build; removed after it, and any a killed run left are removed before it */
+const FRESH_REPO = 'tb-bench-cold';
+
+async function removeFresh(): Promise<void> {
+  const r = await execa('docker', ['images', FRESH_REPO, '--format', '{{.Repository}}:{{.Tag}}']);
+  const tags = r.stdout.split('\n').filter(Boolean);
+  if (tags.length) await execa('docker', ['rmi', ...tags]);
+}
+
+/**
+ * Image builds. Warm: the images exist, so ensureImages only hashes node-image and asks Docker
+ * whether the tags are there (what every `testbed run` pays). Cold: the app image built again
+ * from nothing (compile, runtime packages from the npm registry, `docker build --no-cache`) under a
+ * temporary tag that is removed afterwards. The debootstrap base is not rebuilt: measured once it
+ * took 78 s, most of it downloading Debian packages, so it would time the mirror rather than the
+ * testbed and cost the suite a minute and a half per repetition (docs/benchmarks.md).
+ */
+async function builds(log: (l: string) => void) {
+  let image = (await ensureImages(log)).node; // may build, when node-image changed: not timed
+  let warmSec = Number.NaN;
+  // a file of node-image changed between the two calls (an editor saving) makes the timed one a
+  // real build; then it is timed again, now warm
+  for (let i = 0; i < 3; i++) {
+    const t = performance.now();
+    const again = (await ensureImages()).node;
+    warmSec = (performance.now() - t) / 1000;
+    if (again === image) break;
+    image = again;
+  }
+  await removeFresh();
+  const tag = `${FRESH_REPO}:${process.pid}`;
+  const t = performance.now();
+  try {
+    await buildFresh('app', tag, log);
+  } finally {
+    await removeFresh();
+  }
+  const coldAppSec = (performance.now() - t) / 1000;
+  return { image, warmSec: +warmSec.toFixed(3), coldAppSec: +coldAppSec.toFixed(1) };
+}
+
+/** the nightly suite's `docker` benchmark: one `up`/`down`/loop of SUITE_TOPOLOGY, and the builds */
+export async function runSuite() {
+  const log = (l: string) => process.stderr.write(l + '\n');
+  const build = await builds(log);
+  log(`images: warm ${build.warmSec} s, cold app ${build.coldAppSec} s; ${SUITE_TOPOLOGY}`);
+  const r = await one(SUITE_TOPOLOGY, build.image);
+  log(JSON.stringify(r));
+  return {
+    topology: SUITE_TOPOLOGY,
+    ...r,
+    build: { warmSec: build.warmSec, coldAppSec: build.coldAppSec },
+    note: '`up` waits for every program to print READY (the loop does not); the loop makes networks untimed; the cold build is the app image only',
+  };
 }

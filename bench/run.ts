@@ -1,18 +1,23 @@
 // Benchmarks: numbers written to bench/out/<name>.json (and printed), never asserted in tests.
 // `npm run bench [-- name [args...]] [--history FILE | --no-history]` runs the named one (default:
-// all that need no Docker), then appends one record of their measures to the benchmark history
-// that `testbed bench gate` compares (docs/benchmarks.md). Which benchmarks give measures, and how
-// many times each is repeated for its samples, is orchestrator/bench/registry.ts.
+// every one that is not heavy, the Docker one when an engine answers: orchestrator/bench/suite.ts),
+// then appends one record of their measures to the benchmark history that `testbed bench gate`
+// compares (docs/benchmarks.md). Which benchmarks give measures, and how many times each is
+// repeated for its samples, is orchestrator/bench/registry.ts.
 import fs from 'node:fs';
 import path from 'node:path';
 import { appendRecord, defaultHistoryPath } from '../orchestrator/bench/history.ts';
 import { collect, currentCommit, type Measure, machineInfo } from '../orchestrator/bench/measures.ts';
 import { registry } from '../orchestrator/bench/registry.ts';
+import { type BenchmarkInfo, defaultSuite, isCI } from '../orchestrator/bench/suite.ts';
+import { requireEngine } from '../orchestrator/docker/engine.ts';
 
 const here = import.meta.dirname;
-export const benchmarks: Record<string, { docker: boolean; heavy?: boolean; run: (args: string[]) => Promise<unknown> }> = {
+export const benchmarks: Record<string, BenchmarkInfo & { run: (args: string[]) => Promise<unknown> }> = {
   protocol: { docker: false, run: async () => (await import('./protocol.ts')).run() },
-  'docker-scale': { docker: true, run: async (args) => (await import('./docker-scale.ts')).run(args) },
+  docker: { docker: true, run: async () => (await import('./docker-scale.ts')).runSuite() },
+  // the sweep at 50, 100, 300 peers (about 15 minutes): only when named, once, not gated
+  'docker-scale': { docker: true, heavy: true, run: async (args) => (await import('./docker-scale.ts')).run(args) },
   sim: { docker: false, run: async () => (await import('./sim-scale.ts')).runSuite() },
   // hours of wall time at 10,000 peers: only when named
   'sim-scale': { docker: false, heavy: true, run: async (args) => (await import('./sim-scale.ts')).run(args) },
@@ -33,7 +38,23 @@ for (let i = 0; i < argv.length; i++) {
 }
 
 const wanted = rest.filter((a) => !a.startsWith('-'));
-const names = wanted.length ? wanted.slice(0, 1) : Object.keys(benchmarks).filter((n) => !benchmarks[n].docker && !benchmarks[n].heavy);
+async function engineProblem(): Promise<string | null> {
+  try {
+    await requireEngine();
+    return null;
+  } catch (err) {
+    return (err as Error).message.split('\n')[0];
+  }
+}
+
+let names: string[];
+if (wanted.length) names = wanted.slice(0, 1);
+else {
+  // decided before anything runs: CI without an engine fails at once, not after the other benchmarks
+  const suite = defaultSuite(benchmarks, await engineProblem(), isCI());
+  if (suite.skipped) process.stderr.write(`\n!! ${suite.skipped}\n\n`);
+  names = suite.names;
+}
 const args = wanted.slice(1);
 fs.mkdirSync(path.join(here, 'out'), { recursive: true });
 const measures: Measure[] = [];

@@ -40,6 +40,14 @@ describe('the nightly benchmark workflow', () => {
     expect(gate).toBeGreaterThan(bench);
   });
 
+  it('runs the suite as root, with CI kept, since its Docker benchmark adds iptables rules', () => {
+    const bench = runs.find((r) => r.includes('npm run bench'))!;
+    const line = bench.split('\n').find((l) => l.includes('npm run bench'))!;
+    expect(line).toMatch(/^sudo -E\b/);
+    // what root wrote is handed back before the report step writes into bench/out
+    expect(bench).toMatch(/chown -R .*bench\/out/);
+  });
+
   it("installs every Debian package of bin/setup.js's list but the Docker engine the runner has", () => {
     const setup = fs.readFileSync(path.join(root, 'bin/setup.js'), 'utf8');
     const listed = [...setup.matchAll(/\['([a-z0-9.+-]+)', \(\) =>/g)].map((m) => m[1]);

@@ -40,10 +40,15 @@ function debianMirror(): string {
   return 'http://deb.debian.org/debian';
 }
 
-async function buildBase(progress: Progress): Promise<string> {
+/** build again from nothing under this tag, whatever exists, and leave the testbed's own tags alone */
+interface Fresh {
+  tag: string;
+}
+
+async function buildBase(progress: Progress, fresh?: Fresh): Promise<string> {
   const nodeBin = process.execPath;
-  const tag = `tb-base:${hash(BASE_PACKAGES.join(','), process.version, 'bookworm-minbase')}`;
-  if (await imageExists(tag)) return tag;
+  const tag = fresh?.tag ?? `tb-base:${hash(BASE_PACKAGES.join(','), process.version, 'bookworm-minbase')}`;
+  if (!fresh && (await imageExists(tag))) return tag;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tb-rootfs-'));
   try {
     const t0 = Date.now();
@@ -73,10 +78,10 @@ function filesUnder(dir: string): string[] {
     .sort();
 }
 
-async function buildApp(base: string, progress: Progress): Promise<string> {
+async function buildApp(base: string, progress: Progress, fresh?: Fresh): Promise<string> {
   const srcFiles = [...filesUnder(path.join(ROOT, 'node-image')), path.join(ROOT, 'orchestrator/plan/types.ts'), path.join(ROOT, 'package-lock.json')].filter((f) => !/\.test\.ts$|\/test\//.test(f));
-  const tag = `tb-node:${hash(base, ...srcFiles.map((f) => `${path.relative(ROOT, f)}\0${fs.readFileSync(f, 'utf8')}`))}`;
-  if (await imageExists(tag)) return tag;
+  const tag = fresh?.tag ?? `tb-node:${hash(base, ...srcFiles.map((f) => `${path.relative(ROOT, f)}\0${fs.readFileSync(f, 'utf8')}`))}`;
+  if (!fresh && (await imageExists(tag))) return tag;
   const ctx = fs.mkdtempSync(path.join(os.tmpdir(), 'tb-ctx-'));
   try {
     const t0 = Date.now();
@@ -90,7 +95,9 @@ async function buildApp(base: string, progress: Progress): Promise<string> {
     fs.copyFileSync(path.join(ROOT, 'node-image/Dockerfile'), path.join(ctx, 'Dockerfile'));
     fs.copyFileSync(path.join(ROOT, 'node-image/entrypoint.sh'), path.join(ctx, 'entrypoint.sh'));
     progress('app image: docker build');
-    await execa('docker', ['build', '-q', '--network', 'none', '--build-arg', `BASE=${base}`, '--label', `${LABEL_PROJECT}=${PROJECT}`, '-t', tag, '-t', 'tb-node:latest', ctx]);
+    // a fresh build uses no layer of an earlier one and does not move tb-node:latest
+    const tags = fresh ? ['--no-cache', '-t', tag] : ['-t', tag, '-t', 'tb-node:latest'];
+    await execa('docker', ['build', '-q', '--network', 'none', '--build-arg', `BASE=${base}`, '--label', `${LABEL_PROJECT}=${PROJECT}`, ...tags, ctx]);
     progress(`app image ${tag} ready in ${Math.round((Date.now() - t0) / 1000)} s`);
     return tag;
   } finally {
@@ -104,4 +111,18 @@ export async function ensureImages(progress: Progress = () => {}): Promise<{ nod
   const base = await buildBase(progress);
   const node = await buildApp(base, progress);
   return { node, base };
+}
+
+/**
+ * Build one image again from nothing under `tag`, as on a machine that has none (a cold cache),
+ * leaving the testbed's own tags untouched; the caller removes `tag` (`docker rmi`). 'app' compiles
+ * node-image, installs its runtime packages and runs `docker build --no-cache` on the current base
+ * (made first if missing: a caller timing the app alone calls ensureImages before); 'base' runs
+ * debootstrap and `docker import` again. For the Docker benchmark (bench/docker-scale.ts).
+ */
+export async function buildFresh(which: 'base' | 'app', tag: string, progress: Progress = () => {}): Promise<void> {
+  if (!/^tb-bench[a-z0-9-]*:[\w.-]+$/.test(tag)) throw new Error(`a fresh build goes under a tag of its own (tb-bench...:...), not ${tag}`);
+  await requireEngine();
+  if (which === 'base') await buildBase(progress, { tag });
+  else await buildApp(await buildBase(progress), progress, { tag });
 }
