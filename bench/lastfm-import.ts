@@ -19,7 +19,7 @@ async function generate(file: string, total: number): Promise<void> {
   const to = Date.UTC(2009, 5, 19);
   let written = 0;
   for (let u = 1; u <= USERS; u++) {
-    const n = u === USERS ? total - written : Math.round(total / USERS);
+    const n = u === USERS ? total - written : Math.floor(total / USERS);
     let t = to - Math.floor(rnd() * 30 * 86_400_000);
     const lines: string[] = [];
     for (let i = 0; i < n; i++) {

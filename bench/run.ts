@@ -21,6 +21,10 @@ export const benchmarks: Record<string, BenchmarkInfo & { run: (args: string[]) 
   sim: { docker: false, run: async () => (await import('./sim-scale.ts')).runSuite() },
   // hours of wall time at 10,000 peers: only when named
   'sim-scale': { docker: false, heavy: true, run: async (args) => (await import('./sim-scale.ts')).run(args) },
+  // how each summary figure drifts with the time scale, in the simulation (docs/time-scale.md); ~20 min
+  'time-scale': { docker: false, heavy: true, run: async (args) => (await import('./time-scale.ts')).run(args) },
+  // the Last.fm importer on a generated file the size of the whole data set (docs/traces.md); ~3 min
+  'lastfm-import': { docker: false, heavy: true, run: async (args) => (await import('./lastfm-import.ts')).run(args) },
 };
 
 // the history flags are taken out first, so that FILE is not read as a benchmark's name
