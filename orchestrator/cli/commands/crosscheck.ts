@@ -51,7 +51,7 @@ export function register(program: Command): void {
         for (const d of what) if (!fs.existsSync(d) || !fs.statSync(d).isDirectory()) throw new UserError(`${d} is not a folder: give an experiment file or results/<run-id> folders`);
         if (what.length < 2) throw new UserError('give at least two results folders to put side by side');
         runs = what.map((d) => loadCrossRun(path.resolve(d)));
-        dir = path.dirname(runs[0].dir);
+        dir = path.join(o.results, `crosscheck-${newRunId()}`);
       }
       const md = crosscheckMarkdown(runs);
       fs.mkdirSync(dir, { recursive: true });
