@@ -15,15 +15,20 @@ interface ProtocolResult {
   memory: { idleClientRssMB: number; clientWith50PeersRssMB: number };
 }
 
+/** a codec regression smaller than this is within what unchanged code showed */
+const CODEC_THRESHOLD = 0.4;
+
 /** bench/protocol.ts: codec throughput per message kind, and the client's resident memory */
 export function protocolPoints(result: unknown): Point[] {
   const r = result as ProtocolResult;
   const slug = (s: string) => s.replace(/\s+/g, '-').toLowerCase();
   return [
     ...r.codec.flatMap((c): Point[] => [
-      { name: `protocol/codec/${slug(c.kind)}/encode`, unit: 'MB/s', better: 'higher', value: c.encodeMBps },
-      { name: `protocol/codec/${slug(c.kind)}/decode`, unit: 'MB/s', better: 'higher', value: c.decodeMBps },
-      { name: `protocol/codec/${slug(c.kind)}/messages`, unit: 'msg/s', better: 'higher', value: c.msgsPerSec },
+      // timings of a few hundred ms that moved by up to 39 % between unchanged runs on a shared
+      // machine (docs/benchmarks.md): at the default 10 % one run in two flagged one of these nine
+      { name: `protocol/codec/${slug(c.kind)}/encode`, unit: 'MB/s', better: 'higher', value: c.encodeMBps, threshold: CODEC_THRESHOLD },
+      { name: `protocol/codec/${slug(c.kind)}/decode`, unit: 'MB/s', better: 'higher', value: c.decodeMBps, threshold: CODEC_THRESHOLD },
+      { name: `protocol/codec/${slug(c.kind)}/messages`, unit: 'msg/s', better: 'higher', value: c.msgsPerSec, threshold: CODEC_THRESHOLD },
     ]),
     { name: 'protocol/client-rss/idle', unit: 'MB', better: 'lower', value: r.memory.idleClientRssMB },
     { name: 'protocol/client-rss/50-peers', unit: 'MB', better: 'lower', value: r.memory.clientWith50PeersRssMB },
