@@ -8,6 +8,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { mean, stdev } from '../orchestrator/compare/stats.ts';
 import { loadExperiment } from '../orchestrator/config/experiment.ts';
 import { runExperiment } from '../orchestrator/experiment/run.ts';
 import { FIGURES, type FigureKey, figuresOf } from '../orchestrator/experiment/time-scale.ts';
@@ -21,8 +22,8 @@ const SETTINGS = [
 ];
 const SEEDS = 3;
 
-const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-const sd = (xs: number[]) => (xs.length < 2 ? 0 : Math.sqrt(xs.reduce((a, x) => a + (x - mean(xs)) ** 2, 0) / (xs.length - 1)));
+// the seeds' spread; 0 where a figure has a single value
+const sd = (xs: number[]) => (xs.length < 2 ? 0 : stdev(xs));
 
 export async function run(args: string[]) {
   const scales = (args.length ? args : ['1', '10', '60', '600', '3000']).map(Number);

@@ -10,7 +10,7 @@
 import fs from 'node:fs';
 import readline from 'node:readline';
 import { trackDurationSec } from '../../../node-image/core/content.ts';
-import { bulkSpan, mondayOf, outlierWarning, TraceError, type TraceEvent, type TraceWindow, trackId } from '../trace.ts';
+import { bulkMask, mondayOf, TraceError, type TraceEvent, type TraceWindow, trackId } from '../trace.ts';
 
 export interface ImportOptions {
   gapMs?: number;
@@ -70,7 +70,7 @@ export async function importLastfm(file: string, o: ImportOptions = {}): Promise
     lineOf.push(n);
   }
   const count = at.length;
-  const keep = keptPlays(at.data, count, (i) => `${file}:${lineOf.data[i]}`, o.warn ?? (() => {}));
+  const keep = bulkMask(at.data, count, (i) => `${file}:${lineOf.data[i]}`, o.warn ?? (() => {}));
   // each user's plays in time order: a counting sort by user (linear), then each user's run by
   // time; the data set's runs are already in order, newest first, and are only reversed
   const start = new Uint32Array(users.length + 1);
@@ -112,21 +112,6 @@ export async function importLastfm(file: string, o: ImportOptions = {}): Promise
     }
   }
   return out.sort((a, b) => a.t - b.t);
-}
-
-/** Which plays to keep: those inside the trace's bulk (trace.ts bulkSpan), with a warning naming the others. */
-function keptPlays(at: Float64Array, count: number, where: (i: number) => string, warn: (line: string) => void): Uint8Array {
-  const keep = new Uint8Array(count).fill(1);
-  if (count < 3) return keep;
-  const { lo, hi } = bulkSpan(at.slice(0, count).sort());
-  const far: number[] = [];
-  for (let i = 0; i < count; i++)
-    if (at[i] < lo || at[i] > hi) {
-      keep[i] = 0;
-      far.push(i);
-    }
-  if (far.length) warn(outlierWarning(far.length, far.slice(0, 5).map(where)));
-  return keep;
 }
 
 /** sort play indices by time, in place; a run already in order either way costs one pass */
