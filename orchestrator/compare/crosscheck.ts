@@ -6,24 +6,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { FIGURES, figuresOf } from '../experiment/time-scale.ts';
-import { ResultsError, type RunInfo } from '../report/write.ts';
+import { type LoadedRun, loadRun } from './load.ts';
 
-export interface CrossRun {
+export interface CrossRun extends LoadedRun {
   label: string;
-  dir: string;
-  info: RunInfo;
-  summary: Record<string, unknown>;
 }
 
+/** a finished run (compare/load.ts loadRun), labelled by where it ran and at what scale */
 export function loadCrossRun(dir: string): CrossRun {
-  const read = (f: string) => {
-    const file = path.join(dir, f);
-    if (!fs.existsSync(file)) throw new ResultsError(`${dir} has no ${f}: not a finished run's results folder`);
-    return JSON.parse(fs.readFileSync(file, 'utf8'));
-  };
-  const info = read('run.json') as RunInfo;
-  const label = `${info.runtime ?? 'docker'}${info.timeScale !== 1 ? ` ×${info.timeScale}` : ' unscaled'} (${info.runId})`;
-  return { label, dir, info, summary: read('summary.json') };
+  const run = loadRun(dir);
+  const { info } = run;
+  return { ...run, label: `${info.runtime ?? 'docker'}${info.timeScale !== 1 ? ` ×${info.timeScale}` : ' unscaled'} (${info.runId})` };
 }
 
 const pct = (x: number | null) => (x === null ? '–' : `${(100 * x).toFixed(1)}%`);

@@ -6,7 +6,7 @@
 // `testbed compare` read a simulated run as they read an emulated one.
 import fs from 'node:fs';
 import path from 'node:path';
-import { Channel, channelOptions } from '../../../node-image/core/channel.ts';
+import { Channel, channelOptions, everyReal } from '../../../node-image/core/channel.ts';
 import { Client } from '../../../node-image/core/client.ts';
 import { sampledContent } from '../../../node-image/core/content.ts';
 import { DataCentre, type ReportSink } from '../../../node-image/core/dc.ts';
@@ -216,7 +216,7 @@ export async function runSim(input: SimInput): Promise<SimResult> {
       // the program's exit: wait (in virtual time) for the last acknowledgements, then stop
       // as a container's program does, in real (network) time, whatever the time scale
       const until = clock.realNow() + DRAIN_MS;
-      const check = clock.every(1000 * clock.scale, () => {
+      const check = everyReal(clock, 1000, () => {
         if (client.unackedReports > 0 && clock.realNow() < until) return;
         check.cancel();
         client.stop();
