@@ -1,7 +1,8 @@
 // The simulated runtime's cost: a simulated day of the synthetic workload over the paper's seven
 // countries (topologies/paper-7.yaml's mix, scaled to N peers), on the paper's protocol. Records
 // wall time, events per second and memory per simulated peer for each N.
-// `npm run bench -- sim-scale [N ...] [--hours H]` (default 1000 and 10000 peers, 24 h).
+// `npm run bench -- sim-scale [N ...] [--hours H]` (default 1000 and 10000 peers, 24 h), with
+// experiments/scaling.yaml's workload: [1]'s catalogue of 8 million tracks whatever N.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,21 +11,19 @@ import type { PlayReport } from '../node-image/core/reports.ts';
 import { discovery } from '../orchestrator/analysis/paper.ts';
 import { byteShares, playbackQuality, reportsLost } from '../orchestrator/analysis/playback.ts';
 import { loadTopology, type Topology } from '../orchestrator/config/topology.ts';
-import { apportion, placePeers } from '../orchestrator/plan/plan.ts';
+import { placePeers, withPeers } from '../orchestrator/plan/plan.ts';
 import { readRawReports } from '../orchestrator/report/write.ts';
 import { runSim } from '../orchestrator/runtime/sim/world.ts';
-import { syntheticWorkload } from '../orchestrator/workload/synthetic.ts';
+import { defaultSynthetic, type SyntheticParams, syntheticWorkload } from '../orchestrator/workload/synthetic.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 
 /** paper-7's countries, access mixes and routers, with `n` peers apportioned by its shares */
 export function scaledPaper7(n: number): Topology {
-  const t = loadTopology(path.join(root, 'topologies', 'paper-7.yaml'));
-  const counts = apportion(n, Object.fromEntries(Object.entries(t.countries).map(([c, s]) => [c, s.peers])));
-  return { ...t, countries: Object.fromEntries(Object.entries(t.countries).map(([c, s]) => [c, { ...s, peers: counts[c] }])) };
+  return withPeers(loadTopology(path.join(root, 'topologies', 'paper-7.yaml')), n);
 }
 
-export async function simDay(n: number, hours: number, params: Record<string, unknown> = {}) {
+export async function simDay(n: number, hours: number, params: Record<string, unknown> = {}, workload: Partial<SyntheticParams> = {}) {
   const topology = scaledPaper7(n);
   const placement = placePeers(topology);
   const t0 = Date.now();
@@ -32,6 +31,7 @@ export async function simDay(n: number, hours: number, params: Record<string, un
     placement.map((p) => ({ name: p.name, country: p.country })),
     hours * 3_600_000,
     1,
+    { ...defaultSynthetic, ...workload },
   );
   const workloadMs = Date.now() - t0;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tb-sim-bench-'));
@@ -101,6 +101,9 @@ export async function simDay(n: number, hours: number, params: Record<string, un
  */
 export const SUITE = { peers: 300, hours: 12, params: { keepaliveMs: 30_000, deadAfterMs: 90_000 } };
 
+/** the workload of experiments/scaling.yaml: the service's catalogue ([1]) whatever the population */
+export const AT_SCALE: Partial<SyntheticParams> = { catalogue: 8_000_000 };
+
 export async function runSuite() {
   return simDay(SUITE.peers, SUITE.hours, SUITE.params);
 }
@@ -110,6 +113,6 @@ export async function run(args: string[]) {
   const hours = hi >= 0 ? Number(args[hi + 1]) : 24;
   const counts = args.filter((a, i) => /^\d+$/.test(a) && i !== hi + 1).map(Number);
   const results = [];
-  for (const n of counts.length ? counts : [1000, 10_000]) results.push(await simDay(n, hours, SUITE.params));
+  for (const n of counts.length ? counts : [1000, 10_000]) results.push(await simDay(n, hours, SUITE.params, AT_SCALE));
   return { machine: { cores: os.cpus().length, memGiB: Math.round(os.totalmem() / 2 ** 30) }, results };
 }

@@ -276,7 +276,7 @@ export class Overlay {
         this.peerRequests.delete(m.body.rid);
         r.timer.cancel();
         if (m.type === 'chunk' && m.payload) {
-          n.stats.received.push([now, m.payload.length]);
+          n.stats.received.add(now, m.payload.length);
           r.waiter(m.payload, n.id);
         } else r.waiter(null, n.id);
         return;

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { CacheIndex, MemoryStore } from './cache.ts';
 import { contentRange, expectedSha256, MIN_TRACK_BYTES, trackBytes } from './content.ts';
-import { newStats, pruneVictims, utility } from './neighbours.ts';
+import { ByteLog, newStats, pruneVictims, utility } from './neighbours.ts';
 import { resolveParams } from './params.ts';
 import { QueryMemory } from './search.ts';
 import { Tracker } from './tracker.ts';
@@ -40,16 +40,34 @@ describe('pruning', () => {
   it('ranks by the six criteria and disconnects the least useful', () => {
     const now = 100 * 60_000;
     const stats = new Map([...'abcde'].map((k) => [k, newStats()]));
-    stats.get('a')!.sent.push([now - 1000, 5000]);
-    stats.get('b')!.received.push([now - 1000, 9000]);
+    stats.get('a')!.sent.add(now - 1000, 5000);
+    stats.get('b')!.received.add(now - 1000, 9000);
     stats.get('c')!.found.push(now - 1000);
-    stats.get('d')!.sent.push([now - 90 * 60_000, 1e9]); // older than every window: worth nothing
+    stats.get('d')!.sent.add(now - 90 * 60_000, 1e9); // older than every window: worth nothing
     const u = utility(stats, now);
     expect(u.get('d')).toBe(0);
     expect(u.get('e')).toBe(0);
     expect(u.get('b')!).toBeGreaterThan(u.get('c')!);
     expect(pruneVictims(stats, now, 3).sort()).toEqual(['d', 'e']);
     expect(pruneVictims(stats, now, 5)).toEqual([]);
+  });
+});
+
+describe('byte log', () => {
+  it('sums the bytes at or after a time, and forgets what is trimmed, past many compactions', () => {
+    const log = new ByteLog();
+    for (let t = 0; t < 1000; t++) log.add(t, t % 7);
+    const sum = (from: number) => Array.from({ length: 1000 - from }, (_, i) => (from + i) % 7).reduce((a, b) => a + b, 0);
+    expect(log.since(0)).toBe(sum(0));
+    expect(log.since(500)).toBe(sum(500));
+    for (const cut of [100, 400, 401, 900]) {
+      log.trim(cut);
+      expect(log.samples).toBe(1000 - cut);
+      expect(log.since(0)).toBe(sum(cut));
+      expect(log.since(950)).toBe(sum(950));
+    }
+    log.add(1000, 5);
+    expect(log.since(1000)).toBe(5);
   });
 });
 

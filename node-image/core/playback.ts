@@ -259,6 +259,14 @@ export class Download {
     }
   }
 
+  /** real ms at which the oldest request to a peer times out (infinity if none is in flight) */
+  peerDeadline(): number {
+    if (this.pending.peers === 0) return Number.POSITIVE_INFINITY;
+    let oldest = Number.POSITIVE_INFINITY;
+    for (const pend of this.pending.values()) if (pend.kind === 'peer' && pend.since < oldest) oldest = pend.since;
+    return oldest + this.client.deps.params.peerRequestTimeoutMs;
+  }
+
   /** chunks that hold `s` seconds of audio, at least one (a method: a closure here would be made on every call) */
   private chunksFor(s: number): number {
     return Math.max(1, Math.ceil(s / this.secPerChunk));
@@ -379,19 +387,33 @@ export class Playback {
   }
 
   /**
-   * The next tick: every TICK_MS while anything can happen (waiting for the start buffer, a
-   * stall, a download under way), but once the whole track is here nothing can until the end or
-   * the prefetch point, so the player sleeps until the earlier of the two. A 4-minute track from
-   * the cache is then a few timers instead of ~10,000, which is what lets the simulated runtime
-   * play hundreds of thousands of tracks; what the tick computes is the same.
+   * The next tick. Every TICK_MS while the player waits for data (the start buffer, a stall) or
+   * the client is in emergency mode. Otherwise what a tick computes changes only at times known in
+   * advance, and the player sleeps until the earliest of them: with the whole track here, the end
+   * or the prefetch point; while it still downloads, also the position reaching missing data (a
+   * stall), the buffer falling under the emergency window, the position entering its next chunk
+   * (the urgent window moves on) and a request to a peer timing out. An arrival can only move the
+   * first of these later, so none is missed; each is seen at its own time instead of at the next
+   * multiple of TICK_MS. A 4-minute track is then tens of timers instead of thousands, which is
+   * what lets the simulated runtime play millions of tracks.
    */
   private rearm(soon = false): void {
     this.timer?.cancel();
     let ms = TICK_MS;
-    if (!soon && this.startedAt !== null && this.stalledAt === null && this.dl.complete && this.rate > 0) {
+    if (!soon && this.startedAt !== null && this.stalledAt === null && this.rate > 0 && !(this.client.emergency && !this.dl.complete)) {
+      const p = this.client.deps.params;
+      const ahead = this.dl.contiguousFrom(this.position) - this.position;
       let bytes = this.dl.size - this.position;
-      if (this.toPrefetch !== null) bytes = Math.min(bytes, this.dl.size - this.client.deps.params.prefetchSec * this.bytesPerSec - this.position);
-      ms = Math.max(TICK_MS, Math.ceil(bytes / this.rate));
+      if (this.toPrefetch !== null) bytes = Math.min(bytes, this.dl.size - p.prefetchSec * this.bytesPerSec - this.position);
+      let wait = Number.POSITIVE_INFINITY;
+      if (!this.dl.complete) {
+        bytes = Math.min(bytes, ahead);
+        if (this.client.policies.features.emergency) bytes = Math.min(bytes, ahead - p.emergencySec * this.bytesPerSec);
+        const cb = this.dl.chunkBytes;
+        bytes = Math.min(bytes, (Math.floor(this.position / cb) + 1) * cb - this.position);
+        wait = this.dl.peerDeadline() - this.client.deps.clock.realNow();
+      }
+      ms = Math.max(TICK_MS, Math.min(wait, Math.ceil(bytes / this.rate)));
     }
     this.timer = afterReal(this.client.deps.clock, ms, () => this.tick());
   }

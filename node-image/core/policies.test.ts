@@ -35,8 +35,8 @@ describe('peer choice', () => {
 describe('pruning', () => {
   const now = 60 * 60_000;
   const ns = ['a', 'b', 'c', 'd'].map((id, i) => ({ id, stats: newStats(), since: i * 1000 }));
-  ns[0].stats.sent.push([now - 1000, 5000]); // a uploads: useful to the overlay
-  ns[2].stats.received.push([now - 1000, 9000]); // c served us
+  ns[0].stats.sent.add(now - 1000, 5000); // a uploads: useful to the overlay
+  ns[2].stats.received.add(now - 1000, 9000); // c served us
   it('paper: the neighbours with no points in any criterion go first', () => {
     expect(pruning.paper.victims(ns, now, 2, Math.random).sort()).toEqual(['b', 'd']);
   });

@@ -40,7 +40,7 @@ export class Serving {
     const bytes = this.cache.readRange(key, index * params.chunkBytes, params.chunkBytes);
     if (!bytes || bytes.length === 0) return deny('out of range');
     n.lastUpload = now;
-    n.stats.sent.push([clock.now(), bytes.length]);
+    n.stats.sent.add(clock.now(), bytes.length);
     n.ch.send('chunk', { rid, index }, bytes);
   }
 }

@@ -1,7 +1,7 @@
 // Each analysis against hand-made reports whose answer is known.
 import { describe, expect, it } from 'vitest';
 import type { LoginReport, NeighboursReport, PlayReport, Report, SearchReport } from '../../node-image/core/reports.ts';
-import { classifyAddresses, discovery, figure1, isWeekend, noNeighbourShare, offloadByDc, tableI, tableII, tableIII } from './paper.ts';
+import { classifyAddresses, discovery, figure1, isWeekend, noNeighbourShare, offloadByDc, peersOnline, tableI, tableII, tableIII } from './paper.ts';
 import { playReport } from './test/reports.ts';
 
 let seq = 0;
@@ -86,5 +86,29 @@ describe('offload by data centre', () => {
     expect(Object.keys(by)).toEqual(['london', 'stockholm']);
     expect(by.london.shares.p2p).toBe(0.75);
     expect(by.stockholm.shares.server).toBe(0.5);
+  });
+});
+
+describe('peers online', () => {
+  it('counts each session from its login to its logout, or to the last report of a client that never logged out', () => {
+    const at = (r: Report, t: number) => ({ ...r, t }) as Report;
+    const out = (user: string, t: number) => ({ ...base(user, 'SE', t), type: 'logout', generated: 1 }) as Report;
+    const a = login('a', '10.0.0.2', '198.18.0.2', fail);
+    const b = login('b', '10.0.0.3', '198.18.0.3', fail);
+    const rs = [
+      // a: online 0..100, then again 200..300 (a second session of the same client instance)
+      at(a, 0),
+      out('a', 100),
+      at(a, 200),
+      out('a', 300),
+      // b: online 50..250, never logged out; its last report is a play at 250
+      at(b, 50),
+      at(playReport({ user: 'b' }), 250),
+    ].map((r) => ({ ...r, clientId: `c-${r.user}` })) as Report[];
+    // 0-50: 1, 50-100: 2, 100-200: 1, 200-250: 2, 250-300: 1 -> 400 peer-ms over a run of 400 ms
+    expect(peersOnline(rs, 400)).toEqual({ mean: 1, peak: 2 });
+    // only what falls within the run counts towards the mean: 0-50: 1, 50-100: 2
+    expect(peersOnline(rs, 100)).toEqual({ mean: 1.5, peak: 2 });
+    expect(peersOnline([], 100)).toEqual({ mean: 0, peak: 0 });
   });
 });

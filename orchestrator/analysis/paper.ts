@@ -146,6 +146,46 @@ export function noNeighbourShare(rs: Report[], periodMs = 30 * 60_000): number {
   return ns.length ? +(ns.filter((r) => r.count === 0).length / ns.length).toFixed(4) : 0;
 }
 
+/**
+ * Clients logged in at once: the mean over the run's workload time [0, durationMs) and the peak.
+ * A client counts from its login report to its logout report, or to its last report when it never
+ * logged out (the run ended, or it died). This is the population that matters for peer
+ * assistance: the peers that can serve, not the machines of the topology.
+ */
+export function peersOnline(rs: Report[], durationMs: number): { mean: number; peak: number } {
+  // one client instance logs in and out once per session, and again after a reconnect
+  const open = new Map<string, { from: number; to: number }>();
+  const steps: [number, number][] = [];
+  const close = (s: { from: number; to: number }) => steps.push([s.from, 1], [s.to, -1]);
+  for (const r of [...rs].sort((a, b) => a.t - b.t)) {
+    const s = open.get(r.clientId);
+    if (r.type === 'login') {
+      if (!s) open.set(r.clientId, { from: r.t, to: r.t });
+      continue;
+    }
+    if (!s) continue;
+    s.to = Math.max(s.to, r.t);
+    if (r.type === 'logout') {
+      close(s);
+      open.delete(r.clientId);
+    }
+  }
+  for (const s of open.values()) close(s);
+  steps.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  let now = 0,
+    peak = 0,
+    area = 0,
+    last = 0;
+  for (const [t, d] of steps) {
+    const at = Math.min(Math.max(t, 0), durationMs);
+    area += now * (at - last);
+    last = at;
+    now += d;
+    peak = Math.max(peak, now);
+  }
+  return { mean: durationMs > 0 ? +(area / durationMs).toFixed(1) : 0, peak };
+}
+
 /** Bytes by source per workload hour (0 = Monday 00:00 UTC: the run's `startMs` is added back). */
 export function offloadOverTime(rs: Report[], binMs = 3_600_000, startMs = 0): { hour: number; server: number; p2p: number; cache: number }[] {
   const bins = new Map<number, { server: number; p2p: number; cache: number }>();

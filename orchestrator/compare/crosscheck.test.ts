@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { mergeTables } from './crosscheck.ts';
+import type { RunInfo } from '../report/write.ts';
+import { type CrossRun, crossIncompatibilities, mergeTables } from './crosscheck.ts';
 
 describe('crosscheck tables', () => {
   it('merges runs on their key columns and puts their values side by side, a dash where a run has no row', () => {
@@ -30,5 +31,21 @@ describe('crosscheck tables', () => {
       ['minutes since login', 'reports', 'p50'],
       ['30', '27 / 27', '1 / 2'],
     ]);
+  });
+
+  it('takes runs of one experiment in different places and scales, and refuses runs of different workloads or topologies', () => {
+    const run = (runId: string, runtime: string, timeScale: number, workload: unknown, topology = 'name: small\n'): CrossRun => ({
+      dir: `/r/${runId}`,
+      label: runId,
+      info: { runId, topology: 'small' } as RunInfo,
+      summary: {},
+      setting: { runtime, timeScale, workload, duration: '24h', topology },
+    });
+    const w = { synthetic: { tracksPerUser: 10 } };
+    expect(crossIncompatibilities([run('a', 'docker', 600, w), run('b', 'sim', 600, w), run('c', 'sim', 1, w)])).toEqual([]);
+    const other = crossIncompatibilities([run('a', 'docker', 600, w), run('b', 'sim', 600, { synthetic: { tracksPerUser: 5 } }, 'name: paper-7\n')]);
+    expect(other).toHaveLength(2);
+    expect(other[0]).toMatch(/^workload differs: a has .*tracksPerUser":10.*, but b has .*tracksPerUser":5/);
+    expect(other[1]).toMatch(/^topology differs/);
   });
 });

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { FIGURES, figuresOf } from '../experiment/time-scale.ts';
-import { type LoadedRun, loadRun } from './load.ts';
+import { incompatibilities, type LoadedRun, loadRun } from './load.ts';
 
 export interface CrossRun extends LoadedRun {
   label: string;
@@ -17,6 +17,14 @@ export function loadCrossRun(dir: string): CrossRun {
   const run = loadRun(dir);
   const { info } = run;
   return { ...run, label: `${info.runtime ?? 'docker'}${info.timeScale !== 1 ? ` ×${info.timeScale}` : ' unscaled'} (${info.runId})` };
+}
+
+/**
+ * Why these runs are not one experiment in several places (empty: they are): they must replay the
+ * same workload for the same duration on the same topology; where and at what scale may differ.
+ */
+export function crossIncompatibilities(runs: readonly CrossRun[]): string[] {
+  return incompatibilities(runs, ['workload', 'duration', 'topology']);
 }
 
 const pct = (x: number | null) => (x === null ? '–' : `${(100 * x).toFixed(1)}%`);

@@ -49,14 +49,17 @@ export function sampleOf(run: LoadedRun, variant: string, repetition: number): R
   return { variant, repetition, runId: run.info.runId, dir: run.dir, summary: run.summary, latencies, offload: offloadOverTime(reports, undefined, runStartMs(run.info)), units: unitsOf(reports) };
 }
 
-/** Why these runs cannot be compared (empty: they can). */
-export function incompatibilities(runs: readonly LoadedRun[]): string[] {
+type SettingKey = keyof LoadedRun['setting'];
+const ALL_KEYS: readonly SettingKey[] = ['runtime', 'workload', 'duration', 'timeScale', 'topology'];
+
+/** Why these runs cannot be compared (empty: they can): they must agree on each of `keys` (default: every part of the setting). */
+export function incompatibilities(runs: readonly LoadedRun[], keys: readonly SettingKey[] = ALL_KEYS): string[] {
   if (runs.length < 2) return [];
   const [first, ...rest] = runs;
   const out: string[] = [];
   // a simulated and an emulated run differ in what they model (docs/simulation.md): the
   // side-by-side of the two runtimes is its own table, not a comparison of variants
-  for (const key of ['runtime', 'workload', 'duration', 'timeScale', 'topology'] as const) {
+  for (const key of keys) {
     const a = JSON.stringify(first.setting[key]);
     const odd = rest.filter((r) => JSON.stringify(r.setting[key]) !== a);
     if (odd.length)

@@ -25,6 +25,8 @@ export interface Experiment {
   /** workload time per real time in the emulation; the simulation has no time scale and ignores it */
   timeScale: number;
   seed: number;
+  /** peers per run of a scaling experiment (orchestrator/experiment/scaling.ts); empty: one run at the topology's own size */
+  populations: number[];
   repetitions: number;
   linkCheck: number;
   /** the base protocol variant (the top-level `params` are folded into its params) */
@@ -45,6 +47,14 @@ export function checkRuntime(name: string): ExperimentRuntime {
 }
 
 /** a time scale named on the command line, in the schema's range */
+/** `--populations 300,1000,3000`: peer counts of a scaling experiment */
+export function checkPopulations(text: string): number[] {
+  const ns = text.split(',').map((x) => Number(x.trim()));
+  if (!ns.length || ns.some((n) => !Number.isInteger(n) || n < 10 || n > 1_000_000))
+    throw new ConfigError('--populations', [`--populations: "${text}" is not a list of peer counts; valid: whole numbers from 10 to 1000000 separated by commas, e.g. 300,1000,3000`]);
+  return [...new Set(ns)].sort((a, b) => a - b);
+}
+
 export function checkTimeScale(text: string): number {
   const k = Number(text);
   if (!(k >= 1 && k <= 5000)) throw new ConfigError('--time-scale', [`--time-scale: "${text}" is not a time scale; valid: a number from 1 (real time) to 5000`]);
@@ -108,6 +118,7 @@ interface Raw {
   runtime?: ExperimentRuntime;
   timeScale?: number;
   seed?: number;
+  populations?: number[];
   repetitions?: number;
   linkCheck?: number;
   params?: Record<string, unknown>;
@@ -226,6 +237,7 @@ export function loadExperiment(file: string): Experiment {
     runtime: raw.runtime ?? 'docker',
     timeScale: raw.timeScale ?? 1,
     seed: raw.seed ?? 1,
+    populations: [...(raw.populations ?? [])].sort((a, b) => a - b),
     repetitions: raw.repetitions ?? 1,
     linkCheck: raw.linkCheck ?? 3,
     protocol: base,

@@ -1,35 +1,47 @@
-// One repetition of an experiment on the simulated runtime (orchestrator/runtime/sim): the same
-// placement of peers the planner makes, the same workload and faults, and raw/ written as the
-// data centres' sinks write it, so the report and `testbed compare` treat it as any run.
+// One repetition of an experiment on the simulated runtime (orchestrator/runtime/sim; session.ts):
+// the same placement of peers the planner makes, the same workload and faults, and raw/ written as
+// the data centres' sinks write it, so the report and `testbed compare` treat it as any run.
+
+import os from 'node:os';
+import v8 from 'node:v8';
 import { resolveProtocol } from '../../node-image/core/policies.ts';
-import type { Experiment, Variant } from '../config/experiment.ts';
-import type { Topology } from '../config/topology.ts';
 import { placePeers } from '../plan/plan.ts';
-import type { Progress } from '../progress/display.ts';
-import type { RunInfo } from '../report/write.ts';
 import { runSim, type SimResult } from '../runtime/sim/world.ts';
+import type { Repetition, SessionRuntime } from './session.ts';
 import { fmtWorkload, prepareWorkload } from './workload.ts';
 
-export interface SimRepetition {
-  e: Experiment;
-  variant: Variant;
-  topology: Topology;
-  seed: number;
-  repId: string;
-  repDir: string;
-  params: Record<string, unknown>;
-  info: RunInfo;
-  progress: Progress;
-  signal: AbortSignal;
-  warn: (line: string) => void;
-  writeInfo: () => void;
+export class SimSession implements SessionRuntime {
+  readonly name = 'sim';
+  async prepare(): Promise<{ image: string }> {
+    return { image: 'none (simulated runtime)' };
+  }
+  async run(r: Repetition): Promise<void> {
+    const s = await runSimRepetition(r);
+    r.info.sim = { events: s.events, wallSeconds: Math.round(s.wallMs / 1000), eventsPerSecond: s.eventsPerSecond, heapUsedMB: s.heapUsedMB };
+    r.info.clientsWithoutExit = [...(r.info.clientsWithoutExit ?? []), ...s.unfinished];
+  }
 }
 
 const mb = (x: number) => (x / 1e6).toFixed(0);
 
-export async function runSimRepetition(r: SimRepetition): Promise<SimResult> {
+/**
+ * JS heap per simulated peer over a busy day, with room to spare: measured at 10,000 peers
+ * (docs/simulation.md, Cost). Past Node's default heap limit (about 4 GB here) a run would die
+ * hours in with "heap out of memory"; it is said at the start instead, with the fix.
+ */
+export const HEAP_PER_PEER = 200 * 1024;
+export function heapAdvice(peers: number, limit = v8.getHeapStatistics().heap_size_limit): string | null {
+  const need = peers * HEAP_PER_PEER;
+  if (need <= 0.8 * limit) return null;
+  const mbNeeded = Math.ceil((need * 1.25) / 2 ** 20 / 1024) * 1024;
+  return `${peers} simulated peers need about ${(need / 2 ** 30).toFixed(1)} GB of JS heap, and this process may use ${(limit / 2 ** 30).toFixed(1)} GB: run it as NODE_OPTIONS=--max-old-space-size=${mbNeeded} npx testbed run ... (the machine has ${(os.totalmem() / 2 ** 30).toFixed(0)} GB), or with fewer peers`;
+}
+
+export async function runSimRepetition(r: Repetition): Promise<SimResult> {
   const { e, variant, info, progress } = r;
   const placement = placePeers(r.topology);
+  const heap = heapAdvice(placement.length);
+  if (heap) r.warn(heap);
   const machines = placement.map((p) => ({ name: p.name, country: p.country }));
   const w = await prepareWorkload(e, machines, r.seed, variant, info, progress, r.warn);
   progress.line(

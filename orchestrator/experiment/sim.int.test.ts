@@ -12,6 +12,7 @@ import { placePeers } from '../plan/plan.ts';
 import { Progress } from '../progress/display.ts';
 import { readRawReports } from '../report/write.ts';
 import { runExperiment } from './run.ts';
+import { runScaling } from './scaling.ts';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tb-sim-test-'));
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
@@ -172,5 +173,31 @@ describe('the simulated runtime', () => {
     expect(p2p.perVariant['server-only'].mean).toBe(0);
     expect(p2p.perVariant.paper.mean).toBeGreaterThan(0);
     expect(c.metrics.find((m) => m.key === 'shares.server')!.vsBase['server-only'].meanDiff).toBeGreaterThan(0);
+  }, 240_000);
+
+  it('runs a scaling experiment once per population and tabulates them beside [1]', async () => {
+    const file = experimentFile('24h');
+    fs.appendFileSync(file, 'populations: [36, 12]\n');
+    const text = fs.readFileSync(file, 'utf8').replace('    tracksPerUser: 10\n', '    catalogue: 200\n');
+    fs.writeFileSync(file, text.replace('small.yaml', 'paper-7.yaml'));
+    const e = loadExperiment(file);
+    expect(e.populations).toEqual([12, 36]);
+    const r = await runScaling(e, { resultsRoot: root, progress: new Progress(true) });
+    expect(r.rows.map((x) => x.peers)).toEqual([12, 36]);
+    for (const row of r.rows) {
+      const s = JSON.parse(fs.readFileSync(path.join(r.dir, `peers-${row.peers}`, 'summary.json'), 'utf8')) as { peers: number; plays: number; online: { mean: number; peak: number } };
+      expect(s.peers).toBe(row.peers);
+      expect(row.plays).toBe(s.plays);
+      expect(row.online).toEqual(s.online);
+      expect(row.online.peak).toBeGreaterThan(0);
+      expect(row.online.peak).toBeLessThanOrEqual(row.peers);
+      expect(row.cost?.events).toBeGreaterThan(0);
+    }
+    // three times the machines, more of them online at once
+    expect(r.rows[1].online.mean).toBeGreaterThan(r.rows[0].online.mean);
+    const md = fs.readFileSync(path.join(r.dir, 'scaling.md'), 'utf8');
+    expect(md).toContain('| Spotify, [1] |');
+    expect(md).toMatch(/\| 36 \| [\d.]+ \/ \d+ \| \d+ \|/);
+    for (const png of ['scaling-shares.png', 'scaling-search.png']) expect(fs.readFileSync(path.join(r.dir, png)).subarray(1, 4).toString()).toBe('PNG');
   }, 240_000);
 });

@@ -66,6 +66,12 @@ export function apportion<K extends string>(n: number, shares: Record<K, number>
   return out;
 }
 
+/** The topology with `n` peers, apportioned over its countries by their shares; access mixes and routers stay shares. */
+export function withPeers(t: Topology, n: number): Topology {
+  const counts = apportion(n, Object.fromEntries(Object.entries(t.countries).map(([c, s]) => [c, s.peers])));
+  return { ...t, countries: Object.fromEntries(Object.entries(t.countries).map(([c, s]) => [c, { ...s, peers: counts[c] }])) };
+}
+
 export function expectedDc(t: Topology, country: string): DcName | 'either' {
   const dcs = t.dnsRules[country] ?? t.dnsRules.default;
   return dcs.length === 1 ? dcs[0] : 'either';

@@ -5,7 +5,7 @@
 import type { Fault } from '../../node-image/core/faults.ts';
 import type { PlayReport, Report } from '../../node-image/core/reports.ts';
 import { faultEffects } from '../analysis/faults.ts';
-import { discovery, figure1, noNeighbourShare, offloadByDc, offloadOverTime, tableI, tableII, tableIII } from '../analysis/paper.ts';
+import { discovery, figure1, noNeighbourShare, offloadByDc, offloadOverTime, peersOnline, tableI, tableII, tableIII } from '../analysis/paper.ts';
 import { byteShares, playbackQuality, reportsLost } from '../analysis/playback.ts';
 import type { Summary } from './summary.schema.ts';
 import type { RunInfo } from './write.ts';
@@ -74,6 +74,7 @@ export function summarise({ info, reports, generated, badLines }: SummariseInput
     ...(info.variant?.faults.length ? { faults: faultEffects(reports, info.variant.faults as Fault[]) } : {}),
     discovery: discovery(reports),
     noNeighbourShare: noNeighbourShare(reports),
+    online: peersOnline(reports, info.durationMs),
     nat: Object.fromEntries(Object.entries(t2).map(([c, r]) => [c, { noNat: r.noNat, upnpWorked: r.upnpWorked, upnpMismatch: r.upnpMismatch, upnpPrivate: r.upnpPrivate, addresses: r.addresses }])),
     linkCheck: info.linkCheck as { container: string; configured: unknown; measured: unknown }[],
     netem: info.netem,

@@ -182,6 +182,16 @@ export const summarySchema = {
     noNeighbourShare: {
       $ref: '#/definitions/fraction',
     },
+    online: {
+      type: 'object',
+      description: "clients logged in at once: the mean over the run's workload time, and the peak",
+      required: ['mean', 'peak'],
+      additionalProperties: false,
+      properties: {
+        mean: { type: 'number', minimum: 0 },
+        peak: { type: 'integer', minimum: 0 },
+      },
+    },
     nat: {
       type: 'object',
       description: "per country: fractions of the addresses seen by the servers (the paper's Table II)",

@@ -1,5 +1,6 @@
-// The runtime interface (docs/architecture.md, principle 4): a handful of operations a plan needs. Docker is
-// the one implementation now; a simulation runtime can implement the same later.
+// The container runtime (docs/architecture.md, principle 4): the handful of operations a plan of
+// containers needs; Docker implements it. A whole repetition of an experiment, in Docker or in the
+// simulation, goes through the session interface one level up (orchestrator/experiment/session.ts).
 import type { Plan } from '../plan/types.ts';
 import type { Progress } from '../progress/display.ts';
 

@@ -14,15 +14,26 @@ export interface Machine {
 export interface SyntheticParams {
   /** users per peer machine (each user also visits other machines, see Table I) */
   usersPerMachine: number;
-  /** tracks in the catalogue per user */
+  /**
+   * tracks in the catalogue per user: a catalogue that shrinks with the population, as a scale
+   * model of the service ([1]: over 8 million tracks for over 7 million users, 8/7)
+   */
   tracksPerUser: number;
+  /**
+   * tracks in the catalogue, whatever the population (default: none, users × tracksPerUser). Runs
+   * that grow the population towards the service's own set [1]'s 8,000,000 here.
+   */
+  catalogue?: number;
   /** share of plays on the most popular 12% of tracks ([1]: 88%) */
   headShare: number;
   /** share of plays that are random access rather than the next playlist track ([1]: 39%) */
   randomAccessShare: number;
   /** share of plays skipped before their end */
   skipShare: number;
-  /** share of users with premium, who stream q9 */
+  /**
+   * share of users who stream q9: only premium users can choose it (paper, section II); Spotify
+   * announced 1 million paying subscribers in March 2011, of the paper's over 10 million users
+   */
   premiumShare: number;
   /** share of users on mobile clients, which only use the servers (paper, section II) */
   mobileShare: number;
@@ -41,11 +52,11 @@ const HOURLY = [3, 2, 1, 1, 1, 1, 2, 4, 6, 7, 7, 7, 8, 8, 8, 8, 9, 10, 11, 12, 1
 
 export const defaultSynthetic: SyntheticParams = {
   usersPerMachine: 1,
-  tracksPerUser: 20,
+  tracksPerUser: 8 / 7,
   headShare: 0.88,
   randomAccessShare: 0.39,
   skipShare: 0.15,
-  premiumShare: 0.25,
+  premiumShare: 0.1,
   mobileShare: 0.05,
   sessionsPerDay: { weekday: 1.4, weekend: 1.1 },
   sessionMinutes: 60,
@@ -67,19 +78,28 @@ export const TABLE_I: Record<string, number[]> = {
 const DAY = 86_400_000;
 const MIN = 60_000;
 
+/**
+ * Sum of 1/i^s for i = 1..n: exact for the first EXACT_TERMS terms, and past them the integral
+ * over [i-1/2, i+1/2] (the midpoint rule, whose relative error there is below 1e-9): a catalogue
+ * of millions of tracks is calibrated in microseconds instead of seconds.
+ */
+const EXACT_TERMS = 4096;
+export function zipfSum(n: number, s: number): number {
+  let t = 0;
+  const m = Math.min(n, EXACT_TERMS);
+  for (let i = 1; i <= m; i++) t += 1 / i ** s;
+  if (n > m) {
+    const a = m + 0.5;
+    const b = n + 0.5;
+    t += Math.abs(s - 1) < 1e-12 ? Math.log(b / a) : (b ** (1 - s) - a ** (1 - s)) / (1 - s);
+  }
+  return t;
+}
+
 /** Zipf exponent s for which the top `headFraction` of `n` items take `share` of the draws. */
 export function calibrateZipf(n: number, headFraction: number, share: number): number {
   const head = Math.max(1, Math.round(n * headFraction));
-  const cdfAt = (s: number) => {
-    let a = 0,
-      t = 0;
-    for (let i = 1; i <= n; i++) {
-      const w = 1 / i ** s;
-      t += w;
-      if (i <= head) a += w;
-    }
-    return a / t;
-  };
+  const cdfAt = (s: number) => zipfSum(head, s) / zipfSum(n, s);
   let lo = 0,
     hi = 4;
   for (let k = 0; k < 50; k++) {
@@ -155,7 +175,7 @@ export function syntheticWorkload(machines: Machine[], durationMs: number, seed:
     else byCountry.set(m.country, [m]);
   }
   const userCount = Math.max(1, Math.round(machines.length * p.usersPerMachine));
-  const tracks = Math.max(50, userCount * p.tracksPerUser);
+  const tracks = p.catalogue !== undefined ? Math.max(1, Math.round(p.catalogue)) : Math.max(50, Math.round(userCount * p.tracksPerUser));
   const s = calibrateZipf(tracks, 0.12, p.headShare);
   const rank = zipfSampler(tracks, s, rnd);
   // ranks are spread over ids so that popularity is not tied to id order (or track length)

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { importLastfm } from './importers/lastfm.ts';
 import { importMssd } from './importers/mssd.ts';
-import { calibrateZipf, syntheticWorkload } from './synthetic.ts';
+import { calibrateZipf, defaultSynthetic, syntheticWorkload, zipfSum } from './synthetic.ts';
 import { bulkSpan, readTrace, replayTrace, traceStartMs } from './trace.ts';
 
 const machines = Array.from({ length: 40 }, (_, i) => ({ name: `m${i}`, country: i < 20 ? 'SE' : 'ES' }));
@@ -48,6 +48,23 @@ describe('synthetic workload', () => {
     for (const [m, ev] of w.scripts) for (const e of ev) if (e.action === 'login') machinesOf.set(e.user, (machinesOf.get(e.user) ?? new Set()).add(m));
     expect([...machinesOf.values()].some((s) => s.size > 1)).toBe(true);
     expect(calibrateZipf(1000, 0.12, 0.88)).toBeGreaterThan(0.8);
+  });
+
+  it('calibrates a catalogue of millions as the exact sum would, and takes a fixed catalogue size', () => {
+    const exact = (n: number, s: number) => {
+      let t = 0;
+      for (let i = 1; i <= n; i++) t += 1 / i ** s;
+      return t;
+    };
+    for (const s of [0.6, 1, 1.3]) expect(zipfSum(300_000, s) / exact(300_000, s)).toBeCloseTo(1, 8);
+    // [1]'s catalogue: the top 12% of 8 million tracks take 88% of the plays
+    const s8m = calibrateZipf(8_000_000, 0.12, 0.88);
+    expect(zipfSum(960_000, s8m) / zipfSum(8_000_000, s8m)).toBeCloseTo(0.88, 4);
+    const w = syntheticWorkload(machines, 86_400_000, 3, { ...defaultSynthetic, catalogue: 8_000_000 });
+    expect(w.tracks).toBe(8_000_000);
+    expect(w.zipfExponent).toBeCloseTo(s8m, 10);
+    // the default scales the catalogue with the population: [1]'s 8 million tracks for 7 million users
+    expect(syntheticWorkload(machines, 86_400_000, 3).tracks).toBe(Math.max(50, Math.round((machines.length * 8) / 7)));
   });
 });
 

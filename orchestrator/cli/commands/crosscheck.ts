@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { type CrossRun, crosscheckMarkdown, loadCrossRun } from '../../compare/crosscheck.ts';
+import { type CrossRun, crosscheckMarkdown, crossIncompatibilities, loadCrossRun } from '../../compare/crosscheck.ts';
 import { checkTimeScale, loadExperiment } from '../../config/experiment.ts';
 import { runExperiment } from '../../experiment/run.ts';
 import { newRunId } from '../../plan/run-id.ts';
@@ -51,6 +51,9 @@ export function register(program: Command): void {
         for (const d of what) if (!fs.existsSync(d) || !fs.statSync(d).isDirectory()) throw new UserError(`${d} is not a folder: give an experiment file or results/<run-id> folders`);
         if (what.length < 2) throw new UserError('give at least two results folders to put side by side');
         runs = what.map((d) => loadCrossRun(path.resolve(d)));
+        const problems = crossIncompatibilities(runs);
+        if (problems.length)
+          throw new UserError(`these runs are not the same experiment, so side by side they would show the difference of their inputs, not of where they ran:\n  ${problems.join('\n  ')}`);
         dir = path.join(o.results, `crosscheck-${newRunId()}`);
       }
       const md = crosscheckMarkdown(runs);

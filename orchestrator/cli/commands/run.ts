@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
-import { checkRuntime, checkTimeScale, loadExperiment, RUNTIMES } from '../../config/experiment.ts';
+import { checkPopulations, checkRuntime, checkTimeScale, loadExperiment, RUNTIMES } from '../../config/experiment.ts';
 import { runExperiment } from '../../experiment/run.ts';
+import { runScaling } from '../../experiment/scaling.ts';
 import { Progress } from '../../progress/display.ts';
 
 export const order = 50;
@@ -14,11 +15,29 @@ export function register(program: Command): void {
     .option('--run-id <id>', 'run id (4-7 lower-case letters or digits; default: random)')
     .option('--runtime <name>', `where to run it: ${RUNTIMES.join(' or ')} (default: the experiment's runtime, else docker)`)
     .option('--time-scale <k>', "workload time runs k times faster than network time (default: the experiment's timeScale; 1 in sim without one); docs/time-scale.md")
+    .option('--populations <n,...>', "run once per population, the topology's countries with this many peers (default: the experiment's populations, if any); docs/scaling.md")
     .action(async (file: string, o) => {
       const e = loadExperiment(file);
       if (o.runtime !== undefined) e.runtime = checkRuntime(o.runtime);
       if (o.timeScale !== undefined) e.timeScale = checkTimeScale(o.timeScale);
+      if (o.populations !== undefined) e.populations = checkPopulations(o.populations);
       const progress = new Progress();
+      if (e.populations.length) {
+        const r = await runScaling(e, { resultsRoot: o.results, progress, runId: o.runId });
+        progress.line(`results: ${r.dir}/scaling.md`);
+        process.stdout.write(r.runId + '\n');
+        if (r.interrupted) process.exitCode = 130;
+        else if (r.rows.some((x) => !x.valid)) {
+          progress.line(
+            `not valid: the runs of ${r.rows
+              .filter((x) => !x.valid)
+              .map((x) => `${x.peers} peers`)
+              .join(', ')} (see their report.md)`,
+          );
+          process.exitCode = 1;
+        }
+        return;
+      }
       if (e.variants.length > 1) progress.line(`${file} lists ${e.variants.length} variants: run replays the first, ${e.variants[0].name}; testbed compare runs them all`);
       const r = await runExperiment(e, { resultsRoot: o.results, progress, runId: o.runId });
       const s = r.summary as { shares: { server: number; p2p: number; cache: number }; plays: number; latencyMs: { p50: number | null; p90: number | null } };

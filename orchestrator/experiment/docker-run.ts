@@ -1,0 +1,199 @@
+// One repetition in Docker (session.ts): plan the containers, write each peer's workload script,
+// bring the topology up, check links, start the clocks, run link faults, follow the data
+// centres' sinks until the peers are done, collect exit records and logs, bring it all down.
+import fs from 'node:fs';
+import path from 'node:path';
+import { execa } from 'execa';
+import type { ScriptEvent } from '../../node-image/core/script.ts';
+import { formatError } from '../cli/errors.ts';
+import type { Experiment } from '../config/experiment.ts';
+import { writePlanPicture } from '../graph/graph.ts';
+import { ensureImages } from '../image/build.ts';
+import { checkLinks, type LinkCheck } from '../linkcheck/linkcheck.ts';
+import { netemStatus } from '../linkcheck/netem.ts';
+import { checkPlan, planTopology } from '../plan/index.ts';
+import type { Plan } from '../plan/types.ts';
+import type { Progress } from '../progress/display.ts';
+import { ReportTail } from '../report/raw.ts';
+import { DockerRuntime } from '../runtime/docker.ts';
+import { planLinkFaults, runLinkFaults } from './link-faults.ts';
+import type { Repetition, SessionRuntime } from './session.ts';
+import { fmtWorkload, prepareWorkload } from './workload.ts';
+
+export class DockerSession implements SessionRuntime {
+  readonly name = 'docker';
+  private readonly rt = new DockerRuntime();
+  private image = '';
+
+  async prepare(progress: Progress): Promise<{ image: string }> {
+    await this.rt.reapOrphans(progress);
+    const images = await ensureImages((l) => progress.line(l));
+    this.image = images.node;
+    const id = (await execa('docker', ['image', 'inspect', '-f', '{{.Id}}', images.node], { reject: false })).stdout.trim();
+    return { image: `${images.node} (${id})` };
+  }
+
+  async run(r: Repetition): Promise<void> {
+    const { e, variant, topology, seed, repId, repDir, params, info, progress, signal, warn, writeInfo, first, note } = r;
+    const rt = this.rt;
+    const plan = planTopology(topology, {
+      runId: repId,
+      resultsDir: repDir,
+      image: this.image,
+      timeScale: e.timeScale,
+      protocol: { ...variant.protocol, params },
+      transient: { ownerPid: process.pid },
+    });
+    const problems = checkPlan(plan);
+    if (problems.length) throw new Error(`the plan is not valid:\n  ${problems.join('\n  ')}`);
+    const peerMachines = plan.containers.filter((c) => c.role === 'peer').map((c) => ({ name: c.name, country: String(c.meta.country) }));
+    const w = await prepareWorkload(e, peerMachines, seed, variant, info, progress, warn);
+    let linkFaults: { finish(): Promise<void> } | null = null;
+    progress.line(
+      `run ${repId}: ${info.peers} peers, ${w.users} users, ${w.sessions} sessions, ${w.plays} plays over ${fmtWorkload(e.durationMs)}${w.startMs ? ` (from ${fmtWorkload(w.startMs)} of the trace's week)` : ''} of workload time at scale ${e.timeScale} (about ${Math.round(e.durationMs / e.timeScale / 1000)} s)`,
+    );
+    const control = path.join(repDir, 'control');
+    fs.mkdirSync(control, { recursive: true });
+    for (const c of plan.containers.filter((x) => x.role === 'peer')) {
+      const script = w.scripts.get(c.name) ?? [];
+      const f = plan.files.find((x) => x.host.endsWith(`/${c.name}.jsonl`))!;
+      f.content = script.map((ev: ScriptEvent) => JSON.stringify(ev)).join('\n') + '\n';
+      c.mounts.push({ host: control, container: '/run/control', readOnly: true });
+      c.cmd.push('--start-file', '/run/control/start');
+    }
+    // data-centre faults run on the peers' workload clock: the DCs read the same start file
+    if (variant.faults.some((f) => f.kind !== 'churn')) {
+      for (const c of plan.containers.filter((x) => x.role === 'dc')) {
+        c.mounts.push({ host: control, container: '/run/control', readOnly: true });
+        c.cmd.push('--faults', JSON.stringify(variant.faults), '--start-file', '/run/control/start');
+      }
+    }
+    fs.writeFileSync(path.join(repDir, 'plan.json'), JSON.stringify(plan, null, 1));
+    const picture = await writePlanPicture(plan, repDir);
+    if (picture) note(picture);
+    writeInfo();
+    try {
+      await rt.apply(plan, { signal, progress });
+      const links = await netemStatus(rt, plan);
+      info.netem = links?.netem ?? false;
+      if (links?.note && first) {
+        note(links.note);
+        progress.line(links.note);
+      }
+      if (e.linkCheck > 0 && first) {
+        progress.line(`link self-check on ${e.linkCheck} peers`);
+        info.linkCheck = (await checkLinks(rt, plan, e.linkCheck)) as LinkCheck[];
+      }
+      writeInfo();
+      const epoch = Date.now() + 1500;
+      fs.writeFileSync(path.join(control, 'start'), String(epoch));
+      // link faults change the emulated network from outside the programs, on the same clock
+      const active = plan.containers.filter((c) => c.role === 'peer' && c.net.shaping && (w.scripts.get(c.name)?.length ?? 0) > 0);
+      const routerOf = (c: (typeof active)[number]) => plan.containers.find((r) => r.role === 'router' && !r.meta.outer && r.attachments.some((a) => a.network === c.attachments[0].network))?.name;
+      const shaped = active.map((c) => {
+        const router = routerOf(c);
+        return {
+          name: c.name,
+          country: String(c.meta.country),
+          iface: c.net.shaping!.iface,
+          upKbit: c.net.shaping!.up.rateKbit,
+          downKbit: c.net.shaping!.down.rateKbit,
+          ...(router ? { router } : {}),
+        };
+      });
+      linkFaults = runLinkFaults(
+        (c, cmd) => rt.exec(c, cmd),
+        planLinkFaults(variant.faults, shaped, seed, e.durationMs),
+        epoch,
+        e.timeScale,
+        progress,
+        (c) => rt.running(c),
+        (c, on) => rt.power(c, on),
+      );
+      await monitor(rt, plan, repDir, epoch, e, progress, signal);
+    } finally {
+      await linkFaults?.finish();
+      info.clientsWithoutExit = [...(info.clientsWithoutExit ?? []), ...(await collect(rt, plan, repDir, progress))];
+      // what was collected stays and is analysed; what down could not remove is said loudly
+      await rt.down(repId, { progress }).catch((err: unknown) => {
+        // said whichever repetition it was: something may be left behind
+        info.notes.push(`clean-up of ${repId} incomplete: ${err instanceof Error ? err.message : String(err)}`);
+        progress.line(formatError(err));
+      });
+    }
+  }
+}
+
+async function monitor(rt: DockerRuntime, plan: Plan, dir: string, epoch: number, e: Experiment, progress: Progress, signal: AbortSignal): Promise<void> {
+  const peers = new Set(plan.containers.filter((c) => c.role === 'peer').map((c) => c.name));
+  const realEnd = epoch + e.durationMs / e.timeScale;
+  // clients drain their reports (up to 30 s) after their last event
+  const deadline = realEnd + 120_000;
+  const reported = new Set<string>();
+  // the sinks are followed, not re-read: each poll parses only what the data centres appended
+  const tails = plan.containers.filter((c) => c.role === 'dc').map((c) => new ReportTail(path.join(dir, 'raw', String(c.meta.dc), 'reports.jsonl')));
+  const seen = new Set<string>();
+  let plays = 0;
+  const bytes = { server: 0, p2p: 0, cache: 0 };
+  const online = new Map<string, number>();
+  while (!signal.aborted) {
+    const now = Date.now();
+    for (const r of tails.flatMap((t) => t.read())) {
+      // a report re-sent after a reconnect is stored twice: count it once
+      const key = `${r.clientId}/${r.seq}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      if (r.type === 'play') {
+        plays++;
+        for (const k of ['server', 'p2p', 'cache'] as const) bytes[k] += r.bytes[k];
+      } else if (r.type === 'login' || r.type === 'logout') online.set(r.clientId, (online.get(r.clientId) ?? 0) + (r.type === 'login' ? 1 : -1));
+    }
+    const total = bytes.server + bytes.p2p + bytes.cache || 1;
+    const status = await rt.status(plan.runId);
+    const peerStatus = status[0]?.roles.peer ?? { count: peers.size, running: 0, exited: 0 };
+    // a container that died with an error surfaces by name
+    for (const role of ['dc', 'dns', 'core', 'router'] as const) {
+      const s = status[0]?.roles[role];
+      if (s && s.exited > 0 && !reported.has(role)) {
+        reported.add(role);
+        progress.line(`warning: ${s.exited} ${role} container(s) exited: see ${path.join(dir, 'logs')} after the run`);
+      }
+    }
+    const wt = Math.min(e.durationMs, Math.max(0, (now - epoch) * e.timeScale));
+    progress.update(
+      `${fmtWorkload(wt)} of ${fmtWorkload(e.durationMs)} | plays ${plays} | server ${((100 * bytes.server) / total).toFixed(0)}% p2p ${((100 * bytes.p2p) / total).toFixed(0)}% cache ${((100 * bytes.cache) / total).toFixed(0)}% | peers online ${[...online.values()].filter((v) => v > 0).length} | peer programs finished ${peerStatus.exited}/${peers.size}`,
+    );
+    if (now > realEnd && peerStatus.running === 0) break;
+    if (now > deadline) {
+      progress.line(`warning: ${peerStatus.running} peers still running ${Math.round((now - realEnd) / 1000)} s after the workload's end; stopping them`);
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 2000));
+  }
+  progress.line('workload finished');
+}
+
+/** Clients' exit records and the logs worth keeping; returns the peers that ended without an exit record. */
+async function collect(rt: DockerRuntime, plan: Plan, dir: string, progress: Progress): Promise<string[]> {
+  const logs = path.join(dir, 'logs');
+  fs.mkdirSync(logs, { recursive: true });
+  const lines: string[] = [];
+  const silent: string[] = [];
+  const status = await rt.status(plan.runId);
+  if (!status.length) return [];
+  progress.line('collecting client exit records and server logs');
+  for (const c of plan.containers) {
+    const text = await rt.logs(c.name).catch(() => '');
+    if (c.role === 'peer') {
+      for (const l of text.split('\n')) if (l.startsWith('{"event":"exit"')) lines.push(l);
+      if (!/"event":"exit"/.test(text)) {
+        silent.push(c.name);
+        fs.writeFileSync(path.join(logs, `${c.name}.log`), text);
+      }
+    } else if (c.role !== 'router') fs.writeFileSync(path.join(logs, `${c.name}.log`), text);
+  }
+  fs.mkdirSync(path.join(dir, 'raw'), { recursive: true });
+  fs.writeFileSync(path.join(dir, 'raw', 'clients.jsonl'), lines.join('\n') + (lines.length ? '\n' : ''));
+  if (silent.length) progress.line(`warning: ${silent.length} peers ended without their exit record (died, or were stopped): ${silent.join(', ')}; their logs are in ${logs}`);
+  return silent;
+}

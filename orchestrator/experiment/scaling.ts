@@ -1,0 +1,173 @@
+// A scaling experiment (`populations:` in the experiment file): the same experiment once per
+// population, the topology's countries, access mixes and routers with that many peers, each run a
+// results folder of its own (peers-<n>/), and beside them what the runs say together:
+// scaling.json, scaling.md and two plots, the shares of played bytes and search success against
+// the peers online, each with the figure Spotify measured at its own scale ([1], reference.ts).
+// docs/scaling.md says how to read them.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { ChartConfiguration } from 'chart.js';
+import { KN2010 } from '../analysis/reference.ts';
+import type { Experiment } from '../config/experiment.ts';
+import { newRunId } from '../plan/index.ts';
+import { withPeers } from '../plan/plan.ts';
+import { Progress } from '../progress/display.ts';
+import { render } from '../report/charts.ts';
+import type { Summary } from '../report/summary.schema.ts';
+import { runExperiment } from './run.ts';
+
+export interface ScalingRow {
+  peers: number;
+  runId: string;
+  online: { mean: number; peak: number };
+  plays: number;
+  shares: { server: number; p2p: number; cache: number };
+  tracker: number;
+  overlay: number;
+  latencyMs: { p50: number | null; p75: number | null; p90: number | null };
+  stutterRate: number;
+  valid: boolean;
+  /** what the run cost (simulated runtime): wall seconds, events, events per second, heap at the end */
+  cost?: { wallSeconds: number; events: number; eventsPerSecond: number; heapUsedMB: number };
+}
+
+export interface ScalingOutcome {
+  runId: string;
+  dir: string;
+  rows: ScalingRow[];
+  interrupted: boolean;
+}
+
+export async function runScaling(e: Experiment, o: { resultsRoot: string; progress?: Progress; runId?: string }): Promise<ScalingOutcome> {
+  const progress = o.progress ?? new Progress();
+  const runId = o.runId ?? newRunId();
+  const dir = path.resolve(o.resultsRoot, runId);
+  fs.mkdirSync(dir, { recursive: true });
+  fs.copyFileSync(e.file, path.join(dir, 'experiment.yaml'));
+  const rows: ScalingRow[] = [];
+  let interrupted = false;
+  for (const [i, n] of e.populations.entries()) {
+    const topology = withPeers(e.topology, n);
+    const counts = Object.entries(topology.countries).map(([c, s]) => `${c} ${s.peers}`);
+    progress.line(`population ${i + 1} of ${e.populations.length}: ${n} peers (${counts.join(', ')})`);
+    const one: Experiment = {
+      ...e,
+      topology,
+      topologyText: `${e.topologyText.trimEnd()}\n# scaled by the experiment's populations to ${n} peers: ${counts.join(', ')}\n`,
+      populations: [],
+    };
+    const r = await runExperiment(one, { resultsRoot: dir, dir: path.join(dir, `peers-${n}`), progress });
+    rows.push(rowOf(n, r.runId, r.summary as unknown as Summary, path.join(r.dir, 'run.json')));
+    await writeScaling(dir, e, rows);
+    if (r.interrupted) {
+      interrupted = true;
+      break;
+    }
+  }
+  return { runId, dir, rows, interrupted };
+}
+
+function rowOf(peers: number, runId: string, s: Summary, runJson: string): ScalingRow {
+  const info = JSON.parse(fs.readFileSync(runJson, 'utf8')) as { sim?: ScalingRow['cost'] };
+  return {
+    peers,
+    runId,
+    online: s.online ?? { mean: 0, peak: 0 },
+    plays: s.plays,
+    shares: s.shares,
+    tracker: s.discovery.tracker,
+    overlay: s.discovery.overlay,
+    latencyMs: { p50: s.latencyMs.p50, p75: s.latencyMs.p75, p90: s.latencyMs.p90 },
+    stutterRate: s.stutterRate,
+    valid: s.valid !== false,
+    ...(info.sim ? { cost: info.sim } : {}),
+  };
+}
+
+const pct = (x: number) => (100 * x).toFixed(1);
+
+export function scalingTable(rows: readonly ScalingRow[]): string {
+  const k = KN2010;
+  const head =
+    '| peers | online (mean / peak) | plays | server | peers | cache | tracker | overlay | latency p50 / p75 / p90 ms | stutters per play | wall s | events/s | heap MB |\n| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n';
+  const body = rows
+    .map((r) => {
+      const c = r.cost;
+      return `| ${r.peers}${r.valid ? '' : ' (not valid)'} | ${r.online.mean} / ${r.online.peak} | ${r.plays} | ${pct(r.shares.server)}% | ${pct(r.shares.p2p)}% | ${pct(r.shares.cache)}% | ${pct(r.tracker)}% | ${pct(r.overlay)}% | ${r.latencyMs.p50} / ${r.latencyMs.p75} / ${r.latencyMs.p90} | ${r.stutterRate} | ${c ? c.wallSeconds : ''} | ${c ? c.eventsPerSecond : ''} | ${c ? c.heapUsedMB : ''} |`;
+    })
+    .join('\n');
+  const ref = `\n| Spotify, [1] | over 7 million users | | ${pct(k.shares.server)}% | ${pct(k.shares.p2p)}% | ${pct(k.shares.cache)}% | ${pct(k.tracker)}% | ${pct(k.overlay)}% | ${k.latencyMs.p50} / ${k.latencyMs.p75} / ${k.latencyMs.p90} | | | | |\n`;
+  return head + body + ref;
+}
+
+async function writeScaling(dir: string, e: Experiment, rows: readonly ScalingRow[]): Promise<void> {
+  fs.writeFileSync(path.join(dir, 'scaling.json'), JSON.stringify({ experiment: e.name, populations: e.populations, rows, reference: KN2010 }, null, 2) + '\n');
+  const charts = [
+    ['scaling-shares.png', sharesChart(rows)],
+    ['scaling-search.png', searchChart(rows)],
+  ] as const;
+  for (const [file, config] of charts) fs.writeFileSync(path.join(dir, file), await render(config));
+  const md = `# ${e.name}: the same experiment at ${rows.length} population${rows.length === 1 ? '' : 's'}
+
+${e.runtime === 'sim' ? 'Simulated runtime' : 'Docker runtime'}, ${e.timeScale === 1 ? 'no time scale' : `time scale ${e.timeScale}`}, ${(e.durationMs / 3_600_000).toFixed(0)} h of workload per population, seed ${e.seed}. Each population's run, report and raw reports are in \`peers-<n>/\`. "online" counts clients logged in at once: the mean over the run and the peak. The last row is what Spotify measured on the live service ([1]: Kreitz & Niemelä 2010).
+
+${scalingTable(rows)}
+![shares of played bytes against peers online](scaling-shares.png)
+
+![search success against peers online](scaling-search.png)
+`;
+  fs.writeFileSync(path.join(dir, 'scaling.md'), md);
+}
+
+const COLORS = { server: '#d62728', p2p: '#2ca02c', cache: '#1f77b4', tracker: '#9467bd', overlay: '#ff7f0e' } as const;
+
+function lineChart(title: string, all: readonly ScalingRow[], series: { key: keyof typeof COLORS; label: string; value: (r: ScalingRow) => number; ref: number }[]): ChartConfiguration {
+  // a population that played nothing has no shares to plot (its row in scaling.md says so)
+  const rows = all.filter((r) => r.plays > 0);
+  const xs = rows.map((r) => Math.max(1, r.online.mean));
+  const lo = Math.min(...xs) / 2;
+  const hi = Math.max(...xs) * 2;
+  return {
+    type: 'scatter',
+    data: {
+      datasets: series.flatMap((s) => [
+        { label: s.label, data: rows.map((r, i) => ({ x: xs[i], y: +(100 * s.value(r)).toFixed(2) })), borderColor: COLORS[s.key], backgroundColor: COLORS[s.key], showLine: true, pointRadius: 4 },
+        {
+          label: `${s.label}: Spotify [1], ${(100 * s.ref).toFixed(1)}%`,
+          data: [
+            { x: lo, y: 100 * s.ref },
+            { x: hi, y: 100 * s.ref },
+          ],
+          borderColor: COLORS[s.key],
+          backgroundColor: COLORS[s.key],
+          borderDash: [6, 4],
+          showLine: true,
+          pointRadius: 0,
+        },
+      ]),
+    },
+    options: {
+      plugins: { title: { display: true, text: title, font: { size: 16 } } },
+      scales: {
+        x: { type: 'logarithmic', min: lo, max: hi, title: { display: true, text: 'peers online at once (mean over the run, log scale)' } },
+        y: { min: 0, max: 100, title: { display: true, text: '%' } },
+      },
+    },
+  };
+}
+
+export function sharesChart(rows: readonly ScalingRow[]): ChartConfiguration {
+  const k = KN2010.shares;
+  return lineChart('Played bytes by source against the peers online (dashed: Spotify, [1])', rows, [
+    { key: 'server', label: 'servers', value: (r) => r.shares.server, ref: k.server },
+    { key: 'p2p', label: 'peers', value: (r) => r.shares.p2p, ref: k.p2p },
+    { key: 'cache', label: 'cache', value: (r) => r.shares.cache, ref: k.cache },
+  ]);
+}
+
+export function searchChart(rows: readonly ScalingRow[]): ChartConfiguration {
+  return lineChart('Searches answered with peers against the peers online (dashed: Spotify, [1])', rows, [
+    { key: 'tracker', label: 'tracker', value: (r) => r.tracker, ref: KN2010.tracker },
+    { key: 'overlay', label: 'overlay', value: (r) => r.overlay, ref: KN2010.overlay },
+  ]);
+}

@@ -1,0 +1,41 @@
+// Where an experiment's repetitions run, behind one interface. `testbed run` (run.ts) does what
+// every runtime shares: the results folder, run.json, the seeds, the variant's parameters, the
+// notes, and the analysis at the end. A runtime does one repetition's session: plan the peers,
+// start them, replay the workload, collect the data centres' reports into raw/, stop. The Docker
+// runtime (docker-run.ts) does it with containers, real NAT and shaped links; the simulated one
+// (sim-run.ts) with the same protocol core on a virtual clock. Both leave the same raw/, so the
+// report, `testbed compare` and `testbed crosscheck` read either.
+import type { Experiment, ExperimentRuntime, Variant } from '../config/experiment.ts';
+import type { Topology } from '../config/topology.ts';
+import type { Progress } from '../progress/display.ts';
+import type { RunInfo } from '../report/write.ts';
+
+export interface Repetition {
+  e: Experiment;
+  variant: Variant;
+  /** the topology with this repetition's placement seed */
+  topology: Topology;
+  /** the workload's seed */
+  seed: number;
+  repId: string;
+  repDir: string;
+  /** the variant's protocol parameters, with the chunk size the time scale calls for */
+  params: Record<string, unknown>;
+  info: RunInfo;
+  /** the run's first repetition: it alone checks links and adds its own notes */
+  first: boolean;
+  /** a note for report.md (kept from the first repetition only) */
+  note: (line: string) => void;
+  progress: Progress;
+  signal: AbortSignal;
+  warn: (line: string) => void;
+  writeInfo: () => void;
+}
+
+export interface SessionRuntime {
+  readonly name: ExperimentRuntime;
+  /** once per run, before the first repetition: the image the peers run, and what a crashed run left */
+  prepare(progress: Progress): Promise<{ image: string }>;
+  /** one repetition, from plan to stop; its raw/ written under repDir */
+  run(r: Repetition): Promise<void>;
+}
