@@ -392,10 +392,15 @@ export class Playback {
    * advance, and the player sleeps until the earliest of them: with the whole track here, the end
    * or the prefetch point; while it still downloads, also the position reaching missing data (a
    * stall), the buffer falling under the emergency window, the position entering its next chunk
-   * (the urgent window moves on) and a request to a peer timing out. An arrival can only move the
-   * first of these later, so none is missed; each is seen at its own time instead of at the next
-   * multiple of TICK_MS. A 4-minute track is then tens of timers instead of thousands, which is
-   * what lets the simulated runtime play millions of tracks.
+   * (the urgent window moves on), and the oldest peer request's timeout (the overlay's own timer
+   * per request already reports it to the download; the player wakes there too, as its 25 ms
+   * tick would have soon after). An arrival can only move the first two later. What else moves
+   * the download on calls schedule() itself: every arrival and failure, the end of discovery, a
+   * new candidate that is already a neighbour. One thing waits longer than it did: a candidate
+   * that becomes a neighbour by another way (it dialled us) is asked at the next of these, at
+   * most a chunk's playing time later (0.8 s of q5), instead of within TICK_MS. A 4-minute track
+   * is then tens of timers instead of thousands, which is what lets the simulated runtime play
+   * millions of tracks.
    */
   private rearm(soon = false): void {
     this.timer?.cancel();

@@ -110,5 +110,15 @@ describe('peers online', () => {
     // only what falls within the run counts towards the mean: 0-50: 1, 50-100: 2
     expect(peersOnline(rs, 100)).toEqual({ mean: 1.5, peak: 2 });
     expect(peersOnline([], 100)).toEqual({ mean: 0, peak: 0 });
+    // two repetitions' reports: the mean per repetition, and no peak (it would be their sum)
+    expect(peersOnline(rs, 400, 2)).toEqual({ mean: 0.5 });
+    // a session after the run's end raises nothing
+    const late = [
+      ...rs,
+      { ...at(login('z', '10.0.0.9', '198.18.0.9', fail), 500), clientId: 'c-z' } as Report,
+      { ...out('z', 600), clientId: 'c-z' } as Report,
+      { ...at(a, 550), clientId: 'c-a2' } as Report,
+    ];
+    expect(peersOnline(late, 400)).toEqual({ mean: 1, peak: 2 });
   });
 });

@@ -147,12 +147,14 @@ export function noNeighbourShare(rs: Report[], periodMs = 30 * 60_000): number {
 }
 
 /**
- * Clients logged in at once: the mean over the run's workload time [0, durationMs) and the peak.
- * A client counts from its login report to its logout report, or to its last report when it never
- * logged out (the run ended, or it died). This is the population that matters for peer
- * assistance: the peers that can serve, not the machines of the topology.
+ * Clients logged in at once: the mean over the run's workload time [0, durationMs) and the peak
+ * within it, mobile clients included. A client counts from its login report to its logout report,
+ * or to its last report when it never logged out (the run ended, or it died; its last report can
+ * be up to one neighbour-report period before that). The reports of `repetitions` runs of the same
+ * experiment (fresh clients each) give the mean per run; their peak would be the sum of theirs,
+ * so it is left out.
  */
-export function peersOnline(rs: Report[], durationMs: number): { mean: number; peak: number } {
+export function peersOnline(rs: Report[], durationMs: number, repetitions = 1): { mean: number; peak?: number } {
   // one client instance logs in and out once per session, and again after a reconnect
   const open = new Map<string, { from: number; to: number }>();
   const steps: [number, number][] = [];
@@ -181,9 +183,10 @@ export function peersOnline(rs: Report[], durationMs: number): { mean: number; p
     area += now * (at - last);
     last = at;
     now += d;
-    peak = Math.max(peak, now);
+    if (at < durationMs) peak = Math.max(peak, now);
   }
-  return { mean: durationMs > 0 ? +(area / durationMs).toFixed(1) : 0, peak };
+  const mean = durationMs > 0 ? +(area / durationMs / repetitions).toFixed(1) : 0;
+  return repetitions === 1 ? { mean, peak } : { mean };
 }
 
 /** Bytes by source per workload hour (0 = Monday 00:00 UTC: the run's `startMs` is added back). */

@@ -46,7 +46,6 @@ export function checkRuntime(name: string): ExperimentRuntime {
   return name as ExperimentRuntime;
 }
 
-/** a time scale named on the command line, in the schema's range */
 /** `--populations 300,1000,3000`: peer counts of a scaling experiment */
 export function checkPopulations(text: string): number[] {
   const ns = text.split(',').map((x) => Number(x.trim()));
@@ -55,6 +54,7 @@ export function checkPopulations(text: string): number[] {
   return [...new Set(ns)].sort((a, b) => a - b);
 }
 
+/** a time scale named on the command line, in the schema's range */
 export function checkTimeScale(text: string): number {
   const k = Number(text);
   if (!(k >= 1 && k <= 5000)) throw new ConfigError('--time-scale', [`--time-scale: "${text}" is not a time scale; valid: a number from 1 (real time) to 5000`]);

@@ -9,17 +9,18 @@ import path from 'node:path';
 import type { ChartConfiguration } from 'chart.js';
 import { KN2010 } from '../analysis/reference.ts';
 import type { Experiment } from '../config/experiment.ts';
-import { newRunId } from '../plan/index.ts';
+import { checkRunId, newRunId } from '../plan/index.ts';
 import { withPeers } from '../plan/plan.ts';
 import { Progress } from '../progress/display.ts';
 import { render } from '../report/charts.ts';
 import type { Summary } from '../report/summary.schema.ts';
+import { writeReport } from '../report/write.ts';
 import { runExperiment } from './run.ts';
 
 export interface ScalingRow {
   peers: number;
   runId: string;
-  online: { mean: number; peak: number };
+  online: { mean: number; peak?: number };
   plays: number;
   shares: { server: number; p2p: number; cache: number };
   tracker: number;
@@ -31,6 +32,16 @@ export interface ScalingRow {
   cost?: { wallSeconds: number; events: number; eventsPerSecond: number; heapUsedMB: number };
 }
 
+/** what scaling.md says of the experiment, kept in scaling.json so that `testbed report` can rewrite it */
+export interface ScalingHeader {
+  name: string;
+  runtime: string;
+  timeScale: number;
+  durationMs: number;
+  seed: number;
+  populations: number[];
+}
+
 export interface ScalingOutcome {
   runId: string;
   dir: string;
@@ -40,11 +51,12 @@ export interface ScalingOutcome {
 
 export async function runScaling(e: Experiment, o: { resultsRoot: string; progress?: Progress; runId?: string }): Promise<ScalingOutcome> {
   const progress = o.progress ?? new Progress();
-  const runId = o.runId ?? newRunId();
+  const runId = o.runId === undefined ? newRunId() : checkRunId(o.runId);
   const dir = path.resolve(o.resultsRoot, runId);
   fs.mkdirSync(dir, { recursive: true });
   fs.copyFileSync(e.file, path.join(dir, 'experiment.yaml'));
   const rows: ScalingRow[] = [];
+  const header: ScalingHeader = { name: e.name, runtime: e.runtime, timeScale: e.timeScale, durationMs: e.durationMs, seed: e.seed, populations: e.populations };
   let interrupted = false;
   for (const [i, n] of e.populations.entries()) {
     const topology = withPeers(e.topology, n);
@@ -58,7 +70,7 @@ export async function runScaling(e: Experiment, o: { resultsRoot: string; progre
     };
     const r = await runExperiment(one, { resultsRoot: dir, dir: path.join(dir, `peers-${n}`), progress });
     rows.push(rowOf(n, r.runId, r.summary as unknown as Summary, path.join(r.dir, 'run.json')));
-    await writeScaling(dir, e, rows);
+    await writeScaling(dir, header, rows);
     if (r.interrupted) {
       interrupted = true;
       break;
@@ -93,20 +105,40 @@ export function scalingTable(rows: readonly ScalingRow[]): string {
   const body = rows
     .map((r) => {
       const c = r.cost;
-      return `| ${r.peers}${r.valid ? '' : ' (not valid)'} | ${r.online.mean} / ${r.online.peak} | ${r.plays} | ${pct(r.shares.server)}% | ${pct(r.shares.p2p)}% | ${pct(r.shares.cache)}% | ${pct(r.tracker)}% | ${pct(r.overlay)}% | ${r.latencyMs.p50} / ${r.latencyMs.p75} / ${r.latencyMs.p90} | ${r.stutterRate} | ${c ? c.wallSeconds : ''} | ${c ? c.eventsPerSecond : ''} | ${c ? c.heapUsedMB : ''} |`;
+      return `| ${r.peers}${r.valid ? '' : ' (not valid)'} | ${r.online.mean} / ${r.online.peak ?? '–'} | ${r.plays} | ${pct(r.shares.server)}% | ${pct(r.shares.p2p)}% | ${pct(r.shares.cache)}% | ${pct(r.tracker)}% | ${pct(r.overlay)}% | ${r.latencyMs.p50} / ${r.latencyMs.p75} / ${r.latencyMs.p90} | ${r.stutterRate} | ${c ? c.wallSeconds : ''} | ${c ? c.eventsPerSecond : ''} | ${c ? c.heapUsedMB : ''} |`;
     })
     .join('\n');
   const ref = `\n| Spotify, [1] | over 7 million users | | ${pct(k.shares.server)}% | ${pct(k.shares.p2p)}% | ${pct(k.shares.cache)}% | ${pct(k.tracker)}% | ${pct(k.overlay)}% | ${k.latencyMs.p50} / ${k.latencyMs.p75} / ${k.latencyMs.p90} | | | | |\n`;
   return head + body + ref;
 }
 
-async function writeScaling(dir: string, e: Experiment, rows: readonly ScalingRow[]): Promise<void> {
-  fs.writeFileSync(path.join(dir, 'scaling.json'), JSON.stringify({ experiment: e.name, populations: e.populations, rows, reference: KN2010 }, null, 2) + '\n');
-  const charts = [
-    ['scaling-shares.png', sharesChart(rows)],
-    ['scaling-search.png', searchChart(rows)],
-  ] as const;
-  for (const [file, config] of charts) fs.writeFileSync(path.join(dir, file), await render(config));
+/**
+ * `testbed report` on a scaling experiment's folder: each population's report rebuilt from its
+ * raw reports, then scaling.json, scaling.md and the plots from those.
+ */
+export async function rewriteScaling(dir: string, progress: (line: string) => void): Promise<ScalingRow[]> {
+  const old = JSON.parse(fs.readFileSync(path.join(dir, 'scaling.json'), 'utf8')) as { header: ScalingHeader; rows: ScalingRow[] };
+  const rows: ScalingRow[] = [];
+  for (const r of old.rows) {
+    const sub = path.join(dir, `peers-${r.peers}`);
+    const summary = await writeReport(sub);
+    progress(`rebuilt ${sub}`);
+    rows.push(rowOf(r.peers, r.runId, summary as unknown as Summary, path.join(sub, 'run.json')));
+  }
+  await writeScaling(dir, old.header, rows);
+  return rows;
+}
+
+async function writeScaling(dir: string, e: ScalingHeader, rows: readonly ScalingRow[]): Promise<void> {
+  fs.writeFileSync(path.join(dir, 'scaling.json'), JSON.stringify({ header: e, rows, reference: KN2010 }, null, 2) + '\n');
+  // no plot before a population has played anything (an interrupt in the first)
+  if (rows.some((r) => r.plays > 0)) {
+    const charts = [
+      ['scaling-shares.png', sharesChart(rows)],
+      ['scaling-search.png', searchChart(rows)],
+    ] as const;
+    for (const [file, config] of charts) fs.writeFileSync(path.join(dir, file), await render(config));
+  }
   const md = `# ${e.name}: the same experiment at ${rows.length} population${rows.length === 1 ? '' : 's'}
 
 ${e.runtime === 'sim' ? 'Simulated runtime' : 'Docker runtime'}, ${e.timeScale === 1 ? 'no time scale' : `time scale ${e.timeScale}`}, ${(e.durationMs / 3_600_000).toFixed(0)} h of workload per population, seed ${e.seed}. Each population's run, report and raw reports are in \`peers-<n>/\`. "online" counts clients logged in at once: the mean over the run and the peak. The last row is what Spotify measured on the live service ([1]: Kreitz & Niemelä 2010).

@@ -12,7 +12,7 @@ import { placePeers } from '../plan/plan.ts';
 import { Progress } from '../progress/display.ts';
 import { readRawReports } from '../report/write.ts';
 import { runExperiment } from './run.ts';
-import { runScaling } from './scaling.ts';
+import { rewriteScaling, runScaling } from './scaling.ts';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tb-sim-test-'));
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
@@ -199,5 +199,9 @@ describe('the simulated runtime', () => {
     expect(md).toContain('| Spotify, [1] |');
     expect(md).toMatch(/\| 36 \| [\d.]+ \/ \d+ \| \d+ \|/);
     for (const png of ['scaling-shares.png', 'scaling-search.png']) expect(fs.readFileSync(path.join(r.dir, png)).subarray(1, 4).toString()).toBe('PNG');
+    // `testbed report` on the folder rebuilds every population's analysis and the same table
+    fs.rmSync(path.join(r.dir, 'scaling.md'));
+    expect(await rewriteScaling(r.dir, () => {})).toEqual(r.rows);
+    expect(fs.readFileSync(path.join(r.dir, 'scaling.md'), 'utf8')).toBe(md);
   }, 240_000);
 });

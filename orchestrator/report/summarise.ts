@@ -74,7 +74,7 @@ export function summarise({ info, reports, generated, badLines }: SummariseInput
     ...(info.variant?.faults.length ? { faults: faultEffects(reports, info.variant.faults as Fault[]) } : {}),
     discovery: discovery(reports),
     noNeighbourShare: noNeighbourShare(reports),
-    online: peersOnline(reports, info.durationMs),
+    online: peersOnline(reports, info.durationMs, info.repetitions || 1),
     nat: Object.fromEntries(Object.entries(t2).map(([c, r]) => [c, { noNat: r.noNat, upnpWorked: r.upnpWorked, upnpMismatch: r.upnpMismatch, upnpPrivate: r.upnpPrivate, addresses: r.addresses }])),
     linkCheck: info.linkCheck as { container: string; configured: unknown; measured: unknown }[],
     netem: info.netem,

@@ -184,8 +184,8 @@ export const summarySchema = {
     },
     online: {
       type: 'object',
-      description: "clients logged in at once: the mean over the run's workload time, and the peak",
-      required: ['mean', 'peak'],
+      description: "clients logged in at once (mobile ones included): the mean over the run's workload time, per repetition, and the peak within it (only for a run of one repetition)",
+      required: ['mean'],
       additionalProperties: false,
       properties: {
         mean: { type: 'number', minimum: 0 },

@@ -80,8 +80,8 @@ const MIN = 60_000;
 
 /**
  * Sum of 1/i^s for i = 1..n: exact for the first EXACT_TERMS terms, and past them the integral
- * over [i-1/2, i+1/2] (the midpoint rule, whose relative error there is below 1e-9): a catalogue
- * of millions of tracks is calibrated in microseconds instead of seconds.
+ * over [m+1/2, n+1/2] (the midpoint rule: the whole sum agrees with the exact one to about 1e-9,
+ * see the test): a catalogue of millions of tracks is calibrated in microseconds, not seconds.
  */
 const EXACT_TERMS = 4096;
 export function zipfSum(n: number, s: number): number {
@@ -91,7 +91,9 @@ export function zipfSum(n: number, s: number): number {
   if (n > m) {
     const a = m + 0.5;
     const b = n + 0.5;
-    t += Math.abs(s - 1) < 1e-12 ? Math.log(b / a) : (b ** (1 - s) - a ** (1 - s)) / (1 - s);
+    // a^(1-s) (e^((1-s) ln(b/a)) - 1) / (1-s): exact in floating point even for s close to 1
+    const r = Math.log(b / a);
+    t += Math.abs(s - 1) < 1e-12 ? r : (a ** (1 - s) * Math.expm1((1 - s) * r)) / (1 - s);
   }
   return t;
 }
@@ -108,6 +110,15 @@ export function calibrateZipf(n: number, headFraction: number, share: number): n
     else hi = mid;
   }
   return (lo + hi) / 2;
+}
+
+const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+
+/** 7919 (the step every shipped workload has used), or the next odd number coprime with `n` */
+export function coprimeStep(n: number): number {
+  let m = 7919;
+  while (gcd(m, n) !== 1) m += 2;
+  return m;
 }
 
 function pickWeighted(weights: number[], r: number): number {
@@ -178,8 +189,10 @@ export function syntheticWorkload(machines: Machine[], durationMs: number, seed:
   const tracks = p.catalogue !== undefined ? Math.max(1, Math.round(p.catalogue)) : Math.max(50, Math.round(userCount * p.tracksPerUser));
   const s = calibrateZipf(tracks, 0.12, p.headShare);
   const rank = zipfSampler(tracks, s, rnd);
-  // ranks are spread over ids so that popularity is not tied to id order (or track length)
-  const popular = () => ((rank() * 7919) % tracks) + 1;
+  // ranks are spread over ids so that popularity is not tied to id order (or track length): by a
+  // step coprime with the catalogue's size, so that every rank lands on its own track
+  const step = coprimeStep(tracks);
+  const popular = () => ((rank() * step) % tracks) + 1;
 
   interface User {
     id: string;

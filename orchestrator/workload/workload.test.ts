@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { importLastfm } from './importers/lastfm.ts';
 import { importMssd } from './importers/mssd.ts';
-import { calibrateZipf, defaultSynthetic, syntheticWorkload, zipfSum } from './synthetic.ts';
+import { calibrateZipf, coprimeStep, defaultSynthetic, syntheticWorkload, zipfSum } from './synthetic.ts';
 import { bulkSpan, readTrace, replayTrace, traceStartMs } from './trace.ts';
 
 const machines = Array.from({ length: 40 }, (_, i) => ({ name: `m${i}`, country: i < 20 ? 'SE' : 'ES' }));
@@ -63,6 +63,12 @@ describe('synthetic workload', () => {
     const w = syntheticWorkload(machines, 86_400_000, 3, { ...defaultSynthetic, catalogue: 8_000_000 });
     expect(w.tracks).toBe(8_000_000);
     expect(w.zipfExponent).toBeCloseTo(s8m, 10);
+    // a catalogue whose size is a multiple of the step ranks are spread by still has every track
+    const w7919 = syntheticWorkload(machines, 86_400_000, 3, { ...defaultSynthetic, catalogue: 7919 * 2 });
+    const played = new Set([...w7919.scripts.values()].flatMap((s) => s.flatMap((e) => (e.action === 'play' ? [e.track] : []))));
+    expect(played.size).toBeGreaterThan(20);
+    expect(coprimeStep(1000)).toBe(7919);
+    expect(coprimeStep(7919 * 4)).toBe(7921);
     // the default scales the catalogue with the population: [1]'s 8 million tracks for 7 million users
     expect(syntheticWorkload(machines, 86_400_000, 3).tracks).toBe(Math.max(50, Math.round((machines.length * 8) / 7)));
   });
