@@ -59,7 +59,8 @@ else {
   if (suite.skipped) process.stderr.write(`\n!! ${suite.skipped}\n\n`);
   names = suite.names;
 }
-const args = wanted.slice(1);
+// everything after the benchmark's name is its own, flags included (sim-scale's --hours)
+const args = wanted.length ? rest.slice(rest.indexOf(wanted[0]) + 1) : [];
 fs.mkdirSync(path.join(here, 'out'), { recursive: true });
 const measures: Measure[] = [];
 for (const name of names) {

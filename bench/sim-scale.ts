@@ -111,7 +111,8 @@ export async function runSuite() {
 export async function run(args: string[]) {
   const hi = args.indexOf('--hours');
   const hours = hi >= 0 ? Number(args[hi + 1]) : 24;
-  const counts = args.filter((a, i) => /^\d+$/.test(a) && i !== hi + 1).map(Number);
+  if (!(hours > 0)) throw new Error(`sim-scale: --hours needs a number of simulated hours, got ${args[hi + 1]}`);
+  const counts = args.filter((a, i) => /^\d+$/.test(a) && (hi < 0 || i !== hi + 1)).map(Number);
   const results = [];
   for (const n of counts.length ? counts : [1000, 10_000]) results.push(await simDay(n, hours, SUITE.params, AT_SCALE));
   return { machine: { cores: os.cpus().length, memGiB: Math.round(os.totalmem() / 2 ** 30) }, results };
