@@ -21,6 +21,8 @@ export const benchmarks: Record<string, BenchmarkInfo & { run: (args: string[]) 
   sim: { docker: false, run: async () => (await import('./sim-scale.ts')).runSuite() },
   // hours of wall time at 10,000 peers: only when named
   'sim-scale': { docker: false, heavy: true, run: async (args) => (await import('./sim-scale.ts')).run(args) },
+  // how much of a synthetic day could come from a cache or a peer at all, by population (docs/scaling.md); ~1 min
+  'workload-overlap': { docker: false, heavy: true, run: async (args) => (await import('./workload-overlap.ts')).run(args) },
   // how each summary figure drifts with the time scale, in the simulation (docs/time-scale.md); ~20 min
   'time-scale': { docker: false, heavy: true, run: async (args) => (await import('./time-scale.ts')).run(args) },
   // the Last.fm importer on a generated file the size of the whole data set (docs/traces.md); ~3 min

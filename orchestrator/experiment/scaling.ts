@@ -105,7 +105,7 @@ export function scalingTable(rows: readonly ScalingRow[]): string {
   const body = rows
     .map((r) => {
       const c = r.cost;
-      return `| ${r.peers}${r.valid ? '' : ' (not valid)'} | ${r.online.mean} / ${r.online.peak ?? '–'} | ${r.plays} | ${pct(r.shares.server)}% | ${pct(r.shares.p2p)}% | ${pct(r.shares.cache)}% | ${pct(r.tracker)}% | ${pct(r.overlay)}% | ${r.latencyMs.p50} / ${r.latencyMs.p75} / ${r.latencyMs.p90} | ${r.stutterRate} | ${c ? c.wallSeconds : ''} | ${c ? c.eventsPerSecond : ''} | ${c ? c.heapUsedMB : ''} |`;
+      return `| ${r.peers}${r.valid ? '' : ' (not valid)'} | ${r.online.mean} / ${r.online.peak ?? '–'} | ${r.plays} | ${pct(r.shares.server)}% | ${pct(r.shares.p2p)}% | ${pct(r.shares.cache)}% | ${pct(r.tracker)}% | ${pct(r.overlay)}% | ${r.latencyMs.p50} / ${r.latencyMs.p75} / ${r.latencyMs.p90} | ${+r.stutterRate.toFixed(4)} | ${c ? c.wallSeconds : ''} | ${c ? c.eventsPerSecond : ''} | ${c ? c.heapUsedMB : ''} |`;
     })
     .join('\n');
   const ref = `\n| Spotify, [1] | over 7 million users | | ${pct(k.shares.server)}% | ${pct(k.shares.p2p)}% | ${pct(k.shares.cache)}% | ${pct(k.tracker)}% | ${pct(k.overlay)}% | ${k.latencyMs.p50} / ${k.latencyMs.p75} / ${k.latencyMs.p90} | | | | |\n`;
@@ -157,8 +157,9 @@ function lineChart(title: string, all: readonly ScalingRow[], series: { key: key
   // a population that played nothing has no shares to plot (its row in scaling.md says so)
   const rows = all.filter((r) => r.plays > 0);
   const xs = rows.map((r) => Math.max(1, r.online.mean));
-  const lo = Math.min(...xs) / 2;
-  const hi = Math.max(...xs) * 2;
+  // whole decades, so that the log axis ends on a labelled tick
+  const lo = 10 ** Math.floor(Math.log10(Math.min(...xs)));
+  const hi = 10 ** Math.ceil(Math.log10(Math.max(...xs) * 1.01));
   return {
     type: 'scatter',
     data: {
