@@ -23,16 +23,22 @@ export function scaledPaper7(n: number): Topology {
   return withPeers(loadTopology(path.join(root, 'topologies', 'paper-7.yaml')), n);
 }
 
-export async function simDay(n: number, hours: number, params: Record<string, unknown> = {}, workload: Partial<SyntheticParams> = {}) {
+/** scaledPaper7(n)'s peers and `hours` of the synthetic workload over them (seed 1) */
+export function scaledWorkload(n: number, hours: number, workload: Partial<SyntheticParams> = {}) {
   const topology = scaledPaper7(n);
   const placement = placePeers(topology);
-  const t0 = Date.now();
   const w = syntheticWorkload(
     placement.map((p) => ({ name: p.name, country: p.country })),
     hours * 3_600_000,
     1,
     { ...defaultSynthetic, ...workload },
   );
+  return { topology, placement, w };
+}
+
+export async function simDay(n: number, hours: number, params: Record<string, unknown> = {}, workload: Partial<SyntheticParams> = {}) {
+  const t0 = Date.now();
+  const { topology, placement, w } = scaledWorkload(n, hours, workload);
   const workloadMs = Date.now() - t0;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tb-sim-bench-'));
   // memory the run adds: the JS heap and Buffers, sampled at each progress tick (RSS would not

@@ -4,18 +4,10 @@
 // (what a cache can serve) and the share whose track only other machines played earlier (what
 // peers could serve, if one of them were online and connected). docs/scaling.md reads it.
 // `npm run bench -- workload-overlap [N ...]` (default 300 1000 3000 10000 100000; seconds each).
-import { placePeers } from '../orchestrator/plan/plan.ts';
-import { defaultSynthetic, syntheticWorkload } from '../orchestrator/workload/synthetic.ts';
-import { AT_SCALE, scaledPaper7 } from './sim-scale.ts';
+import { AT_SCALE, scaledWorkload } from './sim-scale.ts';
 
 export function overlap(n: number, hours = 24) {
-  const placement = placePeers(scaledPaper7(n));
-  const w = syntheticWorkload(
-    placement.map((p) => ({ name: p.name, country: p.country })),
-    hours * 3_600_000,
-    1,
-    { ...defaultSynthetic, ...AT_SCALE },
-  );
+  const { w } = scaledWorkload(n, hours, AT_SCALE);
   const plays: { t: number; machine: string; track: number }[] = [];
   for (const [machine, script] of w.scripts) for (const e of script) if (e.action === 'play') plays.push({ t: e.t, machine, track: e.track });
   plays.sort((a, b) => a.t - b.t);

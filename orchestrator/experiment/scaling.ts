@@ -12,7 +12,7 @@ import type { Experiment } from '../config/experiment.ts';
 import { checkRunId, newRunId } from '../plan/index.ts';
 import { withPeers } from '../plan/plan.ts';
 import { Progress } from '../progress/display.ts';
-import { render } from '../report/charts.ts';
+import { render, title } from '../report/charts.ts';
 import type { Summary } from '../report/summary.schema.ts';
 import { writeReport } from '../report/write.ts';
 import { runExperiment } from './run.ts';
@@ -153,7 +153,7 @@ ${scalingTable(rows)}
 
 const COLORS = { server: '#d62728', p2p: '#2ca02c', cache: '#1f77b4', tracker: '#9467bd', overlay: '#ff7f0e' } as const;
 
-function lineChart(title: string, all: readonly ScalingRow[], series: { key: keyof typeof COLORS; label: string; value: (r: ScalingRow) => number; ref: number }[]): ChartConfiguration {
+function lineChart(heading: string, all: readonly ScalingRow[], series: { key: keyof typeof COLORS; label: string; value: (r: ScalingRow) => number; ref: number }[]): ChartConfiguration {
   // a population that played nothing has no shares to plot (its row in scaling.md says so)
   const rows = all.filter((r) => r.plays > 0);
   const xs = rows.map((r) => Math.max(1, r.online.mean));
@@ -180,7 +180,7 @@ function lineChart(title: string, all: readonly ScalingRow[], series: { key: key
       ]),
     },
     options: {
-      plugins: { title: { display: true, text: title, font: { size: 16 } } },
+      plugins: title(heading),
       scales: {
         x: { type: 'logarithmic', min: lo, max: hi, title: { display: true, text: 'peers online at once (mean over the run, log scale)' } },
         y: { min: 0, max: 100, title: { display: true, text: '%' } },

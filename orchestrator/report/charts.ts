@@ -10,7 +10,7 @@ export function render(config: ChartConfiguration): Promise<Buffer> {
   return canvas.renderToBuffer(config);
 }
 
-const title = (text: string) => ({ title: { display: true, text, font: { size: 16 } } });
+export const title = (text: string) => ({ title: { display: true, text, font: { size: 16 } } });
 const axis = (x: string, y: string) => ({ x: { title: { display: true, text: x } }, y: { title: { display: true, text: y }, beginAtZero: true } });
 
 export function figure1Chart(rows: { minutes: number; p10: number; p25: number; p50: number; p75: number; p90: number }[]): ChartConfiguration {
