@@ -20,7 +20,7 @@ export interface Experiment {
   /** the topology as YAML text, saved with the results */
   topologyText: string;
   durationMs: number;
-  /** where it runs: containers (docker) or the simulated network (sim; docs/simulation.md) */
+  /** where it runs: containers (docker), the simulated network (sim; docs/simulation.md) or processes on loopback (local) */
   runtime: ExperimentRuntime;
   /** workload time per real time in the emulation; the simulation has no time scale and ignores it */
   timeScale: number;
@@ -34,10 +34,12 @@ export interface Experiment {
   faults: Fault[];
   /** what `testbed compare` runs; the first is the base. Without `variants:`, one: the base itself */
   variants: Variant[];
-  workload: { kind: 'synthetic'; params: SyntheticParams } | { kind: 'trace'; file: string; format: 'native' | 'lastfm' | 'mssd'; country?: string; start: TraceStart };
+  workload:
+    | { kind: 'synthetic'; params: SyntheticParams /** workload ms after Monday 00:00 UTC the replay starts at (0: the week's start) */; startMs: number }
+    | { kind: 'trace'; file: string; format: 'native' | 'lastfm' | 'mssd'; country?: string; start: TraceStart };
 }
 
-export const RUNTIMES = ['docker', 'sim'] as const;
+export const RUNTIMES = ['docker', 'sim', 'local'] as const;
 export type ExperimentRuntime = (typeof RUNTIMES)[number];
 
 /** a runtime named on the command line; the Docker runtime needs the experiment's timeScale */
@@ -125,7 +127,7 @@ interface Raw {
   protocol?: ProtocolSpec;
   faults?: RawFault[];
   variants?: RawVariant[];
-  workload: { synthetic?: Partial<SyntheticParams>; trace?: { file: string; format: 'native' | 'lastfm' | 'mssd'; country?: string; start?: string } };
+  workload: { synthetic?: Partial<SyntheticParams> & { start?: string }; trace?: { file: string; format: 'native' | 'lastfm' | 'mssd'; country?: string; start?: string } };
 }
 
 /** workload.trace.start as written, or null when it is none of the forms docs/traces.md lists */
@@ -225,7 +227,13 @@ export function loadExperiment(file: string): Experiment {
       );
     workload = { kind: 'trace', file: f, format: t.format, ...(t.country ? { country: t.country } : {}), start: start ?? { at: 'week' } };
   } else {
-    workload = { kind: 'synthetic', params: { ...defaultSynthetic, ...raw.workload.synthetic, sessionsPerDay: { ...defaultSynthetic.sessionsPerDay, ...raw.workload.synthetic?.sessionsPerDay } } };
+    const { start, ...given } = raw.workload.synthetic ?? {};
+    const startMs = start === undefined ? 0 : parseDuration(start);
+    if (startMs >= 7 * 86_400_000)
+      problems.push(
+        `${l.where(['workload', 'synthetic', 'start'])}: workload.synthetic.start: ${start} is out of range; valid: from 0 to less than 7d after Monday 00:00 UTC (18h: Monday's busy hour)`,
+      );
+    workload = { kind: 'synthetic', startMs, params: { ...defaultSynthetic, ...given, sessionsPerDay: { ...defaultSynthetic.sessionsPerDay, ...given.sessionsPerDay } } };
   }
   if (problems.length) throw new ConfigError(file, problems);
   return {

@@ -14,8 +14,8 @@ import { netemStatus } from '../linkcheck/netem.ts';
 import { checkPlan, planTopology } from '../plan/index.ts';
 import type { Plan } from '../plan/types.ts';
 import type { Progress } from '../progress/display.ts';
-import { ReportTail } from '../report/raw.ts';
 import { DockerRuntime } from '../runtime/docker.ts';
+import { SinkFollower } from './follow.ts';
 import { planLinkFaults, runLinkFaults } from './link-faults.ts';
 import type { Repetition, SessionRuntime } from './session.ts';
 import { fmtWorkload, prepareWorkload } from './workload.ts';
@@ -50,7 +50,7 @@ export class DockerSession implements SessionRuntime {
     const w = await prepareWorkload(e, peerMachines, seed, variant, info, progress, warn);
     let linkFaults: { finish(): Promise<void> } | null = null;
     progress.line(
-      `run ${repId}: ${info.peers} peers, ${w.users} users, ${w.sessions} sessions, ${w.plays} plays over ${fmtWorkload(e.durationMs)}${w.startMs ? ` (from ${fmtWorkload(w.startMs)} of the trace's week)` : ''} of workload time at scale ${e.timeScale} (about ${Math.round(e.durationMs / e.timeScale / 1000)} s)`,
+      `run ${repId}: ${info.peers} peers, ${w.users} users, ${w.sessions} sessions, ${w.plays} plays over ${fmtWorkload(e.durationMs)}${w.startMs ? ` (from ${fmtWorkload(w.startMs)} of the week)` : ''} of workload time at scale ${e.timeScale} (about ${Math.round(e.durationMs / e.timeScale / 1000)} s)`,
     );
     const control = path.join(repDir, 'control');
     fs.mkdirSync(control, { recursive: true });
@@ -130,25 +130,10 @@ async function monitor(rt: DockerRuntime, plan: Plan, dir: string, epoch: number
   // clients drain their reports (up to 30 s) after their last event
   const deadline = realEnd + 120_000;
   const reported = new Set<string>();
-  // the sinks are followed, not re-read: each poll parses only what the data centres appended
-  const tails = plan.containers.filter((c) => c.role === 'dc').map((c) => new ReportTail(path.join(dir, 'raw', String(c.meta.dc), 'reports.jsonl')));
-  const seen = new Set<string>();
-  let plays = 0;
-  const bytes = { server: 0, p2p: 0, cache: 0 };
-  const online = new Map<string, number>();
+  const sinks = new SinkFollower(plan.containers.filter((c) => c.role === 'dc').map((c) => path.join(dir, 'raw', String(c.meta.dc), 'reports.jsonl')));
   while (!signal.aborted) {
     const now = Date.now();
-    for (const r of tails.flatMap((t) => t.read())) {
-      // a report re-sent after a reconnect is stored twice: count it once
-      const key = `${r.clientId}/${r.seq}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      if (r.type === 'play') {
-        plays++;
-        for (const k of ['server', 'p2p', 'cache'] as const) bytes[k] += r.bytes[k];
-      } else if (r.type === 'login' || r.type === 'logout') online.set(r.clientId, (online.get(r.clientId) ?? 0) + (r.type === 'login' ? 1 : -1));
-    }
-    const total = bytes.server + bytes.p2p + bytes.cache || 1;
+    sinks.poll();
     const status = await rt.status(plan.runId);
     const peerStatus = status[0]?.roles.peer ?? { count: peers.size, running: 0, exited: 0 };
     // a container that died with an error surfaces by name
@@ -160,9 +145,7 @@ async function monitor(rt: DockerRuntime, plan: Plan, dir: string, epoch: number
       }
     }
     const wt = Math.min(e.durationMs, Math.max(0, (now - epoch) * e.timeScale));
-    progress.update(
-      `${fmtWorkload(wt)} of ${fmtWorkload(e.durationMs)} | plays ${plays} | server ${((100 * bytes.server) / total).toFixed(0)}% p2p ${((100 * bytes.p2p) / total).toFixed(0)}% cache ${((100 * bytes.cache) / total).toFixed(0)}% | peers online ${[...online.values()].filter((v) => v > 0).length} | peer programs finished ${peerStatus.exited}/${peers.size}`,
-    );
+    progress.update(`${fmtWorkload(wt)} of ${fmtWorkload(e.durationMs)} | ${sinks.summary()} | peer programs finished ${peerStatus.exited}/${peers.size}`);
     if (now > realEnd && peerStatus.running === 0) break;
     if (now > deadline) {
       progress.line(`warning: ${peerStatus.running} peers still running ${Math.round((now - realEnd) / 1000)} s after the workload's end; stopping them`);

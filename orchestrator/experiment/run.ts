@@ -8,6 +8,7 @@ import { checkRunId, newRunId } from '../plan/index.ts';
 import { Progress } from '../progress/display.ts';
 import { type RunInfo, writeReport } from '../report/write.ts';
 import { DockerSession } from './docker-run.ts';
+import { LocalSession } from './local-run.ts';
 import type { SessionRuntime } from './session.ts';
 import { SimSession } from './sim-run.ts';
 import { distortedAt } from './time-scale.ts';
@@ -54,7 +55,7 @@ export async function runExperiment(e: Experiment, o: RunOptions): Promise<RunOu
   fs.copyFileSync(e.file, path.join(dir, 'experiment.yaml'));
   fs.writeFileSync(path.join(dir, 'topology.yaml'), e.topologyText);
   const runtime = o.runtime ?? e.runtime;
-  const session: SessionRuntime = runtime === 'sim' ? new SimSession() : new DockerSession();
+  const session: SessionRuntime = runtime === 'sim' ? new SimSession() : runtime === 'local' ? new LocalSession() : new DockerSession();
   const { image } = await session.prepare(progress);
   const gitCommit = (await execa('git', ['rev-parse', 'HEAD'], { cwd: ROOT, reject: false })).stdout.trim() || 'unknown';
 

@@ -8,9 +8,15 @@ import { importLastfm } from '../workload/importers/lastfm.ts';
 import { importMssd } from '../workload/importers/mssd.ts';
 import { type Machine, syntheticWorkload, type WorkloadResult } from '../workload/synthetic.ts';
 import { readTrace, replayTrace, TraceError, type TraceWindow, traceStartMs } from '../workload/trace.ts';
+import { windowWorkload } from '../workload/window.ts';
 
 async function workloadFor(e: Experiment, machines: Machine[], seed: number, warn: (line: string) => void): Promise<WorkloadResult> {
-  if (e.workload.kind === 'synthetic') return syntheticWorkload(machines, e.durationMs, seed, e.workload.params);
+  if (e.workload.kind === 'synthetic') {
+    const { startMs, params } = e.workload;
+    if (!startMs) return syntheticWorkload(machines, e.durationMs, seed, params);
+    // the week as it would have been from Monday 00:00, then the part the run replays
+    return windowWorkload(syntheticWorkload(machines, startMs + e.durationMs, seed, params), startMs, startMs + e.durationMs);
+  }
   const w = e.workload;
   // the readers keep only the window the run replays (the Last.fm importer makes no other event:
   // the whole data set is four years); where it starts depends on where the trace begins

@@ -2,18 +2,13 @@
 // workload, and a summary computed from the sink's reports only. The same programs run inside the
 // Docker testbed; here they share 127.0.0.1 and differ by port.
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import readline from 'node:readline';
-import { execa, type ResultPromise } from 'execa';
 import type { ConnectReport, PlayReport, SearchReport } from '../../node-image/core/reports.ts';
 import { byteShares, dedupe, playbackQuality, reportsLost } from '../analysis/playback.ts';
 import { ReportTail, readReportFile } from '../report/raw.ts';
+import { freePort, type Proc, startProgram } from './processes.ts';
 import { type LocalWorkload, localScripts } from './scripts.ts';
-
-const ROOT = path.resolve(import.meta.dirname, '../..');
-const TSX = ['--import', 'tsx'];
 
 export interface LocalOptions extends LocalWorkload {
   timeScale: number;
@@ -51,42 +46,6 @@ export interface LocalSummary {
   connects: { direct: number; reversed: number; failed: number };
   dcRestarts: number;
   wallSeconds: number;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
-
-type Proc = ResultPromise<{ buffer: false; reject: false }>;
-
-/** start a program, resolve once it prints READY; its JSON lines go to `onLine` */
-// returns the process in a box: a subprocess is itself thenable, and `await` would unwrap it
-async function startProgram(args: string[], onLine: (line: string) => void, timeoutMs = 60_000): Promise<{ p: Proc }> {
-  const p = execa(process.execPath, [...TSX, ...args], { cwd: ROOT, buffer: false, reject: false, stdin: 'ignore', stderr: 'pipe' }) as Proc;
-  let stderr = '';
-  p.stderr!.on('data', (b: Buffer) => (stderr = (stderr + b.toString()).slice(-4000)));
-  const rl = readline.createInterface({ input: p.stdout! });
-  await new Promise<void>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`${args[0]} did not become ready within ${timeoutMs} ms\n${stderr}`)), timeoutMs);
-    rl.on('line', (line) => {
-      if (line.startsWith('READY ')) {
-        clearTimeout(t);
-        resolve();
-      } else onLine(line);
-    });
-    void p.then((r) => {
-      clearTimeout(t);
-      reject(new Error(`${args[0]} exited (${r.exitCode ?? r.signal}) before it was ready\n${stderr}`));
-    });
-  });
-  return { p };
 }
 
 export async function runLocal(o: LocalOptions): Promise<LocalSummary> {

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { Ajv } from 'ajv';
 import type { Report } from '../../node-image/core/reports.ts';
 import { dedupe } from '../analysis/playback.ts';
+import type { ExperimentRuntime } from '../config/experiment.ts';
 import { type Parsed, readReportFile } from './raw.ts';
 import { runMarkdown, runPlots, runTables } from './render.ts';
 import { summarise } from './summarise.ts';
@@ -19,7 +20,7 @@ export interface RunInfo {
   runId: string;
   seed: number;
   /** where it ran (absent in runs made before the simulated runtime: docker) */
-  runtime?: 'docker' | 'sim';
+  runtime?: ExperimentRuntime;
   timeScale: number;
   peers: number;
   topology: string;

@@ -6,6 +6,7 @@ import { importLastfm } from './importers/lastfm.ts';
 import { importMssd } from './importers/mssd.ts';
 import { calibrateZipf, coprimeStep, defaultSynthetic, syntheticWorkload, zipfSum } from './synthetic.ts';
 import { bulkSpan, readTrace, replayTrace, traceStartMs } from './trace.ts';
+import { windowWorkload } from './window.ts';
 
 const machines = Array.from({ length: 40 }, (_, i) => ({ name: `m${i}`, country: i < 20 ? 'SE' : 'ES' }));
 const tmp = (name: string, text: string) => {
@@ -71,6 +72,47 @@ describe('synthetic workload', () => {
     expect(coprimeStep(7919 * 4)).toBe(7921);
     // the default scales the catalogue with the population: [1]'s 8 million tracks for 7 million users
     expect(syntheticWorkload(machines, 86_400_000, 3).tracks).toBe(Math.max(50, Math.round((machines.length * 8) / 7)));
+  });
+});
+
+describe('a window of the synthetic week (workload.synthetic.start)', () => {
+  it('keeps every play of the window, logs sessions under way in at 0 and out at the end, and counts from the window', () => {
+    const from = 18 * 3_600_000;
+    const to = from + 3_600_000;
+    const whole = syntheticWorkload(machines, to, 3, { ...defaultSynthetic, sessionMinutes: 120, sessionsPerDay: { weekday: 3, weekend: 3 } });
+    const w = windowWorkload(whole, from, to);
+    const inWindow = [...whole.scripts.values()].flat().filter((e) => e.action === 'play' && e.t >= from && e.t < to).length;
+    expect(inWindow).toBeGreaterThan(10);
+    expect(w.plays).toBe(inWindow);
+    expect(w.startMs).toBe(from);
+    let relogged = 0;
+    for (const [name, events] of w.scripts) {
+      let on = false;
+      let playing = false;
+      for (const e of events) {
+        expect(e.t).toBeGreaterThanOrEqual(0);
+        expect(e.t).toBeLessThanOrEqual(to - from);
+        if (e.action === 'login') {
+          expect(on, `${name}: a login inside a session`).toBe(false);
+          on = true;
+          playing = false;
+          if (e.t === 0) relogged++;
+        } else {
+          expect(on, `${name}: ${e.action} outside a session`).toBe(true);
+          if (e.action === 'logout') on = false;
+          if (e.action === 'play') {
+            // the first play of a session logged in again waits for its login
+            if (!playing) expect(e.t).toBeGreaterThanOrEqual(2_000);
+            playing = true;
+          }
+          if (e.action === 'skip') expect(playing, `${name}: a skip of a track from before the window`).toBe(true);
+        }
+      }
+      expect(on, `${name}: a session never logged out`).toBe(false);
+    }
+    // the busy hour starts with listeners already listening
+    expect(relogged).toBeGreaterThan(0);
+    expect(w.sessions).toBe([...w.scripts.values()].flat().filter((e) => e.action === 'login').length);
   });
 });
 
