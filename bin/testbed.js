@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import fs from 'node:fs';
 // The `testbed` command. It first does whatever set-up is missing (bin/setup.js: Debian packages,
 // npm packages, the Docker engine for the verbs that need it), so a fresh clone needs nothing
 // else. The orchestrator runs from its TypeScript sources through tsx, so there is no build step
@@ -6,11 +7,26 @@
 import { ensureSetup } from './setup.js';
 
 const verb = process.argv[2];
-const DOCKER_VERBS = new Set(['run', 'up', 'down', 'status', 'compare', 'image']);
+const DOCKER_VERBS = new Set(['run', 'up', 'down', 'status', 'compare', 'crosscheck', 'image']);
 const wantsHelp = !verb || verb.startsWith('-') || verb === 'help' || process.argv.includes('--help') || process.argv.includes('-h');
+
+/** the runtime an experiment runs on: --runtime, else the file's `runtime:` line, else docker */
+function runtimeOf(args) {
+  const i = args.indexOf('--runtime');
+  if (i >= 0) return args[i + 1];
+  const file = args.find((a) => /\.ya?ml$/.test(a));
+  if (!file || !fs.existsSync(file)) return 'docker';
+  return /^runtime:\s*['"]?(\w+)/m.exec(fs.readFileSync(file, 'utf8'))?.[1] ?? 'docker';
+}
+
 try {
-  // comparing finished runs and --dry-run need no engine
-  const offline = (verb === 'compare' && !process.argv.slice(3).some((a) => /\.ya?ml$/.test(a))) || process.argv.includes('--dry-run');
+  const args = process.argv.slice(3);
+  // comparing finished runs, --dry-run, and runs of the simulation or on loopback need no engine
+  const offline =
+    ((verb === 'compare' || verb === 'crosscheck') && !args.some((a) => /\.ya?ml$/.test(a))) ||
+    args.includes('--dry-run') ||
+    (verb === 'crosscheck' && args.includes('--no-docker')) ||
+    ((verb === 'run' || verb === 'compare') && runtimeOf(args) !== 'docker');
   ensureSetup({ docker: !wantsHelp && !offline && DOCKER_VERBS.has(verb) });
 } catch (err) {
   process.stderr.write(`testbed: set-up: ${err.message}\n`);
