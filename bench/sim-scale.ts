@@ -93,6 +93,8 @@ export async function simDay(n: number, hours: number, params: Record<string, un
       trackerSuccess: found.tracker,
       overlaySuccess: found.overlay,
       reportsLost: reportsLost(reports),
+      // what the events are spent on: messages per play by type (each is one event where it arrives)
+      messagesPerPlay: Object.fromEntries(Object.entries(r.messages).map(([k, v]) => [k, +(v / Math.max(1, w.plays)).toFixed(1)])),
     };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

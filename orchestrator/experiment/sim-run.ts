@@ -17,7 +17,7 @@ export class SimSession implements SessionRuntime {
   }
   async run(r: Repetition): Promise<void> {
     const s = await runSimRepetition(r);
-    r.info.sim = { events: s.events, wallSeconds: Math.round(s.wallMs / 1000), eventsPerSecond: s.eventsPerSecond, heapUsedMB: s.heapUsedMB };
+    r.info.sim = { events: s.events, wallSeconds: Math.round(s.wallMs / 1000), eventsPerSecond: s.eventsPerSecond, heapUsedMB: s.heapUsedMB, messages: s.messages };
     r.info.clientsWithoutExit = [...(r.info.clientsWithoutExit ?? []), ...s.unfinished];
   }
 }

@@ -81,9 +81,18 @@ describe('the simulated runtime', () => {
     // a peer behind a NAT without UPnP is reached by connection reversal through the server
     expect(connects).toContain('reversed');
     expect(connects).toContain('direct');
-    const info = JSON.parse(fs.readFileSync(path.join(r.dir, 'run.json'), 'utf8')) as { runtime: string; sim: { events: number } };
+    const info = JSON.parse(fs.readFileSync(path.join(r.dir, 'run.json'), 'utf8')) as { runtime: string; sim: { events: number; messages: Record<string, number> } };
     expect(info.runtime).toBe('sim');
     expect(info.sim.events).toBeGreaterThan(0);
+    // what the events went on: each message is one event where it arrives, and the overlay's
+    // searches and keep-alives are among them
+    const m = info.sim.messages;
+    expect(Object.values(m).reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(info.sim.events);
+    expect(m.data).toBeGreaterThan(0);
+    expect(m.search).toBeGreaterThan(0);
+    // a pong answers a ping that arrived
+    expect(m.pong).toBeGreaterThan(0);
+    expect(m.pong).toBeLessThanOrEqual(m.ping);
     expect(fs.readFileSync(path.join(r.dir, 'report.md'), 'utf8')).toMatch(/simulated/);
   }, 120_000);
 

@@ -38,7 +38,7 @@ export interface RunInfo {
   /** the protocol variant that ran (core/policies.ts) and its faults; absent in runs before variants existed */
   variant?: { name: string; text: string; protocol: unknown; faults: unknown[] };
   /** the simulated runtime's cost (the last repetition's) */
-  sim?: { events: number; wallSeconds: number; eventsPerSecond: number; heapUsedMB: number };
+  sim?: { events: number; wallSeconds: number; eventsPerSecond: number; heapUsedMB: number; messages?: Record<string, number> };
   startedAt: string;
   finishedAt?: string;
 }

@@ -78,6 +78,7 @@ export class SimPipe implements Pipe {
   }
   private send(what: Buffer | Packed, len: number): boolean {
     if (this.closed) return false;
+    this.net.count(Buffer.isBuffer(what) ? 'bytes' : what.type);
     this.buffered += len;
     const arrival = Math.max(this.net.transit(this.self, this.other.self, len), this.lastArrival);
     this.lastArrival = arrival;
@@ -139,11 +140,20 @@ export class SimNetwork {
   private readonly endpoints = new Map<string, Endpoint>();
   /** local address:port of hosts behind a NAT: reachable only from their own home */
   private readonly lan = new Map<string, Endpoint>();
+  /**
+   * messages sent, by type ('bytes': raw writes of a pipe that does not carry messages): what the
+   * run's events are spent on (each message is one event where it arrives)
+   */
+  readonly messages = new Map<string, number>();
 
   constructor(
     readonly clock: SimClock,
     private readonly random: () => number,
   ) {}
+
+  count(type: string): void {
+    this.messages.set(type, (this.messages.get(type) ?? 0) + 1);
+  }
 
   listen(address: string, port: number, e: Endpoint, local = false): void {
     (local ? this.lan : this.endpoints).set(`${address}:${port}`, e);

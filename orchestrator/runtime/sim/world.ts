@@ -70,6 +70,8 @@ export interface SimResult {
   peers: number;
   reports: number;
   heapUsedMB: number;
+  /** messages sent over the simulated network, by type, most first */
+  messages: Record<string, number>;
   /** clients whose script had not finished (with its drain) when the run ended */
   unfinished: string[];
   interrupted: boolean;
@@ -267,6 +269,7 @@ export async function runSim(input: SimInput): Promise<SimResult> {
     peers: clients.size,
     reports: sinks.reduce((n, s) => n + s.count, 0),
     heapUsedMB: Math.round(process.memoryUsage().heapUsed / 2 ** 20),
+    messages: Object.fromEntries([...net.messages].sort((a, b) => b[1] - a[1])),
     unfinished: withWork ? unfinished : [],
     interrupted: input.signal?.aborted === true,
   };
