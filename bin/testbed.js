@@ -14,6 +14,8 @@ const wantsHelp = !verb || verb.startsWith('-') || verb === 'help' || process.ar
 function runtimeOf(args) {
   const i = args.indexOf('--runtime');
   if (i >= 0) return args[i + 1];
+  const eq = args.find((a) => a.startsWith('--runtime='));
+  if (eq) return eq.slice('--runtime='.length);
   const file = args.find((a) => /\.ya?ml$/.test(a));
   if (!file || !fs.existsSync(file)) return 'docker';
   return /^runtime:\s*['"]?(\w+)/m.exec(fs.readFileSync(file, 'utf8'))?.[1] ?? 'docker';

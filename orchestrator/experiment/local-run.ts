@@ -43,17 +43,19 @@ export function localRefusal(peers: number, faults: readonly Fault[]): string | 
   return null;
 }
 
+interface Program {
+  name: string;
+  p: Proc;
+  stderr: () => string;
+  /** the client's exit record, as it printed it */
+  exit: string | null;
+  ended: boolean;
+}
+
 export class LocalSession implements SessionRuntime {
   readonly name = 'local';
   async prepare(progress: Progress): Promise<{ image: string }> {
-    // a run whose orchestrator died left its folder: its processes died with it (execa's cleanup)
-    for (const d of fs.readdirSync(os.tmpdir()).filter((x) => x.startsWith(TMP_PREFIX))) {
-      const pid = Number(d.slice(TMP_PREFIX.length).split('-')[0]);
-      if (pid && !alive(pid)) {
-        fs.rmSync(path.join(os.tmpdir(), d), { recursive: true, force: true });
-        progress.line(`removed ${d}, left by a local run that ended without cleaning up`);
-      }
-    }
+    reapLocalRuns(progress);
     return { image: `none (local runtime: node-image/ from source, ${process.version})` };
   }
 
@@ -80,14 +82,21 @@ export class LocalSession implements SessionRuntime {
       );
     r.writeInfo();
 
-    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), `${TMP_PREFIX}${process.pid}-`));
-    const control = path.join(tmp, 'start');
     const logs = path.join(repDir, 'logs');
     fs.mkdirSync(logs, { recursive: true });
-    const procs: { name: string; p: Proc; stderr: () => string; exit: string | null; ended: boolean }[] = [];
-    const stopAll = async (signalName: 'SIGTERM' | 'SIGKILL') => {
-      for (const x of procs) if (!x.ended) x.p.kill(signalName);
-      await Promise.race([Promise.all(procs.map((x) => x.p)), new Promise((res) => setTimeout(res, 8_000))]);
+    for (const dc of DCS) fs.mkdirSync(path.join(repDir, 'raw', dc), { recursive: true });
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), `${TMP_PREFIX}${process.pid}-`));
+    const control = path.join(tmp, 'start');
+    // every program's pid, so that a run whose orchestrator was killed is stopped by the next one
+    const pids = path.join(tmp, 'pids');
+    const opts = { detached: true, onSpawn: (pid: number) => fs.appendFileSync(pids, `${pid}\n`) };
+    const dcs: Program[] = [];
+    const clients: Program[] = [];
+    const track = (list: Program[], name: string, started: { p: Proc; stderr: () => string }): Program => {
+      const x: Program = { name, p: started.p, stderr: started.stderr, exit: null, ended: false };
+      list.push(x);
+      void started.p.then(() => (x.ended = true));
+      return x;
     };
     try {
       // the data centres, each with its sink where Docker mounts it
@@ -97,7 +106,6 @@ export class LocalSession implements SessionRuntime {
       for (const dc of DCS) {
         const port = await freePort();
         dcPort.set(dc, port);
-        fs.mkdirSync(path.join(repDir, 'raw', dc), { recursive: true });
         const args = [
           'node-image/dc/main.ts',
           '--name',
@@ -112,84 +120,146 @@ export class LocalSession implements SessionRuntime {
           protocol,
         ];
         if (dcFaults.length) args.push('--faults', JSON.stringify(dcFaults), '--start-file', control);
-        const { p, stderr } = await startProgram(args, () => {});
-        procs.push({ name: `dc-${dc}`, p, stderr, exit: null, ended: false });
+        track(dcs, `dc-${dc}`, await startProgram(args, () => {}, 60_000, opts));
       }
       // clients: the data centre DNS would give their country (one of the rule's at random, seeded)
       const pick = seededRandom(r.seed ^ 0x10ca1);
-      progress.line(`starting ${placement.length} client processes`);
-      const starts = placement.map(async (pl) => {
-        const script = path.join(tmp, `${pl.name}.jsonl`);
-        fs.writeFileSync(script, (w.scripts.get(pl.name) ?? []).map((ev: ScriptEvent) => JSON.stringify(ev)).join('\n') + '\n');
+      const chosen = placement.map((pl) => {
         const rule = r.topology.dnsRules[pl.country] ?? r.topology.dnsRules.default;
-        const dc = rule[Math.floor(pick() * rule.length)];
-        const port = await freePort();
-        const entry = { name: pl.name, p: null as unknown as Proc, stderr: () => '', exit: null as string | null, ended: false };
-        const started = await startProgram(
-          [
-            'node-image/client/main.ts',
-            '--name',
-            pl.name,
-            '--server',
-            `127.0.0.1:${dcPort.get(dc)}`,
-            '--script',
-            script,
-            '--time-scale',
-            String(e.timeScale),
-            '--cache-dir',
-            path.join(tmp, `cache-${pl.name}`),
-            '--listen-port',
-            String(port),
-            '--advertise-host',
-            '127.0.0.1',
-            '--protocol',
-            protocol,
-            '--start-file',
-            control,
-          ],
-          (line) => {
-            if (line.startsWith('{"event":"exit"')) entry.exit = line;
-          },
-          120_000,
-        );
-        entry.p = started.p;
-        entry.stderr = started.stderr;
-        procs.push(entry);
-        void started.p.then(() => (entry.ended = true));
+        return { pl, dc: rule[Math.floor(pick() * rule.length)] };
       });
-      const ready = await Promise.allSettled(starts);
+      progress.line(`starting ${placement.length} client processes`);
+      // a few at a time: each compiles its sources with tsx, and two cores start 60 at once slowly
+      let next = 0;
+      const starter = async () => {
+        while (next < chosen.length && !signal.aborted) {
+          const { pl, dc } = chosen[next++];
+          const script = path.join(tmp, `${pl.name}.jsonl`);
+          fs.writeFileSync(script, (w.scripts.get(pl.name) ?? []).map((ev: ScriptEvent) => JSON.stringify(ev)).join('\n') + '\n');
+          const port = await freePort();
+          // the exit record comes once the program runs: to its entry, or kept until there is one
+          let exit: string | null = null;
+          let x: Program | null = null;
+          const started = await startProgram(
+            [
+              'node-image/client/main.ts',
+              '--name',
+              pl.name,
+              '--server',
+              `127.0.0.1:${dcPort.get(dc)}`,
+              '--script',
+              script,
+              '--time-scale',
+              String(e.timeScale),
+              '--cache-dir',
+              path.join(tmp, `cache-${pl.name}`),
+              '--listen-port',
+              String(port),
+              '--advertise-host',
+              '127.0.0.1',
+              '--protocol',
+              protocol,
+              '--start-file',
+              control,
+            ],
+            (line) => {
+              if (!line.startsWith('{"event":"exit"')) return;
+              exit = line;
+              if (x) x.exit = line;
+            },
+            120_000,
+            opts,
+          );
+          x = track(clients, pl.name, started);
+          x.exit = exit;
+          progress.update(`started ${clients.length}/${chosen.length} client processes`);
+        }
+      };
+      const ready = await Promise.allSettled(Array.from({ length: STARTING_AT_ONCE }, starter));
       const failed = ready.find((x) => x.status === 'rejected');
       if (failed) throw (failed as PromiseRejectedResult).reason;
+      if (signal.aborted) return;
       const epoch = Date.now() + 1500;
       fs.writeFileSync(control, String(epoch));
-      await follow(r, procs, epoch);
+      await follow(r, clients, dcs, epoch);
     } finally {
-      // a client stopped by SIGTERM logs out, drains its reports for up to 3 s and prints its exit record
-      const clients = procs.filter((x) => !x.name.startsWith('dc-'));
-      if (clients.some((x) => !x.ended)) await stopAll('SIGTERM');
-      const exits = clients.flatMap((x) => (x.exit ? [x.exit] : []));
-      fs.writeFileSync(path.join(repDir, 'raw', 'clients.jsonl'), exits.join('\n') + (exits.length ? '\n' : ''));
-      const silent = clients.filter((x) => !x.exit).map((x) => x.name);
-      for (const x of procs) if (x.name.startsWith('dc-') || !x.exit) fs.writeFileSync(path.join(logs, `${x.name}.log`), x.stderr());
-      if (silent.length) progress.line(`warning: ${silent.length} peers ended without their exit record (died, or were stopped): ${silent.join(', ')}; their logs are in ${logs}`);
-      info.clientsWithoutExit = [...(info.clientsWithoutExit ?? []), ...silent];
-      await stopAll('SIGTERM');
-      await stopAll('SIGKILL');
-      fs.rmSync(tmp, { recursive: true, force: true });
+      try {
+        // clients first: stopped by SIGTERM, each logs out, drains its reports to the data centres
+        // for up to 3 s and prints its exit record; then the data centres, which close their sinks
+        await stop(clients, 'SIGTERM', 8_000);
+        await stop(clients, 'SIGKILL', 2_000);
+        await stop(dcs, 'SIGTERM', 5_000);
+        await stop(dcs, 'SIGKILL', 2_000);
+        const exits = clients.flatMap((x) => (x.exit ? [x.exit] : []));
+        fs.writeFileSync(path.join(repDir, 'raw', 'clients.jsonl'), exits.join('\n') + (exits.length ? '\n' : ''));
+        const silent = clients.filter((x) => !x.exit).map((x) => x.name);
+        for (const x of [...dcs, ...clients.filter((c) => !c.exit)]) fs.writeFileSync(path.join(logs, `${x.name}.log`), x.stderr());
+        if (silent.length) progress.line(`warning: ${silent.length} peers ended without their exit record (died, or were stopped): ${silent.join(', ')}; their logs are in ${logs}`);
+        info.clientsWithoutExit = [...(info.clientsWithoutExit ?? []), ...silent];
+      } finally {
+        fs.rmSync(tmp, { recursive: true, force: true });
+      }
       if (signal.aborted) progress.line('interrupted: local processes stopped, temporary files removed');
     }
   }
 }
 
+/** client processes starting at once */
+const STARTING_AT_ONCE = 4;
+
+/** send `sig` to those still running and wait for them, at most `ms` */
+async function stop(list: Program[], sig: 'SIGTERM' | 'SIGKILL', ms: number): Promise<void> {
+  const running = list.filter((x) => !x.ended);
+  if (!running.length) return;
+  for (const x of running) x.p.kill(sig);
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([Promise.all(running.map((x) => x.p)), new Promise((res) => (timer = setTimeout(res, ms)))]);
+  clearTimeout(timer);
+}
+
+/**
+ * What a local run left when its orchestrator died (SIGKILL, a crash): its programs, in process
+ * groups of their own, outlive it. They are stopped and the folder removed.
+ */
+export function reapLocalRuns(progress: Progress): void {
+  for (const d of fs.readdirSync(os.tmpdir()).filter((x) => x.startsWith(TMP_PREFIX))) {
+    const owner = Number(d.slice(TMP_PREFIX.length).split('-')[0]);
+    if (!owner || alive(owner)) continue;
+    const dir = path.join(os.tmpdir(), d);
+    const pidFile = path.join(dir, 'pids');
+    let stopped = 0;
+    if (fs.existsSync(pidFile)) {
+      for (const pid of fs.readFileSync(pidFile, 'utf8').split('\n').map(Number).filter(Boolean)) {
+        // only if it is still one of the testbed's programs (a pid may have been reused)
+        const cmd = readCmdline(pid);
+        if (cmd.includes('node-image/') && cmd.includes(dir)) {
+          try {
+            process.kill(pid, 'SIGKILL');
+            stopped++;
+          } catch {}
+        }
+      }
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+    progress.line(`removed ${d}${stopped ? ` and stopped ${stopped} of its programs` : ''}, left by a local run that ended without cleaning up`);
+  }
+}
+
+function readCmdline(pid: number): string {
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+  } catch {
+    return '';
+  }
+}
+
 /** wait for the clients to finish their scripts, showing the sinks' progress */
-async function follow(r: Repetition, procs: { name: string; ended: boolean }[], epoch: number): Promise<void> {
+async function follow(r: Repetition, clients: Program[], dcs: Program[], epoch: number): Promise<void> {
   const { e, progress, signal } = r;
-  const clients = procs.filter((x) => !x.name.startsWith('dc-'));
   const realEnd = epoch + e.durationMs / e.timeScale;
   // clients drain their reports (up to 30 s) after their last event
   const deadline = realEnd + 120_000;
   const sinks = new SinkFollower(DCS.map((dc) => path.join(r.repDir, 'raw', dc, 'reports.jsonl')));
-  const dcs = procs.filter((x) => x.name.startsWith('dc-'));
   let dcWarned = false;
   while (!signal.aborted) {
     const now = Date.now();
@@ -220,7 +290,8 @@ function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
-  } catch {
-    return false;
+  } catch (err) {
+    // EPERM: it exists, and is someone else's
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

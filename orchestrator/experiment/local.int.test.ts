@@ -1,7 +1,7 @@
 // The local runtime end to end: an experiment file with `runtime: local` runs the data centres and
 // one client process per peer on loopback, over real TCP, through the same session as Docker and
 // the simulation, and leaves no process or temporary folder behind.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,32 +9,42 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadExperiment } from '../config/experiment.ts';
 import { Progress } from '../progress/display.ts';
 import { readRawReports } from '../report/write.ts';
+import { reapLocalRuns } from './local-run.ts';
 import { runExperiment } from './run.ts';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tb-local-test-'));
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
-describe('the local runtime', () => {
-  it('runs an experiment as processes on loopback into a valid report, then leaves nothing running', async () => {
-    const file = path.join(root, 'local.yaml');
-    fs.writeFileSync(
-      file,
-      `name: local-test
+function experimentFile(name: string, duration: string, extra = ''): string {
+  const file = path.join(root, `${name}.yaml`);
+  fs.writeFileSync(
+    file,
+    `name: ${name}
 topology: ${path.resolve(import.meta.dirname, '../../topologies/small.yaml')}
 runtime: local
-duration: 4h
+duration: ${duration}
 timeScale: 600
 seed: 1
-faults:
-  - { kind: tracker-outage, at: 1h, for: 1h, dc: stockholm }
-workload:
+${extra}workload:
   synthetic:
     start: 18h
     tracksPerUser: 10
     sessionMinutes: 240
     sessionsPerDay: { weekday: 4, weekend: 4 }
 `,
-    );
+  );
+  return file;
+}
+
+/** this test process's programs and temporary folders still there */
+function leftovers(dir: string): string[] {
+  const ps = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' });
+  return [...ps.split('\n').filter((l) => l.includes(`tb-local-run-${process.pid}-`) || l.includes(dir)), ...fs.readdirSync(os.tmpdir()).filter((d) => d.startsWith(`tb-local-run-${process.pid}-`))];
+}
+
+describe('the local runtime', () => {
+  it('runs an experiment as processes on loopback into a valid report, then leaves nothing running', async () => {
+    const file = experimentFile('local-test', '4h', 'faults:\n  - { kind: tracker-outage, at: 1h, for: 1h, dc: stockholm }\n');
     const e = loadExperiment(file);
     const r = await runExperiment(e, { resultsRoot: root, runId: 'locaa1', progress: new Progress(true) });
     const s = r.summary as { valid: boolean; plays: number; reportsLost: number; integrityFailures: number; shares: Record<string, number> };
@@ -59,8 +69,52 @@ workload:
     ).toHaveLength(12);
     expect(info.notes.join('\n')).toMatch(/no home routers/);
     // nothing left: no program of this run, no temporary folder of this process
-    const ps = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' });
-    expect(ps.split('\n').filter((l) => l.includes(`tb-local-run-${process.pid}-`) || l.includes(r.dir))).toEqual([]);
-    expect(fs.readdirSync(os.tmpdir()).filter((d) => d.startsWith(`tb-local-run-${process.pid}-`))).toEqual([]);
+    expect(leftovers(r.dir)).toEqual([]);
+  });
+
+  it('stops every program in order on Ctrl-C, keeps what was collected and says the run was interrupted', async () => {
+    const file = experimentFile('local-int', '24h');
+    const id = 'locint';
+    // Ctrl-C once the first play has reached a data centre's sink
+    const watch = setInterval(() => {
+      const sinks = ['stockholm', 'london'].map((dc) => path.join(root, id, 'raw', dc, 'reports.jsonl'));
+      if (sinks.some((f) => fs.existsSync(f) && fs.readFileSync(f, 'utf8').includes('"type":"play"'))) {
+        clearInterval(watch);
+        process.emit('SIGINT');
+      }
+    }, 500);
+    const r = await runExperiment(loadExperiment(file), { resultsRoot: root, runId: id, progress: new Progress(true) }).finally(() => clearInterval(watch));
+    expect(r.interrupted).toBe(true);
+    const s = r.summary as { plays: number; interrupted: boolean };
+    const info = JSON.parse(fs.readFileSync(path.join(r.dir, 'run.json'), 'utf8')) as { workload: { plays: number } };
+    expect(s.plays).toBeGreaterThan(0);
+    expect(s.plays).toBeLessThan(info.workload.plays);
+    // the clients were stopped before the data centres, so their exit records made it
+    expect(
+      fs
+        .readFileSync(path.join(r.dir, 'raw', 'clients.jsonl'), 'utf8')
+        .trim()
+        .split('\n'),
+    ).toHaveLength(12);
+    expect(leftovers(r.dir)).toEqual([]);
+  });
+
+  it('stops the programs of a run whose orchestrator died, and removes its folder', () => {
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
+    const dir = path.join(os.tmpdir(), `tb-local-run-${dead}-test`);
+    fs.mkdirSync(dir);
+    // a program of that run: it names node-image/ and the run's folder, as a client's arguments do
+    const orphan = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)', '--', 'node-image/client/main.ts', path.join(dir, 'x.jsonl')], { stdio: 'ignore' });
+    // and one that is not: a reused pid is left alone
+    const other = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+    fs.writeFileSync(path.join(dir, 'pids'), `${orphan.pid}\n${other.pid}\n`);
+    const lines: string[] = [];
+    const gone = new Promise((res) => orphan.on('exit', res));
+    reapLocalRuns({ line: (l: string) => lines.push(l) } as unknown as Progress);
+    expect(fs.existsSync(dir)).toBe(false);
+    expect(lines.join('\n')).toMatch(/stopped 1 of its programs/);
+    expect(other.exitCode).toBeNull();
+    other.kill();
+    return gone;
   });
 });

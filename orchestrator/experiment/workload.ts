@@ -14,8 +14,10 @@ async function workloadFor(e: Experiment, machines: Machine[], seed: number, war
   if (e.workload.kind === 'synthetic') {
     const { startMs, params } = e.workload;
     if (!startMs) return syntheticWorkload(machines, e.durationMs, seed, params);
-    // the week as it would have been from Monday 00:00, then the part the run replays
-    return windowWorkload(syntheticWorkload(machines, startMs + e.durationMs, seed, params), startMs, startMs + e.durationMs);
+    // the week as it would have been from Monday 00:00, then the part the run replays; made a day
+    // longer than the window, because the generator ends its sessions before its own end and
+    // starts none in its last minutes, which would thin the window's end
+    return windowWorkload(syntheticWorkload(machines, startMs + e.durationMs + 86_400_000, seed, params), startMs, startMs + e.durationMs);
   }
   const w = e.workload;
   // the readers keep only the window the run replays (the Last.fm importer makes no other event:

@@ -28,13 +28,25 @@ export type Proc = ResultPromise<{ buffer: false; reject: false }>;
  * the error when it dies first, and in `stderr()` after.
  */
 // returns the process in a box: a subprocess is itself thenable, and `await` would unwrap it
-export async function startProgram(args: string[], onLine: (line: string) => void, timeoutMs = 60_000): Promise<{ p: Proc; stderr: () => string }> {
-  const p = execa(process.execPath, [...TSX, ...args], { cwd: ROOT, buffer: false, reject: false, stdin: 'ignore', stderr: 'pipe' }) as Proc;
+export async function startProgram(
+  args: string[],
+  onLine: (line: string) => void,
+  timeoutMs = 60_000,
+  o: { detached?: boolean; onSpawn?: (pid: number) => void } = {},
+): Promise<{ p: Proc; stderr: () => string }> {
+  // detached: a process group of its own, so that a Ctrl-C at the terminal reaches the
+  // orchestrator only, which then stops the programs in order (clients first, then servers)
+  const p = execa(process.execPath, [...TSX, ...args], { cwd: ROOT, buffer: false, reject: false, stdin: 'ignore', stderr: 'pipe', detached: o.detached ?? false }) as Proc;
+  if (p.pid !== undefined) o.onSpawn?.(p.pid);
   let stderr = '';
   p.stderr!.on('data', (b: Buffer) => (stderr = (stderr + b.toString()).slice(-4000)));
   const rl = readline.createInterface({ input: p.stdout! });
   await new Promise<void>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`${args[0]} did not become ready within ${timeoutMs} ms\n${stderr}`)), timeoutMs);
+    const t = setTimeout(() => {
+      // nobody will hold it once this start has failed
+      p.kill('SIGKILL');
+      reject(new Error(`${args[0]} did not become ready within ${timeoutMs} ms\n${stderr}`));
+    }, timeoutMs);
     rl.on('line', (line) => {
       if (line.startsWith('READY ')) {
         clearTimeout(t);
