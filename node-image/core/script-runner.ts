@@ -30,6 +30,11 @@ export function runScript(client: Client, events: readonly ScriptEvent[], onDone
   return { cancel: () => [...timers, end].forEach((t) => t.cancel()) };
 }
 
+/** A script as the JSON Lines parseScript reads: one event per line. */
+export function formatScript(events: readonly ScriptEvent[]): string {
+  return events.map((e) => JSON.stringify(e)).join('\n') + '\n';
+}
+
 /** Parse a JSON Lines script; errors name the line. */
 export function parseScript(text: string, file = 'script'): ScriptEvent[] {
   const out: ScriptEvent[] = [];

@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
-import type { ScriptEvent } from '../../node-image/core/script.ts';
+import { formatScript } from '../../node-image/core/script-runner.ts';
 import { formatError } from '../cli/errors.ts';
 import type { Experiment } from '../config/experiment.ts';
 import { writePlanPicture } from '../graph/graph.ts';
@@ -18,7 +18,7 @@ import { DockerRuntime } from '../runtime/docker.ts';
 import { SinkFollower } from './follow.ts';
 import { planLinkFaults, runLinkFaults } from './link-faults.ts';
 import type { Repetition, SessionRuntime } from './session.ts';
-import { fmtWorkload, prepareWorkload } from './workload.ts';
+import { describeWorkload, fmtWorkload, prepareWorkload } from './workload.ts';
 
 export class DockerSession implements SessionRuntime {
   readonly name = 'docker';
@@ -49,15 +49,13 @@ export class DockerSession implements SessionRuntime {
     const peerMachines = plan.containers.filter((c) => c.role === 'peer').map((c) => ({ name: c.name, country: String(c.meta.country) }));
     const w = await prepareWorkload(e, peerMachines, seed, variant, info, progress, warn);
     let linkFaults: { finish(): Promise<void> } | null = null;
-    progress.line(
-      `run ${repId}: ${info.peers} peers, ${w.users} users, ${w.sessions} sessions, ${w.plays} plays over ${fmtWorkload(e.durationMs)}${w.startMs ? ` (from ${fmtWorkload(w.startMs)} of the week)` : ''} of workload time at scale ${e.timeScale} (about ${Math.round(e.durationMs / e.timeScale / 1000)} s)`,
-    );
+    progress.line(`run ${repId}: ${info.peers} peers, ${describeWorkload(w, e.durationMs)} of workload time at scale ${e.timeScale} (about ${Math.round(e.durationMs / e.timeScale / 1000)} s)`);
     const control = path.join(repDir, 'control');
     fs.mkdirSync(control, { recursive: true });
     for (const c of plan.containers.filter((x) => x.role === 'peer')) {
       const script = w.scripts.get(c.name) ?? [];
       const f = plan.files.find((x) => x.host.endsWith(`/${c.name}.jsonl`))!;
-      f.content = script.map((ev: ScriptEvent) => JSON.stringify(ev)).join('\n') + '\n';
+      f.content = formatScript(script);
       c.mounts.push({ host: control, container: '/run/control', readOnly: true });
       c.cmd.push('--start-file', '/run/control/start');
     }

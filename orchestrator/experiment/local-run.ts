@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { type Fault, isPeerFault } from '../../node-image/core/faults.ts';
-import type { ScriptEvent } from '../../node-image/core/script.ts';
+import { formatScript } from '../../node-image/core/script-runner.ts';
 import { DCS } from '../config/topology.ts';
 import { freePort, type Proc, startProgram } from '../local/processes.ts';
 import { placePeers } from '../plan/plan.ts';
@@ -17,7 +17,7 @@ import type { Progress } from '../progress/display.ts';
 import { seededRandom } from '../util/random.ts';
 import { SinkFollower } from './follow.ts';
 import type { Repetition, SessionRuntime } from './session.ts';
-import { fmtWorkload, prepareWorkload } from './workload.ts';
+import { describeWorkload, fmtWorkload, prepareWorkload } from './workload.ts';
 
 /**
  * A client process from source takes about 70 MB and its share of two cores: past this many the
@@ -47,8 +47,6 @@ interface Program {
   name: string;
   p: Proc;
   stderr: () => string;
-  /** the client's exit record, as it printed it */
-  exit: string | null;
   ended: boolean;
 }
 
@@ -74,7 +72,7 @@ export class LocalSession implements SessionRuntime {
       r.warn,
     );
     progress.line(
-      `run ${r.repId} (local): ${placement.length} client processes on loopback, ${w.users} users, ${w.sessions} sessions, ${w.plays} plays over ${fmtWorkload(e.durationMs)}${w.startMs ? ` (from ${fmtWorkload(w.startMs)} of the week)` : ''} of workload time at scale ${e.timeScale} (about ${Math.round(e.durationMs / e.timeScale / 1000)} s)`,
+      `run ${r.repId} (local): ${placement.length} client processes on loopback, ${describeWorkload(w, e.durationMs)} of workload time at scale ${e.timeScale} (about ${Math.round(e.durationMs / e.timeScale / 1000)} s)`,
     );
     if (r.first)
       r.note(
@@ -92,8 +90,10 @@ export class LocalSession implements SessionRuntime {
     const opts = { detached: true, onSpawn: (pid: number) => fs.appendFileSync(pids, `${pid}\n`) };
     const dcs: Program[] = [];
     const clients: Program[] = [];
+    /** each client's exit record, as it printed it, by name */
+    const exits = new Map<string, string>();
     const track = (list: Program[], name: string, started: { p: Proc; stderr: () => string }): Program => {
-      const x: Program = { name, p: started.p, stderr: started.stderr, exit: null, ended: false };
+      const x: Program = { name, p: started.p, stderr: started.stderr, ended: false };
       list.push(x);
       void started.p.then(() => (x.ended = true));
       return x;
@@ -135,11 +135,8 @@ export class LocalSession implements SessionRuntime {
         while (next < chosen.length && !signal.aborted) {
           const { pl, dc } = chosen[next++];
           const script = path.join(tmp, `${pl.name}.jsonl`);
-          fs.writeFileSync(script, (w.scripts.get(pl.name) ?? []).map((ev: ScriptEvent) => JSON.stringify(ev)).join('\n') + '\n');
+          fs.writeFileSync(script, formatScript(w.scripts.get(pl.name) ?? []));
           const port = await freePort();
-          // the exit record comes once the program runs: to its entry, or kept until there is one
-          let exit: string | null = null;
-          let x: Program | null = null;
           const started = await startProgram(
             [
               'node-image/client/main.ts',
@@ -163,15 +160,12 @@ export class LocalSession implements SessionRuntime {
               control,
             ],
             (line) => {
-              if (!line.startsWith('{"event":"exit"')) return;
-              exit = line;
-              if (x) x.exit = line;
+              if (line.startsWith('{"event":"exit"')) exits.set(pl.name, line);
             },
             120_000,
             opts,
           );
-          x = track(clients, pl.name, started);
-          x.exit = exit;
+          track(clients, pl.name, started);
           progress.update(`started ${clients.length}/${chosen.length} client processes`);
         }
       };
@@ -190,12 +184,13 @@ export class LocalSession implements SessionRuntime {
         await stop(clients, 'SIGKILL', 2_000);
         await stop(dcs, 'SIGTERM', 5_000);
         await stop(dcs, 'SIGKILL', 2_000);
-        const exits = clients.flatMap((x) => (x.exit ? [x.exit] : []));
-        fs.writeFileSync(path.join(repDir, 'raw', 'clients.jsonl'), exits.join('\n') + (exits.length ? '\n' : ''));
-        const silent = clients.filter((x) => !x.exit).map((x) => x.name);
-        for (const x of [...dcs, ...clients.filter((c) => !c.exit)]) fs.writeFileSync(path.join(logs, `${x.name}.log`), x.stderr());
-        if (silent.length) progress.line(`warning: ${silent.length} peers ended without their exit record (died, or were stopped): ${silent.join(', ')}; their logs are in ${logs}`);
-        info.clientsWithoutExit = [...(info.clientsWithoutExit ?? []), ...silent];
+        const records = clients.flatMap((x) => exits.get(x.name) ?? []);
+        fs.writeFileSync(path.join(repDir, 'raw', 'clients.jsonl'), records.join('\n') + (records.length ? '\n' : ''));
+        const silent = clients.filter((x) => !exits.has(x.name));
+        for (const x of [...dcs, ...silent]) fs.writeFileSync(path.join(logs, `${x.name}.log`), x.stderr());
+        const names = silent.map((x) => x.name);
+        if (names.length) progress.line(`warning: ${names.length} peers ended without their exit record (died, or were stopped): ${names.join(', ')}; their logs are in ${logs}`);
+        info.clientsWithoutExit = [...(info.clientsWithoutExit ?? []), ...names];
       } finally {
         fs.rmSync(tmp, { recursive: true, force: true });
       }

@@ -8,7 +8,7 @@ import { resolveProtocol } from '../../node-image/core/policies.ts';
 import { placePeers } from '../plan/plan.ts';
 import { runSim, type SimResult } from '../runtime/sim/world.ts';
 import type { Repetition, SessionRuntime } from './session.ts';
-import { fmtWorkload, prepareWorkload } from './workload.ts';
+import { describeWorkload, fmtWorkload, prepareWorkload } from './workload.ts';
 
 export class SimSession implements SessionRuntime {
   readonly name = 'sim';
@@ -46,7 +46,7 @@ export async function runSimRepetition(r: Repetition): Promise<SimResult> {
   const machines = placement.map((p) => ({ name: p.name, country: p.country }));
   const w = await prepareWorkload(e, machines, r.seed, variant, info, progress, r.warn);
   progress.line(
-    `run ${r.repId} (simulated): ${placement.length} peers, ${w.users} users, ${w.sessions} sessions, ${w.plays} plays over ${fmtWorkload(e.durationMs)}${w.startMs ? ` (from ${fmtWorkload(w.startMs)} of the week)` : ''} of virtual time, ${e.timeScale === 1 ? 'tracks at their real size' : `at time scale ${e.timeScale} as a container would run it (tracks ${e.timeScale}× shorter)`}`,
+    `run ${r.repId} (simulated): ${placement.length} peers, ${describeWorkload(w, e.durationMs)} of virtual time, ${e.timeScale === 1 ? 'tracks at their real size' : `at time scale ${e.timeScale} as a container would run it (tracks ${e.timeScale}× shorter)`}`,
   );
   r.writeInfo();
   const result = await runSim({

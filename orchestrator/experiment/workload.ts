@@ -67,6 +67,11 @@ export async function prepareWorkload(e: Experiment, machines: Machine[], seed: 
   return w;
 }
 
+/** "12 users, 10 sessions, 110 plays over day 0 01:00 (from day 0 18:00 of the week)": a run's start line */
+export function describeWorkload(w: WorkloadResult, durationMs: number): string {
+  return `${w.users} users, ${w.sessions} sessions, ${w.plays} plays over ${fmtWorkload(durationMs)}${w.startMs ? ` (from ${fmtWorkload(w.startMs)} of the week)` : ''}`;
+}
+
 export const fmtWorkload = (ms: number) => {
   const d = Math.floor(ms / 86_400_000);
   const h = Math.floor((ms % 86_400_000) / 3_600_000);

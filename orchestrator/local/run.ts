@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { ConnectReport, PlayReport, SearchReport } from '../../node-image/core/reports.ts';
+import { formatScript } from '../../node-image/core/script-runner.ts';
 import { byteShares, dedupe, playbackQuality, reportsLost } from '../analysis/playback.ts';
 import { ReportTail, readReportFile } from '../report/raw.ts';
 import { freePort, type Proc, startProgram } from './processes.ts';
@@ -80,7 +81,7 @@ export async function runLocal(o: LocalOptions): Promise<LocalSummary> {
     const ends = scripts.map(() => ({ record: false, code: null as number | null, signal: null as string | null }));
     for (let i = 0; i < scripts.length; i++) {
       const file = path.join(dir, `script-${i}.jsonl`);
-      fs.writeFileSync(file, scripts[i].map((e) => JSON.stringify(e)).join('\n') + '\n');
+      fs.writeFileSync(file, formatScript(scripts[i]));
       const port = await freePort();
       const args = [
         'node-image/client/main.ts',
