@@ -66,7 +66,7 @@ export async function simDay(n: number, hours: number, params: Record<string, un
         peakRss = Math.max(peakRss, process.memoryUsage().rss);
         peakLive = Math.max(peakLive, live());
         peakOnline = Math.max(peakOnline, p.online);
-        process.stderr.write(`  ${n} peers: ${(p.virtualMs / 3_600_000).toFixed(2)} h, ${Math.round(p.eventsPerSec)} events/s, online ${p.online}, plays ${p.plays}\n`);
+        process.stderr.write(`  ${n} peers: ${(p.virtualMs / 3_600_000).toFixed(2)} h, ${Math.round(p.eventsPerSec)} events/s, online ${p.online}, plays ${p.plays}, queued ${p.queued}\n`);
       },
     });
     peakRss = Math.max(peakRss, process.memoryUsage().rss);

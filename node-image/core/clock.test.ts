@@ -47,4 +47,48 @@ describe('script runner', () => {
     for (const t of timers.sort((x, y) => x.due - y.due)) t.fn();
     expect(seen).toEqual(['login', 'play', 'logout', 'done']);
   });
+
+  it('arms one event at a time, each at its absolute time even when the one before fired late', async () => {
+    const { runScript } = await import('./script-runner.ts');
+    let now = 0;
+    let armed: { due: number; fn: () => void } | null = null;
+    let most = 0;
+    let live = 0;
+    const clock = {
+      scale: 1,
+      now: () => now,
+      realNow: () => now,
+      after: (ms: number, fn: () => void) => {
+        live++;
+        most = Math.max(most, live);
+        armed = { due: now + ms, fn };
+        return { cancel() {} };
+      },
+      every: () => ({ cancel() {} }),
+    };
+    const seen: [string, number][] = [];
+    const client = { deps: { clock }, login: () => seen.push(['login', now]), play: () => seen.push(['play', now]), logout: () => seen.push(['logout', now]) };
+    const events = [
+      { t: 1000, action: 'login' },
+      { t: 2000, action: 'play', track: 1, access: 'random' },
+      { t: 3000, action: 'logout' },
+    ];
+    runScript(client as never, events as never, () => seen.push(['done', now]));
+    let lateBy = 700; // the first timer fires 700 ms late, as a busy real clock's can
+    while (armed) {
+      const a: { due: number; fn: () => void } = armed;
+      armed = null;
+      live--;
+      now = a.due + lateBy;
+      lateBy = 0;
+      a.fn();
+    }
+    expect(most).toBe(1);
+    expect(seen).toEqual([
+      ['login', 1700],
+      ['play', 2000],
+      ['logout', 3000],
+      ['done', 3001],
+    ]);
+  });
 });

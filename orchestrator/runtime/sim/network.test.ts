@@ -6,7 +6,7 @@ import { type LinkDir, type SimHost, SimNetwork } from './network.ts';
 
 const link = (kbit: number, delayMs: number, lossPct = 0): LinkDir => ({ kbit, delayMs, jitterMs: 0, lossPct });
 function host(name: string, o: Partial<SimHost> = {}): SimHost {
-  return { name, up: link(1000, 10), down: link(8000, 10), localAddress: name, publicAddress: name, home: -1, cutUntil: 0, rateFactor: 1, upFree: 0, downFree: 0, pipes: new Set(), ...o };
+  return { name, up: link(1000, 10), down: link(8000, 10), localAddress: name, publicAddress: name, home: -1, cutUntil: 0, rateFactor: 1, gone: false, upFree: 0, downFree: 0, pipes: new Set(), ...o };
 }
 
 function setup() {
@@ -78,15 +78,27 @@ describe('the simulated network', () => {
     expect(drained).toBeGreaterThan(0);
   });
 
-  it('reaches a LAN address only from the same home; other private addresses are refused', async () => {
+  it('reaches a LAN address only from the same home; from elsewhere the SYN is dropped and the dial times out', async () => {
     const { clock, net, listen } = setup();
     const inside = host('10.0.0.2', { home: 1, publicAddress: '198.18.0.9' });
     const neighbour = host('10.0.0.3', { home: 1, publicAddress: '198.18.0.9' });
     const outside = host('198.18.0.4');
     listen(inside, '10.0.0.2', true);
     expect((await dial(net, clock, neighbour, '10.0.0.2')).pipe).toBeDefined();
-    const r = await dial(net, clock, outside, '10.0.0.2');
-    expect(r.error).toMatch(/refused or unreachable/);
+    const t0 = clock.now();
+    const r = await dial(net, clock, outside, '10.0.0.2', 3000);
+    expect(r.error).toMatch(/timed out/);
+    expect(r.at! - t0).toBe(3000);
+  });
+
+  it("a router's public address without a mapping at the port resets the dial after a round trip", async () => {
+    const { clock, net } = setup();
+    const outside = host('198.18.0.4');
+    net.router('198.18.0.9');
+    const t0 = clock.now();
+    const r = await dial(net, clock, outside, '198.18.0.9', 3000);
+    expect(r.error).toMatch(/refused/);
+    expect(r.at! - t0).toBe(22); // the dialler's own 10 + 10 ms, and 2 ms
   });
 
   it('a cut link answers no SYN: the dial times out; once restored it connects', async () => {
@@ -98,6 +110,26 @@ describe('the simulated network', () => {
     expect(r.error).toMatch(/timed out/);
     expect(r.at).toBe(3000);
     expect((await dial(net, clock, a, 'b')).pipe).toBeDefined();
+  });
+
+  it('a host that has left: a NAT-less address drops the SYN, a mapping behind a router is refused at once', async () => {
+    const { clock, net, accepted, listen } = setup();
+    const a = host('a');
+    const open = host('198.18.0.5');
+    const natted = host('10.0.0.2', { home: 3, publicAddress: '198.18.0.6' });
+    listen(open);
+    listen(natted, '198.18.0.6'); // its UPnP mapping on the router's address
+    net.leave(open);
+    net.leave(natted);
+    const t0 = clock.now();
+    const dropped = await dial(net, clock, a, '198.18.0.5', 3000);
+    expect(dropped.error).toMatch(/timed out/);
+    expect(dropped.at! - t0).toBe(3000);
+    const t1 = clock.now();
+    const refused = await dial(net, clock, a, '198.18.0.6', 3000);
+    expect(refused.error).toMatch(/refused/);
+    expect(refused.at! - t1).toBeLessThan(100);
+    expect(accepted).toHaveLength(0);
   });
 
   it('a closed pipe tells the other end after what was sent before the close', async () => {

@@ -36,6 +36,8 @@ export interface SimHost {
   /** link faults: times until which the access link drops everything / runs at a factor */
   cutUntil: number;
   rateFactor: number;
+  /** its program has exited: nothing listens there any more (SimNetwork.leave) */
+  gone: boolean;
   upFree: number;
   downFree: number;
   pipes: Set<SimPipe>;
@@ -140,6 +142,8 @@ export class SimNetwork {
   private readonly endpoints = new Map<string, Endpoint>();
   /** local address:port of hosts behind a NAT: reachable only from their own home */
   private readonly lan = new Map<string, Endpoint>();
+  /** addresses a machine answers at, whatever the port: home routers' public addresses */
+  private readonly answering = new Set<string>();
   /**
    * messages sent, by type ('bytes': raw writes of a pipe that does not carry messages): what the
    * run's events are spent on (each message is one event where it arrives)
@@ -158,8 +162,22 @@ export class SimNetwork {
   listen(address: string, port: number, e: Endpoint, local = false): void {
     (local ? this.lan : this.endpoints).set(`${address}:${port}`, e);
   }
+  /** a router's public address: a SYN to a port it maps nothing at gets a reset, not silence */
+  router(address: string): void {
+    this.answering.add(address);
+  }
   unlisten(address: string, port: number): void {
     this.endpoints.delete(`${address}:${port}`);
+  }
+
+  /**
+   * The host's program has exited, as a container stops at the end of its script. Who dials it
+   * then learns it as the emulation does (checked by hand in the containers, docs/simulation.md):
+   * a NAT-less host's address drops the SYN (no one answers ARP for it), so the dial runs into
+   * its own time-out; a host behind a router is refused at once by the router, which stays up.
+   */
+  leave(host: SimHost): void {
+    host.gone = true;
   }
 
   dialer(from: SimHost): Dialer {
@@ -214,13 +232,18 @@ export class SimNetwork {
     return new Promise<Pipe>((resolve, reject) => {
       const now = clock.realNow();
       // a SYN into a cut link, or from one, is never answered: the dialler's own timeout decides
-      if (from.cutUntil > now || (target && target.host.cutUntil > now)) {
+      // Silence, so the dialler's own time-out decides: a SYN into a cut link or from one; to an
+      // address no machine has (another home's LAN address, a double NAT's private one, a wrong
+      // UPnP answer), which the Internet drops; to a NAT-less host that has left (no one answers
+      // ARP for its address). The containers time out on these too (docs/simulation.md).
+      const silent = target ? target.host.cutUntil > now || (target.host.gone && target.host.home < 0) : !this.answering.has(host);
+      if (from.cutUntil > now || silent) {
         clock.afterReal(timeoutMs, () => reject(new Error(`connect ${host}:${port} timed out`)));
         return;
       }
-      if (!target) {
-        // no route, or a router with no mapping there: refused or unreachable after a round trip
-        clock.afterReal(from.up.delayMs + from.down.delayMs + 2, () => reject(new Error(`connect ${host}:${port} refused or unreachable`)));
+      if (!target || target.host.gone) {
+        // a router with no mapping there (or whose peer has left) resets it: refused after a round trip
+        clock.afterReal(from.up.delayMs + from.down.delayMs + 2, () => reject(new Error(`connect ${host}:${port} refused`)));
         return;
       }
       const b = target.host;

@@ -59,6 +59,8 @@ export interface SimProgress {
   eventsPerSec: number;
   online: number;
   plays: number;
+  /** timers in the event queue (cancelled ones until their time): what each event's queue operations cost grows with */
+  queued: number;
   bytes: { server: number; p2p: number; cache: number };
 }
 
@@ -172,6 +174,7 @@ export async function runSim(input: SimInput): Promise<SimResult> {
         const wan = p.category === 'mismatch' ? fakeExternal(mismatch++) : p.category === 'private' ? outerSubnet(outer++).host(1) : pub;
         r = { public: pub, wan, mapped: 0 };
         routers.set(p.home, r);
+        net.router(pub);
       }
       local = homeSubnet(p.home).host(1 + r.mapped);
       seen = r.public;
@@ -222,6 +225,7 @@ export async function runSim(input: SimInput): Promise<SimResult> {
         if (client.unackedReports > 0 && clock.realNow() < until) return;
         check.cancel();
         client.stop();
+        net.leave(host);
         finished.add(p.name);
         exits.push(JSON.stringify({ event: 'exit', reason: 'script done', clientId: client.id, generated: client.generated, unacked: client.unackedReports, drained: client.unackedReports === 0 }));
       });
@@ -248,6 +252,7 @@ export async function runSim(input: SimInput): Promise<SimResult> {
           eventsPerSec: ((clock.events - lastEvents) * 1000) / (now - lastTick),
           online,
           plays: live.plays,
+          queued: clock.pending,
           bytes: { ...live.bytes },
         });
         lastTick = now;
@@ -276,7 +281,7 @@ export async function runSim(input: SimInput): Promise<SimResult> {
 }
 
 function newHost(name: string, up: SimHost['up'], down: SimHost['down'], localAddress: string, publicAddr: string, home: number): SimHost {
-  return { name, up, down, localAddress, publicAddress: publicAddr, home, cutUntil: 0, rateFactor: 1, upFree: 0, downFree: 0, pipes: new Set() };
+  return { name, up, down, localAddress, publicAddress: publicAddr, home, cutUntil: 0, rateFactor: 1, gone: false, upFree: 0, downFree: 0, pipes: new Set() };
 }
 
 /**
