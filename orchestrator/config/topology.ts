@@ -2,6 +2,8 @@
 
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import type { DockerHost } from '../plan/types.ts';
+import { checkHosts } from './hosts.ts';
 import { ConfigError, type Loaded, loadYamlFile, parseDuration, parsePercent, parseRate, parseYaml } from './yaml.ts';
 
 const require = createRequire(import.meta.url);
@@ -75,6 +77,8 @@ export interface Topology {
   dnsRules: Record<string, DcName[]>;
   links: Record<Access, LinkProfile>;
   countries: Record<string, CountrySpec>;
+  /** the Docker engines it is spread over (absent: this machine's alone) */
+  hosts?: DockerHost[];
 }
 
 interface RawLink {
@@ -91,6 +95,7 @@ interface RawTopology {
   dataCentres?: Partial<Record<DcName, { memoryMB?: number }>>;
   dnsRules?: Record<string, DcName[]>;
   links?: Partial<Record<Access, RawLink>>;
+  hosts?: DockerHost[];
   countries: Record<string, { peers: number; access?: Partial<Record<Access, number>>; routers?: Partial<Record<Exclude<RouterCategory, 'noUpnp'>, number>> }>;
 }
 
@@ -132,6 +137,7 @@ function toTopology(l: Loaded<RawTopology>): Topology {
     }
     countries[c] = { peers: spec.peers, access, routers };
   }
+  if (raw.hosts) for (const p of checkHosts(raw.hosts)) problems.push(`${l.where(p.path)}: ${p.message}`);
   const rules = raw.dnsRules ?? PAPER_DNS_RULES;
   if (!rules.default) problems.push(`${l.where(['dnsRules'])}: dnsRules: a "default" entry is needed for countries without a rule`);
   if (problems.length) throw new ConfigError(l.file, problems);
@@ -144,6 +150,7 @@ function toTopology(l: Loaded<RawTopology>): Topology {
     dnsRules: rules,
     links,
     countries,
+    ...(raw.hosts ? { hosts: raw.hosts } : {}),
   };
 }
 

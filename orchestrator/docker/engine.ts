@@ -5,8 +5,11 @@ import { UserError } from '../cli/errors.ts';
 
 let docker: Docker | null = null;
 
+/** the local engine's socket */
+export const socketPath = () => process.env.DOCKER_SOCKET ?? '/var/run/docker.sock';
+
 export function engine(): Docker {
-  docker ??= new Docker({ socketPath: process.env.DOCKER_SOCKET ?? '/var/run/docker.sock' });
+  docker ??= new Docker({ socketPath: socketPath() });
   return docker;
 }
 
@@ -16,8 +19,7 @@ export async function requireEngine(): Promise<Docker> {
     await d.ping();
   } catch (err) {
     throw new UserError(
-      `the Docker engine is not reachable at ${process.env.DOCKER_SOCKET ?? '/var/run/docker.sock'} (${(err as Error).message}).\n` +
-        `Install and start it: apt-get install -y docker.io iptables && (dockerd >/var/log/dockerd.log 2>&1 &)`,
+      `the Docker engine is not reachable at ${socketPath()} (${(err as Error).message}).\n` + `Install and start it: apt-get install -y docker.io iptables && (dockerd >/var/log/dockerd.log 2>&1 &)`,
     );
   }
   return d;

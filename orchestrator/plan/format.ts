@@ -15,8 +15,20 @@ export function formatPlan(plan: Plan): string {
         .join(', ');
     lines.push(`  ${c}: ${ps.length} peers -> ${ps[0].meta.expectedDc}; routers: ${count('category')}; access: ${count('access')}`);
   }
+  if (plan.hosts) {
+    lines.push('', `hosts (${plan.hosts.length}; whole homes on one host each):`);
+    for (const h of plan.hosts) {
+      const on = plan.containers.filter((c) => c.host === h.name);
+      const peersOn = on.filter((c) => c.role === 'peer').length;
+      const local = plan.networks.filter((n) => n.scope === 'local' && n.hosts?.[0] === h.name).length;
+      lines.push(
+        `  ${h.name.padEnd(12)} ${h.docker.padEnd(34)} ${String(peersOn).padStart(5)} of ${h.peers} peers, ${on.length} containers, ${local} local networks${h.services ? '; core, data centres, DNS' : ''}`,
+      );
+    }
+  }
   lines.push('', 'networks (all internal):');
-  for (const n of plan.networks.filter((x) => x.kind !== 'home')) lines.push(`  ${n.name.padEnd(28)} ${n.subnet.padEnd(18)} bridge ${n.bridge}`);
+  const scope = (n: (typeof plan.networks)[number]) => (n.scope === 'swarm' ? ` (Swarm) over ${n.hosts!.join(', ')}` : n.hosts ? ` on ${n.hosts[0]}` : '');
+  for (const n of plan.networks.filter((x) => x.kind !== 'home')) lines.push(`  ${n.name.padEnd(28)} ${n.subnet.padEnd(18)} ${n.scope === 'swarm' ? 'overlay' : `bridge ${n.bridge}`}${scope(n)}`);
   const homes = plan.networks.filter((x) => x.kind === 'home');
   if (homes.length) lines.push(`  ${homes.length} home networks (${homes[0].subnet} ... ${homes.at(-1)!.subnet})`);
   lines.push('', 'containers:');
@@ -29,7 +41,7 @@ export function formatPlan(plan: Plan): string {
         : c.role === 'router'
           ? ` ${c.meta.category}${c.meta.outer ? ' (outer)' : ''}${c.meta.fakeExternal ? ` answers ${c.meta.fakeExternal}` : ''}`
           : '';
-    lines.push(`  [${c.group}] ${c.role.padEnd(6)} ${c.name.padEnd(28)} ${addrs.padEnd(30)} ${route}${extra}`);
+    lines.push(`  [${c.group}] ${c.role.padEnd(6)} ${c.name.padEnd(28)} ${c.host ? `${c.host.padEnd(8)} ` : ''}${addrs.padEnd(30)} ${route}${extra}`);
   }
   if (plan.notes.length) lines.push('', 'notes:', ...plan.notes.map((n) => `  ${n}`));
   return lines.join('\n') + '\n';

@@ -1,18 +1,26 @@
 import path from 'node:path';
 import { loadTopology, topologyPath } from '../config/topology.ts';
+import { placeOnHosts } from './hosts.ts';
 import { checkPlan, type PlanOptions, planTopology } from './plan.ts';
-import type { Plan } from './types.ts';
+import type { DockerHost, Plan } from './types.ts';
 
 export { formatPlan } from './format.ts';
+export { PlacementError, placeOnHosts } from './hosts.ts';
 export { checkPlan, type PlanOptions, placePeers, planTopology } from './plan.ts';
 export type { Plan } from './types.ts';
 
-/** Load, validate and plan a topology file; a plan that fails its checks is an error. */
-export function planFromFile(file: string, o: PlanOptions): Plan {
+/**
+ * Load, validate and plan a topology file; a plan that fails its checks is an error. Over
+ * several Docker hosts (`hosts`, else the topology's own `hosts:`) the plan says which host
+ * runs what (plan/hosts.ts).
+ */
+export function planFromFile(file: string, o: PlanOptions, hosts?: DockerHost[]): Plan {
   const t = loadTopology(topologyPath(file));
-  const plan = planTopology(t, { ...o, resultsDir: path.resolve(o.resultsDir) });
+  let plan = planTopology(t, { ...o, resultsDir: path.resolve(o.resultsDir) });
   const problems = checkPlan(plan);
   if (problems.length) throw new Error(`the plan for ${file} is not valid:\n  ${problems.join('\n  ')}`);
+  const over = hosts ?? t.hosts;
+  if (over) plan = placeOnHosts(plan, over);
   return plan;
 }
 

@@ -31,6 +31,12 @@ export interface NetworkPlan {
   /** always true: no testbed network may reach outside the machine */
   internal: true;
   kind: 'wan' | 'home' | 'dc' | 'core';
+  /**
+   * over several hosts (plan/hosts.ts): `local`, a bridge on the one host in `hosts`, or `swarm`,
+   * an attachable internal overlay over them. Absent on one host: a local bridge.
+   */
+  scope?: 'local' | 'swarm';
+  hosts?: string[];
 }
 
 export interface Attachment {
@@ -96,6 +102,20 @@ export interface ContainerPlan {
   readyLine: string;
   /** free-form facts for status/dry-run output (country, access type, router mode...) */
   meta: Record<string, string | number | boolean>;
+  /** over several hosts: the name of the one that runs it (plan/hosts.ts) */
+  host?: string;
+}
+
+/** A Docker engine a testbed may be spread over (plan/hosts.ts, docs/multi-host.md). */
+export interface DockerHost {
+  /** short name, used in container placement, `status` and errors */
+  name: string;
+  /** the engine's API: unix:///path, tcp://host:port (TLS from DOCKER_CERT_PATH), ssh://user@host */
+  docker: string;
+  /** how many peers it may take (each with its router: about 1.8 containers and 30 MB a peer) */
+  peers: number;
+  /** the data centres, DNS and the core router run here (default: the first host) */
+  services?: boolean;
 }
 
 /** A host firewall rule the run needs; created before containers, removed by `down`. */
@@ -104,6 +124,8 @@ export interface HostRule {
   chain: 'DOCKER-USER';
   /** the rule's arguments after `-I DOCKER-USER`, including a comment naming the run */
   args: string[];
+  /** over several hosts: the host whose firewall takes it (the one that has the bridge) */
+  host?: string;
 }
 
 export interface Plan {
@@ -118,4 +140,6 @@ export interface Plan {
   files: { host: string; content: string }[];
   /** notes for the user (e.g. "netem missing: delay emulated by fallback ...") */
   notes: string[];
+  /** the Docker hosts it is spread over (absent: this machine's engine alone) */
+  hosts?: DockerHost[];
 }

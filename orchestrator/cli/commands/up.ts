@@ -1,9 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
+import { loadHosts } from '../../config/hosts.ts';
+import { socketPath } from '../../docker/engine.ts';
 import { writePlanPicture } from '../../graph/graph.ts';
 import { ensureImages } from '../../image/build.ts';
 import { netemStatus } from '../../linkcheck/netem.ts';
+import { refuseSpread } from '../../plan/hosts.ts';
 import { checkRunId, formatPlan, newRunId, planFromFile } from '../../plan/index.ts';
 import { Progress } from '../../progress/display.ts';
 import { DockerRuntime } from '../../runtime/docker.ts';
@@ -20,18 +23,22 @@ export function register(program: Command): void {
     .option('--results <dir>', 'where results/<run-id>/ goes', 'results')
     .option('--time-scale <k>', 'time scale the programs run at', '1')
     .option('--dry-run', 'print the plan and touch nothing', false)
+    .option('--hosts <file>', "spread the testbed over the Docker hosts a YAML file lists (hosts: [...]; docs/multi-host.md); default: the topology's hosts:, else this machine's engine")
     .action(async (topology: string, o) => {
+      const hosts = o.hosts === undefined ? undefined : loadHosts(o.hosts);
       const runId = o.runId === undefined ? newRunId() : checkRunId(o.runId);
       const resultsDir = path.resolve(o.results, runId);
       const scale = Number(o.timeScale);
       if (!(scale > 0)) throw new UserError(`--time-scale must be a positive number, got "${o.timeScale}"`);
       if (o.dryRun) {
-        const plan = planFromFile(topology, { runId, resultsDir, image: 'tb-node:<built by image build>', timeScale: scale });
+        const plan = planFromFile(topology, { runId, resultsDir, image: 'tb-node:<built by image build>', timeScale: scale }, hosts);
         return void process.stdout.write(formatPlan(plan));
       }
+      // placed (and refused if it is placed elsewhere) before any image is built
+      refuseSpread(planFromFile(topology, { runId, resultsDir, image: 'tb-node', timeScale: scale }, hosts).hosts, socketPath());
       const progress = new Progress();
       const images = await ensureImages((l) => progress.line(l));
-      const plan = planFromFile(topology, { runId, resultsDir, image: images.node, timeScale: scale });
+      const plan = planFromFile(topology, { runId, resultsDir, image: images.node, timeScale: scale }, hosts);
       const rt = new DockerRuntime();
       await rt.reapOrphans(progress);
       fs.mkdirSync(resultsDir, { recursive: true });

@@ -1,0 +1,131 @@
+// Placement over several Docker hosts (docs/multi-host.md): which engine runs each container of a
+// plan, and which networks must span engines. Pure, like the planner: the plan it annotates is
+// still plain data that `up --dry-run` prints and tests read.
+//
+// The unit of placement is a home: a router, the peers behind it and their LAN (with a double
+// NAT's outer router and its network). A home's networks never leave its host, so the NAT, UPnP
+// and shaping inside a home work exactly as on one machine; only the networks between homes and
+// the core (the country WANs, the data centres', the services') have to span hosts, as Swarm
+// overlay networks. A NAT-less peer is a home of its own.
+import { checkHosts } from '../config/hosts.ts';
+import { apportion } from './plan.ts';
+import type { ContainerPlan, DockerHost, NetworkPlan, Plan } from './types.ts';
+
+export type { DockerHost };
+
+export class PlacementError extends Error {
+  readonly userFacing = true;
+}
+
+/** a home: the containers that must share a host, and the peers among them */
+interface Unit {
+  containers: ContainerPlan[];
+  peers: number;
+}
+
+/**
+ * The plan with each container's host and each network's scope: `local` (one host: a bridge, as
+ * today) or `swarm` (an attachable, internal overlay over the hosts named). With one host every
+ * network is local and the plan is today's.
+ *
+ * Each host gets a quota of the peers in proportion to what it may take, and the homes fill the
+ * hosts in the plan's order (a country's homes one after another) up to their quotas. So the load
+ * is spread by capacity while a country's homes stay on as few hosts as the quotas allow: a WAN
+ * overlay spans those and the services host (where the core router joins every WAN), not the
+ * whole cluster, which keeps each host's VXLAN and ARP tables to the WANs it has homes on
+ * (docs/multi-host.md). The services host takes the core, both data centres and DNS on top of its
+ * quota of peers.
+ */
+export function placeOnHosts(plan: Plan, hosts: readonly DockerHost[]): Plan {
+  if (hosts.length === 0) throw new PlacementError('no hosts given: name at least one Docker engine');
+  const problems = checkHosts(hosts);
+  if (problems.length) throw new PlacementError(problems.map((p) => p.message).join('\n'));
+  const units = homesOf(plan);
+  const need = units.reduce((n, u) => n + u.peers, 0);
+  const room = hosts.reduce((n, h) => n + h.peers, 0);
+  if (need > room) {
+    throw new PlacementError(
+      `topology ${plan.topology} has ${need} peers; the hosts may take ${room} (${hosts.map((h) => `${h.name} ${h.peers}`).join(', ')}): raise their "peers", or add a host`,
+    );
+  }
+  const services = hosts.find((h) => h.services) ?? hosts[0];
+  const quota = apportion(need, Object.fromEntries(hosts.map((h) => [h.name, h.peers])));
+  const load = new Map(hosts.map((h) => [h.name, 0]));
+  const hostOf = new Map<string, string>();
+  for (const c of plan.containers) if (c.role === 'core' || c.role === 'dc' || c.role === 'dns') hostOf.set(c.name, services.name);
+  let at = 0;
+  for (const u of units) {
+    // the current host while it is under its quota; a home never splits, so a host may end up to
+    // one home over its quota (never over what it may take)
+    while (at < hosts.length && (load.get(hosts[at].name)! >= quota[hosts[at].name] || load.get(hosts[at].name)! + u.peers > hosts[at].peers)) at++;
+    let h = hosts[at];
+    if (!h) {
+      // past the last quota (homes larger than what was left): any host with room, least full first
+      const fits = hosts.filter((x) => load.get(x.name)! + u.peers <= x.peers).sort((x, y) => load.get(x.name)! / x.peers - load.get(y.name)! / y.peers);
+      if (!fits.length) throw new PlacementError(`a home of ${u.peers} peers (${u.containers[0].name}) fits on no host: every host's "peers" is below what is left of it`);
+      h = fits[0];
+    }
+    load.set(h.name, load.get(h.name)! + u.peers);
+    for (const c of u.containers) hostOf.set(c.name, h.name);
+  }
+  const containers = plan.containers.map((c) => ({ ...c, host: hostOf.get(c.name)! }));
+  const spans = new Map<string, Set<string>>();
+  for (const c of containers) for (const a of c.attachments) (spans.get(a.network) ?? spans.set(a.network, new Set()).get(a.network)!).add(c.host);
+  const networks = plan.networks.map((n): NetworkPlan => {
+    const on = hosts.map((h) => h.name).filter((h) => spans.get(n.name)?.has(h));
+    return { ...n, scope: on.length > 1 ? 'swarm' : 'local', hosts: on.length ? on : [services.name] };
+  });
+  // a bridge's DOCKER-USER rule belongs to the host that has the bridge; an overlay needs none
+  const scopeOf = new Map(networks.map((n) => [n.bridge, n]));
+  const hostRules = plan.hostRules.filter((r) => scopeOf.get(r.args[1])?.scope !== 'swarm').map((r) => ({ ...r, host: scopeOf.get(r.args[1])?.hosts?.[0] ?? services.name }));
+  return { ...plan, hosts: hosts.map((h) => ({ ...h, services: h === services })), containers, networks, hostRules };
+}
+
+/** the plan's homes, in plan order: containers joined by a home network, and each NAT-less peer alone */
+function homesOf(plan: Plan): Unit[] {
+  const homeNets = new Set(plan.networks.filter((n) => n.kind === 'home').map((n) => n.name));
+  // union of containers that share a home network (router + peers; outer router + inner router)
+  const parent = new Map<string, string>();
+  const find = (x: string): string => {
+    let r = x;
+    while (parent.get(r) !== r) r = parent.get(r)!;
+    parent.set(x, r);
+    return r;
+  };
+  const byNet = new Map<string, string>();
+  for (const c of plan.containers) {
+    if (c.role !== 'peer' && c.role !== 'router') continue;
+    parent.set(c.name, c.name);
+    for (const a of c.attachments) {
+      if (!homeNets.has(a.network)) continue;
+      const other = byNet.get(a.network);
+      if (other) parent.set(find(c.name), find(other));
+      else byNet.set(a.network, c.name);
+    }
+  }
+  const units = new Map<string, Unit>();
+  for (const c of plan.containers) {
+    if (!parent.has(c.name)) continue;
+    const root = find(c.name);
+    const u = units.get(root) ?? units.set(root, { containers: [], peers: 0 }).get(root)!;
+    u.containers.push(c);
+    if (c.role === 'peer') u.peers++;
+  }
+  return [...units.values()];
+}
+
+/**
+ * The Docker runtime applies a plan to this machine's engine only, for now: a plan placed on
+ * other engines is refused before anything is created, with where the placement can be seen.
+ */
+export function refuseSpread(hosts: readonly DockerHost[] | undefined, socket: string): void {
+  if (!hosts) return;
+  const local = `unix://${socket}`;
+  const elsewhere = hosts.filter((h) => h.docker !== local);
+  if (hosts.length > 1 || elsewhere.length) {
+    throw new PlacementError(
+      `this testbed is placed on ${hosts.length} Docker host(s) (${hosts.map((h) => `${h.name}: ${h.docker}`).join(', ')}); the Docker runtime so far applies a plan to this machine's engine (${local}) alone. ` +
+        '`up --dry-run` shows the placement; docs/multi-host.md says what is built and what is not. Remove `hosts:` (or --hosts) to run here.',
+    );
+  }
+}
