@@ -32,8 +32,9 @@ export function runScript(client: Client, events: readonly ScriptEvent[], onDone
     if (i < events.length) {
       const e = events[i++];
       timer = clock.after(Math.max(0, e.t - clock.now()), () => {
-        // the next one first, so that it is queued before anything this event schedules at the
-        // same instant, as when the whole script was armed at once
+        // the next one first, so that it is queued before anything this event schedules for the
+        // same instant (timers other clients made earlier for that instant now run before it:
+        // a simulated run's order differs from arming everything at once, deterministically)
         arm();
         fire(e);
       });

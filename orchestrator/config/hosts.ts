@@ -22,8 +22,13 @@ export function checkHosts(hosts: readonly DockerHost[]): HostProblem[] {
   hosts.forEach((h, i) => {
     if (seen.has(h.name)) problems.push({ path: ['hosts', i, 'name'], message: `hosts[${i}]: the name "${h.name}" is used twice; each host needs its own` });
     seen.add(h.name);
+    if (!(Number.isInteger(h.peers) && h.peers >= 1))
+      problems.push({ path: ['hosts', i, 'peers'], message: `hosts[${i}] (${h.name}): peers: ${h.peers} is not a number of peers; valid: a whole number, at least 1` });
     if (!ENDPOINT.test(h.docker))
-      problems.push({ path: ['hosts', i, 'docker'], message: `hosts[${i}] (${h.name}): docker: "${h.docker}" is not an engine address; valid: unix:///var/run/docker.sock, tcp://HOST:PORT, ssh://USER@HOST` });
+      problems.push({
+        path: ['hosts', i, 'docker'],
+        message: `hosts[${i}] (${h.name}): docker: "${h.docker}" is not an engine address; valid: unix:///var/run/docker.sock, tcp://HOST:PORT, ssh://USER@HOST`,
+      });
   });
   const services = hosts.filter((h) => h.services);
   if (services.length > 1) problems.push({ path: ['hosts'], message: `hosts: ${services.map((h) => h.name).join(' and ')} both say services: true; the data centres, DNS and core run on one host` });

@@ -7,8 +7,9 @@
 // and shaping inside a home work exactly as on one machine; only the networks between homes and
 // the core (the country WANs, the data centres', the services') have to span hosts, as Swarm
 // overlay networks. A NAT-less peer is a home of its own.
+import fs from 'node:fs';
 import { checkHosts } from '../config/hosts.ts';
-import { apportion } from './plan.ts';
+import { apportion, MAX_NETWORKS } from './plan.ts';
 import type { ContainerPlan, DockerHost, NetworkPlan, Plan } from './types.ts';
 
 export type { DockerHost };
@@ -44,9 +45,7 @@ export function placeOnHosts(plan: Plan, hosts: readonly DockerHost[]): Plan {
   const need = units.reduce((n, u) => n + u.peers, 0);
   const room = hosts.reduce((n, h) => n + h.peers, 0);
   if (need > room) {
-    throw new PlacementError(
-      `topology ${plan.topology} has ${need} peers; the hosts may take ${room} (${hosts.map((h) => `${h.name} ${h.peers}`).join(', ')}): raise their "peers", or add a host`,
-    );
+    throw new PlacementError(`topology ${plan.topology} has ${need} peers; the hosts may take ${room} (${hosts.map((h) => `${h.name} ${h.peers}`).join(', ')}): raise their "peers", or add a host`);
   }
   const services = hosts.find((h) => h.services) ?? hosts[0];
   const quota = apportion(need, Object.fromEntries(hosts.map((h) => [h.name, h.peers])));
@@ -62,7 +61,10 @@ export function placeOnHosts(plan: Plan, hosts: readonly DockerHost[]): Plan {
     if (!h) {
       // past the last quota (homes larger than what was left): any host with room, least full first
       const fits = hosts.filter((x) => load.get(x.name)! + u.peers <= x.peers).sort((x, y) => load.get(x.name)! / x.peers - load.get(y.name)! / y.peers);
-      if (!fits.length) throw new PlacementError(`a home of ${u.peers} peers (${u.containers[0].name}) fits on no host: every host's "peers" is below what is left of it`);
+      if (!fits.length)
+        throw new PlacementError(
+          `could not pack the homes: one of ${u.peers} peers (${u.containers[0].name}) fits on no host, because the homes before it left less than that on each. Homes do not split; give the hosts a few peers more room than the topology has (${need} peers, room for ${room})`,
+        );
       h = fits[0];
     }
     load.set(h.name, load.get(h.name)! + u.peers);
@@ -75,6 +77,12 @@ export function placeOnHosts(plan: Plan, hosts: readonly DockerHost[]): Plan {
     const on = hosts.map((h) => h.name).filter((h) => spans.get(n.name)?.has(h));
     return { ...n, scope: on.length > 1 ? 'swarm' : 'local', hosts: on.length ? on : [services.name] };
   });
+  // one engine's limit on networks (plan.ts), per host: the bridges it keeps
+  for (const h of hosts) {
+    const bridges = networks.filter((n) => n.scope === 'local' && n.hosts![0] === h.name).length;
+    if (bridges > MAX_NETWORKS)
+      throw new PlacementError(`host ${h.name} would hold ${bridges} bridge networks; one Docker engine here takes at most ${MAX_NETWORKS}: lower its "peers", or add a host`);
+  }
   // a bridge's DOCKER-USER rule belongs to the host that has the bridge; an overlay needs none
   const scopeOf = new Map(networks.map((n) => [n.bridge, n]));
   const hostRules = plan.hostRules.filter((r) => scopeOf.get(r.args[1])?.scope !== 'swarm').map((r) => ({ ...r, host: scopeOf.get(r.args[1])?.hosts?.[0] ?? services.name }));
@@ -121,7 +129,16 @@ function homesOf(plan: Plan): Unit[] {
 export function refuseSpread(hosts: readonly DockerHost[] | undefined, socket: string): void {
   if (!hosts) return;
   const local = `unix://${socket}`;
-  const elsewhere = hosts.filter((h) => h.docker !== local);
+  // the same socket by another path (/run and /var/run) is still this engine
+  const real = (p: string) => {
+    try {
+      return fs.realpathSync(p);
+    } catch {
+      return p;
+    }
+  };
+  const here = real(socket);
+  const elsewhere = hosts.filter((h) => !(h.docker.startsWith('unix://') && real(h.docker.slice('unix://'.length)) === here));
   if (hosts.length > 1 || elsewhere.length) {
     throw new PlacementError(
       `this testbed is placed on ${hosts.length} Docker host(s) (${hosts.map((h) => `${h.name}: ${h.docker}`).join(', ')}); the Docker runtime so far applies a plan to this machine's engine (${local}) alone. ` +

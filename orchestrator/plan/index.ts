@@ -16,10 +16,10 @@ export type { Plan } from './types.ts';
  */
 export function planFromFile(file: string, o: PlanOptions, hosts?: DockerHost[]): Plan {
   const t = loadTopology(topologyPath(file));
-  let plan = planTopology(t, { ...o, resultsDir: path.resolve(o.resultsDir) });
+  const over = hosts ?? t.hosts;
+  let plan = planTopology(t, { ...o, resultsDir: path.resolve(o.resultsDir), overHosts: over !== undefined && over.length > 1 });
   const problems = checkPlan(plan);
   if (problems.length) throw new Error(`the plan for ${file} is not valid:\n  ${problems.join('\n  ')}`);
-  const over = hosts ?? t.hosts;
   if (over) plan = placeOnHosts(plan, over);
   return plan;
 }

@@ -81,4 +81,19 @@ describe('planner', () => {
     expect(apportion(5, { a: 0.2, b: 0.2, c: 0.6 })).toEqual({ a: 1, b: 1, c: 3 });
     expect(Object.values(apportion(7, { a: 1 / 3, b: 1 / 3, c: 1 / 3 })).reduce((x, y) => x + y)).toBe(7);
   });
+
+  it('finds overlapping networks, also one that holds others far apart in the address order', () => {
+    const plan = planTopology(loadTopology('topologies/small.yaml'), opts);
+    const home = plan.networks.filter((n) => n.kind === 'home' && n.subnet.startsWith('10.'));
+    const wide = { ...home[0], name: 'wide', bridge: 'wide', subnet: `${home[0].subnet.split('/')[0]}/16` };
+    const problems = checkPlan({ ...plan, networks: [...plan.networks, wide] });
+    // the /16 holds every home LAN of the plan, and nothing else overlaps
+    expect(home.length).toBeGreaterThan(5);
+    expect(problems).toHaveLength(home.length);
+    for (const n of home)
+      expect(
+        problems.some((p) => p.includes(n.name) && p.includes('wide') && p.includes('overlap')),
+        n.name,
+      ).toBe(true);
+  });
 });

@@ -129,6 +129,10 @@ describe('the simulated network', () => {
     const refused = await dial(net, clock, a, '198.18.0.6', 3000);
     expect(refused.error).toMatch(/refused/);
     expect(refused.at! - t1).toBeLessThan(100);
+    // on its own LAN there is no router in front of it: silence
+    const housemate = host('10.0.0.3', { home: 3, publicAddress: '198.18.0.6' });
+    listen(natted, '10.0.0.2', true);
+    expect((await dial(net, clock, housemate, '10.0.0.2', 3000)).error).toMatch(/timed out/);
     expect(accepted).toHaveLength(0);
   });
 

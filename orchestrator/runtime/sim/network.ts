@@ -174,7 +174,8 @@ export class SimNetwork {
    * The host's program has exited, as a container stops at the end of its script. Who dials it
    * then learns it as the emulation does (checked by hand in the containers, docs/simulation.md):
    * a NAT-less host's address drops the SYN (no one answers ARP for it), so the dial runs into
-   * its own time-out; a host behind a router is refused at once by the router, which stays up.
+   * its own time-out; a UPnP mapping to a host behind a router is refused at once by the router,
+   * which stays up (a dial on the host's own LAN gets silence, as a NAT-less one's).
    */
   leave(host: SimHost): void {
     host.gone = true;
@@ -217,12 +218,12 @@ export class SimNetwork {
   }
 
   /** who answers at host:port for `from`, and the address it sees `from` by */
-  private resolve(from: SimHost, host: string, port: number): { e: Endpoint; seen: string } | undefined {
+  private resolve(from: SimHost, host: string, port: number): { e: Endpoint; seen: string; lan: boolean } | undefined {
     const key = `${host}:${port}`;
     const e = this.endpoints.get(key);
-    if (e) return { e, seen: from.publicAddress };
+    if (e) return { e, seen: from.publicAddress, lan: false };
     const l = this.lan.get(key);
-    return l && l.host.home >= 0 && l.host.home === from.home ? { e: l, seen: from.localAddress } : undefined;
+    return l && l.host.home >= 0 && l.host.home === from.home ? { e: l, seen: from.localAddress, lan: true } : undefined;
   }
 
   private dial(from: SimHost, host: string, port: number, timeoutMs: number): Promise<Pipe> {
@@ -231,12 +232,12 @@ export class SimNetwork {
     const target = found?.e;
     return new Promise<Pipe>((resolve, reject) => {
       const now = clock.realNow();
-      // a SYN into a cut link, or from one, is never answered: the dialler's own timeout decides
       // Silence, so the dialler's own time-out decides: a SYN into a cut link or from one; to an
       // address no machine has (another home's LAN address, a double NAT's private one, a wrong
-      // UPnP answer), which the Internet drops; to a NAT-less host that has left (no one answers
-      // ARP for its address). The containers time out on these too (docs/simulation.md).
-      const silent = target ? target.host.cutUntil > now || (target.host.gone && target.host.home < 0) : !this.answering.has(host);
+      // UPnP answer), which the Internet drops; to a host that has left, where no router stands
+      // in front of it (a NAT-less one, or one dialled on its own LAN): nobody answers ARP for its
+      // address. The containers' NAT'd diallers time out on these too (docs/simulation.md).
+      const silent = target ? target.host.cutUntil > now || (target.host.gone && (target.host.home < 0 || found!.lan)) : !this.answering.has(host);
       if (from.cutUntil > now || silent) {
         clock.afterReal(timeoutMs, () => reject(new Error(`connect ${host}:${port} timed out`)));
         return;
