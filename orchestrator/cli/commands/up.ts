@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { loadHosts } from '../../config/hosts.ts';
 import { socketPath } from '../../docker/engine.ts';
+import { engineFacts, swarmProblems } from '../../docker/swarm.ts';
 import { writePlanPicture } from '../../graph/graph.ts';
 import { ensureImages } from '../../image/build.ts';
 import { netemStatus } from '../../linkcheck/netem.ts';
@@ -34,8 +35,13 @@ export function register(program: Command): void {
         const plan = planFromFile(topology, { runId, resultsDir, image: 'tb-node:<built by image build>', timeScale: scale }, hosts);
         return void process.stdout.write(formatPlan(plan));
       }
-      // placed (and refused if it is placed elsewhere) before any image is built
-      refuseSpread(planFromFile(topology, { runId, resultsDir, image: 'tb-node', timeScale: scale }, hosts).hosts, socketPath());
+      // placed, and its hosts checked (then refused: not built yet) before any image is built
+      const placed = planFromFile(topology, { runId, resultsDir, image: 'tb-node', timeScale: scale }, hosts).hosts;
+      if (placed && placed.length > 1) {
+        const problems = swarmProblems(await engineFacts(placed));
+        if (problems.length) throw new UserError(`the hosts are not ready for a testbed that spans them:\n  ${problems.join('\n  ')}`);
+      }
+      refuseSpread(placed, socketPath());
       const progress = new Progress();
       const images = await ensureImages((l) => progress.line(l));
       const plan = planFromFile(topology, { runId, resultsDir, image: images.node, timeScale: scale }, hosts);

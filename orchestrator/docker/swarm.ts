@@ -1,0 +1,102 @@
+// Before a testbed is spread over several Docker hosts: is every engine reachable, and are they
+// one swarm? (docs/multi-host.md). Each engine is asked through its own API; what a user must do
+// about each problem is in the message, so `up` can explain what is missing before it makes
+// anything.
+import fs from 'node:fs';
+import path from 'node:path';
+import Docker from 'dockerode';
+import type { DockerHost } from '../plan/types.ts';
+
+/** what one engine says of itself: enough to tell whether the hosts form one swarm */
+export interface EngineFacts {
+  host: string;
+  docker: string;
+  /** why it could not be asked (unreachable, TLS, SSH); absent when it answered */
+  error?: string;
+  /** the engine's own id (two hosts that name one engine have the same) */
+  engineId?: string;
+  /** Swarm's LocalNodeState: inactive, pending, active, error, locked */
+  swarm?: string;
+  nodeId?: string;
+  manager?: boolean;
+  /** a manager's view: the node ids of its swarm */
+  swarmNodes?: string[];
+}
+
+/** a dockerode client for a host's engine address (unix socket, TCP with the docker CLI's TLS variables, SSH) */
+export function engineFor(h: Pick<DockerHost, 'docker'>, env: NodeJS.ProcessEnv = process.env): Docker {
+  const u = new URL(h.docker);
+  if (u.protocol === 'unix:') return new Docker({ socketPath: u.pathname });
+  if (u.protocol === 'ssh:') return new Docker({ protocol: 'ssh', host: u.hostname, port: u.port ? Number(u.port) : 22, username: u.username || undefined });
+  // tcp: TLS as the docker CLI takes it, from DOCKER_CERT_PATH (ca.pem, cert.pem, key.pem)
+  const certs = env.DOCKER_CERT_PATH;
+  const tls = certs && fs.existsSync(path.join(certs, 'ca.pem'));
+  return new Docker({
+    host: u.hostname,
+    port: Number(u.port),
+    protocol: tls ? 'https' : 'http',
+    ...(tls ? { ca: fs.readFileSync(path.join(certs, 'ca.pem')), cert: fs.readFileSync(path.join(certs, 'cert.pem')), key: fs.readFileSync(path.join(certs, 'key.pem')) } : {}),
+  });
+}
+
+/** ask every host's engine, at most `timeoutMs` each, all at once */
+export async function engineFacts(hosts: readonly DockerHost[], timeoutMs = 5000): Promise<EngineFacts[]> {
+  return Promise.all(
+    hosts.map(async (h): Promise<EngineFacts> => {
+      const base = { host: h.name, docker: h.docker };
+      try {
+        const d = engineFor(h);
+        const info = await withTimeout(d.info(), timeoutMs, `no answer within ${timeoutMs} ms`);
+        const s = info.Swarm ?? {};
+        const manager = s.ControlAvailable === true;
+        const nodes = manager ? ((await withTimeout(d.listNodes(), timeoutMs, `no node list within ${timeoutMs} ms`)) as { ID: string }[]).map((n) => n.ID) : undefined;
+        return { ...base, engineId: info.ID, swarm: s.LocalNodeState, nodeId: s.NodeID || undefined, manager, ...(nodes ? { swarmNodes: nodes } : {}) };
+      } catch (err) {
+        return { ...base, error: (err as Error).message };
+      }
+    }),
+  );
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, why: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([p, new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new Error(why)), ms)))]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * What stands between these engines and one swarm a testbed can span, each a sentence with what
+ * to do. None for a single host: one engine needs no swarm.
+ */
+export function swarmProblems(facts: readonly EngineFacts[]): string[] {
+  const problems: string[] = [];
+  for (const f of facts) {
+    if (f.error) problems.push(`host ${f.host} (${f.docker}): the engine did not answer (${f.error}); check the address, and TLS (DOCKER_CERT_PATH) or SSH access`);
+  }
+  const up = facts.filter((f) => !f.error);
+  const byEngine = new Map<string, string>();
+  for (const f of up) {
+    const other = f.engineId ? byEngine.get(f.engineId) : undefined;
+    if (other) problems.push(`hosts ${other} and ${f.host} are the same engine (${f.engineId}); name each machine once`);
+    else if (f.engineId) byEngine.set(f.engineId, f.host);
+  }
+  if (facts.length < 2) return problems;
+  for (const f of up) {
+    if (f.swarm !== 'active') {
+      problems.push(
+        `host ${f.host}: its engine is not in a swarm (state ${f.swarm ?? 'unknown'}); on one machine run \`docker swarm init --advertise-addr <its private address>\`, on the others the \`docker swarm join ...\` that \`docker swarm join-token worker\` prints (ports 2377/tcp, 7946/tcp+udp and 4789/udp open between them)`,
+      );
+    }
+  }
+  const managers = up.filter((f) => f.swarm === 'active' && f.manager);
+  if (up.some((f) => f.swarm === 'active') && managers.length === 0) {
+    problems.push("no host is a swarm manager: the overlays are made on a manager; name one of the swarm's managers among the hosts (`docker node ls` on it lists the swarm)");
+  }
+  const m = managers[0];
+  if (m?.swarmNodes) {
+    const members = new Set(m.swarmNodes);
+    for (const f of up)
+      if (f.swarm === 'active' && f.nodeId && !members.has(f.nodeId))
+        problems.push(`host ${f.host} is in another swarm than ${m.host} (its node ${f.nodeId} is not among ${m.host}'s nodes); join it to ${m.host}'s swarm`);
+  }
+  return problems;
+}
