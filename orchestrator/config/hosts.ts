@@ -7,7 +7,7 @@ import { ConfigError, loadYamlFile } from './yaml.ts';
 // the topology schema's own definition of `hosts:`, so that both places accept the same
 const { definitions } = createRequire(import.meta.url)('../../topologies/topology.schema.json') as { definitions: object };
 
-export const ENDPOINT = /^(unix:\/\/\/.+|tcp:\/\/[^/\s]+:\d+|ssh:\/\/[^/\s]+)$/;
+const ENDPOINT = /^(unix:\/\/\/.+|tcp:\/\/[^/\s]+:\d+|ssh:\/\/[^/\s]+)$/;
 
 /** a problem of a hosts list, and where in it (for a file: the line) */
 export interface HostProblem {

@@ -12,8 +12,6 @@ import { checkHosts } from '../config/hosts.ts';
 import { apportion, MAX_NETWORKS } from './plan.ts';
 import type { ContainerPlan, DockerHost, NetworkPlan, Plan } from './types.ts';
 
-export type { DockerHost };
-
 export class PlacementError extends Error {
   readonly userFacing = true;
 }

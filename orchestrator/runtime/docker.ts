@@ -7,8 +7,7 @@ import { PassThrough } from 'node:stream';
 import type Docker from 'dockerode';
 import { execa } from 'execa';
 import { formatError } from '../cli/errors.ts';
-import { requireEngine, socketPath } from '../docker/engine.ts';
-import { refuseSpread } from '../plan/hosts.ts';
+import { requireEngine } from '../docker/engine.ts';
 import { type ContainerPlan, LABEL_PLANNED, LABEL_PROJECT, LABEL_ROLE, LABEL_RUN, type Plan, PROJECT } from '../plan/types.ts';
 import { countsLine, Progress } from '../progress/display.ts';
 import { explainOverlap, removeNetwork } from './networks.ts';
@@ -63,7 +62,6 @@ export class DockerRuntime implements Runtime {
   }
 
   async apply(plan: Plan, o: ApplyOptions = {}): Promise<void> {
-    refuseSpread(plan.hosts, socketPath());
     const docker = await this.d();
     const progress = o.progress ?? new Progress(true);
     const signal = o.signal;

@@ -35,16 +35,17 @@ export function register(program: Command): void {
         const plan = planFromFile(topology, { runId, resultsDir, image: 'tb-node:<built by image build>', timeScale: scale }, hosts);
         return void process.stdout.write(formatPlan(plan));
       }
-      // placed, and its hosts checked (then refused: not built yet) before any image is built
-      const placed = planFromFile(topology, { runId, resultsDir, image: 'tb-node', timeScale: scale }, hosts).hosts;
-      if (placed && placed.length > 1) {
-        const problems = swarmProblems(await engineFacts(placed));
+      // planned, placed and its hosts checked (then refused: not built yet) before any image is
+      // built; the image the build names goes into the plan afterwards
+      const planned = planFromFile(topology, { runId, resultsDir, image: 'tb-node:<built by image build>', timeScale: scale }, hosts);
+      if (planned.hosts && planned.hosts.length > 1) {
+        const problems = swarmProblems(await engineFacts(planned.hosts));
         if (problems.length) throw new UserError(`the hosts are not ready for a testbed that spans them:\n  ${problems.join('\n  ')}`);
       }
-      refuseSpread(placed, socketPath());
+      refuseSpread(planned.hosts, socketPath());
       const progress = new Progress();
       const images = await ensureImages((l) => progress.line(l));
-      const plan = planFromFile(topology, { runId, resultsDir, image: images.node, timeScale: scale }, hosts);
+      const plan = { ...planned, containers: planned.containers.map((c) => ({ ...c, image: images.node })) };
       const rt = new DockerRuntime();
       await rt.reapOrphans(progress);
       fs.mkdirSync(resultsDir, { recursive: true });

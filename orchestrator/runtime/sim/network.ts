@@ -172,7 +172,7 @@ export class SimNetwork {
 
   /**
    * The host's program has exited, as a container stops at the end of its script. Who dials it
-   * then learns it as the emulation does (checked by hand in the containers, docs/simulation.md):
+   * then learns it as the emulation does (the containers' connect reports, docs/simulation.md):
    * a NAT-less host's address drops the SYN (no one answers ARP for it), so the dial runs into
    * its own time-out; a UPnP mapping to a host behind a router is refused at once by the router,
    * which stays up (a dial on the host's own LAN gets silence, as a NAT-less one's).
