@@ -28,6 +28,12 @@ describe('the swarm check before a testbed spans hosts', () => {
     expect(swarmProblems([f('a', { manager: true, swarmNodes: ['N-a'] }), f('b', { engineId: 'E-a', nodeId: 'N-a' })])).toEqual([expect.stringMatching(/^hosts a and b are the same engine/)]);
   });
 
+  it("refuses a swarm whose own networks lie in the testbed's address plan (Swarm's default pool is 10/8)", () => {
+    const ingress = (subnet: string) => swarmProblems([f('a', { manager: true, swarmNodes: ['N-a', 'N-b'], swarmNetworks: [{ name: 'ingress', subnet }] }), f('b')]);
+    expect(ingress('10.0.0.0/24')).toEqual([expect.stringMatching(/^the swarm's network ingress \(10\.0\.0\.0\/24\) lies in the testbed's 10\.0\.0\.0\/8: .*--default-addr-pool/)]);
+    expect(ingress('172.24.0.0/24')).toEqual([]);
+  });
+
   it('reaches an engine by a unix socket, TCP or SSH address', () => {
     const opts = (d: string) => (engineFor({ docker: d }, {}) as unknown as { modem: Record<string, unknown> }).modem;
     expect(opts('unix:///run/docker.sock').socketPath).toBe('/run/docker.sock');

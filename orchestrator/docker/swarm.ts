@@ -5,7 +5,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Docker from 'dockerode';
-import type { DockerHost } from '../plan/types.ts';
+import { overlaps, TESTBED_RANGES } from '../plan/addresses.ts';
+import { type DockerHost, LABEL_PROJECT } from '../plan/types.ts';
 
 /** what one engine says of itself: enough to tell whether the hosts form one swarm */
 export interface EngineFacts {
@@ -21,6 +22,8 @@ export interface EngineFacts {
   manager?: boolean;
   /** a manager's view: the node ids of its swarm */
   swarmNodes?: string[];
+  /** a manager's view: the swarm's own networks (ingress...) and their subnets */
+  swarmNetworks?: { name: string; subnet: string }[];
 }
 
 /** a dockerode client for a host's engine address (unix socket, TCP with the docker CLI's TLS variables, SSH) */
@@ -49,8 +52,14 @@ export async function engineFacts(hosts: readonly DockerHost[], timeoutMs = 5000
         const info = await withTimeout(d.info(), timeoutMs, `no answer within ${timeoutMs} ms`);
         const s = info.Swarm ?? {};
         const manager = s.ControlAvailable === true;
-        const nodes = manager ? ((await withTimeout(d.listNodes(), timeoutMs, `no node list within ${timeoutMs} ms`)) as { ID: string }[]).map((n) => n.ID) : undefined;
-        return { ...base, engineId: info.ID, swarm: s.LocalNodeState, nodeId: s.NodeID || undefined, manager, ...(nodes ? { swarmNodes: nodes } : {}) };
+        if (!manager) return { ...base, engineId: info.ID, swarm: s.LocalNodeState, nodeId: s.NodeID || undefined, manager };
+        const nodes = ((await withTimeout(d.listNodes(), timeoutMs, `no node list within ${timeoutMs} ms`)) as { ID: string }[]).map((n) => n.ID);
+        const nets = await withTimeout(d.listNetworks({ filters: { scope: ['swarm'] } }), timeoutMs, `no network list within ${timeoutMs} ms`);
+        const swarmNetworks = nets
+          .filter((n) => !n.Labels?.[LABEL_PROJECT])
+          .flatMap((n) => (n.IPAM?.Config ?? []).map((c) => ({ name: n.Name, subnet: c.Subnet ?? '' })))
+          .filter((n) => n.subnet.includes('.'));
+        return { ...base, engineId: info.ID, swarm: s.LocalNodeState, nodeId: s.NodeID || undefined, manager, swarmNodes: nodes, swarmNetworks };
       } catch (err) {
         return { ...base, error: (err as Error).message };
       }
@@ -58,7 +67,7 @@ export async function engineFacts(hosts: readonly DockerHost[], timeoutMs = 5000
   );
 }
 
-function withTimeout<T>(p: Promise<T>, ms: number, why: string): Promise<T> {
+export function withTimeout<T>(p: Promise<T>, ms: number, why: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   return Promise.race([p, new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new Error(why)), ms)))]).finally(() => clearTimeout(timer));
 }
@@ -92,6 +101,15 @@ export function swarmProblems(facts: readonly EngineFacts[]): string[] {
     problems.push("no host is a swarm manager: the overlays are made on a manager; name one of the swarm's managers among the hosts (`docker node ls` on it lists the swarm)");
   }
   const m = managers[0];
+  // Swarm's default address pool is 10.0.0.0/8, the testbed's home networks: its ingress network
+  // (10.0.0.0/24) then takes the addresses of the first homes
+  for (const n of m?.swarmNetworks ?? []) {
+    const clash = TESTBED_RANGES.find((r) => overlaps(r, n.subnet));
+    if (clash)
+      problems.push(
+        `the swarm's network ${n.name} (${n.subnet}) lies in the testbed's ${clash}: make the swarm with \`docker swarm init --default-addr-pool 172.24.0.0/14 ...\`, or move ${n.name} (for ingress: \`docker network rm ingress\`, then \`docker network create --ingress -d overlay --subnet 172.24.0.0/24 ingress\`)`,
+      );
+  }
   if (m?.swarmNodes) {
     const members = new Set(m.swarmNodes);
     for (const f of up)

@@ -46,7 +46,9 @@ export async function checkLinks(rt: Runtime, plan: Plan, sample = 4, seconds = 
   const dc = plan.containers.find((c) => c.role === 'dc');
   if (!dc) throw new Error('link check: the plan has no data centre to measure against');
   const dcIp = dc.attachments[0].ip;
-  const peers = plan.containers.filter((c) => c.role === 'peer');
+  // over several hosts the measured peers are, first, ones on another host than the data centre:
+  // their links cross the overlay, which is what a multi-host testbed adds
+  const peers = plan.containers.filter((c) => c.role === 'peer').sort((a, b) => Number(a.host === dc.host) - Number(b.host === dc.host));
   const byAccess = new Map<string, typeof peers>();
   for (const p of peers) byAccess.set(String(p.meta.access), [...(byAccess.get(String(p.meta.access)) ?? []), p]);
   const chosen: typeof peers = [];

@@ -39,6 +39,9 @@ export const dcSubnet = (i: number) => subnet(`198.19.${240 + i}.0`, 24);
 export const servicesSubnet = () => subnet('198.19.248.0', 24);
 /** wrong-but-plausible public addresses a "mismatch" router answers; nothing holds them */
 export const fakeExternal = (i: number) => intToIp(ipToInt('198.19.252.0') + 2 + (i % 1000));
+/** everything the testbed's networks take their subnets from */
+export const TESTBED_RANGES = ['198.18.0.0/15', '10.0.0.0/8', '100.64.0.0/10'] as const;
+
 export const homeSubnet = (i: number) => subnet(intToIp(ipToInt('10.0.0.0') + i * 8), 29);
 export const outerSubnet = (i: number) => subnet(intToIp(ipToInt('100.64.0.0') + i * 8), 29);
 

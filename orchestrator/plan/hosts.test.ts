@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { checkHosts } from '../config/hosts.ts';
 import { loadTopology } from '../config/topology.ts';
-import { PlacementError, placeOnHosts, refuseSpread } from './hosts.ts';
+import { inSubnet } from './addresses.ts';
+import { isLocalEngine, PlacementError, placeOnHosts, refuseSpread } from './hosts.ts';
 import { checkPlan, planTopology, withPeers } from './plan.ts';
 import type { DockerHost, Plan } from './types.ts';
 
@@ -55,6 +56,12 @@ describe('placement over several Docker hosts', () => {
       const n = placed.networks.find((x) => x.bridge === r.args[1])!;
       expect(r.host, n.name).toBe(n.hosts![0]);
     }
+    // each overlay leaves its last /27 to Swarm's own endpoints, and no planned address is there
+    for (const n of placed.networks.filter((x) => x.scope === 'swarm')) {
+      expect(n.swarmRange, n.name).toBe(n.subnet.replace(/\.0\/22$/, '').replace(/\.(\d+)$/, (_, o) => `.${Number(o) + 3}`) + '.224/27');
+      for (const c of placed.containers) for (const a of c.attachments.filter((x) => x.network === n.name)) expect(inSubnet(a.ip, n.swarmRange!), c.name).toBe(false);
+    }
+    expect(placed.networks.filter((x) => x.scope === 'local').every((n) => n.swarmRange === undefined)).toBe(true);
   });
 
   it("spreads homes by capacity and keeps each country's homes on as few hosts as that allows", () => {
@@ -102,10 +109,13 @@ describe('placement over several Docker hosts', () => {
     for (const ok of ['unix:///run/docker.sock', 'tcp://node2:2376', 'ssh://root@node3']) expect(checkHosts([{ name: 'x', docker: ok, peers: 1 }]), ok).toEqual([]);
   });
 
-  it('lets the Docker runtime apply a plan on this engine only, until multi-host runs are built', () => {
+  it('runs experiments on this engine only, and knows this engine by its socket', () => {
     expect(() => refuseSpread(undefined, '/var/run/docker.sock')).not.toThrow();
     expect(() => refuseSpread([host('a', 10)], '/var/run/docker.sock')).not.toThrow();
-    expect(() => refuseSpread([host('a', 10), host('b', 10)], '/var/run/docker.sock')).toThrow(/placed on 2 Docker host\(s\).*up --dry-run/);
+    expect(() => refuseSpread([host('a', 10), host('b', 10)], '/var/run/docker.sock')).toThrow(/placed on 2 Docker host\(s\).*testbed up/);
+    expect(isLocalEngine({ docker: 'unix:///var/run/docker.sock' }, '/var/run/docker.sock')).toBe(true);
+    expect(isLocalEngine({ docker: 'unix:///tmp/other.sock' }, '/var/run/docker.sock')).toBe(false);
+    expect(isLocalEngine({ docker: 'tcp://127.0.0.1:2375' }, '/var/run/docker.sock')).toBe(false);
     expect(() => refuseSpread([host('b', 10)], '/var/run/docker.sock')).toThrow(/b: tcp:\/\//);
   });
 });

@@ -9,6 +9,7 @@
 // overlay networks. A NAT-less peer is a home of its own.
 import fs from 'node:fs';
 import { checkHosts } from '../config/hosts.ts';
+import { inSubnet, intToIp, ipToInt } from './addresses.ts';
 import { apportion, MAX_NETWORKS } from './plan.ts';
 import type { ContainerPlan, DockerHost, NetworkPlan, Plan } from './types.ts';
 
@@ -73,7 +74,8 @@ export function placeOnHosts(plan: Plan, hosts: readonly DockerHost[]): Plan {
   for (const c of containers) for (const a of c.attachments) (spans.get(a.network) ?? spans.set(a.network, new Set()).get(a.network)!).add(c.host);
   const networks = plan.networks.map((n): NetworkPlan => {
     const on = hosts.map((h) => h.name).filter((h) => spans.get(n.name)?.has(h));
-    return { ...n, scope: on.length > 1 ? 'swarm' : 'local', hosts: on.length ? on : [services.name] };
+    if (on.length < 2) return { ...n, scope: 'local', hosts: on.length ? on : [services.name] };
+    return { ...n, scope: 'swarm', hosts: on, swarmRange: swarmRange(n, containers) };
   });
   // one engine's limit on networks (plan.ts), per host: the bridges it keeps
   for (const h of hosts) {
@@ -85,6 +87,23 @@ export function placeOnHosts(plan: Plan, hosts: readonly DockerHost[]): Plan {
   const scopeOf = new Map(networks.map((n) => [n.bridge, n]));
   const hostRules = plan.hostRules.filter((r) => scopeOf.get(r.args[1])?.scope !== 'swarm').map((r) => ({ ...r, host: scopeOf.get(r.args[1])?.hosts?.[0] ?? services.name }));
   return { ...plan, hosts: hosts.map((h) => ({ ...h, services: h === services })), containers, networks, hostRules };
+}
+
+/**
+ * Every node of the swarm with a container on an overlay takes an address of it for its load
+ * balancer, the first free one unless the network names a range for such addresses: the routers'
+ * planned addresses would then be taken ("Address already in use", seen on the first try). The
+ * range is the overlay's last /27 (32 nodes), which the planner never fills: a WAN is cut at 900
+ * endpoints of its 1,021 addresses.
+ */
+function swarmRange(n: NetworkPlan, containers: readonly ContainerPlan[]): string {
+  const [base, bits] = n.subnet.split('/');
+  const size = 2 ** (32 - Number(bits));
+  if (size < 128) throw new PlacementError(`network ${n.name} (${n.subnet}) would span hosts, but an overlay needs room beside the plan's addresses for Swarm's own (a /25 at least)`);
+  const range = `${intToIp(ipToInt(base) + size - 32)}/27`;
+  const inside = containers.flatMap((c) => c.attachments.filter((a) => a.network === n.name && inSubnet(a.ip, range)).map(() => c.name));
+  if (inside.length) throw new PlacementError(`network ${n.name}: ${inside[0]} has an address in ${range}, which an overlay leaves to Swarm`);
+  return range;
 }
 
 /** the plan's homes, in plan order: containers joined by a home network, and each NAT-less peer alone */
@@ -120,14 +139,8 @@ function homesOf(plan: Plan): Unit[] {
   return [...units.values()];
 }
 
-/**
- * The Docker runtime applies a plan to this machine's engine only, for now: a plan placed on
- * other engines is refused before anything is created, with where the placement can be seen.
- */
-export function refuseSpread(hosts: readonly DockerHost[] | undefined, socket: string): void {
-  if (!hosts) return;
-  const local = `unix://${socket}`;
-  // the same socket by another path (/run and /var/run) is still this engine
+/** whether a host's address is this machine's engine: the same socket by any path (/run and /var/run) */
+export function isLocalEngine(h: Pick<DockerHost, 'docker'>, socket: string): boolean {
   const real = (p: string) => {
     try {
       return fs.realpathSync(p);
@@ -135,12 +148,21 @@ export function refuseSpread(hosts: readonly DockerHost[] | undefined, socket: s
       return p;
     }
   };
-  const here = real(socket);
-  const elsewhere = hosts.filter((h) => !(h.docker.startsWith('unix://') && real(h.docker.slice('unix://'.length)) === here));
+  return h.docker.startsWith('unix://') && real(h.docker.slice('unix://'.length)) === real(socket);
+}
+
+/**
+ * Experiments (`run`, `compare`) run on this machine's engine only, for now: their start signal
+ * and results are files on this machine. A plan placed on other engines is refused before
+ * anything is created; `up` spreads a testbed over them (docs/multi-host.md).
+ */
+export function refuseSpread(hosts: readonly DockerHost[] | undefined, socket: string): void {
+  if (!hosts) return;
+  const elsewhere = hosts.filter((h) => !isLocalEngine(h, socket));
   if (hosts.length > 1 || elsewhere.length) {
     throw new PlacementError(
-      `this testbed is placed on ${hosts.length} Docker host(s) (${hosts.map((h) => `${h.name}: ${h.docker}`).join(', ')}); the Docker runtime so far applies a plan to this machine's engine (${local}) alone. ` +
-        '`up --dry-run` shows the placement; docs/multi-host.md says what is built and what is not. Remove `hosts:` (or --hosts) to run here.',
+      `this experiment's topology is placed on ${hosts.length} Docker host(s) (${hosts.map((h) => `${h.name}: ${h.docker}`).join(', ')}); experiments run on this machine's engine (unix://${socket}) alone so far. ` +
+        '`npx testbed up` spreads the testbed over the hosts; docs/multi-host.md says what is built and what is not. Remove `hosts:` (or --hosts) to run here.',
     );
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { rulesOfRun } from '../runtime/docker.ts';
+import { rulesOfRun } from '../docker/firewall.ts';
 import { checkRunId, newRunId } from './run-id.ts';
 
 describe('run ids', () => {

@@ -37,6 +37,11 @@ export interface NetworkPlan {
    */
   scope?: 'local' | 'swarm';
   hosts?: string[];
+  /**
+   * an overlay's addresses Swarm may hand out itself (each node on an overlay takes one for its
+   * load balancer); the plan's own addresses lie outside it
+   */
+  swarmRange?: string;
 }
 
 export interface Attachment {

@@ -5,10 +5,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import type Docker from 'dockerode';
-import { execa } from 'execa';
-import { formatError } from '../cli/errors.ts';
-import { requireEngine } from '../docker/engine.ts';
-import { type ContainerPlan, LABEL_PLANNED, LABEL_PROJECT, LABEL_ROLE, LABEL_RUN, type Plan, PROJECT } from '../plan/types.ts';
+import { formatError, UserError } from '../cli/errors.ts';
+import { requireEngine, socketPath } from '../docker/engine.ts';
+import { demux, engineFirewall, type HostFirewall, localFirewall, rulesOfRun } from '../docker/firewall.ts';
+import { engineFor, withTimeout } from '../docker/swarm.ts';
+import { shipImage, tarOf } from '../docker/transfer.ts';
+import { isLocalEngine } from '../plan/hosts.ts';
+import { type ContainerPlan, type DockerHost, LABEL_PLANNED, LABEL_PROJECT, LABEL_ROLE, LABEL_RUN, type Plan, PROJECT } from '../plan/types.ts';
 import { countsLine, Progress } from '../progress/display.ts';
 import { explainOverlap, removeNetwork } from './networks.ts';
 import { pool, poolDisjoint } from './schedule.ts';
@@ -17,26 +20,50 @@ import { type ApplyOptions, ContainerError, DownIncompleteError, type RunStatus,
 /** containers created and started at once: the machine has two cores */
 const PARALLEL = 6;
 
-async function iptables(args: string[]): Promise<string> {
-  const r = await execa('iptables', ['-w', ...args], { reject: false });
-  if (r.exitCode !== 0) throw new Error(`iptables ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout;
+/** on every object of a run spread over several hosts: the hosts, so `down` and `status` find them all */
+export const LABEL_HOSTS = 'testbed.hosts';
+
+/** one Docker engine of a run: this machine's, or a host of a multi-host testbed */
+interface Engine {
+  /** the host's name from the plan; null on a single-host testbed */
+  host: string | null;
+  address: string;
+  docker: Docker;
+  /** this machine's engine: bind mounts and iptables reach it directly */
+  local: boolean;
 }
 
-/** DOCKER-USER rules whose comment names the run (or any run with 'all'), as -D arguments */
-async function runRules(runId: string | 'all'): Promise<string[][]> {
-  const r = await execa('iptables', ['-w', '-S', 'DOCKER-USER'], { reject: false });
-  return r.exitCode === 0 ? rulesOfRun(r.stdout.split('\n'), runId) : [];
+const label = (e: Engine) => (e.host === null ? 'this machine' : `host ${e.host} (${e.address})`);
+
+/** the part of the hosts list the label carries: enough to reach every engine again */
+const hostsLabel = (hosts: readonly DockerHost[]) => JSON.stringify(hosts.map((h) => ({ name: h.name, docker: h.docker, peers: h.peers })));
+
+function hostsFromLabel(v: string | undefined): DockerHost[] {
+  if (!v) return [];
+  try {
+    return (JSON.parse(v) as DockerHost[]).filter((h) => typeof h?.name === 'string' && typeof h?.docker === 'string');
+  } catch {
+    return [];
+  }
 }
 
-/** of `iptables -S DOCKER-USER` lines, those of the run, as -D arguments; the id is compared as a string, never a pattern */
-export function rulesOfRun(lines: readonly string[], runId: string | 'all'): string[][] {
-  return lines
-    .filter((l) => {
-      const owner = /--comment "?tb:([a-z0-9]+)"?( |$)/.exec(l)?.[1];
-      return l.startsWith('-A DOCKER-USER') && owner !== undefined && (runId === 'all' || owner === runId);
-    })
-    .map((l) => ['-D', ...l.replace(/^-A /, '').replace(/"/g, '').split(/\s+/)]);
+async function isManager(e: Engine): Promise<boolean> {
+  const info = await e.docker.info().catch(() => ({}) as { Swarm?: { ControlAvailable?: boolean } });
+  return info.Swarm?.ControlAvailable === true;
+}
+
+/** the first of these engines that is a swarm manager: overlays are made there */
+async function managerOf(engines: readonly Engine[]): Promise<Engine> {
+  for (const e of engines) if (await isManager(e)) return e;
+  throw new UserError(`none of the hosts (${engines.map((e) => e.host).join(', ')}) is a swarm manager, and the overlays across hosts are made on one: name a manager among the hosts`);
+}
+
+/** an image with iptables on an engine that is not this machine's: any of the testbed's node images there */
+async function anyNodeImage(e: Engine): Promise<string> {
+  const images = await e.docker.listImages({ filters: { reference: ['tb-node'] } });
+  const tag = images.flatMap((i) => i.RepoTags ?? []).find((t) => t.startsWith('tb-node:'));
+  if (!tag) throw new Error(`${label(e)} has no tb-node image to run iptables with; its testbed firewall rules (comment tb:<run>) are left`);
+  return tag;
 }
 
 function demuxLines(docker: Docker, stream: NodeJS.ReadableStream, onLine: (line: string) => void): void {
@@ -53,54 +80,145 @@ function demuxLines(docker: Docker, stream: NodeJS.ReadableStream, onLine: (line
   });
 }
 
+/**
+ * Docker through dockerode, on this machine's engine or on every host of a plan that names
+ * several (docs/multi-host.md). `hosts` are the hosts to use when no plan says (`down` and
+ * `status` of a run spread over hosts this machine's engine is not one of).
+ */
 export class DockerRuntime implements Runtime {
-  private docker!: Docker;
+  private localEngine?: Engine;
+  private readonly remote = new Map<string, Engine>();
+  /** where each container of the last plan applied or found runs */
+  private readonly located = new Map<string, Engine>();
 
-  private async d(): Promise<Docker> {
-    this.docker ??= await requireEngine();
-    return this.docker;
+  constructor(private readonly hosts?: readonly DockerHost[]) {}
+
+  private async local(): Promise<Engine> {
+    this.localEngine ??= { host: null, address: `unix://${socketPath()}`, docker: await requireEngine(), local: true };
+    return this.localEngine;
+  }
+
+  /** the engines of these hosts, each asked once; an engine that does not answer is named */
+  private async enginesOf(hosts: readonly DockerHost[] | undefined): Promise<Engine[]> {
+    if (!hosts?.length) return [await this.local()];
+    return Promise.all(
+      hosts.map(async (h) => {
+        const known = this.remote.get(h.name);
+        if (known) return known;
+        const local = isLocalEngine(h, socketPath());
+        const docker = local ? (await this.local()).docker : engineFor(h);
+        await withTimeout(docker.ping(), 10_000, 'no answer within 10 s').catch((err: Error) => {
+          throw new UserError(`host ${h.name} (${h.docker}): the engine did not answer (${err.message}); check that it runs and is reachable from here`);
+        });
+        const e: Engine = { host: h.name, address: h.docker, docker, local };
+        this.remote.set(h.name, e);
+        return e;
+      }),
+    );
+  }
+
+  private firewall(e: Engine, runId: string, image?: string): HostFirewall {
+    if (e.local) return localFirewall;
+    return engineFirewall(e.docker, async () => image ?? (await anyNodeImage(e)), runId);
+  }
+
+  /** the hosts a run (or every run) is spread over, from its objects on this machine, else the ones given */
+  private async hostsOfRuns(filter: string): Promise<DockerHost[]> {
+    if (this.hosts?.length) return [...this.hosts];
+    const d = (await this.local()).docker;
+    const found = new Map<string, DockerHost>();
+    const labelled = [
+      ...(await d.listContainers({ all: true, filters: { label: [filter, LABEL_HOSTS] } })).map((c) => c.Labels),
+      ...(await d.listNetworks({ filters: { label: [filter, LABEL_HOSTS] } })).map((n) => n.Labels ?? {}),
+    ];
+    for (const l of labelled) for (const h of hostsFromLabel(l[LABEL_HOSTS])) found.set(h.docker, h);
+    return [...found.values()];
+  }
+
+  /** this machine's engine and every host the matching runs are spread over; unreachable ones apart, named */
+  private async everyEngine(filter: string): Promise<{ engines: Engine[]; unreachable: string[] }> {
+    const hosts = await this.hostsOfRuns(filter);
+    const engines: Engine[] = this.hosts?.length ? [] : [await this.local()];
+    const unreachable: string[] = [];
+    for (const h of hosts) {
+      try {
+        const [e] = await this.enginesOf([h]);
+        // this machine's engine, when it is one of the hosts, goes by that host's name
+        const i = engines.findIndex((x) => x.local && e.local);
+        if (i >= 0) engines[i] = e;
+        else engines.push(e);
+      } catch (err) {
+        unreachable.push((err as Error).message);
+      }
+    }
+    return { engines, unreachable };
   }
 
   async apply(plan: Plan, o: ApplyOptions = {}): Promise<void> {
-    const docker = await this.d();
     const progress = o.progress ?? new Progress(true);
     const signal = o.signal;
     const check = () => {
       if (signal?.aborted) throw signal.reason ?? new Error('aborted');
     };
+    const engines = await this.enginesOf(plan.hosts);
+    const engineOf = (host: string | undefined): Engine => (host === undefined ? engines[0] : engines.find((e) => e.host === host)) ?? engines[0];
+    const extra: Record<string, string> = plan.hosts?.length ? { [LABEL_HOSTS]: hostsLabel(plan.hosts) } : {};
+    for (const c of plan.containers) {
+      const w = c.mounts.find((m) => !m.readOnly);
+      if (w && !engineOf(c.host).local)
+        throw new UserError(
+          `${c.name} writes ${w.container} to ${w.host} on this machine, but runs on ${label(engineOf(c.host))}: make this machine's engine the services host (services: true) in the hosts list`,
+        );
+    }
     for (const f of plan.files) {
       fs.mkdirSync(path.dirname(f.host), { recursive: true });
       fs.writeFileSync(f.host, f.content);
     }
     for (const c of plan.containers) for (const m of c.mounts) if (!m.readOnly) fs.mkdirSync(m.host, { recursive: true });
 
+    const images = [...new Set(plan.containers.map((c) => c.image))];
+    const from = await this.local();
+    for (const e of engines.filter((x) => !x.local)) {
+      for (const tag of images) {
+        check();
+        const t0 = Date.now();
+        if (await shipImage(from.docker, e.docker, tag)) progress.line(`image ${tag} loaded on ${label(e)} in ${Math.round((Date.now() - t0) / 1000)} s`);
+      }
+    }
+
+    const manager = plan.networks.some((n) => n.scope === 'swarm') ? await managerOf(engines) : undefined;
     let made = 0;
     await pool(
       plan.networks,
       PARALLEL,
       async (n) => {
-        await docker
+        const overlay = n.scope === 'swarm';
+        const e = overlay ? manager! : engineOf(n.hosts?.[0]);
+        await e.docker
           .createNetwork({
             Name: n.name,
-            Driver: 'bridge',
+            Driver: overlay ? 'overlay' : 'bridge',
             Internal: true,
+            // any node of the swarm may attach a container of its own to the overlay
+            ...(overlay ? { Attachable: true } : { Options: { 'com.docker.network.bridge.name': n.bridge } }),
             CheckDuplicate: true,
-            Labels: { ...plan.labels, [LABEL_ROLE]: `net-${n.kind}` },
-            Options: { 'com.docker.network.bridge.name': n.bridge },
-            IPAM: { Driver: 'default', Config: [{ Subnet: n.subnet, Gateway: n.gateway }] },
+            Labels: { ...plan.labels, ...extra, [LABEL_ROLE]: `net-${n.kind}` },
+            IPAM: { Driver: 'default', Config: [{ Subnet: n.subnet, Gateway: n.gateway, ...(n.swarmRange ? { IPRange: n.swarmRange } : {}) }] },
           })
           .catch(async (err: Error) => {
             if (!/overlaps/.test(err.message)) throw err;
-            throw explainOverlap({ name: n.name, subnet: n.subnet }, await docker.listNetworks()) ?? err;
+            throw explainOverlap({ name: n.name, subnet: n.subnet }, await e.docker.listNetworks()) ?? err;
           });
         progress.update(`networks: ${++made}/${plan.networks.length}`);
       },
       signal,
     );
-    progress.line(`networks: ${plan.networks.length} created (internal)`);
-    for (const r of plan.hostRules) {
+    const overlays = plan.networks.filter((n) => n.scope === 'swarm').length;
+    progress.line(`networks: ${plan.networks.length} created (internal${overlays ? `; ${overlays} of them overlays across hosts` : ''})`);
+    for (const e of engines) {
       check();
-      await iptables(['-I', r.chain, ...r.args]);
+      const rules = plan.hostRules.filter((r) => engineOf(r.host) === e).map((r) => ['-I', r.chain, ...r.args]);
+      await this.firewall(e, plan.runId, plan.containers[0]?.image).run(rules);
     }
 
     const total = new Map<string, number>();
@@ -113,7 +231,9 @@ export class DockerRuntime implements Runtime {
         plan.containers.filter((c) => c.group === g),
         PARALLEL,
         async (c) => {
-          await this.startContainer(docker, c, o.readyTimeoutMs ?? 120_000, signal);
+          const e = engineOf(c.host);
+          this.located.set(c.name, e);
+          await this.startContainer(e, { ...c, labels: { ...c.labels, ...extra } }, o.readyTimeoutMs ?? 120_000, signal);
           ready.set(c.role, (ready.get(c.role) ?? 0) + 1);
           progress.update(countsLine('ready', ready, total));
         },
@@ -123,8 +243,11 @@ export class DockerRuntime implements Runtime {
     progress.line(countsLine('ready', ready, total));
   }
 
-  private async startContainer(docker: Docker, c: ContainerPlan, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+  private async startContainer(e: Engine, c: ContainerPlan, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    const docker = e.docker;
     const [first, ...rest] = c.attachments;
+    // on another machine a bind mount would name that machine's path: the files go in by copy
+    const binds = e.local ? c.mounts : [];
     const container = await docker.createContainer({
       name: c.name,
       Image: c.image,
@@ -135,11 +258,17 @@ export class DockerRuntime implements Runtime {
         NetworkMode: first.network,
         CapAdd: c.capAdd,
         Sysctls: c.sysctls,
-        Binds: c.mounts.map((m) => `${m.host}:${m.container}${m.readOnly ? ':ro' : ''}`),
+        Binds: binds.map((m) => `${m.host}:${m.container}${m.readOnly ? ':ro' : ''}`),
         LogConfig: { Type: 'json-file', Config: { 'max-size': '5m' } },
       },
       NetworkingConfig: { EndpointsConfig: { [first.network]: { IPAMConfig: { IPv4Address: first.ip } } } },
     });
+    if (!e.local && c.mounts.length) {
+      const dir = c.mounts.find((m) => fs.statSync(m.host).isDirectory());
+      if (dir) throw new UserError(`${c.name} mounts the folder ${dir.host}, which cannot follow it to ${label(e)}; only files are copied to other hosts`);
+      const files = c.mounts.map((m) => ({ path: m.container, content: fs.readFileSync(m.host) }));
+      await container.putArchive(await tarOf(files), { path: '/' });
+    }
     for (const a of rest) await docker.getNetwork(a.network).connect({ Container: container.id, EndpointConfig: { IPAMConfig: { IPv4Address: a.ip } } });
     await container.start();
     // following the log of a running container replays it from the start, so no line is missed
@@ -171,90 +300,172 @@ export class DockerRuntime implements Runtime {
     }
   }
 
-  /** Removes everything of the run; keeps going past a failure so one stuck network leaves no rules or other networks behind, then names what is left. */
+  /**
+   * Removes everything of the run on every engine it spans; keeps going past a failure so one
+   * stuck network or one unreachable host leaves nothing else behind, then names what is left.
+   * Containers go first everywhere: an overlay is only removable once no node has an endpoint on it.
+   */
   async down(runId: string | 'all', o: { progress?: Progress } = {}) {
-    const docker = await this.d();
     const progress = o.progress ?? new Progress(true);
     const filter = runId === 'all' ? `${LABEL_PROJECT}=${PROJECT}` : `${LABEL_RUN}=${runId}`;
-    const failures: string[] = [];
+    const { engines, unreachable } = await this.everyEngine(filter);
+    const failures: string[] = unreachable.map((u) => `${u}; what the run has there is left: \`npx testbed down ${runId === 'all' ? '--all' : runId} --hosts FILE\` removes it once it answers`);
     const gone = { container: 0, network: 0, rule: 0 };
     const keepGoing = (kind: keyof typeof gone, what: string, work: () => Promise<unknown>) =>
       work().then(
         () => void gone[kind]++,
         (err: Error) => void failures.push(`${kind} ${what}: ${err.message}`),
       );
-    const containers = await docker.listContainers({ all: true, filters: { label: [filter] } });
-    let removed = 0;
-    const networksOf = (c: (typeof containers)[number]) => Object.keys(c.NetworkSettings?.Networks ?? {});
-    await poolDisjoint(containers, PARALLEL * 2, networksOf, async (c) => {
-      await keepGoing('container', c.Names[0]?.replace(/^\//, '') ?? c.Id, () =>
-        docker
-          .getContainer(c.Id)
-          .remove({ force: true, v: true })
-          .catch((err: { statusCode?: number }) => {
-            if (err.statusCode !== 404) throw err;
+    const where = (e: Engine) => (engines.length > 1 ? ` on ${e.host ?? 'this machine'}` : '');
+    for (const e of engines) {
+      const docker = e.docker;
+      const containers = await docker.listContainers({ all: true, filters: { label: [filter] } });
+      let removed = 0;
+      const networksOf = (c: (typeof containers)[number]) => Object.keys(c.NetworkSettings?.Networks ?? {});
+      await poolDisjoint(containers, PARALLEL * 2, networksOf, async (c) => {
+        await keepGoing('container', (c.Names[0]?.replace(/^\//, '') ?? c.Id) + where(e), () =>
+          docker
+            .getContainer(c.Id)
+            .remove({ force: true, v: true })
+            .catch((err: { statusCode?: number }) => {
+              if (err.statusCode !== 404) throw err;
+            }),
+        );
+        progress.update(`removing containers${where(e)}: ${++removed}/${containers.length}`);
+      });
+    }
+    // local networks on their engine; an overlay once, on a manager (a worker may not remove it)
+    const overlaysDone = new Set<string>();
+    for (const e of engines) {
+      const networks = await e.docker.listNetworks({ filters: { label: [filter] } });
+      const manager = networks.some((n) => n.Scope === 'swarm') && (await isManager(e));
+      const mine = networks.filter((n) => n.Scope !== 'swarm' || (manager && !overlaysDone.has(n.Id)));
+      for (const n of mine) if (n.Scope === 'swarm') overlaysDone.add(n.Id);
+      await pool(mine, PARALLEL, (n) =>
+        keepGoing('network', n.Name + where(e), () =>
+          removeNetwork(e.docker.getNetwork(n.Id), {
+            onStale: (eps) => progress.line(`network ${n.Name}: dockerd still held endpoints of removed containers (${eps.join(', ')}); disconnected them`),
           }),
+        ),
       );
-      progress.update(`removing containers: ${++removed}/${containers.length}`);
-    });
-    const networks = await docker.listNetworks({ filters: { label: [filter] } });
-    await pool(networks, PARALLEL, (n) =>
-      keepGoing('network', n.Name, () =>
-        removeNetwork(docker.getNetwork(n.Id), {
-          onStale: (eps) => progress.line(`network ${n.Name}: dockerd still held endpoints of removed containers (${eps.join(', ')}); disconnected them`),
-        }),
-      ),
+    }
+    for (const e of engines) {
+      // the rules of one host go together: on another host that is one helper container, not one each
+      const fw = this.firewall(e, runId === 'all' ? 'cleanup' : runId);
+      const rules = await fw.listUserChain().then(
+        (lines) => rulesOfRun(lines, runId),
+        (err: Error) => void failures.push(`DOCKER-USER rules${where(e)}: ${err.message}`),
+      );
+      if (rules?.length)
+        await fw.run(rules).then(
+          () => void (gone.rule += rules.length),
+          (err: Error) => void failures.push(`DOCKER-USER rules${where(e)}: ${err.message}`),
+        );
+    }
+    progress.line(
+      `removed ${gone.container} containers, ${gone.network} networks, ${gone.rule} DOCKER-USER rules${runId === 'all' ? '' : ` of run ${runId}`}${engines.length > 1 ? ` on ${engines.length} hosts` : ''}`,
     );
-    const rules = await runRules(runId);
-    for (const r of rules) await keepGoing('rule', `DOCKER-USER ${r.slice(2).join(' ')}`, () => iptables(r));
-    progress.line(`removed ${gone.container} containers, ${gone.network} networks, ${gone.rule} DOCKER-USER rules${runId === 'all' ? '' : ` of run ${runId}`}`);
     if (failures.length) throw new DownIncompleteError(runId, failures);
     return { containers: gone.container, networks: gone.network, rules: gone.rule };
   }
 
   async status(runId?: string): Promise<RunStatus[]> {
-    const docker = await this.d();
     const filter = runId ? `${LABEL_RUN}=${runId}` : `${LABEL_PROJECT}=${PROJECT}`;
-    const containers = await docker.listContainers({ all: true, filters: { label: [filter] } });
-    const networks = await docker.listNetworks({ filters: { label: [filter] } });
+    const { engines, unreachable } = await this.everyEngine(filter);
     const runs = new Map<string, RunStatus>();
     const get = (id: string) => {
       let r = runs.get(id);
       if (!r) runs.set(id, (r = { runId: id, topology: '', transient: false, roles: {}, networks: 0, planned: {}, complete: true }));
       return r;
     };
-    for (const c of containers) {
-      const r = get(c.Labels[LABEL_RUN] ?? '?');
-      r.transient ||= c.Labels['testbed.transient'] === 'true';
-      try {
-        if (c.Labels[LABEL_PLANNED]) r.planned = JSON.parse(c.Labels[LABEL_PLANNED]) as Record<string, number>;
-      } catch {
-        // a label this version did not write: no plan to compare with
+    const networkIds = new Set<string>();
+    for (const e of engines) {
+      const containers = await e.docker.listContainers({ all: true, filters: { label: [filter] } });
+      const networks = await e.docker.listNetworks({ filters: { label: [filter] } });
+      for (const c of containers) {
+        if (c.Labels[LABEL_ROLE] === 'firewall') continue;
+        const r = get(c.Labels[LABEL_RUN] ?? '?');
+        r.transient ||= c.Labels['testbed.transient'] === 'true';
+        try {
+          if (c.Labels[LABEL_PLANNED]) r.planned = JSON.parse(c.Labels[LABEL_PLANNED]) as Record<string, number>;
+        } catch {
+          // a label this version did not write: no plan to compare with
+        }
+        const role = c.Labels[LABEL_ROLE] ?? '?';
+        const s = (r.roles[role] ??= { count: 0, running: 0, exited: 0 });
+        s.count++;
+        if (c.State === 'running') s.running++;
+        if (c.State === 'exited' || c.State === 'dead') s.exited++;
+        if (e.host !== null) {
+          const h = ((r.hosts ??= {})[e.host] ??= { address: e.address, containers: 0, running: 0 });
+          h.containers++;
+          if (c.State === 'running') h.running++;
+        }
       }
-      const role = c.Labels[LABEL_ROLE] ?? '?';
-      const s = (r.roles[role] ??= { count: 0, running: 0, exited: 0 });
-      s.count++;
-      if (c.State === 'running') s.running++;
-      if (c.State === 'exited' || c.State === 'dead') s.exited++;
+      for (const n of networks) {
+        if (networkIds.has(n.Id)) continue;
+        networkIds.add(n.Id);
+        get(n.Labels?.[LABEL_RUN] ?? '?').networks++;
+      }
     }
-    for (const n of networks) get(n.Labels?.[LABEL_RUN] ?? '?').networks++;
     for (const r of runs.values()) {
       for (const role of Object.keys(r.planned)) r.roles[role] ??= { count: 0, running: 0, exited: 0 };
       r.complete = Object.entries(r.planned).every(([role, n]) => (r.roles[role]?.count ?? 0) >= n);
+      if (unreachable.length) r.unreachable = unreachable;
     }
     return [...runs.values()].sort((a, b) => a.runId.localeCompare(b.runId));
   }
 
-  /** the run's containers: name, role, state (running, exited, ...) */
-  async list(runId: string): Promise<{ name: string; role: string; state: string; status: string }[]> {
-    const docker = await this.d();
-    const cs = await docker.listContainers({ all: true, filters: { label: [`${LABEL_RUN}=${runId}`] } });
-    return cs.map((c) => ({ name: c.Names[0]?.replace(/^\//, '') ?? c.Id, role: c.Labels[LABEL_ROLE] ?? '?', state: c.State, status: c.Status })).sort((a, b) => a.name.localeCompare(b.name));
+  /** the engine that runs this container: the one a plan put it on, else the first of the run's engines that has it */
+  private async locate(name: string): Promise<Engine> {
+    const known = this.located.get(name);
+    if (known) return known;
+    const local = await this.local();
+    const here = await local.docker
+      .getContainer(name)
+      .inspect()
+      .then(
+        () => true,
+        () => false,
+      );
+    if (here && !this.hosts?.length) return local;
+    const run = /^tb-([a-z0-9]+)-/.exec(name)?.[1];
+    const { engines } = await this.everyEngine(run ? `${LABEL_RUN}=${run}` : `${LABEL_PROJECT}=${PROJECT}`);
+    for (const e of engines) {
+      const ok = await e.docker
+        .getContainer(name)
+        .inspect()
+        .then(
+          () => true,
+          () => false,
+        );
+      if (ok) {
+        this.located.set(name, e);
+        return e;
+      }
+    }
+    return local;
+  }
+
+  /** the run's containers on every host: name, role, state (running, exited, ...), host */
+  async list(runId: string): Promise<{ name: string; role: string; state: string; status: string; host?: string }[]> {
+    const { engines } = await this.everyEngine(`${LABEL_RUN}=${runId}`);
+    const rows: { name: string; role: string; state: string; status: string; host?: string }[] = [];
+    for (const e of engines) {
+      const cs = await e.docker.listContainers({ all: true, filters: { label: [`${LABEL_RUN}=${runId}`] } });
+      for (const c of cs) {
+        if (c.Labels[LABEL_ROLE] === 'firewall') continue;
+        const name = c.Names[0]?.replace(/^\//, '') ?? c.Id;
+        this.located.set(name, e);
+        rows.push({ name, role: c.Labels[LABEL_ROLE] ?? '?', state: c.State, status: c.Status, ...(e.host !== null ? { host: e.host } : {}) });
+      }
+    }
+    return rows.sort((a, b) => a.name.localeCompare(b.name));
   }
 
   /** follow a container's log, line by line, until `signal` aborts or the container ends */
   async followLogs(name: string, onLine: (line: string) => void, signal: AbortSignal): Promise<void> {
-    const docker = await this.d();
+    const { docker } = await this.locate(name);
     const stream = (await docker.getContainer(name).logs({ stdout: true, stderr: true, follow: true, tail: 0 })) as unknown as NodeJS.ReadableStream & { destroy(): void };
     demuxLines(docker, stream, onLine);
     await new Promise<void>((resolve) => {
@@ -267,29 +478,20 @@ export class DockerRuntime implements Runtime {
   }
 
   async logs(name: string): Promise<string> {
-    const docker = await this.d();
-    const buf = (await docker.getContainer(name).logs({ stdout: true, stderr: true, follow: false })) as unknown as Buffer;
-    // demultiplex the 8-byte framed log stream
-    const out: Buffer[] = [];
-    for (let i = 0; i + 8 <= buf.length; ) {
-      const len = buf.readUInt32BE(i + 4);
-      out.push(buf.subarray(i + 8, i + 8 + len));
-      i += 8 + len;
-    }
-    return Buffer.concat(out).toString();
+    const { docker } = await this.locate(name);
+    return demux((await docker.getContainer(name).logs({ stdout: true, stderr: true, follow: false })) as unknown as Buffer);
   }
 
   /** power a container off at once (SIGKILL, as a power cut) or on again; its networks and addresses stay */
   async power(name: string, on: boolean): Promise<void> {
-    const docker = await this.d();
-    const c = docker.getContainer(name);
+    const c = (await this.locate(name)).docker.getContainer(name);
     if (on) await c.start();
     else await c.stop({ t: 0 });
   }
 
   /** whether the container is running now (false once its program has ended) */
   async running(name: string): Promise<boolean> {
-    const docker = await this.d();
+    const { docker } = await this.locate(name);
     return docker
       .getContainer(name)
       .inspect()
@@ -298,7 +500,7 @@ export class DockerRuntime implements Runtime {
   }
 
   async exec(name: string, cmd: string[], timeoutMs = 60_000) {
-    const docker = await this.d();
+    const { docker } = await this.locate(name);
     const e = await docker.getContainer(name).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
     const stream = await e.start({ hijack: true, stdin: false });
     const stdout = new PassThrough();
@@ -321,7 +523,7 @@ export class DockerRuntime implements Runtime {
 
   /** Remove transient runs (experiments) whose orchestrator process is gone: crash clean-up. */
   async reapOrphans(progress?: Progress): Promise<string[]> {
-    const docker = await this.d();
+    const { docker } = await this.local();
     const cs = [
       ...(await docker.listContainers({ all: true, filters: { label: ['testbed.transient=true'] } })),
       // a crash while networks were being made leaves networks and no container

@@ -9,7 +9,7 @@
 // endpoint count is off (what CI hit: dockerd logged "Fixing inconsistent endpoint_cnt" on its
 // next start); only a dockerd restart recounts, and the error says so. schedule.ts keeps down
 // from provoking it.
-import { overlaps } from '../plan/addresses.ts';
+import { overlaps, TESTBED_RANGES } from '../plan/addresses.ts';
 import { LABEL_RUN } from '../plan/types.ts';
 
 /** the part of dockerode's Network that clean-up uses; a fake in unit tests */
@@ -66,7 +66,7 @@ export function explainOverlap(want: { name: string; subnet: string }, existing:
     const run = n.Labels?.[LABEL_RUN];
     const remedy = run
       ? `it was left by testbed run ${run}: remove it with \`npx testbed down ${run}\``
-      : "it is not the testbed's: remove it, or move it off the testbed's address plan (198.18.0.0/15, 10.0.0.0/8, 100.64.0.0/10)";
+      : `it is not the testbed's: remove it, or move it off the testbed's address plan (${TESTBED_RANGES.join(', ')})`;
     return new NetworkConflictError(`cannot create network ${want.name} (${want.subnet}): network ${n.Name} already uses ${clash}; ${remedy}`);
   }
   return null;

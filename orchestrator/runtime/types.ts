@@ -21,6 +21,10 @@ export interface RunStatus {
   planned: Record<string, number>;
   /** every planned container exists */
   complete: boolean;
+  /** spread over several hosts: per host, its address and how many of the run's containers it has and runs */
+  hosts?: Record<string, { address: string; containers: number; running: number }>;
+  /** hosts of the run whose engine did not answer: what they hold is not counted */
+  unreachable?: string[];
 }
 
 export interface Runtime {

@@ -7,13 +7,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ConnectReport, LoginReport, PlayReport, Report } from '../../node-image/core/reports.ts';
+import type { ConnectReport, PlayReport } from '../../node-image/core/reports.ts';
 import { engine } from '../../orchestrator/docker/engine.ts';
 import { ensureImages } from '../../orchestrator/image/build.ts';
 import { checkLinks } from '../../orchestrator/linkcheck/linkcheck.ts';
 import { planFromFile } from '../../orchestrator/plan/index.ts';
 import { type ContainerPlan, LABEL_RUN, type Plan } from '../../orchestrator/plan/types.ts';
 import { DockerRuntime } from '../../orchestrator/runtime/docker.ts';
+import { expectLogins, peerOf, probe, reportsIn, routerOf, shareTrack, until, wanIp } from './fixtures/small-testbed.ts';
 
 const run = `t${Date.now().toString(36).slice(-5)}`;
 const results = fs.mkdtempSync(path.join(os.tmpdir(), 'tb-docker-test-'));
@@ -21,27 +22,9 @@ const rt = new DockerRuntime();
 let plan: Plan;
 const SCALE = 20;
 
-const reports = (): Report[] =>
-  ['stockholm', 'london'].flatMap((dc) => {
-    const f = path.join(results, 'raw', dc, 'reports.jsonl');
-    return fs.existsSync(f)
-      ? fs
-          .readFileSync(f, 'utf8')
-          .split('\n')
-          .filter(Boolean)
-          .map((l) => JSON.parse(l) as Report)
-      : [];
-  });
-const peer = (country: string, category: string): ContainerPlan => plan.containers.find((c) => c.role === 'peer' && c.meta.country === country && c.meta.category === category)!;
-const router = (p: ContainerPlan) => plan.containers.find((c) => c.role === 'router' && !c.meta.outer && c.attachments.some((a) => a.network === p.attachments[0].network))!;
-const wanIp = (r: ContainerPlan) => r.attachments[0].ip;
-async function until(what: string, cond: () => boolean, ms: number) {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out after ${ms / 1000} s waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
+const reports = () => reportsIn(results);
+const peer = (country: string, category: string) => peerOf(plan, country, category);
+const router = (p: ContainerPlan) => routerOf(plan, p);
 
 beforeAll(async () => {
   // in CI a missing engine must fail the suite, never skip it
@@ -52,21 +35,7 @@ beforeAll(async () => {
     });
   const images = await ensureImages((l) => process.stderr.write(l + '\n'));
   plan = planFromFile('topologies/small.yaml', { runId: run, resultsDir: results, image: images.node, timeScale: SCALE });
-  // two Swedish peers share a track: the one behind a NAT without UPnP plays it first, then the
-  // UPnP one, whose direct dial must fail and be reversed through the server
-  const seed = peer('SE', 'noUpnp');
-  const fan = peer('SE', 'upnp');
-  const script = (p: ContainerPlan, playAt: number) =>
-    [
-      { t: 0, action: 'login', user: `u-${p.name}`, country: 'SE', quality: 'q5' },
-      { t: playAt, action: 'play', track: 4242, access: 'random' },
-    ]
-      .map((e) => JSON.stringify(e))
-      .join('\n') + '\n';
-  for (const f of plan.files) {
-    if (f.host.endsWith(`${seed.name}.jsonl`)) f.content = script(seed, 40_000);
-    if (f.host.endsWith(`${fan.name}.jsonl`)) f.content = script(fan, 600_000);
-  }
+  shareTrack(plan);
   await rt.apply(plan, { readyTimeoutMs: 180_000 });
 }, 900_000);
 
@@ -77,41 +46,14 @@ afterAll(async () => {
 
 describe('a small Docker testbed', () => {
   it('logs every peer in at the data centre its country is sent to, seen from its public address', async () => {
-    const peers = plan.containers.filter((c) => c.role === 'peer');
-    await until(
-      'a login report from every peer',
-      () =>
-        new Set(
-          reports()
-            .filter((r) => r.type === 'login')
-            .map((r) => r.user),
-        ).size === peers.length,
-      120_000,
-    );
-    const logins = reports().filter((r): r is LoginReport => r.type === 'login');
-    for (const p of peers) {
-      const l = logins.find((x) => x.user === `user-${p.name.replace(`tb-${run}-p-`, '')}` || x.user === `u-${p.name}`)!;
-      expect(l, p.name).toBeDefined();
-      if (p.meta.expectedDc !== 'either') expect(l.dc, p.name).toBe(p.meta.expectedDc);
-      // the servers see routers' external addresses, never private ones
-      expect(l.serverSeenAddress, p.name).toMatch(/^198\.1[89]\./);
-      const r = router(p);
-      if (p.meta.category === 'noNat') expect(l.localAddress).toBe(l.serverSeenAddress);
-      else expect(l.localAddress).not.toBe(l.serverSeenAddress);
-      if (p.meta.category === 'upnp') expect(l.upnp).toMatchObject({ ok: true, externalAddress: l.serverSeenAddress });
-      if (p.meta.category === 'mismatch') expect(l.upnp).toMatchObject({ ok: true, externalAddress: r.meta.fakeExternal });
-      if (p.meta.category === 'private') expect(l.upnp).toMatchObject({ ok: true, externalAddress: expect.stringMatching(/^100\.6[4-9]\./) });
-      if (p.meta.category === 'noUpnp' || p.meta.category === 'noNat') expect(l.upnp.ok).toBe(false);
-    }
+    await expectLogins(plan, results);
   });
 
   it('forwards a UPnP mapping from outside the router, and nothing through a router without UPnP', async () => {
     const outside = peer('SE', 'noNat');
-    const probe = (ip: string) =>
-      `require('net').connect({host:'${ip}',port:4100,timeout:3000}).on('connect',function(){console.log('open');this.destroy()}).on('timeout',function(){console.log('closed');this.destroy()}).on('error',()=>console.log('closed'))`;
-    const open = await rt.exec(outside.name, ['node', '-e', probe(wanIp(router(peer('SE', 'upnp'))))]);
+    const open = await rt.exec(outside.name, ['node', '-e', probe(wanIp(router(peer('SE', 'upnp'))), 4100, 'open')]);
     expect(open.stdout.trim()).toBe('open');
-    const shut = await rt.exec(outside.name, ['node', '-e', probe(wanIp(router(peer('SE', 'noUpnp'))))]);
+    const shut = await rt.exec(outside.name, ['node', '-e', probe(wanIp(router(peer('SE', 'noUpnp'))), 4100, 'open')]);
     expect(shut.stdout.trim()).toBe('closed');
   });
 
@@ -139,12 +81,12 @@ describe('a small Docker testbed', () => {
     void rt.exec(inside.name, ['node', '-e', `require('net').createServer(s=>s.end('hi')).listen(4300)`], 120_000).catch(() => {});
     const add = await upnpc('-e', 'tb test', '-a', lan, '4300', '4300', 'TCP');
     expect(add.stdout).toMatch(/external 198\.1[89]\.[\d.]+:4300 TCP is redirected to internal/);
-    const probe = `require('net').connect({host:'${wan}',port:4300,timeout:3000}).on('data',d=>{console.log(String(d));process.exit(0)}).on('timeout',()=>{console.log('closed');process.exit(0)}).on('error',()=>{console.log('closed');process.exit(0)})`;
-    expect((await rt.exec(outside.name, ['node', '-e', probe])).stdout.trim()).toBe('hi');
+    const hello = probe(wan, 4300, 'data');
+    expect((await rt.exec(outside.name, ['node', '-e', hello])).stdout.trim()).toBe('hi');
     const list = await upnpc('-l');
     expect(list.stdout).toMatch(new RegExp(`TCP\\s+4300->${lan.replace(/\./g, '\\.')}:4300`));
     await upnpc('-d', '4300', 'TCP');
-    expect((await rt.exec(outside.name, ['node', '-e', probe])).stdout.trim()).toBe('closed');
+    expect((await rt.exec(outside.name, ['node', '-e', hello])).stdout.trim()).toBe('closed');
     await rt.exec(inside.name, ['sh', '-c', 'pkill -f "listen\\(4300" || true']);
   });
 

@@ -2,12 +2,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { loadHosts } from '../../config/hosts.ts';
-import { socketPath } from '../../docker/engine.ts';
 import { engineFacts, swarmProblems } from '../../docker/swarm.ts';
 import { writePlanPicture } from '../../graph/graph.ts';
 import { ensureImages } from '../../image/build.ts';
 import { netemStatus } from '../../linkcheck/netem.ts';
-import { refuseSpread } from '../../plan/hosts.ts';
 import { checkRunId, formatPlan, newRunId, planFromFile } from '../../plan/index.ts';
 import { Progress } from '../../progress/display.ts';
 import { DockerRuntime } from '../../runtime/docker.ts';
@@ -35,18 +33,17 @@ export function register(program: Command): void {
         const plan = planFromFile(topology, { runId, resultsDir, image: 'tb-node:<built by image build>', timeScale: scale }, hosts);
         return void process.stdout.write(formatPlan(plan));
       }
-      // planned, placed and its hosts checked (then refused: not built yet) before any image is
-      // built; the image the build names goes into the plan afterwards
+      // planned, placed and its hosts checked before any image is built; the image the build
+      // names goes into the plan afterwards
       const planned = planFromFile(topology, { runId, resultsDir, image: 'tb-node:<built by image build>', timeScale: scale }, hosts);
       if (planned.hosts && planned.hosts.length > 1) {
         const problems = swarmProblems(await engineFacts(planned.hosts));
         if (problems.length) throw new UserError(`the hosts are not ready for a testbed that spans them:\n  ${problems.join('\n  ')}`);
       }
-      refuseSpread(planned.hosts, socketPath());
       const progress = new Progress();
       const images = await ensureImages((l) => progress.line(l));
       const plan = { ...planned, containers: planned.containers.map((c) => ({ ...c, image: images.node })) };
-      const rt = new DockerRuntime();
+      const rt = new DockerRuntime(planned.hosts);
       await rt.reapOrphans(progress);
       fs.mkdirSync(resultsDir, { recursive: true });
       fs.writeFileSync(path.join(resultsDir, 'plan.json'), JSON.stringify(plan, null, 1));

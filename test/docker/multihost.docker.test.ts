@@ -1,0 +1,142 @@
+// The small testbed spread over three Docker engines joined by Swarm: this machine's (the services
+// host) and two engines nested in containers (orchestrator/docker/nested-swarm.ts), each reached by
+// its own API as another machine would be. Shows across hosts what the single-host test shows on
+// one: logins at the right data centre seen from public addresses, a UPnP mapping reachable from a
+// peer on another host, connection reversal between hosts, shaped rates over the overlay, and that
+// `down` leaves nothing on any engine.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ConnectReport, PlayReport } from '../../node-image/core/reports.ts';
+import { engine } from '../../orchestrator/docker/engine.ts';
+import { engineFirewall, localFirewall } from '../../orchestrator/docker/firewall.ts';
+import { type NestedSwarm, startNestedSwarm } from '../../orchestrator/docker/nested-swarm.ts';
+import { engineFacts, engineFor, swarmProblems } from '../../orchestrator/docker/swarm.ts';
+import { ensureImages } from '../../orchestrator/image/build.ts';
+import { checkLinks } from '../../orchestrator/linkcheck/linkcheck.ts';
+import { planFromFile } from '../../orchestrator/plan/index.ts';
+import { type ContainerPlan, LABEL_RUN, type Plan } from '../../orchestrator/plan/types.ts';
+import { DockerRuntime } from '../../orchestrator/runtime/docker.ts';
+import { expectLogins, peerOf, probe, reportsIn, routerOf, shareTrack, until, wanIp } from './fixtures/small-testbed.ts';
+
+const run = `m${Date.now().toString(36).slice(-5)}`;
+const results = fs.mkdtempSync(path.join(os.tmpdir(), 'tb-multihost-test-'));
+let swarm: NestedSwarm | undefined;
+let rt: DockerRuntime;
+let plan: Plan;
+let image = '';
+let swarmBefore = '';
+
+const peer = (country: string, category: string) => peerOf(plan, country, category);
+const router = (p: ContainerPlan) => routerOf(plan, p);
+
+beforeAll(async () => {
+  const d = engine();
+  await d.ping().catch((err: Error) => {
+    throw new Error(`Docker engine not reachable: ${err.message}. Start dockerd (see .ci/run).`);
+  });
+  swarmBefore = (await d.info()).Swarm?.LocalNodeState ?? '';
+  const images = await ensureImages((l) => process.stderr.write(l + '\n'));
+  image = images.node;
+  // 12 peers: two on this machine with the services, the rest over the nested engines, so
+  // Sweden's homes straddle this machine and the first nested engine
+  swarm = await startNestedSwarm({ id: `tbns-${run}`, engines: 2, base: images.base, localPeers: 2, peers: 6, progress: (l) => process.stderr.write(l + '\n') });
+  plan = planFromFile('topologies/small.yaml', { runId: run, resultsDir: results, image, timeScale: 20 }, swarm.hosts);
+  shareTrack(plan);
+  rt = new DockerRuntime(swarm.hosts);
+  await rt.apply(plan, { readyTimeoutMs: 180_000 });
+}, 900_000);
+
+afterAll(async () => {
+  await rt?.down(run).catch(() => {});
+  await swarm?.stop();
+  fs.rmSync(results, { recursive: true, force: true });
+});
+
+describe('the small testbed over three Swarm-joined engines', () => {
+  it('passes the hosts check, and spreads whole homes over all three engines with overlays for the WANs', async () => {
+    expect(swarmProblems(await engineFacts(swarm!.hosts))).toEqual([]);
+    const rows = await rt.list(run);
+    expect(new Set(rows.map((r) => r.host))).toEqual(new Set(['a', 'b', 'c']));
+    for (const r of rows) expect(r.host, r.name).toBe(plan.containers.find((c) => c.name === r.name)!.host);
+    // a home is whole on its host: the router in front of a peer runs where the peer runs
+    for (const p of plan.containers.filter((c) => c.role === 'peer' && c.meta.category !== 'noNat')) expect(rows.find((r) => r.name === router(p).name)?.host, p.name).toBe(p.host);
+    expect(rows.filter((r) => r.state === 'running')).toHaveLength(plan.containers.length);
+    const overlays = (await engine().listNetworks({ filters: { label: [`${LABEL_RUN}=${run}`], driver: ['overlay'] } })).map((n) => n.Name);
+    expect(overlays.sort()).toEqual(
+      plan.networks
+        .filter((n) => n.scope === 'swarm')
+        .map((n) => n.name)
+        .sort(),
+    );
+    expect(overlays.length).toBeGreaterThan(0);
+  });
+
+  it('logs every peer in at the data centre its country is sent to, seen from its public address', async () => {
+    expect(new Set(plan.containers.filter((c) => c.role === 'peer').map((c) => c.host)).size).toBeGreaterThan(1);
+    await expectLogins(plan, results);
+  });
+
+  it('forwards a UPnP mapping to a peer on another host, and nothing through a router without UPnP', async () => {
+    const outside = peer('SE', 'noNat');
+    for (const inside of [peer('SE', 'upnp'), peer('GB', 'upnp')]) {
+      expect(inside.host, inside.name).not.toBe(outside.host);
+      const open = await rt.exec(outside.name, ['node', '-e', probe(wanIp(router(inside)), 4100, 'open')]);
+      expect(open.stdout.trim(), inside.name).toBe('open');
+    }
+    const shut = await rt.exec(peer('SE', 'upnp').name, ['node', '-e', probe(wanIp(router(peer('SE', 'noUpnp'))), 4100, 'open')]);
+    expect(shut.stdout.trim()).toBe('closed');
+  });
+
+  it('reverses a connection between hosts and streams the track across them', async () => {
+    const fan = peer('SE', 'upnp');
+    const seed = peer('SE', 'noUpnp');
+    expect(fan.host).not.toBe(seed.host);
+    await until('the second play of the shared track', () => reportsIn(results).some((r) => r.type === 'play' && r.user === `u-${fan.name}`), 240_000);
+    const c = reportsIn(results).find((r): r is ConnectReport => r.type === 'connect' && r.user === `u-${fan.name}`);
+    expect(c?.outcome).toBe('reversed');
+    const play = reportsIn(results).find((r): r is PlayReport => r.type === 'play' && r.user === `u-${fan.name}`)!;
+    expect(play.bytes.p2p).toBeGreaterThan(0);
+    expect(play.sha256).toBe(play.expectedSha256);
+  });
+
+  it('shapes links that cross hosts to within 15% of the configured rates', async () => {
+    const checks = await checkLinks(rt, plan, 3, 3);
+    const dcHost = plan.containers.find((c) => c.role === 'dc')!.host;
+    expect(checks.length).toBe(3);
+    for (const c of checks) {
+      expect(plan.containers.find((x) => x.name === c.container)!.host, c.container).not.toBe(dcHost);
+      for (const dir of ['down', 'up'] as const) {
+        expect(c.ratio[dir], `${c.container} ${dir}`).toBeGreaterThan(0.85);
+        expect(c.ratio[dir], `${c.container} ${dir}`).toBeLessThan(1.15);
+      }
+    }
+  });
+
+  it('down removes every container, network and firewall rule of the run on every engine', async () => {
+    const removed = await rt.down(run);
+    expect(removed.containers).toBe(plan.containers.length);
+    expect(removed.networks).toBe(plan.networks.length);
+    expect(removed.rules).toBe(plan.hostRules.length);
+    for (const h of swarm!.hosts) {
+      const d = h.name === 'a' ? engine() : engineFor(h);
+      expect(await d.listContainers({ all: true, filters: { label: [`${LABEL_RUN}=${run}`] } }), h.name).toHaveLength(0);
+      expect(await d.listNetworks({ filters: { label: [`${LABEL_RUN}=${run}`] } }), h.name).toHaveLength(0);
+      const fw = h.name === 'a' ? localFirewall : engineFirewall(d, async () => image, `${run}chk`);
+      expect((await fw.listUserChain()).join('\n'), h.name).not.toContain(`tb:${run}`);
+    }
+    // the helper that read the nested engines' firewall is gone too
+    for (const h of swarm!.hosts.slice(1)) expect(await engineFor(h).listContainers({ all: true }), h.name).toHaveLength(0);
+  });
+
+  it('takes the swarm and the nested engines away again', async () => {
+    await swarm!.stop();
+    const d = engine();
+    expect((await d.info()).Swarm?.LocalNodeState).toBe(swarmBefore || 'inactive');
+    expect(await d.listContainers({ all: true, filters: { label: [`testbed.nested-swarm=tbns-${run}`] } })).toHaveLength(0);
+    expect((await execa('docker', ['volume', 'ls', '-q', '--filter', `label=testbed.nested-swarm=tbns-${run}`])).stdout.trim()).toBe('');
+    swarm = undefined;
+  });
+});
