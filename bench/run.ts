@@ -18,6 +18,8 @@ export const benchmarks: Record<string, BenchmarkInfo & { run: (args: string[]) 
   docker: { docker: true, run: async () => (await import('./docker-scale.ts')).runSuite() },
   // the sweep at 50, 100, 300 peers (about 15 minutes): only when named, once, not gated
   'docker-scale': { docker: true, heavy: true, run: async (args) => (await import('./docker-scale.ts')).run(args) },
+  // one topology on one host, then over three Swarm-joined engines on this machine (docs/multi-host.md); ~8 min
+  'multi-host': { docker: true, heavy: true, run: async (args) => (await import('./multi-host.ts')).run(args) },
   sim: { docker: false, run: async () => (await import('./sim-scale.ts')).runSuite() },
   // hours of wall time at 10,000 peers: only when named
   'sim-scale': { docker: false, heavy: true, run: async (args) => (await import('./sim-scale.ts')).run(args) },

@@ -25,6 +25,7 @@ import { engineFor } from './swarm.ts';
 const ENGINE_FILES = ['/usr/sbin/dockerd', '/usr/sbin/docker-proxy', '/usr/sbin/runc', '/usr/bin/containerd', '/usr/bin/docker-init', '/usr/bin/containerd-shim-runc-v2'];
 /** the one library dockerd needs that a Debian minbase lacks */
 const LIBDEVMAPPER = '/usr/lib/x86_64-linux-gnu/libdevmapper.so.1.02.1';
+/** the engines' containers and volumes carry this, not the project's label: they are no run, and `down --all` leaves them */
 const LABEL_LAB = 'testbed.nested-swarm';
 
 export interface NestedSwarm {
@@ -137,12 +138,12 @@ export async function startNestedSwarm(o: { id: string; engines: number; base: s
     for (let i = 1; i <= o.engines; i++) {
       const name = `${o.id}-e${i}`;
       names.push(name);
-      await d.createVolume({ Name: name, Labels: { [LABEL_PROJECT]: PROJECT, [LABEL_LAB]: o.id } });
+      await d.createVolume({ Name: name, Labels: { [LABEL_LAB]: o.id } });
       const c = await d.createContainer({
         name,
         Hostname: name,
         Image: image,
-        Labels: { [LABEL_PROJECT]: PROJECT, [LABEL_LAB]: o.id },
+        Labels: { [LABEL_LAB]: o.id },
         Cmd: [
           'dockerd',
           '--host',

@@ -118,3 +118,14 @@ export function swarmProblems(facts: readonly EngineFacts[]): string[] {
   }
   return problems;
 }
+
+/** refuses hosts that are not one swarm a testbed can span, with what to do about each problem */
+export async function requireSwarm(hosts: readonly DockerHost[] | undefined): Promise<void> {
+  if (!hosts || hosts.length < 2) return;
+  const problems = swarmProblems(await engineFacts(hosts));
+  if (problems.length) throw new SwarmNotReadyError(`the hosts are not ready for a testbed that spans them:\n  ${problems.join('\n  ')}`);
+}
+
+export class SwarmNotReadyError extends Error {
+  readonly userFacing = true;
+}

@@ -11,8 +11,8 @@ import { writePlanPicture } from '../graph/graph.ts';
 import { ensureImages } from '../image/build.ts';
 import { checkLinks, type LinkCheck } from '../linkcheck/linkcheck.ts';
 import { netemStatus } from '../linkcheck/netem.ts';
-import { checkPlan, planTopology } from '../plan/index.ts';
-import type { Plan } from '../plan/types.ts';
+import { checkPlan, placeOnHosts, planTopology } from '../plan/index.ts';
+import type { DockerHost, Plan } from '../plan/types.ts';
 import type { Progress } from '../progress/display.ts';
 import { DockerRuntime } from '../runtime/docker.ts';
 import { SinkFollower } from './follow.ts';
@@ -22,7 +22,8 @@ import { describeWorkload, fmtWorkload, prepareWorkload } from './workload.ts';
 
 export class DockerSession implements SessionRuntime {
   readonly name = 'docker';
-  private readonly rt = new DockerRuntime();
+  private rt = new DockerRuntime();
+  private rtHosts?: readonly DockerHost[];
   private image = '';
 
   async prepare(progress: Progress): Promise<{ image: string }> {
@@ -35,17 +36,25 @@ export class DockerSession implements SessionRuntime {
 
   async run(r: Repetition): Promise<void> {
     const { e, variant, topology, seed, repId, repDir, params, info, progress, signal, warn, writeInfo, first, note } = r;
+    // over several Docker hosts (the topology's hosts:) one runtime reaches them all, for every repetition
+    const spread = (topology.hosts?.length ?? 0) > 1;
+    if (spread && this.rtHosts !== topology.hosts) {
+      this.rt = new DockerRuntime(topology.hosts);
+      this.rtHosts = topology.hosts;
+    }
     const rt = this.rt;
-    const plan = planTopology(topology, {
+    let plan = planTopology(topology, {
       runId: repId,
       resultsDir: repDir,
       image: this.image,
       timeScale: e.timeScale,
       protocol: { ...variant.protocol, params },
       transient: { ownerPid: process.pid },
+      overHosts: spread,
     });
     const problems = checkPlan(plan);
     if (problems.length) throw new Error(`the plan is not valid:\n  ${problems.join('\n  ')}`);
+    if (topology.hosts) plan = placeOnHosts(plan, topology.hosts);
     const peerMachines = plan.containers.filter((c) => c.role === 'peer').map((c) => ({ name: c.name, country: String(c.meta.country) }));
     const w = await prepareWorkload(e, peerMachines, seed, variant, info, progress, warn);
     let linkFaults: { finish(): Promise<void> } | null = null;
@@ -83,8 +92,15 @@ export class DockerSession implements SessionRuntime {
         info.linkCheck = (await checkLinks(rt, plan, e.linkCheck)) as LinkCheck[];
       }
       writeInfo();
-      const epoch = Date.now() + 1500;
+      // peers on other hosts get the start file by copy, one container at a time: more lead time
+      const epoch = Date.now() + (spread ? 5000 : 1500);
       fs.writeFileSync(path.join(control, 'start'), String(epoch));
+      if (spread) {
+        const t = Date.now();
+        const n = await rt.syncFolder(plan, control);
+        if (Date.now() > epoch) warn(`the start signal reached the ${n} containers on other hosts ${Date.now() - epoch} ms after the workload began`);
+        else progress.line(`start signal copied to ${n} containers on other hosts in ${Date.now() - t} ms`);
+      }
       // link faults change the emulated network from outside the programs, on the same clock
       const active = plan.containers.filter((c) => c.role === 'peer' && c.net.shaping && (w.scripts.get(c.name)?.length ?? 0) > 0);
       const routerOf = (c: (typeof active)[number]) => plan.containers.find((r) => r.role === 'router' && !r.meta.outer && r.attachments.some((a) => a.network === c.attachments[0].network))?.name;

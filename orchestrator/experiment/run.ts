@@ -5,8 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import type { Experiment, ExperimentRuntime, Variant } from '../config/experiment.ts';
-import { socketPath } from '../docker/engine.ts';
-import { refuseSpread } from '../plan/hosts.ts';
+import { requireSwarm } from '../docker/swarm.ts';
 import { checkRunId, newRunId } from '../plan/index.ts';
 import { Progress } from '../progress/display.ts';
 import { type RunInfo, writeReport } from '../report/write.ts';
@@ -50,9 +49,9 @@ export interface RunOptions {
 }
 
 export async function runExperiment(e: Experiment, o: RunOptions): Promise<RunOutcome> {
-  // a topology placed on several engines: refused before anything is made (the simulated and
-  // loopback runtimes have no hosts, and ignore them)
-  if ((o.runtime ?? e.runtime) === 'docker') refuseSpread(e.topology.hosts, socketPath());
+  // a topology placed on several engines: its hosts are checked before anything is made (the
+  // simulated and loopback runtimes have no hosts, and ignore them)
+  if ((o.runtime ?? e.runtime) === 'docker') await requireSwarm(e.topology.hosts);
   const progress = o.progress ?? new Progress();
   const runId = o.runId === undefined ? newRunId() : checkRunId(o.runId);
   const dir = path.resolve(o.dir ?? path.join(o.resultsRoot, runId));

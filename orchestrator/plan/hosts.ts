@@ -150,19 +150,3 @@ export function isLocalEngine(h: Pick<DockerHost, 'docker'>, socket: string): bo
   };
   return h.docker.startsWith('unix://') && real(h.docker.slice('unix://'.length)) === real(socket);
 }
-
-/**
- * Experiments (`run`, `compare`) run on this machine's engine only, for now: their start signal
- * and results are files on this machine. A plan placed on other engines is refused before
- * anything is created; `up` spreads a testbed over them (docs/multi-host.md).
- */
-export function refuseSpread(hosts: readonly DockerHost[] | undefined, socket: string): void {
-  if (!hosts) return;
-  const elsewhere = hosts.filter((h) => !isLocalEngine(h, socket));
-  if (hosts.length > 1 || elsewhere.length) {
-    throw new PlacementError(
-      `this experiment's topology is placed on ${hosts.length} Docker host(s) (${hosts.map((h) => `${h.name}: ${h.docker}`).join(', ')}); experiments run on this machine's engine (unix://${socket}) alone so far. ` +
-        '`npx testbed up` spreads the testbed over the hosts; docs/multi-host.md says what is built and what is not. Remove `hosts:` (or --hosts) to run here.',
-    );
-  }
-}

@@ -66,6 +66,15 @@ async function anyNodeImage(e: Engine): Promise<string> {
   return tag;
 }
 
+/** what a bind mount holds now, as files at their container paths: the file, or a folder's files */
+function mountedFiles(m: ContainerPlan['mounts'][number]): { path: string; content: Buffer }[] {
+  if (!fs.statSync(m.host).isDirectory()) return [{ path: m.container, content: fs.readFileSync(m.host) }];
+  return fs
+    .readdirSync(m.host, { withFileTypes: true })
+    .filter((f) => f.isFile())
+    .map((f) => ({ path: path.posix.join(m.container, f.name), content: fs.readFileSync(path.join(m.host, f.name)) }));
+}
+
 function demuxLines(docker: Docker, stream: NodeJS.ReadableStream, onLine: (line: string) => void): void {
   const out = new PassThrough();
   docker.modem.demuxStream(stream, out, out);
@@ -263,12 +272,7 @@ export class DockerRuntime implements Runtime {
       },
       NetworkingConfig: { EndpointsConfig: { [first.network]: { IPAMConfig: { IPv4Address: first.ip } } } },
     });
-    if (!e.local && c.mounts.length) {
-      const dir = c.mounts.find((m) => fs.statSync(m.host).isDirectory());
-      if (dir) throw new UserError(`${c.name} mounts the folder ${dir.host}, which cannot follow it to ${label(e)}; only files are copied to other hosts`);
-      const files = c.mounts.map((m) => ({ path: m.container, content: fs.readFileSync(m.host) }));
-      await container.putArchive(await tarOf(files), { path: '/' });
-    }
+    if (!e.local && c.mounts.length) await container.putArchive(await tarOf(c.mounts.flatMap(mountedFiles)), { path: '/' });
     for (const a of rest) await docker.getNetwork(a.network).connect({ Container: container.id, EndpointConfig: { IPAMConfig: { IPv4Address: a.ip } } });
     await container.start();
     // following the log of a running container replays it from the start, so no line is missed
@@ -298,6 +302,22 @@ export class DockerRuntime implements Runtime {
     } finally {
       logs.destroy();
     }
+  }
+
+  /**
+   * A folder this machine's containers see through a bind mount, brought up to date in the
+   * containers on other hosts, which got a copy when they were made: the experiment's start
+   * signal (`control/start`) reaches peers on every host this way. Returns how many it updated.
+   */
+  async syncFolder(plan: Plan, hostDir: string): Promise<number> {
+    const engines = await this.enginesOf(plan.hosts);
+    const remote = plan.containers.filter((c) => !(engines.find((e) => e.host === c.host) ?? engines[0]).local && c.mounts.some((m) => m.host === hostDir));
+    await pool(remote, PARALLEL * 2, async (c) => {
+      const e = engines.find((x) => x.host === c.host)!;
+      const files = c.mounts.filter((m) => m.host === hostDir).flatMap(mountedFiles);
+      await e.docker.getContainer(c.name).putArchive(await tarOf(files), { path: '/' });
+    });
+    return remote.length;
   }
 
   /**
@@ -383,7 +403,7 @@ export class DockerRuntime implements Runtime {
       const containers = await e.docker.listContainers({ all: true, filters: { label: [filter] } });
       const networks = await e.docker.listNetworks({ filters: { label: [filter] } });
       for (const c of containers) {
-        if (c.Labels[LABEL_ROLE] === 'firewall') continue;
+        if (c.Labels[LABEL_ROLE] === 'firewall' || !c.Labels[LABEL_RUN]) continue;
         const r = get(c.Labels[LABEL_RUN] ?? '?');
         r.transient ||= c.Labels['testbed.transient'] === 'true';
         try {
@@ -408,6 +428,8 @@ export class DockerRuntime implements Runtime {
         get(n.Labels?.[LABEL_RUN] ?? '?').networks++;
       }
     }
+    // a run asked for by name whose hosts do not answer is shown with that, not as absent
+    if (runId && unreachable.length) get(runId);
     for (const r of runs.values()) {
       for (const role of Object.keys(r.planned)) r.roles[role] ??= { count: 0, running: 0, exited: 0 };
       r.complete = Object.entries(r.planned).every(([role, n]) => (r.roles[role]?.count ?? 0) >= n);

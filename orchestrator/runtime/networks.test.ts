@@ -50,6 +50,23 @@ describe('removeNetwork', () => {
     await expect(removeNetwork(handle, { attempts: 2, waitMs: 1 })).rejects.toThrow(/lists none: dockerd's endpoint count .* restarting dockerd/);
   });
 
+  it('waits for an overlay that the swarm still holds by an attachment task, without disconnecting anything', async () => {
+    let removes = 0;
+    const overlay: NetworkHandle = {
+      remove: async () => {
+        if (++removes < 3) throw dockerError(400, 'rpc error: code = FailedPrecondition desc = network p896 is in use by task nq5b');
+      },
+      inspect: async () => ({}),
+      disconnect: async () => {
+        throw new Error('nothing to disconnect on an overlay');
+      },
+    };
+    await removeNetwork(overlay, { waitMs: 1 });
+    expect(removes).toBe(3);
+    removes = -10;
+    await expect(removeNetwork(overlay, { attempts: 2, waitMs: 1 })).rejects.toThrow(/in use by task/);
+  });
+
   it('treats a network already gone as removed and passes other errors through at once', async () => {
     let removes = 0;
     const gone: NetworkHandle = {

@@ -32,6 +32,12 @@ export async function removeNetwork(net: NetworkHandle, o: { attempts?: number; 
     } catch (err) {
       const e = err as DockerError;
       if (e.statusCode === 404) return;
+      // an overlay stays "in use by task" for a few seconds after the last container on a worker
+      // went: the manager removes the attachment tasks in its own time
+      if (/in use by task/.test(e.message ?? '') && attempt < attempts) {
+        await new Promise((r) => setTimeout(r, waitMs * attempt));
+        continue;
+      }
       if (!/active endpoints/.test(e.message ?? '')) throw err;
       if (attempt >= attempts) {
         if (endpoints?.length !== 0) throw err;

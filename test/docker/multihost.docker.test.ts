@@ -3,7 +3,7 @@
 // its own API as another machine would be. Shows across hosts what the single-host test shows on
 // one: logins at the right data centre seen from public addresses, a UPnP mapping reachable from a
 // peer on another host, connection reversal between hosts, shaped rates over the overlay, and that
-// `down` leaves nothing on any engine.
+// `down` leaves nothing on any engine; then an experiment (`testbed run`) over the same hosts.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -129,6 +129,41 @@ describe('the small testbed over three Swarm-joined engines', () => {
     }
     // the helper that read the nested engines' firewall is gone too
     for (const h of swarm!.hosts.slice(1)) expect(await engineFor(h).listContainers({ all: true }), h.name).toHaveLength(0);
+  });
+
+  it('runs an experiment over the hosts: the start signal reaches every host, the results are whole, and nothing is left', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tb-multihost-run-'));
+    const hostsYaml = `hosts:\n${swarm!.hosts.map((h) => `  - { name: ${h.name}, docker: "${h.docker}", peers: ${h.peers}${h.services ? ', services: true' : ''} }`).join('\n')}\n`;
+    fs.writeFileSync(path.join(dir, 'spread.yaml'), fs.readFileSync('topologies/small.yaml', 'utf8').replace(/^name: .*$/m, 'name: spread') + hostsYaml);
+    fs.copyFileSync('test/docker/fixtures/multihost-run.yaml', path.join(dir, 'exp.yaml'));
+    const r = await execa(process.execPath, ['bin/testbed.js', 'run', path.join(dir, 'exp.yaml'), '--results', dir], { reject: false });
+    expect(r.exitCode, r.stderr.slice(-3000)).toBe(0);
+    expect(r.stderr).toMatch(/start signal copied to \d+ containers on other hosts/);
+    const runId = r.stdout.trim().split('\n').at(-1)!;
+    const s = JSON.parse(fs.readFileSync(path.join(dir, runId, 'summary.json'), 'utf8'));
+    expect(s.plays).toBeGreaterThan(10);
+    expect(s.integrityFailures).toBe(0);
+    expect(s.reportsLost).toBe(0);
+    // every peer reported, wherever it ran
+    const clients = fs
+      .readFileSync(path.join(dir, runId, 'raw', 'clients.jsonl'), 'utf8')
+      .split('\n')
+      .filter(Boolean);
+    expect(clients).toHaveLength(plan.containers.filter((c) => c.role === 'peer').length);
+    // peers on every host played: a user's container is in its login's client id, its host in the plan the run wrote
+    const runPlan = JSON.parse(fs.readFileSync(path.join(dir, runId, 'plan.json'), 'utf8')) as Plan;
+    const reports = reportsIn(path.join(dir, runId));
+    const hostOf = (clientId: string) => runPlan.containers.find((c) => clientId.startsWith(`${c.name}-`))?.host;
+    const userHost = new Map(reports.flatMap((x) => (x.type === 'login' ? [[x.user, hostOf(x.clientId)] as const] : [])));
+    const playedOn = new Set(reports.flatMap((x) => (x.type === 'play' ? [userHost.get(x.user)] : [])));
+    expect([...playedOn].sort()).toEqual(['a', 'b', 'c']);
+    expect(s.linkCheck).toHaveLength(1);
+    for (const h of swarm!.hosts) {
+      const d = h.name === 'a' ? engine() : engineFor(h);
+      expect(await d.listContainers({ all: true, filters: { label: [`${LABEL_RUN}=${runId}`] } }), h.name).toHaveLength(0);
+      expect(await d.listNetworks({ filters: { label: [`${LABEL_RUN}=${runId}`] } }), h.name).toHaveLength(0);
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it('takes the swarm and the nested engines away again', async () => {

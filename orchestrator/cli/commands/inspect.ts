@@ -47,6 +47,7 @@ export function register(program: Command): void {
           ...(upnp ? { upnp } : {}),
           state: n.state,
           status: n.status,
+          ...(n.host ? { host: n.host } : {}),
         });
       }
       if (o.json) return void process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
@@ -57,7 +58,7 @@ export function register(program: Command): void {
           .map(([k, v]) => `${k}=${v}`)
           .join(' ');
         process.stdout.write(
-          `${r.node.padEnd(16)} ${r.role.padEnd(6)} ${facts.padEnd(22)} ${addrs}${r.advertised ? ` advertised=${r.advertised}` : ''}${r.upnp ? ` upnp=${r.upnp}` : ''}  ${r.state}\n`,
+          `${r.node.padEnd(16)} ${r.role.padEnd(6)} ${facts.padEnd(22)} ${addrs}${r.advertised ? ` advertised=${r.advertised}` : ''}${r.upnp ? ` upnp=${r.upnp}` : ''}  ${r.state}${r.host ? ` on ${r.host}` : ''}\n`,
         );
       }
     });

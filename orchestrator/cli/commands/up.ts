@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { loadHosts } from '../../config/hosts.ts';
-import { engineFacts, swarmProblems } from '../../docker/swarm.ts';
+import { requireSwarm } from '../../docker/swarm.ts';
 import { writePlanPicture } from '../../graph/graph.ts';
 import { ensureImages } from '../../image/build.ts';
 import { netemStatus } from '../../linkcheck/netem.ts';
@@ -36,10 +36,7 @@ export function register(program: Command): void {
       // planned, placed and its hosts checked before any image is built; the image the build
       // names goes into the plan afterwards
       const planned = planFromFile(topology, { runId, resultsDir, image: 'tb-node:<built by image build>', timeScale: scale }, hosts);
-      if (planned.hosts && planned.hosts.length > 1) {
-        const problems = swarmProblems(await engineFacts(planned.hosts));
-        if (problems.length) throw new UserError(`the hosts are not ready for a testbed that spans them:\n  ${problems.join('\n  ')}`);
-      }
+      await requireSwarm(planned.hosts);
       const progress = new Progress();
       const images = await ensureImages((l) => progress.line(l));
       const plan = { ...planned, containers: planned.containers.map((c) => ({ ...c, image: images.node })) };

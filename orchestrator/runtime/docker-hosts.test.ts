@@ -1,0 +1,23 @@
+// A run spread over hosts, one of which does not answer: `down` and `status` name that host and
+// what is left there, instead of skipping it. The address is a closed port on loopback, so no
+// engine is needed.
+import { describe, expect, it } from 'vitest';
+import { DockerRuntime } from './docker.ts';
+import { DownIncompleteError } from './types.ts';
+
+const gone = [{ name: 'b', docker: 'tcp://127.0.0.1:1', peers: 10 }];
+
+describe('a host that cannot be reached', () => {
+  it('is named by down, with how to finish the job, and nothing is counted as removed there', async () => {
+    const err = await new DockerRuntime(gone).down('abcd').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DownIncompleteError);
+    expect((err as Error).message).toMatch(/host b \(tcp:\/\/127\.0\.0\.1:1\): the engine did not answer \(.*ECONNREFUSED.*\); .*what the run has there is left: `npx testbed down abcd --hosts FILE`/);
+  });
+
+  it('is named by status rather than counted as empty', async () => {
+    const runs = await new DockerRuntime(gone).status('abcd');
+    expect(runs).toHaveLength(1);
+    expect(runs[0]).toMatchObject({ runId: 'abcd', networks: 0, roles: {} });
+    expect(runs[0].unreachable).toEqual([expect.stringMatching(/^host b \(tcp:\/\/127\.0\.0\.1:1\): the engine did not answer/)]);
+  });
+});
