@@ -40,7 +40,7 @@ export const localFirewall: HostFirewall = {
 };
 
 /** quote one word for sh: the rules' arguments are the planner's, but a comment could hold anything */
-const sh = (w: string) => `'${w.replace(/'/g, `'\\''`)}'`;
+const sh = (w: string) => `'${w.split("'").join(`'"'"'`)}'`;
 
 /**
  * The firewall of the host behind `docker`, reached by a container of `image` (which must have

@@ -6,7 +6,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Docker from 'dockerode';
 import { overlaps, TESTBED_RANGES } from '../plan/addresses.ts';
+import { isLocalEngine } from '../plan/hosts.ts';
 import { type DockerHost, LABEL_PROJECT } from '../plan/types.ts';
+import { socketPath } from './engine.ts';
 
 /** what one engine says of itself: enough to tell whether the hosts form one swarm */
 export interface EngineFacts {
@@ -119,10 +121,19 @@ export function swarmProblems(facts: readonly EngineFacts[]): string[] {
   return problems;
 }
 
-/** refuses hosts that are not one swarm a testbed can span, with what to do about each problem */
+/**
+ * Refuses hosts that are not one swarm a testbed can span, with what to do about each problem;
+ * and a services host other than this machine's engine, since the data centres write their
+ * reports to this machine's disk.
+ */
 export async function requireSwarm(hosts: readonly DockerHost[] | undefined): Promise<void> {
   if (!hosts || hosts.length < 2) return;
   const problems = swarmProblems(await engineFacts(hosts));
+  const services = hosts.find((h) => h.services) ?? hosts[0];
+  if (!isLocalEngine(services, socketPath()))
+    problems.push(
+      `the services host ${services.name} (${services.docker}) is not this machine's engine (unix://${socketPath()}): the data centres write their reports to this machine's disk, so they run here; name this machine's engine among the hosts with services: true`,
+    );
   if (problems.length) throw new SwarmNotReadyError(`the hosts are not ready for a testbed that spans them:\n  ${problems.join('\n  ')}`);
 }
 

@@ -75,6 +75,10 @@ export function placeOnHosts(plan: Plan, hosts: readonly DockerHost[]): Plan {
   const networks = plan.networks.map((n): NetworkPlan => {
     const on = hosts.map((h) => h.name).filter((h) => spans.get(n.name)?.has(h));
     if (on.length < 2) return { ...n, scope: 'local', hosts: on.length ? on : [services.name] };
+    if (on.length > 32)
+      throw new PlacementError(
+        `network ${n.name} would span ${on.length} hosts; an overlay leaves room for Swarm's own addresses of 32 (see swarmRange): give the hosts more peers each, so a country sits on fewer`,
+      );
     return { ...n, scope: 'swarm', hosts: on, swarmRange: swarmRange(n, containers) };
   });
   // one engine's limit on networks (plan.ts), per host: the bridges it keeps

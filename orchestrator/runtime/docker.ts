@@ -112,7 +112,7 @@ export class DockerRuntime implements Runtime {
     if (!hosts?.length) return [await this.local()];
     return Promise.all(
       hosts.map(async (h) => {
-        const known = this.remote.get(h.name);
+        const known = this.remote.get(`${h.name} ${h.docker}`);
         if (known) return known;
         const local = isLocalEngine(h, socketPath());
         const docker = local ? (await this.local()).docker : engineFor(h);
@@ -120,7 +120,7 @@ export class DockerRuntime implements Runtime {
           throw new UserError(`host ${h.name} (${h.docker}): the engine did not answer (${err.message}); check that it runs and is reachable from here`);
         });
         const e: Engine = { host: h.name, address: h.docker, docker, local };
-        this.remote.set(h.name, e);
+        this.remote.set(`${h.name} ${h.docker}`, e);
         return e;
       }),
     );
@@ -152,6 +152,8 @@ export class DockerRuntime implements Runtime {
     for (const h of hosts) {
       try {
         const [e] = await this.enginesOf([h]);
+        // two runs may name one engine differently: it is asked once
+        if (engines.some((x) => !x.local && x.address === e.address)) continue;
         // this machine's engine, when it is one of the hosts, goes by that host's name
         const i = engines.findIndex((x) => x.local && e.local);
         if (i >= 0) engines[i] = e;
