@@ -13,6 +13,8 @@ import { UserError } from './errors.ts';
 export async function runNodes(rt: DockerRuntime, runId: string) {
   checkRunId(runId);
   const list = await rt.list(runId);
+  // a host of the run that does not answer: its nodes are missing from what follows, and that is said
+  for (const u of rt.unreachable) process.stderr.write(`testbed: not listed: ${u}\n`);
   if (!list.length) throw new UserError(`there is no run ${runId} on this machine (npx testbed status lists the runs)`);
   return list.map((c) => ({ ...c, node: shortName({ runId }, c.name) }));
 }

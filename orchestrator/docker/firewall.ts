@@ -9,9 +9,11 @@ import { execa } from 'execa';
 import { LABEL_PROJECT, LABEL_ROLE, LABEL_RUN, PROJECT } from '../plan/types.ts';
 
 export interface HostFirewall {
-  /** run each iptables argument list in order (-I, -D ...); stops at the first that fails */
+  /** run each iptables argument list in order (-I ...); stops at the first that fails */
   run(commands: string[][]): Promise<void>;
-  /** `iptables -S DOCKER-USER`, as lines; empty when the chain is missing */
+  /** run every one (-D ... at clean-up), past failures; returns each failure as a sentence */
+  runAll(commands: string[][]): Promise<string[]>;
+  /** `iptables -S DOCKER-USER`, as lines; empty when the chain is missing, an error when iptables fails */
   listUserChain(): Promise<string[]>;
 }
 
@@ -32,6 +34,14 @@ export const localFirewall: HostFirewall = {
       const r = await execa('iptables', ['-w', ...args], { reject: false });
       if (r.exitCode !== 0) throw new Error(`iptables ${args.join(' ')}: ${r.stderr}`);
     }
+  },
+  async runAll(commands) {
+    const failed: string[] = [];
+    for (const args of commands) {
+      const r = await execa('iptables', ['-w', ...args], { reject: false });
+      if (r.exitCode !== 0) failed.push(`iptables ${args.join(' ')}: ${r.stderr}`);
+    }
+    return failed;
   },
   async listUserChain() {
     const r = await execa('iptables', ['-w', '-S', 'DOCKER-USER'], { reject: false });
@@ -65,12 +75,20 @@ export function engineFirewall(docker: Docker, image: () => Promise<string>, run
       await c.remove({ force: true }).catch(() => {});
     }
   };
+  const line = (a: string[]) => ['iptables', '-w', ...a].map(sh).join(' ');
   return {
     async run(commands) {
-      if (commands.length) await inHost(commands.map((a) => ['iptables', '-w', ...a].map(sh).join(' ')).join(' && '));
+      if (commands.length) await inHost(commands.map(line).join(' && '));
+    },
+    async runAll(commands) {
+      if (!commands.length) return [];
+      // one container for all of them; each failure is named on a line of its own
+      const out = await inHost(commands.map((a, i) => `${line(a)} 2>/dev/null || echo "tb-failed ${i}"`).join('; '));
+      return [...out.matchAll(/^tb-failed (\d+)$/gm)].map((m) => `iptables ${commands[Number(m[1])].join(' ')} failed on that host`);
     },
     async listUserChain() {
-      return (await inHost('iptables -w -S DOCKER-USER 2>/dev/null || true')).split('\n');
+      // a missing chain is an empty one; any other failure (no iptables, another backend) is an error
+      return (await inHost('out=$(iptables -w -S DOCKER-USER 2>&1) || case "$out" in *"No chain"*) exit 0 ;; *) echo "$out"; exit 1 ;; esac; echo "$out"')).split('\n');
     },
   };
 }

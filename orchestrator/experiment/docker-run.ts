@@ -127,7 +127,13 @@ export class DockerSession implements SessionRuntime {
       await monitor(rt, plan, repDir, epoch, e, progress, signal);
     } finally {
       await linkFaults?.finish();
-      info.clientsWithoutExit = [...(info.clientsWithoutExit ?? []), ...(await collect(rt, plan, repDir, progress))];
+      // a collection that fails (a host gone) must not keep down from removing the rest
+      const silent = await collect(rt, plan, repDir, progress).catch((err: Error) => {
+        info.notes.push(`collection of ${repId} incomplete: ${err.message}`);
+        progress.line(formatError(err));
+        return [] as string[];
+      });
+      info.clientsWithoutExit = [...(info.clientsWithoutExit ?? []), ...silent];
       // what was collected stays and is analysed; what down could not remove is said loudly
       await rt.down(repId, { progress }).catch((err: unknown) => {
         // said whichever repetition it was: something may be left behind

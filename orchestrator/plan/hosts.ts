@@ -75,9 +75,9 @@ export function placeOnHosts(plan: Plan, hosts: readonly DockerHost[]): Plan {
   const networks = plan.networks.map((n): NetworkPlan => {
     const on = hosts.map((h) => h.name).filter((h) => spans.get(n.name)?.has(h));
     if (on.length < 2) return { ...n, scope: 'local', hosts: on.length ? on : [services.name] };
-    if (on.length > 32)
+    if (on.length > 31)
       throw new PlacementError(
-        `network ${n.name} would span ${on.length} hosts; an overlay leaves room for Swarm's own addresses of 32 (see swarmRange): give the hosts more peers each, so a country sits on fewer`,
+        `network ${n.name} would span ${on.length} hosts; an overlay leaves room for Swarm's own addresses of 31 (see swarmRange): give the hosts more peers each, so a country sits on fewer`,
       );
     return { ...n, scope: 'swarm', hosts: on, swarmRange: swarmRange(n, containers) };
   });
@@ -97,7 +97,7 @@ export function placeOnHosts(plan: Plan, hosts: readonly DockerHost[]): Plan {
  * Every node of the swarm with a container on an overlay takes an address of it for its load
  * balancer, the first free one unless the network names a range for such addresses: the routers'
  * planned addresses would then be taken ("Address already in use", seen on the first try). The
- * range is the overlay's last /27 (32 nodes), which the planner never fills: a WAN is cut at 900
+ * range is the overlay's last /27 (31 nodes: its last address is the broadcast), which the planner never fills: a WAN is cut at 900
  * endpoints of its 1,021 addresses.
  */
 function swarmRange(n: NetworkPlan, containers: readonly ContainerPlan[]): string {

@@ -62,7 +62,10 @@ async function managerOf(engines: readonly Engine[]): Promise<Engine> {
 async function anyNodeImage(e: Engine): Promise<string> {
   const images = await e.docker.listImages({ filters: { reference: ['tb-node'] } });
   const tag = images.flatMap((i) => i.RepoTags ?? []).find((t) => t.startsWith('tb-node:'));
-  if (!tag) throw new Error(`${label(e)} has no tb-node image to run iptables with; its testbed firewall rules (comment tb:<run>) are left`);
+  if (!tag)
+    throw new Error(
+      `${label(e)} has no tb-node image to run iptables with, so its testbed firewall rules (comment tb:<run>) are left: copy the image there (docker save tb-node:latest | docker -H ${e.address} load) and run down again, or remove them on that machine (iptables -S DOCKER-USER lists them)`,
+    );
   return tag;
 }
 
@@ -112,13 +115,14 @@ export class DockerRuntime implements Runtime {
     if (!hosts?.length) return [await this.local()];
     return Promise.all(
       hosts.map(async (h) => {
-        const known = this.remote.get(`${h.name} ${h.docker}`);
-        if (known) return known;
         const local = isLocalEngine(h, socketPath());
-        const docker = local ? (await this.local()).docker : engineFor(h);
+        const known = this.remote.get(`${h.name} ${h.docker}`);
+        const docker = known?.docker ?? (local ? (await this.local()).docker : engineFor(h));
+        // asked every time, known or not: a host that answered at up may be gone by down
         await withTimeout(docker.ping(), 10_000, 'no answer within 10 s').catch((err: Error) => {
           throw new UserError(`host ${h.name} (${h.docker}): the engine did not answer (${err.message}); check that it runs and is reachable from here`);
         });
+        if (known) return known;
         const e: Engine = { host: h.name, address: h.docker, docker, local };
         this.remote.set(`${h.name} ${h.docker}`, e);
         return e;
@@ -145,7 +149,7 @@ export class DockerRuntime implements Runtime {
   }
 
   /** this machine's engine and every host the matching runs are spread over; unreachable ones apart, named */
-  private async everyEngine(filter: string): Promise<{ engines: Engine[]; unreachable: string[] }> {
+  private async everyEngine(filter: string): Promise<{ engines: Engine[]; unreachable: string[]; hosts: DockerHost[] }> {
     const hosts = await this.hostsOfRuns(filter);
     const engines: Engine[] = this.hosts?.length ? [] : [await this.local()];
     const unreachable: string[] = [];
@@ -162,7 +166,7 @@ export class DockerRuntime implements Runtime {
         unreachable.push((err as Error).message);
       }
     }
-    return { engines, unreachable };
+    return { engines, unreachable, hosts };
   }
 
   async apply(plan: Plan, o: ApplyOptions = {}): Promise<void> {
@@ -330,8 +334,8 @@ export class DockerRuntime implements Runtime {
   async down(runId: string | 'all', o: { progress?: Progress } = {}) {
     const progress = o.progress ?? new Progress(true);
     const filter = runId === 'all' ? `${LABEL_PROJECT}=${PROJECT}` : `${LABEL_RUN}=${runId}`;
-    const { engines, unreachable } = await this.everyEngine(filter);
-    const failures: string[] = unreachable.map((u) => `${u}; what the run has there is left: \`npx testbed down ${runId === 'all' ? '--all' : runId} --hosts FILE\` removes it once it answers`);
+    const { engines, unreachable, hosts } = await this.everyEngine(filter);
+    const failures: string[] = unreachable.map((u) => `${u}; what the run has there is left`);
     const gone = { container: 0, network: 0, rule: 0 };
     const keepGoing = (kind: keyof typeof gone, what: string, work: () => Promise<unknown>) =>
       work().then(
@@ -339,9 +343,16 @@ export class DockerRuntime implements Runtime {
         (err: Error) => void failures.push(`${kind} ${what}: ${err.message}`),
       );
     const where = (e: Engine) => (engines.length > 1 ? ` on ${e.host ?? 'this machine'}` : '');
-    for (const e of engines) {
+    const listed = <T>(e: Engine, what: string, p: Promise<T[]>) =>
+      p.catch((err: Error) => {
+        failures.push(`${label(e)}: could not list its ${what} (${err.message}); they are left`);
+        return [] as T[];
+      });
+    // other hosts first: this machine's objects carry the hosts list that finds them again
+    const ordered = [...engines.filter((e) => !e.local), ...engines.filter((e) => e.local)];
+    for (const e of ordered) {
       const docker = e.docker;
-      const containers = await docker.listContainers({ all: true, filters: { label: [filter] } });
+      const containers = await listed(e, 'containers', docker.listContainers({ all: true, filters: { label: [filter] } }));
       let removed = 0;
       const networksOf = (c: (typeof containers)[number]) => Object.keys(c.NetworkSettings?.Networks ?? {});
       await poolDisjoint(containers, PARALLEL * 2, networksOf, async (c) => {
@@ -356,13 +367,15 @@ export class DockerRuntime implements Runtime {
         progress.update(`removing containers${where(e)}: ${++removed}/${containers.length}`);
       });
     }
-    // local networks on their engine; an overlay once, on a manager (a worker may not remove it)
-    const overlaysDone = new Set<string>();
-    for (const e of engines) {
-      const networks = await e.docker.listNetworks({ filters: { label: [filter] } });
+    // bridges on their engine; an overlay once, on a manager (a worker may not remove it)
+    const overlays = new Map<string, string>();
+    const overlaysTried = new Set<string>();
+    for (const e of ordered) {
+      const networks = await listed(e, 'networks', e.docker.listNetworks({ filters: { label: [filter] } }));
+      for (const n of networks) if (n.Scope === 'swarm') overlays.set(n.Id, n.Name);
       const manager = networks.some((n) => n.Scope === 'swarm') && (await isManager(e));
-      const mine = networks.filter((n) => n.Scope !== 'swarm' || (manager && !overlaysDone.has(n.Id)));
-      for (const n of mine) if (n.Scope === 'swarm') overlaysDone.add(n.Id);
+      const mine = networks.filter((n) => n.Scope !== 'swarm' || (manager && !overlaysTried.has(n.Id)));
+      for (const n of mine) if (n.Scope === 'swarm') overlaysTried.add(n.Id);
       await pool(mine, PARALLEL, (n) =>
         keepGoing('network', n.Name + where(e), () =>
           removeNetwork(e.docker.getNetwork(n.Id), {
@@ -371,23 +384,24 @@ export class DockerRuntime implements Runtime {
         ),
       );
     }
-    for (const e of engines) {
+    for (const [id, name] of overlays)
+      if (!overlaysTried.has(id)) failures.push(`network ${name}: an overlay, and no swarm manager among the hosts that answered removed it; on a manager: docker network rm ${name}`);
+    for (const e of ordered) {
       // the rules of one host go together: on another host that is one helper container, not one each
       const fw = this.firewall(e, runId === 'all' ? 'cleanup' : runId);
       const rules = await fw.listUserChain().then(
         (lines) => rulesOfRun(lines, runId),
         (err: Error) => void failures.push(`DOCKER-USER rules${where(e)}: ${err.message}`),
       );
-      if (rules?.length)
-        await fw.run(rules).then(
-          () => void (gone.rule += rules.length),
-          (err: Error) => void failures.push(`DOCKER-USER rules${where(e)}: ${err.message}`),
-        );
+      if (!rules?.length) continue;
+      const failed = await fw.runAll(rules).catch((err: Error) => [`${err.message}`]);
+      gone.rule += rules.length - failed.length;
+      for (const f of failed) failures.push(`rule${where(e)}: ${f}`);
     }
     progress.line(
       `removed ${gone.container} containers, ${gone.network} networks, ${gone.rule} DOCKER-USER rules${runId === 'all' ? '' : ` of run ${runId}`}${engines.length > 1 ? ` on ${engines.length} hosts` : ''}`,
     );
-    if (failures.length) throw new DownIncompleteError(runId, failures);
+    if (failures.length) throw new DownIncompleteError(runId, failures, hosts);
     return { containers: gone.container, networks: gone.network, rules: gone.rule };
   }
 
@@ -401,12 +415,14 @@ export class DockerRuntime implements Runtime {
       return r;
     };
     const networkIds = new Set<string>();
+    const runHosts = new Map<string, DockerHost[]>();
     for (const e of engines) {
       const containers = await e.docker.listContainers({ all: true, filters: { label: [filter] } });
       const networks = await e.docker.listNetworks({ filters: { label: [filter] } });
       for (const c of containers) {
         if (c.Labels[LABEL_ROLE] === 'firewall' || !c.Labels[LABEL_RUN]) continue;
         const r = get(c.Labels[LABEL_RUN] ?? '?');
+        if (c.Labels[LABEL_HOSTS]) runHosts.set(r.runId, hostsFromLabel(c.Labels[LABEL_HOSTS]));
         r.transient ||= c.Labels['testbed.transient'] === 'true';
         try {
           if (c.Labels[LABEL_PLANNED]) r.planned = JSON.parse(c.Labels[LABEL_PLANNED]) as Record<string, number>;
@@ -435,7 +451,9 @@ export class DockerRuntime implements Runtime {
     for (const r of runs.values()) {
       for (const role of Object.keys(r.planned)) r.roles[role] ??= { count: 0, running: 0, exited: 0 };
       r.complete = Object.entries(r.planned).every(([role, n]) => (r.roles[role]?.count ?? 0) >= n);
-      if (unreachable.length) r.unreachable = unreachable;
+      const spans = runHosts.get(r.runId);
+      const mine = unreachable.filter((u) => !spans || spans.some((h) => u.startsWith(`host ${h.name} (${h.docker})`)));
+      if (mine.length) r.unreachable = mine;
     }
     return [...runs.values()].sort((a, b) => a.runId.localeCompare(b.runId));
   }
@@ -454,7 +472,7 @@ export class DockerRuntime implements Runtime {
       );
     if (here && !this.hosts?.length) return local;
     const run = /^tb-([a-z0-9]+)-/.exec(name)?.[1];
-    const { engines } = await this.everyEngine(run ? `${LABEL_RUN}=${run}` : `${LABEL_PROJECT}=${PROJECT}`);
+    const { engines, unreachable } = await this.everyEngine(run ? `${LABEL_RUN}=${run}` : `${LABEL_PROJECT}=${PROJECT}`);
     for (const e of engines) {
       const ok = await e.docker
         .getContainer(name)
@@ -468,12 +486,18 @@ export class DockerRuntime implements Runtime {
         return e;
       }
     }
+    // not found where it could be asked: on a host that does not answer, say so rather than "no such container"
+    if (unreachable.length) throw new UserError(`${name} is on none of the hosts that answered; these did not:\n  ${unreachable.join('\n  ')}`);
     return local;
   }
 
-  /** the run's containers on every host: name, role, state (running, exited, ...), host */
+  /** hosts of the run the last `list` could not ask: its caller says so */
+  unreachable: string[] = [];
+
+  /** the run's containers on every host that answers: name, role, state (running, exited, ...), host */
   async list(runId: string): Promise<{ name: string; role: string; state: string; status: string; host?: string }[]> {
-    const { engines } = await this.everyEngine(`${LABEL_RUN}=${runId}`);
+    const { engines, unreachable } = await this.everyEngine(`${LABEL_RUN}=${runId}`);
+    this.unreachable = unreachable;
     const rows: { name: string; role: string; state: string; status: string; host?: string }[] = [];
     for (const e of engines) {
       const cs = await e.docker.listContainers({ all: true, filters: { label: [`${LABEL_RUN}=${runId}`] } });
@@ -568,7 +592,8 @@ export class DockerRuntime implements Runtime {
     for (const run of dead) {
       progress?.line(`removing run ${run}: its orchestrator process is gone`);
       // a run that will not go is reported, not a reason to refuse the new one
-      await this.down(run, { progress }).catch((err: unknown) => progress?.line(formatError(err)));
+      // by its own hosts (its labels), not by any --hosts this runtime was given for another run
+      await (this.hosts?.length ? new DockerRuntime() : this).down(run, { progress }).catch((err: unknown) => progress?.line(formatError(err)));
     }
     return [...dead];
   }

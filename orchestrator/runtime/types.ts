@@ -1,7 +1,7 @@
 // The container runtime (docs/architecture.md, principle 4): the handful of operations a plan of
 // containers needs; Docker implements it. A whole repetition of an experiment, in Docker or in the
 // simulation, goes through the session interface one level up (orchestrator/experiment/session.ts).
-import type { Plan } from '../plan/types.ts';
+import type { DockerHost, Plan } from '../plan/types.ts';
 import type { Progress } from '../progress/display.ts';
 
 export interface ApplyOptions {
@@ -52,10 +52,16 @@ export class DownIncompleteError extends Error {
   constructor(
     readonly runId: string,
     readonly failures: string[],
+    /** the hosts the run spans: the parts on them are found again with `down --hosts` */
+    hosts: readonly DockerHost[] = [],
   ) {
+    const again = `npx testbed down ${runId === 'all' ? '--all' : runId}`;
     super(
       `down left parts of ${runId === 'all' ? 'the testbed' : `run ${runId}`} in place:\n  ${failures.join('\n  ')}\n` +
-        `run \`npx testbed down ${runId === 'all' ? '--all' : runId}\` again; a network that still has active endpoints is freed by restarting dockerd`,
+        (hosts.length
+          ? `run \`${again} --hosts FILE\` again, FILE holding its hosts (this machine may no longer hold the labels that name them):\nhosts:\n${hosts.map((h) => `  - { name: ${h.name}, docker: "${h.docker}", peers: ${h.peers} }`).join('\n')}\n`
+          : `run \`${again}\` again; `) +
+        'a network that still has active endpoints is freed by restarting dockerd',
     );
   }
 }

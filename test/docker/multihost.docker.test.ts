@@ -3,7 +3,8 @@
 // its own API as another machine would be. Shows across hosts what the single-host test shows on
 // one: logins at the right data centre seen from public addresses, a UPnP mapping reachable from a
 // peer on another host, connection reversal between hosts, shaped rates over the overlay, and that
-// `down` leaves nothing on any engine; then an experiment (`testbed run`) over the same hosts.
+// `down` names a host that does not answer and, given the hosts again, leaves nothing on any
+// engine; then an experiment (`testbed run`) over the same hosts.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,6 +20,7 @@ import { checkLinks } from '../../orchestrator/linkcheck/linkcheck.ts';
 import { planFromFile } from '../../orchestrator/plan/index.ts';
 import { type ContainerPlan, LABEL_RUN, type Plan } from '../../orchestrator/plan/types.ts';
 import { DockerRuntime } from '../../orchestrator/runtime/docker.ts';
+import { DownIncompleteError } from '../../orchestrator/runtime/types.ts';
 import { expectLogins, peerOf, probe, reportsIn, routerOf, shareTrack, until, wanIp } from './fixtures/small-testbed.ts';
 
 const run = `m${Date.now().toString(36).slice(-5)}`;
@@ -30,6 +32,13 @@ let image = '';
 let swarmBefore = '';
 
 const peer = (country: string, category: string) => peerOf(plan, country, category);
+async function untilAsync(what: string, cond: () => Promise<boolean>, ms: number) {
+  const end = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error(`timed out after ${ms / 1000} s waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
 const router = (p: ContainerPlan) => routerOf(plan, p);
 
 beforeAll(async () => {
@@ -115,11 +124,32 @@ describe('the small testbed over three Swarm-joined engines', () => {
     }
   });
 
-  it('down removes every container, network and firewall rule of the run on every engine', async () => {
-    const removed = await rt.down(run);
-    expect(removed.containers).toBe(plan.containers.length);
-    expect(removed.networks).toBe(plan.networks.length);
-    expect(removed.rules).toBe(plan.hostRules.length);
+  it('down names a host that does not answer and removes the rest; given the hosts again, it removes what was left', async () => {
+    // host c's engine frozen: its API accepts connections and answers nothing
+    const frozen = engine().getContainer(swarm!.containers[1]);
+    await frozen.pause();
+    const err = await rt
+      .down(run)
+      .catch((e: unknown) => e as Error)
+      .finally(() => frozen.unpause());
+    expect(err).toBeInstanceOf(DownIncompleteError);
+    expect((err as Error).message).toMatch(/host c \(tcp:\/\/[\d.]+:2375\): the engine did not answer \(no answer within 10 s\)/);
+    expect((err as Error).message).toMatch(/--hosts FILE` again, FILE holding its hosts/);
+    // what sat on a and b is gone, but for overlays c's containers still hold
+    for (const h of swarm!.hosts.slice(0, 2)) {
+      const d = h.name === 'a' ? engine() : engineFor(h);
+      expect(await d.listContainers({ all: true, filters: { label: [`${LABEL_RUN}=${run}`] } }), h.name).toHaveLength(0);
+      const left = await d.listNetworks({ filters: { label: [`${LABEL_RUN}=${run}`] } });
+      expect(
+        left.every((n) => n.Scope === 'swarm'),
+        h.name,
+      ).toBe(true);
+    }
+    const onC = plan.containers.filter((c) => c.host === 'c').length;
+    expect(await engineFor(swarm!.hosts[2]).listContainers({ all: true, filters: { label: [`${LABEL_RUN}=${run}`] } })).toHaveLength(onC);
+    // the rest, by the hosts the error printed
+    const again = await new DockerRuntime(swarm!.hosts).down(run);
+    expect(again.containers).toBe(onC);
     for (const h of swarm!.hosts) {
       const d = h.name === 'a' ? engine() : engineFor(h);
       expect(await d.listContainers({ all: true, filters: { label: [`${LABEL_RUN}=${run}`] } }), h.name).toHaveLength(0);
@@ -129,6 +159,8 @@ describe('the small testbed over three Swarm-joined engines', () => {
     }
     // the helper that read the nested engines' firewall is gone too
     for (const h of swarm!.hosts.slice(1)) expect(await engineFor(h).listContainers({ all: true }), h.name).toHaveLength(0);
+    // the frozen node is back in the swarm before the next test uses it
+    await untilAsync('every swarm node ready', async () => ((await engine().listNodes()) as { Status?: { State?: string } }[]).every((n) => n.Status?.State === 'ready'), 60_000);
   });
 
   it('runs an experiment over the hosts: the start signal reaches every host, the results are whole, and nothing is left', async () => {

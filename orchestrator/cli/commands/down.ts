@@ -21,6 +21,8 @@ export function register(program: Command): void {
       const rt = new DockerRuntime(o.hosts === undefined ? undefined : loadHosts(o.hosts));
       const removed = await rt.down(o.all ? 'all' : runId!, { progress: new Progress() });
       if (runId && removed.containers + removed.networks + removed.rules === 0)
-        throw new UserError(`there is no run ${runId} on ${o.hosts ? 'those hosts' : 'this machine'}: nothing carries its label or its firewall comment (npx testbed status lists the runs)`);
+        throw new UserError(
+          `there is no run ${runId} on ${o.hosts ? 'those hosts' : 'this machine'}: nothing carries its label or its firewall comment (npx testbed status lists the runs${o.hosts ? '' : '; parts an earlier down left on other hosts are found with --hosts FILE'})`,
+        );
     });
 }
