@@ -2,14 +2,21 @@
 // memory per peer and per router container, and `up` against a plain loop of `docker run` of the
 // same containers (same image, commands and networks) in the same run. Sizes by argument: 50 100
 // 300 (default 50); `npm run bench -- docker-scale 50 100 300` is the big sweep, run once.
+// `--hosts FILE` spreads it over the Docker hosts the file names (no loop then; per-container
+// memory of the containers on this machine's engine; docs/multi-host.md).
 // runSuite() is the nightly suite's `docker` benchmark (gated, orchestrator/bench/registry.ts): the
 // same measurement on topologies/small.yaml, plus the image build with a warm and a cold cache.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
+import { loadHosts } from '../orchestrator/config/hosts.ts';
+import { socketPath } from '../orchestrator/docker/engine.ts';
+import { requireSwarm } from '../orchestrator/docker/swarm.ts';
 import { buildFresh, ensureImages } from '../orchestrator/image/build.ts';
+import { isLocalEngine } from '../orchestrator/plan/hosts.ts';
 import { planFromFile } from '../orchestrator/plan/index.ts';
+import type { DockerHost } from '../orchestrator/plan/types.ts';
 import { DockerRuntime } from '../orchestrator/runtime/docker.ts';
 
 async function containerMemMB(names: string[]): Promise<number> {
@@ -44,13 +51,13 @@ function hostMemAvailableMB(): number {
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
-async function one(topology: string, image: string) {
-  const rt = new DockerRuntime();
+async function one(topology: string, image: string, hosts?: DockerHost[]) {
+  const rt = new DockerRuntime(hosts);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tb-scale-'));
   // run ids have 4 to 8 characters: s50xxx for scale-50.yaml, ssmaxxx for small.yaml
   const name = path.basename(topology, '.yaml');
   const runId = `s${/\d+/.exec(name)?.[0] ?? name.replace(/[^a-z0-9]/g, '').slice(0, 3)}${Date.now().toString(36).slice(-3)}`;
-  const plan = planFromFile(topology, { runId, resultsDir: dir, image });
+  const plan = planFromFile(topology, { runId, resultsDir: dir, image }, hosts);
   // a failed measurement or Ctrl-C must not leave hundreds of containers behind
   const onSigint = () => {
     void rt.down(runId).finally(() => process.exit(130));
@@ -70,10 +77,12 @@ async function measure(rt: DockerRuntime, plan: ReturnType<typeof planFromFile>,
   let t = Date.now();
   await rt.apply(plan, {});
   const upSec = (Date.now() - t) / 1000;
-  // at most 30 of a role: at 300 peers, asking every container would take longer than it says more
+  // at most 30 of a role: at 300 peers, asking every container would take longer than it says more;
+  // over several hosts, those on this machine's engine (the docker CLI asks that one)
+  const here = plan.hosts?.find((h) => isLocalEngine(h, socketPath()))?.name;
   const named = (role: string) =>
     plan.containers
-      .filter((c) => c.role === role)
+      .filter((c) => c.role === role && (c.host === undefined || c.host === here))
       .map((c) => c.name)
       .slice(0, 30);
   await new Promise((r) => setTimeout(r, 5000));
@@ -85,6 +94,24 @@ async function measure(rt: DockerRuntime, plan: ReturnType<typeof planFromFile>,
   t = Date.now();
   await rt.down(runId);
   const downSec = (Date.now() - t) / 1000;
+  const containers = plan.containers.length;
+  const common = {
+    peers: plan.containers.filter((c) => c.role === 'peer').length,
+    containers,
+    networks: plan.networks.length,
+    upSec,
+    downSec,
+    upPerContainerSec: +(upSec / containers).toFixed(3),
+    downPerContainerSec: +(downSec / containers).toFixed(3),
+    peerContainerMemMB: peerMemMB,
+    peerProcessRssMB: peerRssMB,
+    routerContainerMemMB: routerMemMB,
+    routerProcessRssMB: routerRssMB,
+    hostMemUsedMB,
+  };
+  // the loop below is this engine's own `docker run`: no measure of a testbed spread over hosts
+  if (plan.hosts && plan.hosts.length > 1)
+    return { ...common, hosts: plan.hosts.map((h) => ({ name: h.name, containers: plan.containers.filter((c) => c.host === h.name).length })), memoryOf: `this machine (host ${here ?? 'none'})` };
 
   // the same containers by a plain loop of `docker run -d` (networks made first, not timed)
   const base = plan.networks.map((n) => [
@@ -128,32 +155,21 @@ async function measure(rt: DockerRuntime, plan: ReturnType<typeof planFromFile>,
     for (const a of rest) await execa('docker', ['network', 'connect', '--ip', a.ip, a.network, c.name]);
   }
   const loopSec = (Date.now() - t) / 1000;
-  const containers = plan.containers.length;
-  return {
-    peers: plan.containers.filter((c) => c.role === 'peer').length,
-    containers,
-    networks: plan.networks.length,
-    upSec,
-    downSec,
-    upPerContainerSec: +(upSec / containers).toFixed(3),
-    downPerContainerSec: +(downSec / containers).toFixed(3),
-    plainDockerRunLoopSec: loopSec,
-    upOverLoop: +(upSec / loopSec).toFixed(2),
-    peerContainerMemMB: peerMemMB,
-    peerProcessRssMB: peerRssMB,
-    routerContainerMemMB: routerMemMB,
-    routerProcessRssMB: routerRssMB,
-    hostMemUsedMB,
-  };
+  return { ...common, plainDockerRunLoopSec: loopSec, upOverLoop: +(upSec / loopSec).toFixed(2) };
 }
 
 export async function run(args: string[]) {
-  const sizes = (args.length ? args : ['50']).map(Number);
+  // `--hosts FILE`: the same sweep spread over the Docker hosts the file names (docs/multi-host.md)
+  const at = args.indexOf('--hosts');
+  const hosts = at >= 0 ? loadHosts(args[at + 1] ?? '') : undefined;
+  const rest = at >= 0 ? [...args.slice(0, at), ...args.slice(at + 2)] : args;
+  const sizes = (rest.length ? rest : ['50']).map(Number);
+  await requireSwarm(hosts);
   const { node } = await ensureImages((l) => process.stderr.write(l + '\n'));
   const results: Awaited<ReturnType<typeof one>>[] = [];
   for (const n of sizes) {
-    process.stderr.write(`scale ${n} peers\n`);
-    results.push(await one(`topologies/scale-${n}.yaml`, node));
+    process.stderr.write(`scale ${n} peers${hosts ? ` over ${hosts.length} hosts` : ''}\n`);
+    results.push(await one(`topologies/scale-${n}.yaml`, node, hosts));
     process.stderr.write(JSON.stringify(results.at(-1)) + '\n');
   }
   const growth = results.length > 1 ? results.slice(1).map((r, i) => ({ from: results[i].peers, to: r.peers, upTimeFactor: +(r.upSec / results[i].upSec).toFixed(2) })) : [];
