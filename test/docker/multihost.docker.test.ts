@@ -4,7 +4,8 @@
 // one: logins at the right data centre seen from public addresses, a UPnP mapping reachable from a
 // peer on another host, connection reversal between hosts, shaped rates over the overlay, and that
 // `down` names a host that does not answer and, given the hosts again, leaves nothing on any
-// engine; then an experiment (`testbed run`) over the same hosts.
+// engine; then an experiment (`testbed run`) over the same hosts, and one whose orchestrator is
+// killed, which the next `testbed status` removes from every host.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -32,6 +33,14 @@ let image = '';
 let swarmBefore = '';
 
 const peer = (country: string, category: string) => peerOf(plan, country, category);
+/** a folder with the small topology over the swarm's hosts (spread.yaml) and the experiment over it (exp.yaml) */
+function experimentDir(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tb-multihost-run-'));
+  const hostsYaml = `hosts:\n${swarm!.hosts.map((h) => `  - { name: ${h.name}, docker: "${h.docker}", peers: ${h.peers}${h.services ? ', services: true' : ''} }`).join('\n')}\n`;
+  fs.writeFileSync(path.join(dir, 'spread.yaml'), fs.readFileSync('topologies/small.yaml', 'utf8').replace(/^name: .*$/m, 'name: spread') + hostsYaml);
+  fs.copyFileSync('test/docker/fixtures/multihost-run.yaml', path.join(dir, 'exp.yaml'));
+  return dir;
+}
 async function untilAsync(what: string, cond: () => Promise<boolean>, ms: number) {
   const end = Date.now() + ms;
   while (!(await cond())) {
@@ -164,10 +173,7 @@ describe('the small testbed over three Swarm-joined engines', () => {
   });
 
   it('runs an experiment over the hosts: the start signal reaches every host, the results are whole, and nothing is left', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tb-multihost-run-'));
-    const hostsYaml = `hosts:\n${swarm!.hosts.map((h) => `  - { name: ${h.name}, docker: "${h.docker}", peers: ${h.peers}${h.services ? ', services: true' : ''} }`).join('\n')}\n`;
-    fs.writeFileSync(path.join(dir, 'spread.yaml'), fs.readFileSync('topologies/small.yaml', 'utf8').replace(/^name: .*$/m, 'name: spread') + hostsYaml);
-    fs.copyFileSync('test/docker/fixtures/multihost-run.yaml', path.join(dir, 'exp.yaml'));
+    const dir = experimentDir();
     const r = await execa(process.execPath, ['bin/testbed.js', 'run', path.join(dir, 'exp.yaml'), '--results', dir], { reject: false });
     expect(r.exitCode, r.stderr.slice(-3000)).toBe(0);
     expect(r.stderr).toMatch(/start signal copied to \d+ containers on other hosts/);
@@ -194,6 +200,30 @@ describe('the small testbed over three Swarm-joined engines', () => {
       const d = h.name === 'a' ? engine() : engineFor(h);
       expect(await d.listContainers({ all: true, filters: { label: [`${LABEL_RUN}=${runId}`] } }), h.name).toHaveLength(0);
       expect(await d.listNetworks({ filters: { label: [`${LABEL_RUN}=${runId}`] } }), h.name).toHaveLength(0);
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('removes an experiment whose orchestrator was killed from every host, at the next status', async () => {
+    const dir = experimentDir();
+    const runId = `k${Date.now().toString(36).slice(-5)}`;
+    const child = execa(process.execPath, ['bin/testbed.js', 'run', path.join(dir, 'exp.yaml'), '--results', dir, '--run-id', runId], { reject: false });
+    let err = '';
+    child.stderr!.on('data', (b: Buffer) => void (err += b.toString()));
+    await untilAsync('the workload to start on every host', async () => /start signal copied/.test(err), 300_000);
+    child.kill('SIGKILL');
+    await child;
+    const onC = () => engineFor(swarm!.hosts[2]).listContainers({ all: true, filters: { label: [`${LABEL_RUN}=${runId}`] } });
+    expect((await onC()).length).toBeGreaterThan(0);
+    const st = await execa(process.execPath, ['bin/testbed.js', 'status'], { reject: false });
+    expect(st.stderr).toContain(`removing run ${runId}: its orchestrator process is gone`);
+    expect(st.stderr).toMatch(/removed \d+ containers, \d+ networks, \d+ DOCKER-USER rules of run \w+ on 3 hosts/);
+    for (const h of swarm!.hosts) {
+      const d = h.name === 'a' ? engine() : engineFor(h);
+      expect(await d.listContainers({ all: true, filters: { label: [`${LABEL_RUN}=${runId}`] } }), h.name).toHaveLength(0);
+      expect(await d.listNetworks({ filters: { label: [`${LABEL_RUN}=${runId}`] } }), h.name).toHaveLength(0);
+      const fw = h.name === 'a' ? localFirewall : engineFirewall(d, async () => image, `${runId}chk`);
+      expect((await fw.listUserChain()).join('\n'), h.name).not.toContain(`tb:${runId}`);
     }
     fs.rmSync(dir, { recursive: true, force: true });
   });
