@@ -33,6 +33,16 @@ let image = '';
 let swarmBefore = '';
 
 const peer = (country: string, category: string) => peerOf(plan, country, category);
+/** no container, network or DOCKER-USER rule of the run on any engine of the swarm (each chain read back) */
+async function expectNothingLeft(id: string) {
+  for (const h of swarm!.hosts) {
+    const d = h.name === 'a' ? engine() : engineFor(h);
+    expect(await d.listContainers({ all: true, filters: { label: [`${LABEL_RUN}=${id}`] } }), h.name).toHaveLength(0);
+    expect(await d.listNetworks({ filters: { label: [`${LABEL_RUN}=${id}`] } }), h.name).toHaveLength(0);
+    const fw = h.name === 'a' ? localFirewall : engineFirewall(d, async () => image, `${id}chk`);
+    expect((await fw.listUserChain()).join('\n'), h.name).not.toContain(`tb:${id}`);
+  }
+}
 /** a folder with the small topology over the swarm's hosts (spread.yaml) and the experiment over it (exp.yaml) */
 function experimentDir(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tb-multihost-run-'));
@@ -162,13 +172,7 @@ describe('the small testbed over three Swarm-joined engines', () => {
     // the rest, by the hosts the error printed
     const again = await new DockerRuntime(swarm!.hosts).down(run);
     expect(again.containers).toBe(onC);
-    for (const h of swarm!.hosts) {
-      const d = h.name === 'a' ? engine() : engineFor(h);
-      expect(await d.listContainers({ all: true, filters: { label: [`${LABEL_RUN}=${run}`] } }), h.name).toHaveLength(0);
-      expect(await d.listNetworks({ filters: { label: [`${LABEL_RUN}=${run}`] } }), h.name).toHaveLength(0);
-      const fw = h.name === 'a' ? localFirewall : engineFirewall(d, async () => image, `${run}chk`);
-      expect((await fw.listUserChain()).join('\n'), h.name).not.toContain(`tb:${run}`);
-    }
+    await expectNothingLeft(run);
     // the helper that read the nested engines' firewall is gone too
     for (const h of swarm!.hosts.slice(1)) expect(await engineFor(h).listContainers({ all: true }), h.name).toHaveLength(0);
     // the frozen node is back in the swarm before the next test uses it
@@ -199,11 +203,7 @@ describe('the small testbed over three Swarm-joined engines', () => {
     const playedOn = new Set(reports.flatMap((x) => (x.type === 'play' ? [userHost.get(x.user)] : [])));
     expect([...playedOn].sort()).toEqual(['a', 'b', 'c']);
     expect(s.linkCheck).toHaveLength(1);
-    for (const h of swarm!.hosts) {
-      const d = h.name === 'a' ? engine() : engineFor(h);
-      expect(await d.listContainers({ all: true, filters: { label: [`${LABEL_RUN}=${runId}`] } }), h.name).toHaveLength(0);
-      expect(await d.listNetworks({ filters: { label: [`${LABEL_RUN}=${runId}`] } }), h.name).toHaveLength(0);
-    }
+    await expectNothingLeft(runId);
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
@@ -221,13 +221,7 @@ describe('the small testbed over three Swarm-joined engines', () => {
     const st = await execa(process.execPath, ['bin/testbed.js', 'status'], { reject: false });
     expect(st.stderr).toContain(`removing run ${runId}: its orchestrator process is gone`);
     expect(st.stderr).toMatch(/removed \d+ containers, \d+ networks, \d+ DOCKER-USER rules of run \w+ on 3 hosts/);
-    for (const h of swarm!.hosts) {
-      const d = h.name === 'a' ? engine() : engineFor(h);
-      expect(await d.listContainers({ all: true, filters: { label: [`${LABEL_RUN}=${runId}`] } }), h.name).toHaveLength(0);
-      expect(await d.listNetworks({ filters: { label: [`${LABEL_RUN}=${runId}`] } }), h.name).toHaveLength(0);
-      const fw = h.name === 'a' ? localFirewall : engineFirewall(d, async () => image, `${runId}chk`);
-      expect((await fw.listUserChain()).join('\n'), h.name).not.toContain(`tb:${runId}`);
-    }
+    await expectNothingLeft(runId);
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
