@@ -47,6 +47,18 @@ function hostsFromLabel(v: string | undefined): DockerHost[] {
   }
 }
 
+/** the engine a plan puts a container or network on: its host's, or the one engine of a single-host plan */
+const engineNamed = (engines: readonly Engine[], host: string | undefined): Engine => (host === undefined ? undefined : engines.find((e) => e.host === host)) ?? engines[0];
+
+const hasContainer = (docker: Docker, name: string) =>
+  docker
+    .getContainer(name)
+    .inspect()
+    .then(
+      () => true,
+      () => false,
+    );
+
 async function isManager(e: Engine): Promise<boolean> {
   const info = await e.docker.info().catch(() => ({}) as { Swarm?: { ControlAvailable?: boolean } });
   return info.Swarm?.ControlAvailable === true;
@@ -176,7 +188,7 @@ export class DockerRuntime implements Runtime {
       if (signal?.aborted) throw signal.reason ?? new Error('aborted');
     };
     const engines = await this.enginesOf(plan.hosts);
-    const engineOf = (host: string | undefined): Engine => (host === undefined ? engines[0] : engines.find((e) => e.host === host)) ?? engines[0];
+    const engineOf = (host: string | undefined) => engineNamed(engines, host);
     const extra: Record<string, string> = plan.hosts?.length ? { [LABEL_HOSTS]: hostsLabel(plan.hosts) } : {};
     for (const c of plan.containers) {
       const w = c.mounts.find((m) => !m.readOnly);
@@ -317,9 +329,9 @@ export class DockerRuntime implements Runtime {
    */
   async syncFolder(plan: Plan, hostDir: string): Promise<number> {
     const engines = await this.enginesOf(plan.hosts);
-    const remote = plan.containers.filter((c) => !(engines.find((e) => e.host === c.host) ?? engines[0]).local && c.mounts.some((m) => m.host === hostDir));
+    const remote = plan.containers.filter((c) => !engineNamed(engines, c.host).local && c.mounts.some((m) => m.host === hostDir));
     await pool(remote, PARALLEL * 2, async (c) => {
-      const e = engines.find((x) => x.host === c.host)!;
+      const e = engineNamed(engines, c.host);
       const files = c.mounts.filter((m) => m.host === hostDir).flatMap(mountedFiles);
       await e.docker.getContainer(c.name).putArchive(await tarOf(files), { path: '/' });
     });
@@ -463,25 +475,11 @@ export class DockerRuntime implements Runtime {
     const known = this.located.get(name);
     if (known) return known;
     const local = await this.local();
-    const here = await local.docker
-      .getContainer(name)
-      .inspect()
-      .then(
-        () => true,
-        () => false,
-      );
-    if (here && !this.hosts?.length) return local;
+    if (!this.hosts?.length && (await hasContainer(local.docker, name))) return local;
     const run = /^tb-([a-z0-9]+)-/.exec(name)?.[1];
     const { engines, unreachable } = await this.everyEngine(run ? `${LABEL_RUN}=${run}` : `${LABEL_PROJECT}=${PROJECT}`);
     for (const e of engines) {
-      const ok = await e.docker
-        .getContainer(name)
-        .inspect()
-        .then(
-          () => true,
-          () => false,
-        );
-      if (ok) {
+      if (await hasContainer(e.docker, name)) {
         this.located.set(name, e);
         return e;
       }
