@@ -76,14 +76,46 @@ describe('client and data centre', () => {
     await w.run(2_000);
     const s = w.stored.filter((r): r is SearchReport => r.type === 'search' && r.clientId === 'x').at(-1)!;
     expect(s.track).toBe(12);
-    expect(s.overlay).toContainEqual({ distance: 2 });
+    const far = s.overlay.find((o) => o.distance === 2);
+    expect(far).toBeDefined();
+    // each answer says when it came, within the time the searcher waited (memory pipes: at once)
+    expect(far!.ms).toBeGreaterThanOrEqual(0);
+    expect(far!.ms).toBeLessThanOrEqual(s.waitedMs!);
+    expect(s.waitedMs).toBeGreaterThanOrEqual(w.params.searchWaitMs);
+    x.logout();
+    await w.run(500);
+    // every answer to x's searches reached it in time: none counted as lost
+    expect(w.stored.find((r) => r.type === 'logout' && r.clientId === 'x')).toMatchObject({ lostHits: { late: 0, forgotten: 0 } });
     // a skip leaves a partial track that is not offered to others
-    x.skip();
     z.play(13, 'random');
     await w.run(100); // the head has arrived, peer discovery has not finished: the rest is not asked for yet
     z.skip();
     expect(z.cache.has('13-q5')?.complete).toBe(false);
     expect(z.cache.isServable('13-q5')).toBe(false);
+  });
+
+  it('counts answers that came after the searcher stopped waiting, or after it forgot the query', async () => {
+    const w = world({ params: { searchMemory: 1 } });
+    const [x, y] = [w.client('x'), w.client('y')];
+    for (const c of [x, y]) c.login(`u${c.id}`, 'SE', 'q5');
+    await w.run(500);
+    y.play(10, 'random');
+    await w.run(400_000);
+    x.play(10, 'random');
+    await w.run(400_000);
+    expect(x.neighbourCount).toBe(1);
+    const hits: number[] = [];
+    // answered at the next microtask: this search has stopped waiting by then
+    x.searchOverlay(10, 'q5', () => hits.push(1)).done();
+    await w.run(1_000);
+    // this one waits, but a second search pushes its id out of a memory of one query
+    x.searchOverlay(10, 'q5', () => hits.push(2));
+    x.searchOverlay(11, 'q5', () => hits.push(3));
+    await w.run(1_000);
+    expect(hits).toEqual([]);
+    x.logout();
+    await w.run(500);
+    expect(w.stored.find((r) => r.type === 'logout' && r.clientId === 'x')).toMatchObject({ lostHits: { late: 1, forgotten: 1 } });
   });
 
   it('re-sends unacknowledged reports after the server connection drops', async () => {

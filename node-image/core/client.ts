@@ -179,7 +179,7 @@ export class Client {
   logout(): void {
     if (!this.user) return;
     this.playback?.stop('logout');
-    this.report({ type: 'logout', generated: this.reports.generated + 1 } as ReportBody);
+    this.report({ type: 'logout', generated: this.reports.generated + 1, lostHits: { ...this.overlay.lostHits } } as ReportBody);
     for (const t of this.sessionTimers) t.cancel();
     this.sessionTimers = [];
     this.overlay.closeAll('logout');
@@ -270,7 +270,7 @@ export class Client {
   }
 
   /** search all neighbours (who forward once); `onHit` is called per answer until `done` */
-  searchOverlay(track: number, quality: Quality, onHit: (peer: PeerAddress, distance: number) => void): { sentTo: number; done: () => void } {
+  searchOverlay(track: number, quality: Quality, onHit: (peer: PeerAddress, distance: number, ms: number) => void): { sentTo: number; done: () => void } {
     return this.overlay.search(track, quality, onHit);
   }
 

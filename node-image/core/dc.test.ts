@@ -51,6 +51,21 @@ describe('report checks', () => {
     expect(reportProblem({ ...good('a', 0), extra: 1 })).toMatch(/unknown field "extra"/);
     expect(reportProblem(JSON.parse('{"__proto__": {"x": 1}}'))).toMatch(/unknown report type/);
   });
+
+  it("takes the search instrumentation added later, and an older run's reports without it", () => {
+    const base = { clientId: 'a', seq: 0, user: 'u', country: 'SE', t: 0, dc: 'stockholm' };
+    const search = { ...base, type: 'search', track: 1, quality: 'q5', tracker: null, neighbours: 2 };
+    expect(reportProblem({ ...search, overlay: [{ distance: 1 }] })).toBeNull();
+    expect(reportProblem({ ...search, overlay: [{ distance: 2, ms: 40 }], waitedMs: 310 })).toBeNull();
+    expect(reportProblem({ ...search, overlay: [{ distance: 2, ms: -1 }] })).toMatch(/"overlay" is not a valid array/);
+    expect(reportProblem({ ...search, overlay: [], waitedMs: 'soon' })).toMatch(/"waitedMs" is not a valid number/);
+    const logout = { ...base, type: 'logout', generated: 3 };
+    expect(reportProblem(logout)).toBeNull();
+    expect(reportProblem({ ...logout, lostHits: { late: 2, forgotten: 0 } })).toBeNull();
+    expect(reportProblem({ ...logout, lostHits: { late: 2 } })).toMatch(/"lostHits" is not a valid lostHits/);
+    // a field of one type is not taken on another
+    expect(reportProblem({ ...logout, waitedMs: 3 })).toMatch(/unknown field "waitedMs"/);
+  });
 });
 
 describe('data centre against misbehaving clients', () => {

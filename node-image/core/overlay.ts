@@ -55,6 +55,13 @@ export class Overlay {
   private readonly dialing = new Set<string>();
   private readonly reversals = new Map<string, (ok: boolean) => void>();
   private readonly searchAnswers = new Map<string, (peer: PeerAddress, distance: number) => void>();
+  /**
+   * Answers to our own searches that came too late to count: after the searcher stopped waiting
+   * (`late`), or after the query id had left our memory of the last `searchMemory` queries, so
+   * that we no longer knew it as ours (`forgotten`). The logout report carries them; they are
+   * what separates a search that found nothing from one whose answers were lost on the way.
+   */
+  readonly lostHits = { late: 0, forgotten: 0 };
   private readonly queries: QueryMemory<Neighbour>;
   private readonly peerRequests = new Map<number, { peer: string; waiter: ChunkWaiter; timer: TimerHandle }>();
   private nextRid = 1;
@@ -91,15 +98,26 @@ export class Overlay {
 
   // ---- search --------------------------------------------------------------------------------
 
-  /** search all neighbours (who forward once); `onHit` is called per answer until `done` */
-  search(track: number, quality: Quality, onHit: (peer: PeerAddress, distance: number) => void): { sentTo: number; done: () => void } {
+  /**
+   * search all neighbours (who forward once); `onHit` is called per answer until `done`, with the
+   * real ms since the search went out
+   */
+  search(track: number, quality: Quality, onHit: (peer: PeerAddress, distance: number, ms: number) => void): { sentTo: number; done: () => void } {
     const qid = `${this.host.id}:${this.nextQuery++}`;
     this.queries.remember(qid, null);
-    this.searchAnswers.set(qid, onHit);
+    const sentAt = this.deps.clock.realNow();
+    this.searchAnswers.set(qid, (peer, distance) => onHit(peer, distance, this.deps.clock.realNow() - sentAt));
     const { discovery, features } = this.deps.policies;
     const ns = discovery.overlay && features.p2p ? [...this.neighbours.values()] : [];
     for (const n of ns) n.ch.send('search', { qid, track, quality, ttl: this.deps.params.searchDepth });
     return { sentTo: ns.length, done: () => this.searchAnswers.delete(qid) };
+  }
+
+  /** an answer addressed to us: counted for the search still waiting, or as lost (lostHits) */
+  private ownHit(qid: string, peer: PeerAddress, distance: number): void {
+    const answer = this.searchAnswers.get(qid);
+    if (answer) answer(peer, distance);
+    else this.lostHits.late++;
   }
 
   // ---- connections ---------------------------------------------------------------------------
@@ -263,8 +281,11 @@ export class Overlay {
         const from = this.queries.cameFrom(m.body.qid);
         if (from === null) {
           n.stats.interesting.push(now);
-          this.searchAnswers.get(m.body.qid)?.(m.body.peer, m.body.distance);
-        } else if (from?.ch.isOpen) from.ch.send('searchHit', m.body);
+          this.ownHit(m.body.qid, m.body.peer, m.body.distance);
+        } else if (from === undefined) {
+          // our own query ids start with our id: an answer to one we no longer remember
+          if (m.body.qid.startsWith(`${this.host.id}:`)) this.lostHits.forgotten++;
+        } else if (from.ch.isOpen) from.ch.send('searchHit', m.body);
         return;
       }
       case 'chunkRequest':

@@ -158,9 +158,10 @@ export class Download {
       this.discovered = true;
       return;
     }
-    const overlay: { distance: 1 | 2 }[] = [];
-    const search = c.searchOverlay(this.track, this.quality, (peer, distance) => {
-      overlay.push({ distance: distance <= 1 ? 1 : 2 });
+    const overlay: { distance: 1 | 2; ms: number }[] = [];
+    const sentAt = c.deps.clock.realNow();
+    const search = c.searchOverlay(this.track, this.quality, (peer, distance, ms) => {
+      overlay.push({ distance: distance <= 1 ? 1 : 2, ms: Math.round(ms) });
       this.addCandidate(peer);
     });
     const askTracker = discovery.tracker && c.connected;
@@ -171,7 +172,16 @@ export class Download {
     this.discovered = true;
     if (this.cancelled) return;
     // tracker: null when it was not asked (offline, or a variant without it)
-    c.report({ type: 'search', track: this.track, quality: this.quality, tracker: askTracker || tracker.length ? { peers: tracker.length } : null, overlay, neighbours: search.sentTo } as Report);
+    const waitedMs = Math.round(c.deps.clock.realNow() - sentAt);
+    c.report({
+      type: 'search',
+      track: this.track,
+      quality: this.quality,
+      tracker: askTracker || tracker.length ? { peers: tracker.length } : null,
+      overlay,
+      neighbours: search.sentTo,
+      waitedMs,
+    } as Report);
     this.schedule();
   }
 

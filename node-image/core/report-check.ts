@@ -3,7 +3,7 @@
 // analysis skips (and counts) a malformed line of a sink file instead of crashing on it.
 import { REPORT_TYPES, type Report } from './reports.ts';
 
-type Kind = 'string' | 'int' | 'number' | 'boolean' | 'quality' | 'object' | 'array' | 'upnp' | 'bytes' | 'trackerAnswer' | 'outcome' | 'access';
+type Kind = 'string' | 'int' | 'number' | 'boolean' | 'quality' | 'object' | 'array' | 'upnp' | 'bytes' | 'trackerAnswer' | 'outcome' | 'access' | 'lostHits';
 
 const BASE: Record<string, Kind> = { clientId: 'string', seq: 'int', user: 'string', country: 'string', t: 'number', dc: 'string' };
 const FIELDS: Record<Report['type'], Record<string, Kind>> = {
@@ -28,6 +28,8 @@ const FIELDS: Record<Report['type'], Record<string, Kind>> = {
 };
 /** fields the access point adds, never the client */
 const OPTIONAL: Record<string, Kind> = { serverSeenAddress: 'string' };
+/** fields added since the first runs: a report of an older run lacks them and is still well formed */
+const LATER: Partial<Record<Report['type'], Record<string, Kind>>> = { search: { waitedMs: 'number' }, logout: { lostHits: 'lostHits' } };
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const nonNeg = (v: unknown) => typeof v === 'number' && Number.isFinite(v) && v >= 0;
@@ -51,7 +53,9 @@ function ok(kind: Kind, v: unknown): boolean {
     case 'object':
       return isObj(v);
     case 'array':
-      return Array.isArray(v) && v.every((x) => isObj(x) && (x.distance === 1 || x.distance === 2));
+      return Array.isArray(v) && v.every((x) => isObj(x) && (x.distance === 1 || x.distance === 2) && (x.ms === undefined || nonNeg(x.ms)));
+    case 'lostHits':
+      return isObj(v) && Number.isSafeInteger(v.late) && (v.late as number) >= 0 && Number.isSafeInteger(v.forgotten) && (v.forgotten as number) >= 0;
     case 'bytes':
       return isObj(v) && nonNeg(v.server) && nonNeg(v.p2p) && nonNeg(v.cache);
     case 'trackerAnswer':
@@ -73,6 +77,11 @@ export function reportProblem(r: unknown): string | null {
   for (const k of Object.keys(r)) {
     if (k === 'type' || Object.hasOwn(fields, k)) continue;
     if (Object.hasOwn(OPTIONAL, k) && ok(OPTIONAL[k], r[k])) continue;
+    const later = LATER[r.type as Report['type']];
+    if (later && Object.hasOwn(later, k)) {
+      if (ok(later[k], r[k])) continue;
+      return `${r.type} report: "${k}" is not a valid ${later[k]}`;
+    }
     return `${r.type} report: unknown field "${k}"`;
   }
   return null;

@@ -68,10 +68,15 @@ export interface SearchReport extends ReportBase {
   quality: Quality;
   /** peers the tracker answered with (online, at this data centre), or null if not asked */
   tracker: { peers: number } | null;
-  /** overlay answers: one entry per answering peer with its distance (1 or 2) */
-  overlay: { distance: 1 | 2 }[];
+  /**
+   * overlay answers: one entry per answering peer with its distance (1 or 2) and when it arrived,
+   * real ms after the search went out (`ms`: absent in reports of runs before 2026-12-06)
+   */
+  overlay: { distance: 1 | 2; ms?: number }[];
   /** neighbours the query was sent to; a search with 0 neighbours cannot find anything */
   neighbours: number;
+  /** real ms the searcher waited for answers (the wait's timer, as late as the machine fired it) */
+  waitedMs?: number;
 }
 
 export interface NeighboursReport extends ReportBase {
@@ -94,6 +99,11 @@ export interface LogoutReport extends ReportBase {
   type: 'logout';
   /** reports this client instance generated in total, including this one */
   generated: number;
+  /**
+   * answers to this client's own searches that were lost, over the process's life so far: after
+   * the searcher stopped waiting, or after it had forgotten the query id (core/overlay.ts)
+   */
+  lostHits?: { late: number; forgotten: number };
 }
 
 export type Report = LoginReport | PlayReport | SearchReport | NeighboursReport | ConnectReport | LogoutReport;

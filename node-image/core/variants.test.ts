@@ -89,7 +89,7 @@ describe('faults', () => {
     await w.run(TRACK);
     const s = searches(w.stored, 'b').at(-1)!;
     expect(s.tracker).toEqual({ peers: 0 });
-    expect(s.overlay).toContainEqual({ distance: 1 });
+    expect(s.overlay).toContainEqual(expect.objectContaining({ distance: 1 }));
     expect(plays(w.stored, 'b').at(-1)!.bytes.p2p).toBeGreaterThan(0);
     w.dc.setTrackerDown(false);
   });
