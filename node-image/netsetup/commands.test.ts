@@ -4,17 +4,17 @@ import { natCommands, renameIfaces, routeCommands, shapingCommands } from './com
 const dir = (rateKbit: number, lossPct = 0) => ({ rateKbit, delayMs: 20, jitterMs: 5, lossPct });
 
 describe('netsetup commands', () => {
-  it('routes, including an unreachable default for the core', () => {
+  it('routes, including a blackhole default for the core (silence, not ICMP unreachable)', () => {
     expect(
       routeCommands({
         routes: [
           { dst: 'default', via: '10.0.0.2' },
-          { dst: 'default', via: 'unreachable' },
+          { dst: 'default', via: 'blackhole' },
         ],
       }),
     ).toEqual([
       ['ip', 'route', 'replace', 'default', 'via', '10.0.0.2'],
-      ['ip', 'route', 'replace', 'unreachable', 'default'],
+      ['ip', 'route', 'replace', 'blackhole', 'default'],
     ]);
   });
 

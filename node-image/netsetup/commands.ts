@@ -11,7 +11,7 @@ import type { ContainerNet, LinkDirection, Shaping } from '../../orchestrator/pl
 export type Cmd = string[];
 
 export function routeCommands(net: ContainerNet): Cmd[] {
-  return net.routes.map((r) => (r.via === 'unreachable' ? ['ip', 'route', 'replace', 'unreachable', r.dst] : ['ip', 'route', 'replace', r.dst, 'via', r.via]));
+  return net.routes.map((r) => (r.via === 'blackhole' ? ['ip', 'route', 'replace', 'blackhole', r.dst] : ['ip', 'route', 'replace', r.dst, 'via', r.via]));
 }
 
 /**

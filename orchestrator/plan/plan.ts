@@ -185,8 +185,14 @@ export function planTopology(t: Topology, o: PlanOptions): Plan {
     group: 0,
     readyLine: 'READY core core',
     attachments: attach([...wanNets.map((w) => [w.net, coreIp(w.s)] as [NetworkPlan, string]), ...dcNets.map((d) => [d.net, coreIp(d.s)] as [NetworkPlan, string]), [svc.net, coreIp(svc.s)]]),
-    // nothing the core does not know is reachable: no default route towards Docker's bridge
-    net: { routes: [{ dst: 'default', via: 'unreachable' }], forward: true },
+    // Nothing the core does not know is reachable: no default route towards Docker's bridge. It
+    // drops such packets without a word (a blackhole, not an `unreachable` route): a dial to
+    // another home's LAN address, a double NAT's private address or a wrong UPnP answer then
+    // times out, as on the Internet and in the simulated network. An `unreachable` route answered
+    // ICMP at once, up to the kernel's per-source limit (5 at once, then 1 a second), so the
+    // containers' failed dials were fast on a quiet testbed and slow on a busy one
+    // (docs/simulation.md, "Failed dials").
+    net: { routes: [{ dst: 'default', via: 'blackhole' }], forward: true },
     sysctls: { 'net.ipv4.ip_forward': '1' },
     meta: {},
   });
@@ -351,7 +357,17 @@ export function planTopology(t: Topology, o: PlanOptions): Plan {
         },
       },
       mounts: [{ host: script, container: '/run/script.jsonl', readOnly: true }],
-      meta: { country: p.country, access: p.access, category: p.category, expectedDc: p.expectedDc, upKbit: link.upKbit, downKbit: link.downKbit, delayMs: link.delayMs, jitterMs: link.jitterMs },
+      meta: {
+        peer: p.name,
+        country: p.country,
+        access: p.access,
+        category: p.category,
+        expectedDc: p.expectedDc,
+        upKbit: link.upKbit,
+        downKbit: link.downKbit,
+        delayMs: link.delayMs,
+        jitterMs: link.jitterMs,
+      },
     });
   }
 
@@ -402,7 +418,7 @@ export function checkPlan(plan: Plan): string[] {
       perNet.set(n.name, (perNet.get(n.name) ?? 0) + 1);
     }
     for (const r of c.net.routes) {
-      if (r.via === 'unreachable') continue;
+      if (r.via === 'blackhole') continue;
       const onLink = c.attachments.some((a) => inCidr(r.via, nets.get(a.network)?.subnet ?? '0.0.0.0/32'));
       if (!onLink) problems.push(`${c.name}: next hop ${r.via} is on none of its networks`);
       if (gateways.has(r.via)) problems.push(`${c.name}: routes via Docker's bridge address ${r.via}`);
