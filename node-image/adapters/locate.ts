@@ -3,6 +3,7 @@
 // (so a 50/50 answer picks either site at random). With --server the address is fixed instead.
 import dgram from 'node:dgram';
 import { Resolver } from 'node:dns/promises';
+import { pickWeighted } from '../core/random.ts';
 
 export interface SrvRecord {
   name: string;
@@ -11,19 +12,14 @@ export interface SrvRecord {
   weight: number;
 }
 
-/** RFC 2782 selection: lowest priority, then a weighted random pick among those. */
+/** RFC 2782 selection: lowest priority, then a weighted random pick among those (in name order: core/random.ts). */
 export function pickSrv(records: SrvRecord[], random: () => number): SrvRecord {
   if (records.length === 0) throw new Error('empty SRV answer');
   const best = Math.min(...records.map((r) => r.priority));
-  const pool = records.filter((r) => r.priority === best);
-  const total = pool.reduce((n, r) => n + r.weight, 0);
-  if (total === 0) return pool[Math.floor(random() * pool.length)];
-  let x = random() * total;
-  for (const r of pool) {
-    x -= r.weight;
-    if (x < 0) return r;
-  }
-  return pool[pool.length - 1];
+  return pickWeighted(
+    records.filter((r) => r.priority === best),
+    random(),
+  );
 }
 
 export function srvLocator(dnsServer: string, domain: string, random: () => number) {

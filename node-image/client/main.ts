@@ -11,6 +11,7 @@ import { listen, tcpDialer } from '../adapters/tcp.ts';
 import { Client } from '../core/client.ts';
 import { realClock } from '../core/clock.ts';
 import { type ProtocolSpec, resolveProtocol } from '../core/policies.ts';
+import { dnsRandom, seededRandom } from '../core/random.ts';
 import type { UpnpOutcome } from '../core/reports.ts';
 import { parseScript, runScript } from '../core/script-runner.ts';
 
@@ -34,6 +35,7 @@ const opts = parseOptions(P, {
   'rx-delay-ms': { default: '0', help: 'hold received protocol data this long: the access link delay where the kernel has no netem (set by netsetup)' },
   'rx-jitter-ms': { default: '0', help: 'uniform jitter around --rx-delay-ms' },
   'start-file': { help: 'wait for this file, holding the real epoch (ms), before starting the clock (experiments start all peers together)' },
+  seed: { help: "this peer's seed (core/random.ts peerSeed): its draws, and its choice among the data centres a DNS answer names, as every runtime makes them (default: unseeded)" },
 });
 const name = requireOption(P, opts, 'name');
 const log = logger(P, name);
@@ -48,18 +50,29 @@ const events = parseScript(fs.readFileSync(scriptFile, 'utf8'), scriptFile);
 const listenPort = numberOption(P, opts, 'listen-port');
 const rxDelay = { ms: numberOption(P, opts, 'rx-delay-ms'), jitterMs: numberOption(P, opts, 'rx-jitter-ms') };
 
-let locateServer: () => Promise<{ host: string; port: number }>;
+const seed = opts.seed === undefined ? null : numberOption(P, opts, 'seed');
+const random = seed === null ? Math.random : seededRandom(seed);
+
+let locate: () => Promise<{ host: string; port: number }>;
 if (opts.server) {
   const [h, p] = opts.server.split(/:(?=\d+$)/);
-  locateServer = async () => ({ host: h, port: Number(p) });
+  locate = async () => ({ host: h, port: Number(p) });
 } else if (opts.dns) {
-  locateServer = srvLocator(opts.dns, opts.domain!, Math.random);
+  locate = srvLocator(opts.dns, opts.domain!, seed === null ? Math.random : dnsRandom(seed));
 } else throw new Error(`${P}: give --server HOST:PORT or --dns HOST:PORT`);
 
-const first = await locateServer().catch((err: Error) => {
+const first = await locate().catch((err: Error) => {
   log('locate-failed', { error: err.message });
   return null;
 });
+// the first connect uses the answer already in hand (it found the local address): one DNS pick per
+// (re)connect, as the simulation makes them, so a seeded peer lands where it lands there
+let unused = first;
+const locateServer = async () => {
+  const answer = unused;
+  unused = null;
+  return answer ?? locate();
+};
 const localAddress = first ? await localAddressTowards(first.host) : '0.0.0.0';
 let mapper: PortMapper | null = null;
 let upnp: UpnpOutcome = { ok: false, error: protocol.features.upnp ? 'upnp disabled' : 'upnp off in this protocol variant' };
@@ -85,7 +98,7 @@ const client = new Client({
   dialer: withReceiveDelay(tcpDialer, rxDelay),
   store: new FileStore(opts['cache-dir'] ?? `/tmp/tb-cache-${name}`),
   locateServer,
-  random: Math.random,
+  random,
   log,
   policies: protocol,
   identity: { clientId: `${name}-${randomBytes(4).toString('hex')}`, advertiseHost, advertisePort, localAddress, upnp },

@@ -8,6 +8,7 @@ import { realClock } from '../core/clock.ts';
 import { DataCentre } from '../core/dc.ts';
 import { armDcFaults, type Fault } from '../core/faults.ts';
 import { type ProtocolSpec, resolveProtocol } from '../core/policies.ts';
+import { seededRandom } from '../core/random.ts';
 
 const P = 'dc';
 const opts = parseOptions(P, {
@@ -20,6 +21,7 @@ const opts = parseOptions(P, {
   faults: { default: '[]', help: "faults on the workload timeline as JSON (core/faults.ts); they need the clients' epoch" },
   'epoch-real': { help: 'real Date.now() at workload time 0, for --faults' },
   'start-file': { help: 'a file that will hold the real epoch (ms) of workload time 0, for --faults (experiments)' },
+  seed: { help: "the tracker's seed (core/random.ts dcSeed), as every runtime derives it (default: unseeded)" },
 });
 const name = requireOption(P, opts, 'name');
 const [host, portText] = requireOption(P, opts, 'listen').split(/:(?=\d+$)/);
@@ -30,7 +32,8 @@ const scale = numberOption(P, opts, 'time-scale');
 const clock = realClock({ scale });
 const log = logger(P, name);
 const sink = new FileSink(requireOption(P, opts, 'sink'));
-const dc = new DataCentre(name, params, clock, sink, log, Math.random, protocol.tracker);
+const random = opts.seed === undefined ? Math.random : seededRandom(numberOption(P, opts, 'seed'));
+const dc = new DataCentre(name, params, clock, sink, log, random, protocol.tracker);
 
 const server = await listen(host, Number(portText), (pipe) => {
   dc.accept(new Channel(pipe, clock, channelOptions(params, 'client')));

@@ -4,9 +4,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
+import { dcSeed, peerSeed } from '../../node-image/core/random.ts';
 import { formatScript } from '../../node-image/core/script-runner.ts';
 import { formatError } from '../cli/errors.ts';
 import type { Experiment } from '../config/experiment.ts';
+import { DCS, type DcName } from '../config/topology.ts';
 import { writePlanPicture } from '../graph/graph.ts';
 import { ensureImages } from '../image/build.ts';
 import { checkLinks, type LinkCheck } from '../linkcheck/linkcheck.ts';
@@ -66,8 +68,10 @@ export class DockerSession implements SessionRuntime {
       const f = plan.files.find((x) => x.host.endsWith(`/${c.name}.jsonl`))!;
       f.content = formatScript(script);
       c.mounts.push({ host: control, container: '/run/control', readOnly: true });
-      c.cmd.push('--start-file', '/run/control/start');
+      // the peer's draws and DNS picks as the simulation and the local runtime make them
+      c.cmd.push('--start-file', '/run/control/start', '--seed', String(peerSeed(seed, String(c.meta.peer))));
     }
+    for (const c of plan.containers.filter((x) => x.role === 'dc')) c.cmd.push('--seed', String(dcSeed(seed, DCS.indexOf(c.meta.dc as DcName))));
     // data-centre faults run on the peers' workload clock: the DCs read the same start file
     if (variant.faults.some((f) => f.kind !== 'churn')) {
       for (const c of plan.containers.filter((x) => x.role === 'dc')) {

@@ -9,12 +9,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { type Fault, isPeerFault } from '../../node-image/core/faults.ts';
+import { dcSeed, dnsRandom, peerSeed, pickWeighted } from '../../node-image/core/random.ts';
 import { formatScript } from '../../node-image/core/script-runner.ts';
 import { DCS } from '../config/topology.ts';
 import { freePort, type Proc, startProgram } from '../local/processes.ts';
 import { placePeers } from '../plan/plan.ts';
 import type { Progress } from '../progress/display.ts';
-import { seededRandom } from '../util/random.ts';
 import { SinkFollower } from './follow.ts';
 import type { Repetition, SessionRuntime } from './session.ts';
 import { describeWorkload, fmtWorkload, prepareWorkload } from './workload.ts';
@@ -103,7 +103,7 @@ export class LocalSession implements SessionRuntime {
       const protocol = JSON.stringify({ ...variant.protocol, params: r.params });
       const dcFaults = variant.faults.filter((f) => !isPeerFault(f));
       const dcPort = new Map<string, number>();
-      for (const dc of DCS) {
+      for (const [i, dc] of DCS.entries()) {
         const port = await freePort();
         dcPort.set(dc, port);
         const args = [
@@ -118,22 +118,32 @@ export class LocalSession implements SessionRuntime {
           String(e.timeScale),
           '--protocol',
           protocol,
+          '--seed',
+          String(dcSeed(r.seed, i)),
         ];
         if (dcFaults.length) args.push('--faults', JSON.stringify(dcFaults), '--start-file', control);
         track(dcs, `dc-${dc}`, await startProgram(args, () => {}, 60_000, opts));
       }
-      // clients: the data centre DNS would give their country (one of the rule's at random, seeded)
-      const pick = seededRandom(r.seed ^ 0x10ca1);
+      // clients: the data centre DNS would give their country (one of the rule's at random, as the
+      // other runtimes' first pick for that peer: core/random.ts); a fixed --server keeps it for good
       const chosen = placement.map((pl) => {
         const rule = r.topology.dnsRules[pl.country] ?? r.topology.dnsRules.default;
-        return { pl, dc: rule[Math.floor(pick() * rule.length)] };
+        const seed = peerSeed(r.seed, pl.name);
+        return {
+          pl,
+          seed,
+          dc: pickWeighted(
+            rule.map((name) => ({ name, weight: 1 })),
+            dnsRandom(seed)(),
+          ).name,
+        };
       });
       progress.line(`starting ${placement.length} client processes`);
       // a few at a time: each compiles its sources with tsx, and two cores start 60 at once slowly
       let next = 0;
       const starter = async () => {
         while (next < chosen.length && !signal.aborted) {
-          const { pl, dc } = chosen[next++];
+          const { pl, dc, seed } = chosen[next++];
           const script = path.join(tmp, `${pl.name}.jsonl`);
           fs.writeFileSync(script, formatScript(w.scripts.get(pl.name) ?? []));
           const port = await freePort();
@@ -156,6 +166,8 @@ export class LocalSession implements SessionRuntime {
               '127.0.0.1',
               '--protocol',
               protocol,
+              '--seed',
+              String(seed),
               '--start-file',
               control,
             ],

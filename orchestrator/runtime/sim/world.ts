@@ -12,6 +12,7 @@ import { sampledContent } from '../../../node-image/core/content.ts';
 import { DataCentre, type ReportSink } from '../../../node-image/core/dc.ts';
 import { armDcFaults, type Fault, isPeerFault } from '../../../node-image/core/faults.ts';
 import type { Protocol } from '../../../node-image/core/policies.ts';
+import { dcSeed, dnsRandom, peerSeed, pickWeighted, seededRandom } from '../../../node-image/core/random.ts';
 import type { Report, UpnpOutcome } from '../../../node-image/core/reports.ts';
 import type { ScriptEvent } from '../../../node-image/core/script.ts';
 import { runScript } from '../../../node-image/core/script-runner.ts';
@@ -20,7 +21,6 @@ import { DCS } from '../../config/topology.ts';
 import { fakeExternal, homeSubnet, intToIp, ipToInt, outerSubnet } from '../../plan/addresses.ts';
 import type { PeerPlacement } from '../../plan/plan.ts';
 import { DC_PORT, PEER_PORT } from '../../plan/plan.ts';
-import { hashName, seededRandom } from '../../util/random.ts';
 import { pickPeers } from '../../workload/churn.ts';
 import { SimClock } from './clock.ts';
 import { type SimHost, SimNetwork } from './network.ts';
@@ -136,7 +136,7 @@ export async function runSim(input: SimInput): Promise<SimResult> {
     const host = newHost(name, DC_LINK, DC_LINK, addr, addr, -1);
     const sink = new FileLinesSink(path.join(input.dir, 'raw', name, 'reports.jsonl'), onReport);
     sinks.push(sink);
-    const dc = new DataCentre(name, params, clock, sink, () => {}, seededRandom(seed ^ (0xdc0 + i)), protocol.tracker, content);
+    const dc = new DataCentre(name, params, clock, sink, () => {}, seededRandom(dcSeed(seed, i)), protocol.tracker, content);
     net.listen(addr, DC_PORT, { host, accept: (pipe) => dc.accept(new Channel(pipe, clock, channelOptions(params, 'client'))) });
     armDcFaults(dc, input.faults, clock);
     dcs.set(name, dc);
@@ -191,8 +191,11 @@ export async function runSim(input: SimInput): Promise<SimResult> {
     }
     const host = newHost(p.name, up, down, local, seen, p.category === 'noNat' ? -1 : p.home);
     hosts.set(p.name, host);
-    const random = seededRandom(seed ^ hashName(p.name));
-    const dcsFor = t.dnsRules[p.country] ?? t.dnsRules.default;
+    const mySeed = peerSeed(seed, p.name);
+    const random = seededRandom(mySeed);
+    // the SRV answer's targets, equally weighted, picked as a container's client picks them (core/random.ts)
+    const srv = (t.dnsRules[p.country] ?? t.dnsRules.default).map((name) => ({ name, weight: 1 }));
+    const dns = dnsRandom(mySeed);
     const client = new Client({
       clock,
       params,
@@ -204,7 +207,7 @@ export async function runSim(input: SimInput): Promise<SimResult> {
       policies: protocol,
       // DNS SRV by country: the data centres the rule names, one at random when it names several
       locateServer: async () => {
-        const dc = dcsFor[Math.floor(random() * dcsFor.length)];
+        const dc = pickWeighted(srv, dns()).name as DcName;
         return { host: dcAddress(DCS.indexOf(dc)), port: DC_PORT };
       },
       identity: { clientId: `${p.name}-${hexId(random)}`, advertiseHost: advertise.host, advertisePort: advertise.port, localAddress: local, upnp },
