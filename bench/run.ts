@@ -21,6 +21,9 @@ export const benchmarks: Record<string, BenchmarkInfo & { run: (args: string[]) 
   // one topology on one host, then over three Swarm-joined engines on this machine (docs/multi-host.md); ~8 min
   'multi-host': { docker: true, heavy: true, run: async (args) => (await import('./multi-host.ts')).run(args) },
   sim: { docker: false, run: async () => (await import('./sim-scale.ts')).runSuite() },
+  // quick.yaml in Docker and in the simulation at its scale, judged by docs/time-scale.md's
+  // tolerances: the suite fails when they disagree (~4 min)
+  crosscheck: { docker: true, run: async (args) => (await import('./crosscheck.ts')).run(args) },
   // hours of wall time at 10,000 peers: only when named
   'sim-scale': { docker: false, heavy: true, run: async (args) => (await import('./sim-scale.ts')).run(args) },
   // how much of a synthetic day could come from a cache or a peer at all, by population (docs/scaling.md); ~1 min
@@ -67,6 +70,8 @@ else {
 const args = wanted.length ? rest.slice(rest.indexOf(wanted[0]) + 1) : [];
 fs.mkdirSync(path.join(here, 'out'), { recursive: true });
 const measures: Measure[] = [];
+/** what a benchmark found wrong (its result's `failures`): the suite exits 1 on any, after the history is kept */
+const failures: string[] = [];
 for (const name of names) {
   const b = benchmarks[name];
   if (!b) throw new Error(`unknown benchmark "${name}"; valid: ${Object.keys(benchmarks).join(', ')}`);
@@ -77,6 +82,7 @@ for (const name of names) {
     process.stderr.write(`== ${name}${repeat > 1 ? ` (${i + 1}/${repeat})` : ''}\n`);
     runs.push(await b.run(args));
   }
+  for (const r of runs) for (const f of (r as { failures?: string[] }).failures ?? []) failures.push(`${name}: ${f}`);
   const own = gated ? collect(runs.map((r) => gated.points(r))) : [];
   measures.push(...own);
   // the last run's fields as before, and every repetition's numbers as the measures' samples
@@ -91,4 +97,8 @@ if (historyFile && measures.length) {
   const record = { commit: await currentCommit(path.resolve(here, '..')), date: new Date().toISOString(), machine: await machineInfo(), measures };
   appendRecord(historyFile, record);
   process.stderr.write(`appended ${measures.length} measures of ${record.commit} (${record.machine.kind}) to ${historyFile}; \`npx testbed bench gate\` compares them with earlier runs\n`);
+}
+if (failures.length) {
+  process.stderr.write(`\n!! ${failures.length} failure${failures.length > 1 ? 's' : ''}:\n  ${failures.join('\n  ')}\n`);
+  process.exitCode = 1;
 }

@@ -5,39 +5,177 @@
 // (docs/simulation.md, "Checked against the emulation").
 import fs from 'node:fs';
 import path from 'node:path';
-import { FIGURES, figuresOf } from '../experiment/time-scale.ts';
+import { FIGURES, type FigureKey, figuresOf } from '../experiment/time-scale.ts';
 import { incompatibilities, type LoadedRun, loadRun } from './load.ts';
 
 export interface CrossRun extends LoadedRun {
   label: string;
+  /** where and at what scale it ran: the runs of one group differ only in their seed */
+  group: string;
 }
 
 /** a finished run (compare/load.ts loadRun), labelled by where it ran and at what scale */
 export function loadCrossRun(dir: string): CrossRun {
   const run = loadRun(dir);
   const { info } = run;
-  return { ...run, label: `${info.runtime ?? 'docker'}${info.timeScale !== 1 ? ` ×${info.timeScale}` : ' unscaled'} (${info.runId})` };
+  const group = `${info.runtime ?? 'docker'}${info.timeScale !== 1 ? ` ×${info.timeScale}` : ' unscaled'}`;
+  return { ...run, group, label: `${group} (${info.runId})` };
+}
+
+const seedOf = (r: CrossRun) => r.info.seed;
+const protocolOf = (r: CrossRun) => JSON.stringify({ protocol: r.info.variant?.protocol ?? null, faults: r.info.variant?.faults ?? [] });
+
+/**
+ * Why these runs are not one experiment in several places (empty: they are): they must be the same
+ * experiment (name, protocol variant and faults) replaying the same workload for the same duration
+ * on the same topology, and every place must have run the same seeds, each once; where and at what
+ * scale may differ.
+ */
+export function crossIncompatibilities(runs: readonly CrossRun[]): string[] {
+  const out = incompatibilities(runs, ['workload', 'duration', 'topology']);
+  if (runs.length < 2) return out;
+  const [first, ...rest] = runs;
+  const odd = (f: (r: CrossRun) => unknown) => rest.filter((r) => f(r) !== f(first));
+  const experiments = odd((r) => r.info.experiment);
+  if (experiments.length) out.push(`experiment differs: ${first.info.runId} is ${first.info.experiment}, but ${experiments.map((r) => `${r.info.runId} is ${r.info.experiment}`).join(', ')}`);
+  const variants = odd(protocolOf);
+  if (variants.length)
+    out.push(
+      `protocol differs: ${first.info.runId} ran ${first.info.variant?.name ?? 'base'}, but ${variants.map((r) => `${r.info.runId} ran ${r.info.variant?.name ?? 'base'} (or the same name with other settings)`).join(', ')}`,
+    );
+  const groups = groupCrossRuns(runs);
+  const seeds = (rs: CrossRun[]) => rs.map(seedOf).sort((a, b) => a - b);
+  const [g0, ...gs] = [...groups];
+  for (const [group, rs] of groups) {
+    const twice = seeds(rs).filter((x, i, a) => i > 0 && a[i - 1] === x);
+    if (twice.length) out.push(`${group} has seed ${[...new Set(twice)].join(', ')} more than once`);
+  }
+  for (const [group, rs] of gs) {
+    if (JSON.stringify([...new Set(seeds(rs))]) !== JSON.stringify([...new Set(seeds(g0[1]))]))
+      out.push(`seeds differ: ${g0[0]} ran seeds ${[...new Set(seeds(g0[1]))].join(', ')}, but ${group} ran ${[...new Set(seeds(rs))].join(', ')}`);
+  }
+  return out;
+}
+
+/** the runs by place and scale, in the order first seen */
+export function groupCrossRuns(runs: readonly CrossRun[]): Map<string, CrossRun[]> {
+  const m = new Map<string, CrossRun[]>();
+  for (const r of runs) m.set(r.group, [...(m.get(r.group) ?? []), r]);
+  return m;
+}
+
+/** a figure's mean over the runs that have it (null: none has) */
+function meanOf(runs: readonly CrossRun[], key: FigureKey): number | null {
+  const vs = runs.map((r) => figuresOf(r.summary)[key]).filter((v): v is number => v !== null && Number.isFinite(v));
+  return vs.length ? vs.reduce((a, b) => a + b, 0) / vs.length : null;
+}
+
+export interface Verdict {
+  figure: FigureKey;
+  label: string;
+  tolerance: number;
+  /** the two places' means over their seeds */
+  a: number | null;
+  b: number | null;
+  /** b - a (null where either has no value: no verdict) */
+  difference: number | null;
+  within: boolean | null;
+}
+
+export interface PairVerdict {
+  a: string;
+  b: string;
+  seeds: number;
+  figures: Verdict[];
 }
 
 /**
- * Why these runs are not one experiment in several places (empty: they are): they must replay the
- * same workload for the same duration on the same topology; where and at what scale may differ.
+ * The check: every pair of places that ran at the same time scale (Docker and the simulation; in
+ * time, two models of the simulation) must give each figure of docs/time-scale.md within its
+ * tolerance, mean against mean over the seeds. Places at different scales are not paired: what
+ * the scale does is docs/time-scale.md's drift, measured on purpose, not a disagreement.
  */
-export function crossIncompatibilities(runs: readonly CrossRun[]): string[] {
-  return incompatibilities(runs, ['workload', 'duration', 'topology']);
+export function crossVerdicts(runs: readonly CrossRun[]): PairVerdict[] {
+  const groups = [...groupCrossRuns(runs)];
+  const out: PairVerdict[] = [];
+  for (let i = 0; i < groups.length; i++) {
+    for (let j = i + 1; j < groups.length; j++) {
+      const [ga, ra] = groups[i];
+      const [gb, rb] = groups[j];
+      if (ra[0].setting.timeScale !== rb[0].setting.timeScale) continue;
+      const figures = FIGURES.map((f) => {
+        const a = meanOf(ra, f.key);
+        const b = meanOf(rb, f.key);
+        const difference = a === null || b === null ? null : b - a;
+        // a hair of slack for figures rounded in summary.json (4 decimals)
+        const within = difference === null ? null : Math.abs(difference) <= f.tolerance + 1e-9;
+        return { figure: f.key, label: f.label, tolerance: f.tolerance, a, b, difference, within };
+      });
+      out.push({ a: ga, b: gb, seeds: Math.min(ra.length, rb.length), figures });
+    }
+  }
+  return out;
+}
+
+/** the figures outside their tolerance, in words (empty: the runs agree) */
+export function disagreements(verdicts: readonly PairVerdict[]): string[] {
+  return verdicts.flatMap((p) =>
+    p.figures
+      .filter((f) => f.within === false)
+      .map((f) => `${f.label}: ${p.a} ${show(f.figure, f.a)}, ${p.b} ${show(f.figure, f.b)} (${signed(f.figure, f.difference!)}, tolerance ±${tol(f.figure, f.tolerance)})`),
+  );
 }
 
 const pct = (x: number | null) => (x === null ? '–' : `${(100 * x).toFixed(1)}%`);
+const unitOf = (key: FigureKey) => FIGURES.find((f) => f.key === key)!.unit;
 
-/** one Markdown table: the figures of docs/time-scale.md, one column per run */
+/** a figure's value as the tables show it */
+function show(key: FigureKey, v: number | null): string {
+  if (v === null) return '–';
+  const unit = unitOf(key);
+  return unit === 'ms' ? `${Math.round(v)} ms` : unit === 'stutters' ? v.toFixed(3) : pct(v);
+}
+function signed(key: FigureKey, d: number): string {
+  const unit = unitOf(key);
+  const sign = d >= 0 ? '+' : '−';
+  return unit === 'ms' ? `${sign}${Math.abs(Math.round(d))} ms` : unit === 'stutters' ? `${sign}${Math.abs(d).toFixed(3)}` : `${sign}${(100 * Math.abs(d)).toFixed(1)} points`;
+}
+function tol(key: FigureKey, t: number): string {
+  const unit = unitOf(key);
+  return unit === 'ms' ? `${t} ms` : unit === 'stutters' ? String(t) : `${100 * t} points`;
+}
+
+/** one Markdown table: the figures of docs/time-scale.md, one column per place (the mean over its seeds) */
 function figuresTable(runs: CrossRun[]): string {
-  const f = runs.map((r) => figuresOf(r.summary));
-  const head = `| figure | ${runs.map((r) => r.label).join(' | ')} |\n| --- |${runs.map(() => ' --- |').join('')}`;
-  const plays = `| plays | ${runs.map((r) => String(r.summary.plays)).join(' | ')} |`;
-  const rows = FIGURES.map(
-    (x) => `| ${x.label} | ${f.map((v) => (x.unit === 'ms' ? (v[x.key] === null ? '–' : `${v[x.key]} ms`) : x.unit === 'stutters' ? (v[x.key]?.toFixed(3) ?? '–') : pct(v[x.key]))).join(' | ')} |`,
-  );
+  const groups = [...groupCrossRuns(runs)];
+  const several = groups.some(([, rs]) => rs.length > 1);
+  const cell = (rs: CrossRun[], key: FigureKey) => {
+    const m = show(key, meanOf(rs, key));
+    return several ? `${m} (${rs.map((r) => show(key, figuresOf(r.summary)[key])).join(', ')})` : m;
+  };
+  const head = `| figure | ${groups.map(([g, rs]) => `${g} (${rs.map((r) => r.info.runId).join(', ')})`).join(' | ')} |\n| --- |${groups.map(() => ' --- |').join('')}`;
+  const plays = `| plays | ${groups.map(([, rs]) => rs.map((r) => String(r.summary.plays)).join(', ')).join(' | ')} |`;
+  const rows = FIGURES.map((x) => `| ${x.label} | ${groups.map(([, rs]) => cell(rs, x.key)).join(' | ')} |`);
   return [head, plays, ...rows].join('\n');
+}
+
+/** per pair of places at one scale: each figure's difference against its tolerance */
+function verdictTables(verdicts: PairVerdict[]): string {
+  if (!verdicts.length) return 'No two places ran at the same time scale, so there is nothing to check: the columns differ only by the time scale (docs/time-scale.md).';
+  return verdicts
+    .map((p) => {
+      const rows = p.figures.map(
+        (f) =>
+          `| ${f.label} | ±${tol(f.figure, f.tolerance)} | ${show(f.figure, f.a)} | ${show(f.figure, f.b)} | ${f.difference === null ? '–' : signed(f.figure, f.difference)} | ${f.within === null ? 'no value' : f.within ? 'within' : '**outside**'} |`,
+      );
+      const bad = p.figures.filter((f) => f.within === false).length;
+      return `### ${p.b} against ${p.a}${p.seeds > 1 ? ` (means over ${p.seeds} seeds)` : ''}: ${bad ? `**${bad} outside**` : 'every figure within its tolerance'}
+
+| figure | tolerance | ${p.a} | ${p.b} | difference | verdict |
+| --- | --- | --- | --- | --- | --- |
+${rows.join('\n')}`;
+    })
+    .join('\n\n');
 }
 
 function readCsv(file: string): string[][] {
@@ -78,20 +216,27 @@ export function mergeTables(tables: string[][][]): string[][] {
 
 const markdown = (t: string[][]) => (t.length ? [`| ${t[0].join(' | ')} |`, `|${t[0].map(() => ' --- |').join('')}`, ...t.slice(1).map((r) => `| ${r.join(' | ')} |`)].join('\n') : '(no data)');
 
-/** crosscheck.md for finished runs of one experiment */
+/** crosscheck.md for finished runs of one experiment (`crossIncompatibilities` empty) */
 export function crosscheckMarkdown(runs: CrossRun[]): string {
   const order = runs.map((r) => r.label).join(' / ');
   const table = (name: string, title: string) => `### ${title}\n\nEach cell: ${order}.\n\n${markdown(mergeTables(runs.map((r) => readCsv(path.join(r.dir, 'tables', `${name}.csv`)))))}`;
   const experiments = new Set(runs.map((r) => r.info.experiment));
   return `# Cross-check: ${[...experiments].join(', ')}
 
-The same experiment, seed and workload in ${runs.length} runs that differ only in where they ran.
+The same experiment and workload in ${runs.length} runs that differ only in where they ran (and,
+within a place, in their seed).
 A difference between Docker and the simulation at the same time scale is the simulated network's
 (docs/simulation.md says what it models and leaves out); a difference between the simulation at
 that scale and unscaled is the time scale's (docs/time-scale.md). Latency is in real ms in Docker
 and in virtual ms in the simulation.
 
 ${figuresTable(runs)}
+
+## The check
+
+${verdictTables(crossVerdicts(runs))}
+
+## Where they differ in detail
 
 ${table('table2', 'Table II: NAT and UPnP as the servers saw them')}
 

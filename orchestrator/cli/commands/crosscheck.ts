@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { type CrossRun, crosscheckMarkdown, crossIncompatibilities, loadCrossRun } from '../../compare/crosscheck.ts';
+import { type CrossRun, crosscheckMarkdown, crossIncompatibilities, crossVerdicts, disagreements, loadCrossRun } from '../../compare/crosscheck.ts';
 import { checkTimeScale, loadExperiment } from '../../config/experiment.ts';
 import { runExperiment } from '../../experiment/run.ts';
 import { newRunId } from '../../plan/run-id.ts';
@@ -10,23 +10,35 @@ import { UserError } from '../errors.ts';
 
 export const order = 56;
 
+/** `--seeds 1,2,3`: whole numbers, each once */
+export function parseSeeds(text: string): number[] {
+  const seeds = text.split(',').map((x) => x.trim());
+  const bad = seeds.filter((x) => !/^\d{1,9}$/.test(x));
+  if (!seeds.length || bad.length) throw new UserError(`--seeds: ${bad.length ? `"${bad.join('", "')}" is not a seed` : 'no seed given'}; give whole numbers separated by commas, e.g. --seeds 1,2,3`);
+  const n = seeds.map(Number);
+  if (new Set(n).size !== n.length) throw new UserError(`--seeds: ${text} names a seed twice; each seed runs once per place`);
+  return n;
+}
+
 export function register(program: Command): void {
   program
     .command('crosscheck')
     .description(
-      'check the simulation against the emulation: run an experiment in Docker, in the simulation at the same time scale and in the simulation unscaled (or tabulate finished runs), and write crosscheck.md side by side',
+      'check the simulation against the emulation: run an experiment in Docker, in the simulation at the same time scale and in the simulation unscaled (or tabulate finished runs), write crosscheck.md side by side with a verdict per figure, and exit 1 when Docker and the simulation at one scale differ beyond a tolerance of docs/time-scale.md',
     )
     .argument('<what...>', 'an experiment file, or results/<run-id> folders of one experiment')
     .option('--results <dir>', 'where results/<id>/ goes', 'results')
     .option('--no-docker', 'the two simulated runs only')
     .option('--time-scale <k>', "the Docker run's scale (default: the experiment's)")
-    .action(async (what: string[], o: { results: string; docker: boolean; timeScale?: string }) => {
+    .option('--seeds <list>', "seeds to run in every place, comma-separated (default: the experiment's seed); the verdict compares means over them")
+    .action(async (what: string[], o: { results: string; docker: boolean; timeScale?: string; seeds?: string }) => {
       const progress = new Progress();
       let runs: CrossRun[];
       let dir: string;
       if (what.length === 1 && /\.ya?ml$/.test(what[0])) {
         const base = loadExperiment(what[0]);
         const scale = o.timeScale !== undefined ? checkTimeScale(o.timeScale) : base.timeScale;
+        const seeds = o.seeds === undefined ? [base.seed] : parseSeeds(o.seeds);
         const id = newRunId();
         dir = path.join(o.results, `crosscheck-${id}`);
         const plan = [
@@ -35,17 +47,21 @@ export function register(program: Command): void {
           { runtime: 'sim' as const, timeScale: 1, tag: 'u' },
         ];
         runs = [];
-        for (const p of plan) {
-          const e = loadExperiment(what[0]);
-          e.runtime = p.runtime;
-          e.timeScale = p.timeScale;
-          progress.line(`crosscheck: ${p.runtime} at time scale ${p.timeScale}`);
-          const r = await runExperiment(e, { resultsRoot: dir, runId: `${id}${p.tag}`, progress: progress.prefixed(`[${p.runtime} ×${p.timeScale}] `) });
-          if (r.interrupted) {
-            process.exitCode = 130;
-            return;
+        for (const [i, seed] of seeds.entries()) {
+          for (const p of plan) {
+            const e = loadExperiment(what[0]);
+            e.runtime = p.runtime;
+            e.timeScale = p.timeScale;
+            e.seed = seed;
+            progress.line(`crosscheck: ${p.runtime} at time scale ${p.timeScale}, seed ${seed}${seeds.length > 1 ? ` (${i + 1} of ${seeds.length})` : ''}`);
+            const runId = `${id}${p.tag}${seeds.length > 1 ? i : ''}`;
+            const r = await runExperiment(e, { resultsRoot: dir, runId, progress: progress.prefixed(`[${p.runtime} ×${p.timeScale} seed ${seed}] `) });
+            if (r.interrupted) {
+              process.exitCode = 130;
+              return;
+            }
+            runs.push(loadCrossRun(r.dir));
           }
-          runs.push(loadCrossRun(r.dir));
         }
       } else {
         for (const d of what) if (!fs.existsSync(d) || !fs.statSync(d).isDirectory()) throw new UserError(`${d} is not a folder: give an experiment file or results/<run-id> folders`);
@@ -61,5 +77,11 @@ export function register(program: Command): void {
       fs.writeFileSync(path.join(dir, 'crosscheck.md'), md);
       process.stdout.write(md);
       progress.line(`written to ${path.join(dir, 'crosscheck.md')}`);
+      const verdicts = crossVerdicts(runs);
+      const outside = disagreements(verdicts);
+      if (outside.length) {
+        progress.line(`crosscheck: ${outside.length} figure${outside.length > 1 ? 's' : ''} outside the tolerance of docs/time-scale.md:\n  ${outside.join('\n  ')}`);
+        process.exitCode = 1;
+      } else if (verdicts.length) progress.line(`crosscheck: every figure within its tolerance (${verdicts.map((v) => `${v.b} against ${v.a}`).join('; ')})`);
     });
 }
