@@ -1,4 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { parseSeeds } from '../cli/commands/crosscheck.ts';
 import type { RunInfo } from '../report/write.ts';
 import { type CrossRun, crosscheckMarkdown, crossIncompatibilities, crossVerdicts, disagreements, mergeTables } from './crosscheck.ts';
@@ -35,6 +38,34 @@ function run(
     summary: o.s ?? summary({}),
     setting: { runtime, timeScale, workload: o.workload ?? { synthetic: { tracksPerUser: 10 } }, duration: '24h', topology: o.topology ?? 'name: small\n' },
   };
+}
+
+/** the run with a results folder holding one search report with `hits` answers, as a data centre's sink writes it */
+const made: string[] = [];
+afterAll(() => {
+  for (const d of made) fs.rmSync(d, { recursive: true, force: true });
+});
+function withRaw(r: CrossRun, hits: number): CrossRun {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tb-xc-'));
+  made.push(dir);
+  fs.mkdirSync(path.join(dir, 'raw', 'stockholm'), { recursive: true });
+  const report = {
+    clientId: 'a',
+    seq: 0,
+    user: 'u',
+    country: 'SE',
+    t: 0,
+    dc: 'stockholm',
+    type: 'search',
+    track: 1,
+    quality: 'q5',
+    tracker: null,
+    overlay: Array.from({ length: hits }, () => ({ distance: 1, ms: 30 })),
+    neighbours: 1,
+    waitedMs: 310,
+  };
+  fs.writeFileSync(path.join(dir, 'raw', 'stockholm', 'reports.jsonl'), `${JSON.stringify(report)}\n`);
+  return { ...r, dir };
 }
 
 describe('crosscheck tables', () => {
@@ -112,13 +143,19 @@ describe('crosscheck tables', () => {
   });
 
   it('writes the verdicts into crosscheck.md, with each seed beside the mean', () => {
-    const md = crosscheckMarkdown([run('d1', 'docker', 600, { s: summary({ overlay: 0.3 }) }), run('s1', 'sim', 600, { s: summary({ overlay: 0.2 }) })]);
+    const md = crosscheckMarkdown([withRaw(run('d1', 'docker', 600, { s: summary({ overlay: 0.3 }) }), 1), withRaw(run('s1', 'sim', 600, { s: summary({ overlay: 0.2 }) }), 0)]);
     expect(md).toMatch(/### sim ×600 against docker ×600: \*\*1 outside\*\*/);
     expect(md).toMatch(/\| overlay success \| ±5 points \| 30\.0% \| 20\.0% \| −10\.0 points \| \*\*outside\*\* \|/);
     expect(md).toMatch(/\| server share \| ±2 points \| 50\.0% \| 50\.0% \| \+0\.0 points \| within \|/);
+    // the search detail reads each place's raw reports, its seeds together
+    expect(md).toMatch(/\| success of those with a neighbour \| 100\.0% \| 0\.0% \|/);
     const two = crosscheckMarkdown(
-      [1, 2].flatMap((seed) => [run(`d${seed}`, 'docker', 600, { seed, s: summary({ overlay: 0.3 + seed / 100 }) }), run(`s${seed}`, 'sim', 600, { seed, s: summary({ overlay: 0.3 }) })]),
+      [1, 2].flatMap((seed) => [
+        withRaw(run(`d${seed}`, 'docker', 600, { seed, s: summary({ overlay: 0.3 + seed / 100 }) }), seed - 1),
+        withRaw(run(`s${seed}`, 'sim', 600, { seed, s: summary({ overlay: 0.3 }) }), 1),
+      ]),
     );
+    expect(two).toMatch(/\| success of those with a neighbour \| 50\.0% \| 100\.0% \|/);
     expect(two).toMatch(/\| overlay success \| 31\.5% \(31\.0%, 32\.0%\) \| 30\.0% \(30\.0%, 30\.0%\) \|/);
     expect(two).toMatch(/means over 2 seeds\): every figure within its tolerance/);
   });

@@ -5,7 +5,9 @@
 // (docs/simulation.md, "Checked against the emulation").
 import fs from 'node:fs';
 import path from 'node:path';
+import { searchDetail, searchDetailRows } from '../analysis/search-detail.ts';
 import { FIGURES, type FigureKey, figuresOf } from '../experiment/time-scale.ts';
+import { readRawReports } from '../report/write.ts';
 import { incompatibilities, type LoadedRun, loadRun } from './load.ts';
 
 export interface CrossRun extends LoadedRun {
@@ -216,6 +218,19 @@ export function mergeTables(tables: string[][][]): string[][] {
 
 const markdown = (t: string[][]) => (t.length ? [`| ${t[0].join(' | ')} |`, `|${t[0].map(() => ' --- |').join('')}`, ...t.slice(1).map((r) => `| ${r.join(' | ')} |`)].join('\n') : '(no data)');
 
+/** overlay search taken apart (analysis/search-detail.ts), one column per place, its seeds' reports together */
+function searchTable(runs: CrossRun[]): string {
+  const groups = [...groupCrossRuns(runs)];
+  const rows = searchDetailRows(groups.map(([, rs]) => searchDetail(rs.flatMap((r) => readRawReports(r.dir)))));
+  return `### Overlay search in detail
+
+Why searches found nothing: no neighbour to ask, nothing within two hops, or answers that came after
+the searcher stopped waiting or after it had forgotten the query; and the dials that make the
+neighbours. Times are real ms in Docker and virtual ms in the simulation.
+
+${markdown([['', ...groups.map(([g]) => g)], ...rows])}`;
+}
+
 /** crosscheck.md for finished runs of one experiment (`crossIncompatibilities` empty) */
 export function crosscheckMarkdown(runs: CrossRun[]): string {
   const order = runs.map((r) => r.label).join(' / ');
@@ -237,6 +252,8 @@ ${figuresTable(runs)}
 ${verdictTables(crossVerdicts(runs))}
 
 ## Where they differ in detail
+
+${searchTable(runs)}
 
 ${table('table2', 'Table II: NAT and UPnP as the servers saw them')}
 
