@@ -17,7 +17,7 @@ import { type ContentSource, REAL_CONTENT, trackBytes, trackDurationSec } from '
 import type { PeerAddress } from './messages.ts';
 import { type Neighbour, Overlay } from './overlay.ts';
 import type { ProtocolParams } from './params.ts';
-import { Playback } from './playback.ts';
+import { Playback, type PlaybackHost } from './playback.ts';
 import { type Protocol, resolveProtocol } from './policies.ts';
 import { type ReportBody, ReportQueue } from './report-queue.ts';
 import type { Quality, UpnpOutcome } from './reports.ts';
@@ -57,7 +57,7 @@ interface User {
   loginAt: number;
 }
 
-export class Client {
+export class Client implements PlaybackHost {
   readonly cache: CacheIndex;
   readonly policies: Omit<Protocol, 'params' | 'tracker'>;
   private readonly reports: ReportQueue;
@@ -70,7 +70,6 @@ export class Client {
   /** churn: the machine has no network until this workload time (null: online) */
   private offlineUntil: number | null = null;
   playback: Playback | null = null;
-  emergency = false;
   stopped = false;
 
   constructor(readonly deps: ClientDeps) {
@@ -106,7 +105,8 @@ export class Client {
     this.reports.transmit = (r) => {
       if (this.link.connected && this.loginReported) this.link.sendReport(r);
     };
-    const serving = new Serving({ clock, params, features: this.policies.features }, this.cache, () => this.emergency);
+    // emergency mode is the current playback's: its buffer ran low, so uploads stop
+    const serving = new Serving({ clock, params, features: this.policies.features }, this.cache, () => this.playback?.emergency ?? false);
     this.overlay = new Overlay(
       { clock, params, dialer: deps.dialer, random: deps.random, log: deps.log, policies: this.policies },
       {

@@ -12,13 +12,49 @@
 // stutter. Latency is real ms from the play request to the first audio playable.
 
 import { createHash } from 'node:crypto';
-import { cacheKey } from './cache.ts';
+import { type CacheIndex, cacheKey } from './cache.ts';
 import { afterReal } from './channel.ts';
-import type { Client } from './client.ts';
-import type { TimerHandle } from './clock.ts';
-import { expectedSha256, UNVERIFIED } from './content.ts';
+import type { Clock, TimerHandle } from './clock.ts';
+import { type ContentSource, expectedSha256, UNVERIFIED } from './content.ts';
 import type { PeerAddress } from './messages.ts';
+import type { ProtocolParams } from './params.ts';
+import type { Protocol } from './policies.ts';
+import type { ReportBody } from './report-queue.ts';
 import type { Quality, Report } from './reports.ts';
+import type { ChunkWaiter } from './server-link.ts';
+
+/**
+ * What playback needs of the client it plays in: the seam between streaming a track and the rest
+ * of the client (core/client.ts implements it). A download asks the server, the tracker, the
+ * overlay and its neighbours through it; nothing here reaches into the client's parts, so another
+ * way to fetch chunks or find peers (a simulation's coarser model) plugs in behind these methods.
+ */
+export interface PlaybackHost {
+  readonly id: string;
+  readonly deps: { readonly clock: Clock; readonly params: ProtocolParams; readonly random: () => number };
+  readonly policies: Omit<Protocol, 'params' | 'tracker'>;
+  readonly cache: CacheIndex;
+  readonly content: ContentSource;
+  /** a mobile client uses only the servers (the paper, section II) */
+  readonly mobile: boolean;
+  readonly quality: Quality;
+  /** connected to its data centre now */
+  readonly connected: boolean;
+  trackSize(track: number, quality: Quality): number;
+  trackDurationMs(track: number): number;
+  report(body: ReportBody): void;
+  /** tell the tracker we have the whole track */
+  announce(track: number, quality: Quality): void;
+  askTracker(track: number, quality: Quality): Promise<PeerAddress[]>;
+  searchOverlay(track: number, quality: Quality, onHit: (peer: PeerAddress, distance: number, ms: number) => void): { sentTo: number; done: () => void };
+  connectPeer(peer: PeerAddress): Promise<unknown>;
+  hasNeighbour(id: string): boolean;
+  markInteresting(id: string): void;
+  neighbourRtt(id: string): number | null;
+  requestFromServer(track: number, quality: Quality, offset: number, length: number, waiter: ChunkWaiter): number;
+  cancelServerRequest(rid: number): void;
+  requestFromPeer(peer: string, track: number, quality: Quality, index: number, waiter: ChunkWaiter): boolean;
+}
 
 const SRC_NONE = 0,
   SRC_SERVER = 1,
@@ -58,7 +94,7 @@ class PendingMap extends Map<number, Pending> {
  * benchmark gate must flag in the latency measures. Unset, it costs nothing.
  */
 const SLOW_CHUNK_MS = Number(process.env.TESTBED_SLOW_CHUNK_MS ?? 0) || 0;
-function slowed(client: Client, fn: () => void): void {
+function slowed(client: PlaybackHost, fn: () => void): void {
   if (SLOW_CHUNK_MS > 0) afterReal(client.deps.clock, SLOW_CHUNK_MS, fn);
   else fn();
 }
@@ -94,7 +130,7 @@ export class Download {
   readonly secPerChunk: number;
 
   constructor(
-    private readonly client: Client,
+    private readonly client: PlaybackHost,
     readonly track: number,
     readonly quality: Quality,
   ) {
@@ -370,11 +406,16 @@ export class Playback {
   private timer: TimerHandle | null = null;
   private prefetch: Download | null = null;
   private done = false;
+  /**
+   * the buffer has run low (below emergencySec): the client stops serving others while it is set
+   * (client.ts asks the current playback) and the download fetches from the server
+   */
+  emergency = false;
   /** bytes per real ms of playback */
   private readonly rate: number;
 
   constructor(
-    private readonly client: Client,
+    private readonly client: PlaybackHost,
     readonly track: number,
     readonly quality: Quality,
     private readonly access: 'playlist' | 'random',
@@ -415,7 +456,7 @@ export class Playback {
   private rearm(soon = false): void {
     this.timer?.cancel();
     let ms = TICK_MS;
-    if (!soon && this.startedAt !== null && this.stalledAt === null && this.rate > 0 && !(this.client.emergency && !this.dl.complete)) {
+    if (!soon && this.startedAt !== null && this.stalledAt === null && this.rate > 0 && !(this.emergency && !this.dl.complete)) {
       const p = this.client.deps.params;
       const ahead = this.dl.contiguousFrom(this.position) - this.position;
       let bytes = this.dl.size - this.position;
@@ -506,7 +547,7 @@ export class Playback {
     }
     this.dl.position = Math.floor(this.position / this.dl.chunkBytes);
     const bufferedSec = (avail - this.position) / bytesPerSec;
-    c.emergency = c.policies.features.emergency && this.startedAt !== null && !this.dl.complete && bufferedSec < p.emergencySec;
+    this.emergency = c.policies.features.emergency && this.startedAt !== null && !this.dl.complete && bufferedSec < p.emergencySec;
     const remainingSec = (this.dl.size - this.position) / bytesPerSec;
     const next = this.toPrefetch;
     if (next !== null && remainingSec <= p.prefetchSec) {
@@ -527,7 +568,7 @@ export class Playback {
     this.catchUp();
     this.done = true;
     this.timer?.cancel();
-    this.client.emergency = false;
+    this.emergency = false;
     this.closeRange();
     const c = this.client;
     const complete = reason === 'end' || this.position >= this.dl.size * 0.95;
