@@ -6,7 +6,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import type { Experiment, ExperimentRuntime, Variant } from '../config/experiment.ts';
 import { requireSwarm } from '../docker/swarm.ts';
-import { checkRunId, newRunId } from '../plan/index.ts';
+import { checkRunId, newRunId, RunIdError } from '../plan/index.ts';
 import { Progress } from '../progress/display.ts';
 import { type RunInfo, writeReport } from '../report/write.ts';
 import { DockerSession } from './docker-run.ts';
@@ -46,6 +46,26 @@ export interface RunOptions {
   repetitionOffset?: number;
   /** where it runs (default: the experiment's `runtime`) */
   runtime?: ExperimentRuntime;
+  /** remove a results folder that already holds a run and write anew (default: refuse, naming it) */
+  replace?: boolean;
+}
+
+/**
+ * Refuse to write into a folder that already holds a run, unless told to replace it: a reused
+ * --run-id used to overwrite an earlier run's results silently, even another experiment's.
+ */
+export function checkResultsFolder(dir: string, replace = false): void {
+  if (!fs.existsSync(dir) || fs.readdirSync(dir).length === 0) return;
+  // replaced whole: raw reports left from the earlier run would be read as this run's
+  if (replace) return void fs.rmSync(dir, { recursive: true, force: true });
+  let what = 'files';
+  try {
+    const info = JSON.parse(fs.readFileSync(path.join(dir, 'run.json'), 'utf8')) as Partial<RunInfo>;
+    what = `run ${info.runId} of experiment ${info.experiment}${info.startedAt ? `, started ${info.startedAt}` : ''}`;
+  } catch {
+    // not a finished run's folder, or no run.json yet: still not ours to overwrite
+  }
+  throw new RunIdError(`${dir} already holds ${what}: give another --run-id (or none, for a fresh one), or --replace to overwrite it`);
 }
 
 export async function runExperiment(e: Experiment, o: RunOptions): Promise<RunOutcome> {
@@ -53,8 +73,11 @@ export async function runExperiment(e: Experiment, o: RunOptions): Promise<RunOu
   // simulated and loopback runtimes have no hosts, and ignore them)
   if ((o.runtime ?? e.runtime) === 'docker') await requireSwarm(e.topology.hosts);
   const progress = o.progress ?? new Progress();
-  const runId = o.runId === undefined ? newRunId() : checkRunId(o.runId);
+  let runId = o.runId === undefined ? newRunId() : checkRunId(o.runId);
+  // a fresh id that happens to name an existing folder is drawn again; a given one is checked
+  while (o.runId === undefined && o.dir === undefined && fs.existsSync(path.join(o.resultsRoot, runId))) runId = newRunId();
   const dir = path.resolve(o.dir ?? path.join(o.resultsRoot, runId));
+  checkResultsFolder(dir, o.replace);
   const variant = o.variant ?? e.variants[0];
   fs.mkdirSync(dir, { recursive: true });
   fs.copyFileSync(e.file, path.join(dir, 'experiment.yaml'));

@@ -15,7 +15,7 @@ import { Progress } from '../progress/display.ts';
 import { render, title } from '../report/charts.ts';
 import type { Summary } from '../report/summary.schema.ts';
 import { writeReport } from '../report/write.ts';
-import { runExperiment } from './run.ts';
+import { checkResultsFolder, runExperiment } from './run.ts';
 
 export interface ScalingRow {
   peers: number;
@@ -49,10 +49,12 @@ export interface ScalingOutcome {
   interrupted: boolean;
 }
 
-export async function runScaling(e: Experiment, o: { resultsRoot: string; progress?: Progress; runId?: string }): Promise<ScalingOutcome> {
+export async function runScaling(e: Experiment, o: { resultsRoot: string; progress?: Progress; runId?: string; replace?: boolean }): Promise<ScalingOutcome> {
   const progress = o.progress ?? new Progress();
-  const runId = o.runId === undefined ? newRunId() : checkRunId(o.runId);
+  let runId = o.runId === undefined ? newRunId() : checkRunId(o.runId);
+  while (o.runId === undefined && fs.existsSync(path.join(o.resultsRoot, runId))) runId = newRunId();
   const dir = path.resolve(o.resultsRoot, runId);
+  checkResultsFolder(dir, o.replace);
   fs.mkdirSync(dir, { recursive: true });
   fs.copyFileSync(e.file, path.join(dir, 'experiment.yaml'));
   const rows: ScalingRow[] = [];

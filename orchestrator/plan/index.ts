@@ -24,4 +24,4 @@ export function planFromFile(file: string, o: PlanOptions, hosts?: DockerHost[])
   return plan;
 }
 
-export { checkRunId, newRunId, RUN_ID_RULE } from './run-id.ts';
+export { checkRunId, newRunId, RUN_ID_RULE, RunIdError } from './run-id.ts';

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { checkPopulations, checkRuntime, checkTimeScale, loadExperiment, RUNTIMES } from '../../config/experiment.ts';
 import { runExperiment } from '../../experiment/run.ts';
 import { runScaling } from '../../experiment/scaling.ts';
+import { RUN_ID_RULE } from '../../plan/index.ts';
 import { Progress } from '../../progress/display.ts';
 
 export const order = 50;
@@ -12,7 +13,8 @@ export function register(program: Command): void {
     .description('run an experiment: bring the topology up, replay the workload, collect, bring it down, analyse into results/<run-id>/')
     .argument('<experiment>', 'experiment file (experiments/<name>.yaml)')
     .option('--results <dir>', 'where results/<run-id>/ goes', 'results')
-    .option('--run-id <id>', 'run id (4-7 lower-case letters or digits; default: random)')
+    .option('--run-id <id>', `run id (${RUN_ID_RULE}; default: random); a folder that already holds a run is refused unless --replace`)
+    .option('--replace', 'overwrite the results folder of --run-id if it already holds a run')
     .option('--runtime <name>', `where to run it: ${RUNTIMES.join(' or ')} (default: the experiment's runtime, else docker)`)
     .option('--time-scale <k>', "workload time runs k times faster than network time (default: the experiment's timeScale; 1 in sim without one); docs/time-scale.md")
     .option('--populations <n,...>', "run once per population, the topology's countries with this many peers (default: the experiment's populations, if any); docs/scaling.md")
@@ -23,7 +25,7 @@ export function register(program: Command): void {
       if (o.populations !== undefined) e.populations = checkPopulations(o.populations);
       const progress = new Progress();
       if (e.populations.length) {
-        const r = await runScaling(e, { resultsRoot: o.results, progress, runId: o.runId });
+        const r = await runScaling(e, { resultsRoot: o.results, progress, runId: o.runId, replace: o.replace === true });
         progress.line(`results: ${r.dir}/scaling.md`);
         process.stdout.write(r.runId + '\n');
         if (r.interrupted) process.exitCode = 130;
@@ -39,7 +41,7 @@ export function register(program: Command): void {
         return;
       }
       if (e.variants.length > 1) progress.line(`${file} lists ${e.variants.length} variants: run replays the first, ${e.variants[0].name}; testbed compare runs them all`);
-      const r = await runExperiment(e, { resultsRoot: o.results, progress, runId: o.runId });
+      const r = await runExperiment(e, { resultsRoot: o.results, progress, runId: o.runId, replace: o.replace === true });
       const s = r.summary as { shares: { server: number; p2p: number; cache: number }; plays: number; latencyMs: { p50: number | null; p90: number | null } };
       const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
       progress.line(
