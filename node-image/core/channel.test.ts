@@ -116,4 +116,32 @@ describe('channel against a hostile peer', () => {
     expect(good.isOpen).toBe(true);
     expect(got).toHaveLength(20);
   });
+
+  it('closes a frame that takes longer than partialFrameMs at that moment, not at the next keep-alive tick', () => {
+    const clock = new ManualClock();
+    const slow = stuckPipe();
+    // keep-alives every 1000 ms: a check on that tick would close it up to 1000 ms late
+    const ch = new Channel(slow.pipe, clock, { ...opts, partialFrameMs: 1500 });
+    let reason = '';
+    ch.onClosed = (r) => (reason = r);
+    clock.advance(300);
+    slow.feed(Buffer.from([0, 0, 16, 0, 1])); // a frame of 4096 bytes begins
+    clock.advance(1499);
+    slow.feed(Buffer.from([2])); // more of the same frame does not restart its clock
+    expect(ch.isOpen).toBe(true);
+    clock.advance(1);
+    expect(ch.isOpen).toBe(false);
+    expect(reason).toMatch(/took more than 1500 ms/);
+    // a frame that completes in time cancels its timer: a later one gets its own 1500 ms
+    const fine = stuckPipe();
+    const ok = new Channel(fine.pipe, clock, { ...opts, keepaliveMs: 100_000, deadAfterMs: 200_000, partialFrameMs: 1500 });
+    const frame = encode({ type: 'ping', body: {} });
+    fine.feed(frame.subarray(0, 2));
+    clock.advance(1000);
+    fine.feed(Buffer.concat([frame.subarray(2), frame.subarray(0, 2)]));
+    clock.advance(1400);
+    expect(ok.isOpen).toBe(true);
+    clock.advance(100);
+    expect(ok.isOpen).toBe(false);
+  });
 });

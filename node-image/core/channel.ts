@@ -80,8 +80,8 @@ export class Channel {
   rttMs: number | null = null;
   private pingSentAt: number | null = null;
   private queued = 0;
-  /** real ms when the frame now being received began (null: between frames) */
-  private partialSince: number | null = null;
+  /** while a frame is partly received: closes the connection once it has taken partialFrameMs */
+  private partialTimer: TimerHandle | null = null;
   onMessage: (msg: Message, ch: Channel) => void = () => {};
   onClosed: (reason: string, ch: Channel) => void = () => {};
 
@@ -161,9 +161,15 @@ export class Channel {
       this.close(`bad frame from ${this.pipe.remoteAddress}: ${why}`);
       return;
     }
-    // a frame left incomplete began now if a frame just completed, else when the last one did
-    if (this.decoder.partialBytes === 0) this.partialSince = null;
-    else if (msgs.length > 0 || this.partialSince === null) this.partialSince = this.clock.realNow();
+    // a frame left incomplete began now if a frame just completed, else when the last one did;
+    // its own timer closes a slowloris at partialFrameMs exactly (the keep-alive tick, every
+    // keepaliveMs, would have let it run up to a tick longer)
+    if (this.decoder.partialBytes === 0) this.endPartial();
+    else if (msgs.length > 0 || this.partialTimer === null) {
+      this.endPartial();
+      const ms = this.opts.partialFrameMs ?? this.opts.deadAfterMs;
+      this.partialTimer = afterReal(this.clock, ms, () => this.close(`a frame from ${this.pipe.remoteAddress} took more than ${ms} ms`));
+    }
     for (const m of msgs) {
       if (this.closed) return;
       this.dispatch(m);
@@ -183,7 +189,6 @@ export class Channel {
       this.close(`bad frame from ${this.pipe.remoteAddress}: ${why}`);
       return;
     }
-    if (this.decoder.partialBytes === 0) this.partialSince = null;
     this.dispatch(m);
   }
 
@@ -199,11 +204,6 @@ export class Channel {
       this.close(`no traffic for ${this.opts.deadAfterMs} ms (keep-alive timeout)`);
       return;
     }
-    const partialMs = this.opts.partialFrameMs ?? this.opts.deadAfterMs;
-    if (this.partialSince !== null && now - this.partialSince > partialMs) {
-      this.close(`a frame from ${this.pipe.remoteAddress} took more than ${partialMs} ms`);
-      return;
-    }
     if (this.pingSentAt === null) this.pingSentAt = this.clock.realNow();
     this.send('ping', {});
   }
@@ -215,10 +215,16 @@ export class Channel {
     this.rttMs = this.rttMs === null ? sample : 0.75 * this.rttMs + 0.25 * sample;
   }
 
+  private endPartial(): void {
+    this.partialTimer?.cancel();
+    this.partialTimer = null;
+  }
+
   private finish(reason: string): void {
     if (this.closed) return;
     this.closed = true;
     this.timer?.cancel();
+    this.endPartial();
     for (const q of this.queues) q.length = 0;
     this.queued = 0;
     this.onClosed(reason, this);
