@@ -44,6 +44,24 @@ export function accessDefaults(country: string): Record<Access, number> {
   return { dsl: rest * 0.55, cable: rest * 0.3, fibre: rest * 0.15, mobile };
 }
 
+/** the paper's seven countries (Table II) */
+const PAPER_COUNTRIES = Object.keys(TABLE_II).sort();
+
+/** region codes that name no country (CLDR groupings) or are reserved for one under another code */
+const NOT_COUNTRIES: Record<string, string> = { UK: 'use GB, its ISO 3166-1 code', EU: 'a union, not a country', EZ: 'a zone, not a country', UN: 'not a country', QO: 'not a country' };
+
+/**
+ * Why `code` is not a country a peer can be in (null: it is one). A country is an ISO 3166-1
+ * alpha-2 code that the runtime's region names know (Intl, from CLDR): a user-assigned or unknown
+ * code (ZZ, QQ) used to be taken as a country with Table II's average routers.
+ */
+export function countryCodeProblem(code: string): string | null {
+  if (NOT_COUNTRIES[code]) return `${code} is not a country code here (${NOT_COUNTRIES[code]}); give an ISO 3166-1 alpha-2 code such as ${PAPER_COUNTRIES.join(', ')}`;
+  const name = new Intl.DisplayNames(['en'], { type: 'region' }).of(code);
+  if (!name || name === code || name === 'Unknown Region') return `${code} is not a country code; give an ISO 3166-1 alpha-2 code such as the paper's ${PAPER_COUNTRIES.join(', ')}`;
+  return null;
+}
+
 export interface LinkProfile {
   downKbit: number;
   upKbit: number;
@@ -120,6 +138,12 @@ function toTopology(l: Loaded<RawTopology>): Topology {
     };
   }
   const countries: Record<string, CountrySpec> = {};
+  for (const c of Object.keys(raw.countries)) {
+    const problem = countryCodeProblem(c);
+    if (problem) problems.push(`${l.where(['countries', c])}: countries.${c}: ${problem}`);
+  }
+  if (Object.values(raw.countries).every((spec) => spec.peers === 0))
+    problems.push(`${l.where(['countries'])}: countries: no country has a peer, so there is nothing to run; give at least one country peers: 1 or more`);
   for (const [c, spec] of Object.entries(raw.countries)) {
     let routers = tableIIDefaults(c);
     if (spec.routers) {
