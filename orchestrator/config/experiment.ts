@@ -1,5 +1,6 @@
 // Experiments: typed, validated like topologies (orchestrator/config/yaml.ts).
 
+import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { stringify } from 'yaml';
@@ -8,7 +9,7 @@ import { describeProtocol, type ProtocolSpec, ProtocolSpecError, resolveProtocol
 import { defaultSynthetic, type SyntheticParams } from '../workload/synthetic.ts';
 import type { TraceStart } from '../workload/trace.ts';
 import { loadTopology, parseTopology, type Topology, topologyPath } from './topology.ts';
-import { ConfigError, loadYamlFile, parseDuration } from './yaml.ts';
+import { ConfigError, didYouMean, loadYamlFile, parseDuration } from './yaml.ts';
 
 const require = createRequire(import.meta.url);
 export const experimentSchema = require('../../experiments/experiment.schema.json') as object;
@@ -155,9 +156,22 @@ export function loadExperiment(file: string): Experiment {
   let topologyText: string;
   if (typeof raw.topology === 'string') {
     // a bare name is one of topologies/; a path is relative to the experiment file, like a trace's
-    const tp = path.resolve(path.dirname(file), topologyPath(raw.topology, path.resolve(import.meta.dirname, '../..')));
+    const root = path.resolve(import.meta.dirname, '../..');
+    const tp = path.resolve(path.dirname(file), topologyPath(raw.topology, root));
+    // the experiment's own line names a topology that is not there, with the names that are
+    if (raw.topology.trim() === '' || !fs.existsSync(tp) || !fs.statSync(tp).isFile()) {
+      const names = fs
+        .readdirSync(path.join(root, 'topologies'))
+        .filter((f) => f.endsWith('.yaml'))
+        .map((f) => f.slice(0, -'.yaml'.length))
+        .sort();
+      const what = raw.topology.trim() === '' ? 'an empty name' : `${JSON.stringify(raw.topology)}, which names ${tp}: no such file`;
+      throw new ConfigError(file, [
+        `${l.where(['topology'])}: topology: ${what}${didYouMean(raw.topology, names)}; give a topology of topologies/ (${names.join(', ')}), a path to one, or one written inline`,
+      ]);
+    }
     topology = loadTopology(tp);
-    topologyText = require('node:fs').readFileSync(tp, 'utf8');
+    topologyText = fs.readFileSync(tp, 'utf8');
   } else {
     topologyText = stringify(raw.topology);
     // parsed from its own place in the file, so that its errors name the file's lines
@@ -219,7 +233,7 @@ export function loadExperiment(file: string): Experiment {
   if (raw.workload.trace) {
     const t = raw.workload.trace;
     const f = path.resolve(path.dirname(file), t.file);
-    if (!require('node:fs').existsSync(f)) problems.push(`${l.where(['workload', 'trace', 'file'])}: workload.trace.file: ${f} does not exist`);
+    if (!fs.existsSync(f)) problems.push(`${l.where(['workload', 'trace', 'file'])}: workload.trace.file: ${f} does not exist`);
     const start = traceStart(t.start);
     if (!start)
       problems.push(

@@ -30,6 +30,22 @@ export function didYouMean(word: string, options: string[]): string {
 
 /** problems named one by one; the rest are counted */
 const MAX_PROBLEMS = 25;
+/** no topology or experiment nests deeper than a handful of levels; a file that does is refused, not recursed into */
+export const MAX_DEPTH = 64;
+
+/** the deepest nesting of mappings and sequences in a document, and where it is (iterative: no recursion to overflow) */
+function deepest(root: unknown): { depth: number; node: Node | null } {
+  let best = { depth: 0, node: null as Node | null };
+  const stack: [unknown, number][] = [[root, 0]];
+  while (stack.length) {
+    const [n, d] = stack.pop()!;
+    if (!isMap(n) && !isSeq(n)) continue;
+    if (d + 1 > best.depth) best = { depth: d + 1, node: n as Node };
+    if (d + 1 > MAX_DEPTH) break;
+    for (const it of n.items as unknown[]) stack.push([isMap(n) ? (it as { value: unknown }).value : it, d + 1]);
+  }
+  return best;
+}
 
 export interface Loaded<T> {
   value: T;
@@ -63,11 +79,23 @@ export function parseYaml<T>(text: string, file: string, schema: object): Loaded
   const lc = new LineCounter();
   // the library's own duplicate-key check compares every key with every other (200k keys took
   // minutes): it is off, and duplicates are found below in one pass per mapping
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: false });
   const pos = (offset: number) => {
     const p = lc.linePos(offset);
     return `${file}:${p.line}:${p.col}`;
   };
+  const tooDeep = (at: string) => new ConfigError(file, [`${at}: nested more than ${MAX_DEPTH} levels deep; a topology or an experiment needs a few: is a bracket or an indentation off?`]);
+  let doc: ReturnType<typeof parseDocument>;
+  try {
+    doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: false });
+  } catch (err) {
+    if (err instanceof RangeError) throw tooDeep(`${file}:1:1`);
+    throw err;
+  }
+  // the parser recurses: thousands of levels run it out of stack, which it reports as a syntax error
+  const overflow = doc.errors.find((e) => /Maximum call stack size exceeded/.test(e.message));
+  if (overflow) throw tooDeep(pos(overflow.pos[0]));
+  const deep = deepest(doc.contents);
+  if (deep.depth > MAX_DEPTH) throw tooDeep(deep.node?.range ? pos(deep.node.range[0]) : `${file}:1:1`);
   const duplicates: string[] = [];
   visit(doc, {
     Map(_, map) {
@@ -101,7 +129,19 @@ export function parseYaml<T>(text: string, file: string, schema: object): Loaded
   const validate = ajv.compile(schema);
   if (!validate(value)) {
     // a file with 200k wrong keys gets the first ones named: locating each costs a walk of the document
-    const errors = validate.errors ?? [];
+    // a value of none of a oneOf's types is one problem, not one per type and one more for the
+    // oneOf: its type errors are folded into the oneOf's line ("must be string or object")
+    const all = validate.errors ?? [];
+    const typesOf = new Map<ErrorObject, string[]>();
+    const folded = new Set<ErrorObject>();
+    for (const e of all.filter((x) => x.keyword === 'oneOf')) {
+      const branches = all.filter((x) => x !== e && x.instancePath === e.instancePath && x.schemaPath.startsWith(`${e.schemaPath}/`));
+      if (branches.length && branches.every((x) => x.keyword === 'type')) {
+        typesOf.set(e, [...new Set(branches.map((x) => String((x.params as { type: string }).type)))]);
+        for (const x of branches) folded.add(x);
+      }
+    }
+    const errors = all.filter((e) => !folded.has(e));
     const shown = errors.slice(0, MAX_PROBLEMS);
     const problems = shown.map((e: ErrorObject) => {
       const path = e.instancePath
@@ -116,6 +156,12 @@ export function parseYaml<T>(text: string, file: string, schema: object): Loaded
           const sch = e.parentSchema as { properties?: Record<string, unknown> };
           const allowed = Object.keys(sch.properties ?? {});
           return `${where([...path, extra], true)}: ${field}: unknown key "${extra}"${didYouMean(extra, allowed)}; valid keys: ${allowed.join(', ')}`;
+        }
+        case 'oneOf': {
+          const types = typesOf.get(e);
+          const mapping = (t: string) => (t === 'object' ? 'a mapping' : t === 'array' ? 'a list' : `a ${t}`);
+          if (types) return `${at}: ${field}: must be ${types.map(mapping).join(' or ')}, got ${JSON.stringify(e.data)}`;
+          return `${at}: ${field}: ${e.message}`;
         }
         case 'enum':
           return `${at}: ${field}: ${JSON.stringify((e.data as unknown) ?? null)} is not valid; valid values: ${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`;
