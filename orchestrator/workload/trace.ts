@@ -193,13 +193,15 @@ export function replayTrace(events: TraceEvent[], machines: Machine[], seed: num
     const alt = machines.filter((m) => m.country === h!.country && !occupied.has(m.name));
     return alt.length ? alt[Math.floor(rnd() * alt.length)] : null;
   };
-  const login = (user: string, t: number, e: TraceEvent) => {
+  const login = (user: string, at: number, e: TraceEvent) => {
     const m = machineFor(user, e.country ?? countryOf.get(user));
     if (!m) return null;
     occupied.set(m.name, user);
     active.set(user, m);
     sessions++;
-    scripts.get(m.name)!.push({ t, action: 'login', user, country: e.country ?? countryOf.get(user) ?? m.country, quality: e.quality ?? 'q5' });
+    const script = scripts.get(m.name)!;
+    const t = Math.max(at, script.at(-1)?.t ?? 0);
+    script.push({ t, action: 'login', user, country: e.country ?? countryOf.get(user) ?? m.country, quality: e.quality ?? 'q5' });
     return m;
   };
   const logout = (user: string, t: number) => {
@@ -223,6 +225,9 @@ export function replayTrace(events: TraceEvent[], machines: Machine[], seed: num
       logout(e.user, t);
       continue;
     }
+    // a play of a user with no session logs them in a second before it, but never before what the
+    // machine's script already holds (another user's logout): sorted, that logout would end the
+    // new session at once and every play of it would be lost
     const m = active.get(e.user) ?? login(e.user, Math.max(0, t - 1000), e);
     if (!m) continue;
     const ev = scripts.get(m.name)!;
@@ -234,14 +239,16 @@ export function replayTrace(events: TraceEvent[], machines: Machine[], seed: num
     else ev.push({ t, action: 'seek', positionMs: e.positionMs ?? 0 });
   }
   for (const u of [...active.keys()]) logout(u, Math.min(durationMs - 1, (last.get(u) ?? 0) + 600_000));
-  // a playlist's next track is the user's next play when it comes from a playlist
+  // a playlist's next track is the user's next play when it comes from a playlist: one pass from
+  // the end, carrying the next event that is not a skip (a search forward from every play was
+  // quadratic in a machine's plays)
   for (const ev of scripts.values()) {
     ev.sort((a, b) => a.t - b.t);
-    for (let i = 0; i < ev.length; i++) {
+    let next: ScriptEvent | undefined;
+    for (let i = ev.length - 1; i >= 0; i--) {
       const e = ev[i];
-      if (e.action !== 'play') continue;
-      const n = ev.slice(i + 1).find((x) => x.action !== 'skip');
-      if (n?.action === 'play' && n.access === 'playlist') e.next = n.track;
+      if (e.action === 'play' && next?.action === 'play' && next.access === 'playlist') e.next = next.track;
+      if (e.action !== 'skip') next = e;
     }
   }
   return { scripts, users: users.size, tracks: tracks.size, zipfExponent: NaN, sessions, plays, startMs };

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { importLastfm } from './importers/lastfm.ts';
 import { importMssd } from './importers/mssd.ts';
 import { calibrateZipf, coprimeStep, defaultSynthetic, syntheticWorkload, zipfSum } from './synthetic.ts';
-import { bulkSpan, readTrace, replayTrace, traceStartMs } from './trace.ts';
+import { bulkSpan, readTrace, replayTrace, type TraceEvent, traceStartMs } from './trace.ts';
 import { windowWorkload } from './window.ts';
 
 const machines = Array.from({ length: 40 }, (_, i) => ({ name: `m${i}`, country: i < 20 ? 'SE' : 'ES' }));
@@ -126,6 +126,37 @@ describe('traces and importers', () => {
     expect(used).toHaveLength(1);
     expect(used[0].map((e) => e.action)).toEqual(['login', 'play', 'logout']);
     await expect(readTrace(tmp('b.jsonl', '{"t":0,"user":"a","action":"dance"}\n'))).rejects.toThrow(/b\.jsonl:1: field "action" must be one of login, play, skip, seek, logout/);
+  });
+
+  it("logs a user in after the previous user's logout on the same machine, so that none of their plays is lost", () => {
+    const one = [{ name: 'm1', country: 'SE' }];
+    const ev: TraceEvent[] = [
+      { t: 0, user: 'alice', action: 'login', country: 'SE' },
+      { t: 1_000, user: 'alice', action: 'play', track: 1 },
+      { t: 60_500, user: 'alice', action: 'logout' },
+      // bob has no session: logged in a second before his play, at 60 000, before alice's logout
+      { t: 61_000, user: 'bob', action: 'play', track: 2, country: 'SE' },
+      { t: 120_000, user: 'bob', action: 'play', track: 3 },
+      { t: 180_000, user: 'bob', action: 'play', track: 4 },
+    ];
+    const w = replayTrace(ev, one, 1, 86_400_000);
+    const script = w.scripts.get('m1')!;
+    expect(script.map((e) => `${e.action}${e.action === 'login' ? ` ${e.user}` : ''}`)).toEqual(['login alice', 'play', 'logout', 'login bob', 'play', 'play', 'play', 'logout']);
+    expect(script.find((e) => e.action === 'login' && e.user === 'bob')!.t).toBe(60_500);
+    expect(w.plays).toBe(4);
+  });
+
+  it("finds each play's next playlist track in one pass, at a million plays", () => {
+    const n = 1_000_000;
+    const ev: TraceEvent[] = [{ t: 0, user: 'a', action: 'login', country: 'SE' }];
+    for (let i = 0; i < n; i++) ev.push({ t: 1 + i, user: 'a', action: 'play', track: i % 1000, access: i % 2 ? 'playlist' : 'random' });
+    const w = replayTrace(ev, [{ name: 'm1', country: 'SE' }], 1, 86_400_000);
+    const plays = w.scripts.get('m1')!.filter((e) => e.action === 'play');
+    expect(plays).toHaveLength(n);
+    // a play is followed by a playlist play at every even index
+    expect(plays[0].next).toBe(1);
+    expect(plays[1].next).toBeUndefined();
+    expect(plays[n - 2].next).toBe((n - 1) % 1000);
   });
 
   it('replays from a start inside the week: scripts count from it, events before it and after its window are left out', async () => {
