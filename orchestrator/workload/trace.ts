@@ -88,6 +88,12 @@ export function bulkSpan(sorted: ArrayLike<number>, maxGapDays = 366): { lo: num
  */
 export function bulkMask(times: Float64Array, count: number, where: (i: number) => string, warn: (line: string) => void, maxGapDays = 366): Uint8Array {
   const keep = new Uint8Array(count).fill(1);
+  // two events have no bulk to keep: more than the gap apart, neither can be told the stray one,
+  // and the week would be the earlier one's, leaving the other out of every window without a word
+  if (count === 2 && Math.abs(times[1] - times[0]) > maxGapDays * 86_400_000)
+    throw new TraceError(
+      `${where(0)} and ${where(1)} are ${Math.round(Math.abs(times[1] - times[0]) / 86_400_000)} days apart, more than ${maxGapDays}: with two events neither is the trace's bulk; remove the one that is wrong`,
+    );
   if (count < 3) return keep;
   const { lo, hi } = bulkSpan(times.slice(0, count).sort(), maxGapDays);
   const far: number[] = [];

@@ -272,5 +272,11 @@ describe('traces and importers', () => {
     const header = 'session_id,session_position,track_id_clean,skip_1,skip_2,skip_3,hour_of_day,date,premium,context_type';
     await expect(importMssd(tmp('skip.csv', `${header}\ns1,1,t1,maybe,false,false,3,2018-07-15,false,catalog\n`))).rejects.toThrow(/skip\.csv:2: skip_1 must be true or false, got "maybe"/);
     await expect(importMssd(tmp('empty.csv', `${header}\ns1,1,,false,false,false,3,2018-07-15,false,catalog\n`))).rejects.toThrow(/empty\.csv:2: track_id_clean is empty/);
+    // an empty hour is not midnight
+    await expect(importMssd(tmp('hour.csv', `${header}\ns1,1,t1,false,false,false,,2018-07-15,false,catalog\n`))).rejects.toThrow(/hour\.csv:2: hour_of_day must be 0-23, got ""/);
+    // two plays 39 years apart: neither is the bulk, so neither is dropped in silence
+    await expect(importLastfm(tmp('two.tsv', 'u\t1970-01-01T00:00:00Z\ta\tA\tt1\tOne\nu\t2009-05-04T12:00:00Z\ta\tA\tt2\tTwo\n'))).rejects.toThrow(
+      /two\.tsv:1 and .*two\.tsv:2 are 14369 days apart, more than 366: with two events neither is the trace's bulk; remove the one that is wrong/,
+    );
   });
 });

@@ -33,7 +33,8 @@ export async function importMssd(file: string, o: { country?: string; warn?: (li
     const row = Object.fromEntries(header.map((h, i) => [h, f[i]]));
     if (!Number.isInteger(Number(row.session_position)) || Number(row.session_position) < 1)
       throw new TraceError(`${file}:${n}: session_position must be a whole number >= 1, got ${JSON.stringify(row.session_position)}`);
-    const h = Number(row.hour_of_day);
+    // Number('') is 0: an empty hour would silently be midnight
+    const h = row.hour_of_day.trim() === '' ? Number.NaN : Number(row.hour_of_day);
     if (!Number.isInteger(h) || h < 0 || h > 23) throw new TraceError(`${file}:${n}: hour_of_day must be 0-23, got ${JSON.stringify(row.hour_of_day)}`);
     if (!Number.isFinite(Date.parse(row.date))) throw new TraceError(`${file}:${n}: date is not a date like 2018-07-15: ${JSON.stringify(row.date)}`);
     for (const k of ['session_id', 'track_id_clean']) if (!row[k]) throw new TraceError(`${file}:${n}: ${k} is empty`);
