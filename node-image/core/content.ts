@@ -32,11 +32,6 @@ export function trackBytes(track: number, quality: Quality, scale = 1): number {
   return Math.max(raw, MIN_TRACK_BYTES);
 }
 
-/** Bytes per real second of playback: the audio bitrate (unchanged by the time scale). */
-export function playbackRate(quality: Quality): number {
-  return BITRATE_BYTES[quality];
-}
-
 function fillBlock(track: number, quality: Quality, block: number, out: Uint8Array): void {
   let s = mix(mix(track ^ (quality === 'q9' ? 0x9e3779b9 : 0x85ebca6b)) ^ mix(block + 1)) || 1;
   const words = new Uint32Array(out.buffer, out.byteOffset, out.byteLength >>> 2);

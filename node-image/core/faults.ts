@@ -29,8 +29,6 @@ export type PeerFault =
   | { kind: 'link-rate'; atMs: number; forMs: number; share: number; country?: string; factor: number };
 export type Fault = DcFault | PeerFault;
 
-export const FAULT_KINDS = ['tracker-outage', 'dc-outage', 'churn', 'link-cut', 'link-rate', 'router-restart'] as const;
-
 /** faults that take a share of peers (the others concern a data centre) */
 export const isPeerFault = (f: Fault): f is PeerFault => f.kind === 'churn' || f.kind === 'link-cut' || f.kind === 'link-rate' || f.kind === 'router-restart';
 
