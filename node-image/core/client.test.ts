@@ -1,8 +1,17 @@
 // The client and the data centre together, over in-memory pipes on a manual clock: streaming
 // from the server and from peers, tracker and overlay discovery, reversal, report delivery.
 import { describe, expect, it } from 'vitest';
+import type { Client } from './client.ts';
 import type { ConnectReport, PlayReport, Report, SearchReport } from './reports.ts';
 import { world } from './test/world.ts';
+
+/** `second` plays a track `first` played before: they become neighbours (the tracker names `first`) */
+async function share(w: ReturnType<typeof world>, first: Client, second: Client, track: number): Promise<void> {
+  first.play(track, 'random');
+  await w.run(400_000);
+  second.play(track, 'random');
+  await w.run(400_000);
+}
 
 const plays = (rs: Report[], who: string) => rs.filter((r): r is PlayReport => r.type === 'play' && r.clientId === who);
 
@@ -60,14 +69,8 @@ describe('client and data centre', () => {
     for (const c of [x, y, z]) c.login(`u${c.id}`, 'SE', 'q5');
     await w.run(500);
     // x-y and y-z become neighbours by sharing tracks
-    x.play(10, 'random');
-    await w.run(400_000);
-    y.play(10, 'random');
-    await w.run(400_000);
-    z.play(11, 'random');
-    await w.run(400_000);
-    y.play(11, 'random');
-    await w.run(400_000);
+    await share(w, x, y, 10);
+    await share(w, z, y, 11);
     expect(y.neighbourCount).toBe(2);
     // now x searches for a track only z has: the answer comes from distance 2
     z.play(12, 'random');
@@ -99,10 +102,7 @@ describe('client and data centre', () => {
     const [x, y] = [w.client('x'), w.client('y')];
     for (const c of [x, y]) c.login(`u${c.id}`, 'SE', 'q5');
     await w.run(500);
-    y.play(10, 'random');
-    await w.run(400_000);
-    x.play(10, 'random');
-    await w.run(400_000);
+    await share(w, y, x, 10);
     expect(x.neighbourCount).toBe(1);
     const hits: number[] = [];
     // answered at the next microtask: this search has stopped waiting by then
