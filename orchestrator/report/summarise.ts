@@ -39,7 +39,9 @@ export function summarise({ info, reports, generated, badLines }: SummariseInput
     ...(lost ? [`${lost} reports were generated and never stored`] : []),
     ...(q.integrityFailures ? [`${q.integrityFailures} plays played bytes that differ from the server's`] : []),
     ...(plays.length === 0 ? ['no play was reported'] : []),
-    ...(badLines ? [`${badLines} lines of the raw reports were torn or malformed`] : []),
+    ...(badLines ? [`${badLines} lines of the raw reports were torn, malformed or impossible (refused by core/report-check.ts)`] : []),
+    // the reports are checked one by one; a figure made of them is checked again before it is published
+    ...[...Object.entries(shares.bytes), ...Object.entries(shares.shares)].filter(([, v]) => !Number.isFinite(v)).map(([k, v]) => `the figure ${k} is ${v}, not a finite number`),
   ];
   const summary = {
     experiment: info.experiment,

@@ -78,4 +78,20 @@ describe('summary', () => {
     expect(fs.readFileSync(path.join(dir, 'report.md'), 'utf8')).toContain('2 lines of the raw reports were torn or malformed and were skipped');
     fs.rmSync(dir, { recursive: true, force: true });
   });
+
+  it('does not publish a report with impossible values: it is skipped, counted, and the run is not valid', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tb-sum-'));
+    fs.writeFileSync(path.join(dir, 'run.json'), JSON.stringify(info));
+    fs.mkdirSync(path.join(dir, 'raw', 'stockholm'), { recursive: true });
+    const play = reports.find((r) => r.type === 'play')!;
+    const absurd = { ...play, seq: 99, bytes: { server: 1e308, p2p: 0, cache: 0 } };
+    fs.writeFileSync(path.join(dir, 'raw', 'stockholm', 'reports.jsonl'), [...reports, absurd].map((r) => JSON.stringify(r)).join('\n') + '\n');
+    const s = await writeReport(dir);
+    expect(s.rawLinesSkipped).toBe(1);
+    expect(s.valid).toBe(false);
+    expect(s.problems).toContain('1 lines of the raw reports were torn, malformed or impossible (refused by core/report-check.ts)');
+    expect(s.shares).toEqual({ server: 0.3, p2p: 0.15, cache: 0.55 });
+    expect(fs.readFileSync(path.join(dir, 'report.md'), 'utf8')).not.toContain('Infinity');
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
 });
