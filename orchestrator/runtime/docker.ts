@@ -8,6 +8,7 @@ import type Docker from 'dockerode';
 import { formatError, UserError } from '../cli/errors.ts';
 import { requireEngine, socketPath } from '../docker/engine.ts';
 import { demux, engineFirewall, type HostFirewall, localFirewall, rulesOfRun } from '../docker/firewall.ts';
+import { retryEngine } from '../docker/retry.ts';
 import { engineFor, withTimeout } from '../docker/swarm.ts';
 import { shipImage, tarOf } from '../docker/transfer.ts';
 import { isLocalEngine } from '../plan/hosts.ts';
@@ -291,8 +292,14 @@ export class DockerRuntime implements Runtime {
       NetworkingConfig: { EndpointsConfig: { [first.network]: { IPAMConfig: { IPv4Address: first.ip } } } },
     });
     if (!e.local && c.mounts.length) await container.putArchive(await tarOf(c.mounts.flatMap(mountedFiles)), { path: '/' });
-    for (const a of rest) await docker.getNetwork(a.network).connect({ Container: container.id, EndpointConfig: { IPAMConfig: { IPv4Address: a.ip } } });
-    await container.start();
+    // the engine's own time-outs (attaching to a Swarm overlay on a loaded machine) are retried;
+    // an attach or start that went through despite its error is not repeated
+    const attached = async (network: string) => Object.hasOwn((await container.inspect()).NetworkSettings.Networks ?? {}, network);
+    for (const a of rest)
+      await retryEngine(`attaching ${c.name} to ${a.network}`, () => docker.getNetwork(a.network).connect({ Container: container.id, EndpointConfig: { IPAMConfig: { IPv4Address: a.ip } } }), {
+        done: () => attached(a.network),
+      });
+    await retryEngine(`starting ${c.name}`, () => container.start(), { done: async () => (await container.inspect()).State.Running });
     // following the log of a running container replays it from the start, so no line is missed
     const logs = (await container.logs({ follow: true, stdout: true, stderr: true })) as unknown as NodeJS.ReadableStream & { destroy(): void };
     const tail: string[] = [];

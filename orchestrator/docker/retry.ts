@@ -1,0 +1,52 @@
+// The Docker engine's own transient failures, retried with backoff and a bound. On a loaded
+// machine, attaching a container to a Swarm overlay failed with HTTP 500 "attaching to network
+// failed ... context deadline exceeded", and the CLI printed "unexpected error" with a stack: the
+// engine timed out on itself, and the same call a moment later succeeds. Anything else the engine
+// answers (a conflict, a missing image, a bad request) is not retried: it would fail the same way.
+
+/** the engine timed out or dropped the connection, every retry did too, and what to do about it */
+export class EngineBusyError extends Error {
+  readonly userFacing = true;
+}
+
+/** an engine answer that a repeat of the same call may not get: its own time-outs and dropped connections */
+export function isTransient(err: unknown): boolean {
+  const e = err as { statusCode?: number; code?: string; message?: string; json?: { message?: string } };
+  if (e?.code && ['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ESOCKETTIMEDOUT'].includes(e.code)) return true;
+  const text = `${e?.json?.message ?? ''} ${e?.message ?? ''}`;
+  return (e?.statusCode === 500 || e?.statusCode === 503) && /context deadline exceeded|i\/o timeout|timed out|timeout exceeded|connection reset/i.test(text);
+}
+
+export interface RetryOptions {
+  /** tries in all (default 5: waits of 0.5, 1, 2 and 4 s between them, 7.5 s at most) */
+  attempts?: number;
+  baseMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+  /** before a repeat: whether the failed try took effect after all (then it is not repeated) */
+  done?: () => Promise<boolean>;
+}
+
+/**
+ * `fn`, repeated while the engine fails transiently, `attempts` times at most with doubling waits;
+ * then an EngineBusyError that names `what`, how often it failed and what to do. A failure that is
+ * not transient is thrown as it is, at once.
+ */
+export async function retryEngine<T>(what: string, fn: () => Promise<T>, o: RetryOptions = {}): Promise<T | undefined> {
+  const attempts = o.attempts ?? 5;
+  const base = o.baseMs ?? 500;
+  const sleep = o.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  for (let i = 1; ; i++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!isTransient(err)) throw err;
+      const message = (err as { json?: { message?: string } }).json?.message ?? (err as Error).message;
+      if (i >= attempts)
+        throw new EngineBusyError(
+          `${what}: the Docker engine failed ${attempts} times in a row (${message.trim()}): it is overloaded or stuck. Let the machine settle (or restart dockerd), remove what was made with \`testbed down RUN_ID\`, and run again.`,
+        );
+      await sleep(base * 2 ** (i - 1));
+      if (o.done && (await o.done())) return undefined;
+    }
+  }
+}
