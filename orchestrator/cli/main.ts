@@ -1,8 +1,8 @@
 // The `testbed` CLI: one small file per verb under commands/ (docs/architecture.md, principle 9). Each
 // file checks its flags and calls into the orchestrator; nothing else lives here.
 import { Command, CommanderError } from 'commander';
+import { formatError } from '../errors.ts';
 import { commands } from './commands/index.ts';
-import { formatError } from './errors.ts';
 
 const program = new Command('testbed').description('Emulated network testbed for peer-assisted music streaming (Spotify P2P, Goldmann & Kreitz 2011)').showHelpAfterError().exitOverride();
 

@@ -4,11 +4,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { didYouMean } from '../config/yaml.ts';
+import { UserError } from '../errors.ts';
 import { shortName } from '../graph/graph.ts';
 import { checkRunId } from '../plan/index.ts';
 import type { Plan } from '../plan/types.ts';
 import type { DockerRuntime } from '../runtime/docker.ts';
-import { UserError } from './errors.ts';
 
 export async function runNodes(rt: DockerRuntime, runId: string) {
   checkRunId(runId);

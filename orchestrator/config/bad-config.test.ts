@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { UserFacingError } from '../errors.ts';
 import { loadExperiment } from './experiment.ts';
 import { loadTopology } from './topology.ts';
 
@@ -27,8 +28,8 @@ describe('the corpus of bad configuration files', () => {
       err = e;
     }
     expect(err, `${f} was accepted`).toBeInstanceOf(Error);
-    const e = err as Error & { userFacing?: boolean };
-    expect(e.userFacing, `${f}: ${e.message}`).toBe(true);
+    const e = err as Error;
+    expect(e, `${f}: ${e.message}`).toBeInstanceOf(UserFacingError);
     expect(e.message).toContain(f);
     expect(e.message).toMatch(new RegExp(expect1![1]));
     expect(e.message).not.toMatch(/\n\s+at /);

@@ -4,9 +4,9 @@
 import fs from 'node:fs';
 import { Ajv, type ErrorObject } from 'ajv';
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, visit } from 'yaml';
+import { UserFacingError } from '../errors.ts';
 
-export class ConfigError extends Error {
-  readonly userFacing = true;
+export class ConfigError extends UserFacingError {
   override name = 'ConfigError';
   constructor(
     readonly file: string,

@@ -1,7 +1,7 @@
 // The Docker engine, through dockerode. A clear error when it is not there: which socket, and how
 // to start it on these machines.
 import Docker from 'dockerode';
-import { UserError } from '../cli/errors.ts';
+import { UserError } from '../errors.ts';
 
 let docker: Docker | null = null;
 

@@ -3,11 +3,10 @@
 // failed ... context deadline exceeded", and the CLI printed "unexpected error" with a stack: the
 // engine timed out on itself, and the same call a moment later succeeds. Anything else the engine
 // answers (a conflict, a missing image, a bad request) is not retried: it would fail the same way.
+import { UserFacingError } from '../errors.ts';
 
 /** the engine timed out or dropped the connection, every retry did too, and what to do about it */
-export class EngineBusyError extends Error {
-  readonly userFacing = true;
-}
+export class EngineBusyError extends UserFacingError {}
 
 /** an engine answer that a repeat of the same call may not get: its own time-outs and dropped connections */
 export function isTransient(err: unknown): boolean {

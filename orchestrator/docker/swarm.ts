@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Docker from 'dockerode';
+import { UserFacingError } from '../errors.ts';
 import { overlaps, TESTBED_RANGES } from '../plan/addresses.ts';
 import { isLocalEngine } from '../plan/hosts.ts';
 import { type DockerHost, LABEL_PROJECT } from '../plan/types.ts';
@@ -137,6 +138,4 @@ export async function requireSwarm(hosts: readonly DockerHost[] | undefined): Pr
   if (problems.length) throw new SwarmNotReadyError(`the hosts are not ready for a testbed that spans them:\n  ${problems.join('\n  ')}`);
 }
 
-export class SwarmNotReadyError extends Error {
-  readonly userFacing = true;
-}
+export class SwarmNotReadyError extends UserFacingError {}

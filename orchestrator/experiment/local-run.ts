@@ -12,6 +12,7 @@ import { type Fault, isPeerFault } from '../../node-image/core/faults.ts';
 import { dcSeed, dnsRandom, peerSeed, pickWeighted } from '../../node-image/core/random.ts';
 import { formatScript } from '../../node-image/core/script-runner.ts';
 import { DCS } from '../config/topology.ts';
+import { UserFacingError } from '../errors.ts';
 import { freePort, type Proc, startProgram } from '../local/processes.ts';
 import { placePeers } from '../plan/plan.ts';
 import type { Progress } from '../progress/display.ts';
@@ -29,9 +30,7 @@ export const LOCAL_MAX_PEERS = 60;
 /** temporary folders of local runs: caches and scripts, removed at the end (and by the next run if the orchestrator died) */
 const TMP_PREFIX = 'tb-local-run-';
 
-export class LocalRuntimeError extends Error {
-  readonly userFacing = true;
-}
+export class LocalRuntimeError extends UserFacingError {}
 
 /** why an experiment cannot run on loopback, or null */
 export function localRefusal(peers: number, faults: readonly Fault[]): string | null {

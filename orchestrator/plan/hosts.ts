@@ -9,13 +9,12 @@
 // overlay networks. A NAT-less peer is a home of its own.
 import fs from 'node:fs';
 import { checkHosts } from '../config/hosts.ts';
+import { UserFacingError } from '../errors.ts';
 import { inSubnet, intToIp, ipToInt } from './addresses.ts';
 import { apportion, MAX_NETWORKS } from './plan.ts';
 import type { ContainerPlan, DockerHost, NetworkPlan, Plan } from './types.ts';
 
-export class PlacementError extends Error {
-  readonly userFacing = true;
-}
+export class PlacementError extends UserFacingError {}
 
 /** a home: the containers that must share a host, and the peers among them */
 interface Unit {

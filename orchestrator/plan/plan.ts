@@ -11,6 +11,7 @@ import path from 'node:path';
 import type { ProtocolSpec } from '../../node-image/core/policies.ts';
 import type { Access, DcName, RouterCategory, Topology } from '../config/topology.ts';
 import { CATEGORIES, DCS } from '../config/topology.ts';
+import { UserFacingError } from '../errors.ts';
 import { seededRandom, shuffle } from '../util/random.ts';
 import { dcSubnet, fakeExternal, homeSubnet, inSubnet as inCidr, ipToInt, outerSubnet, overlaps as overlapsCidr, type Subnet, servicesSubnet, wanSubnet } from './addresses.ts';
 import { checkRunId } from './run-id.ts';
@@ -19,9 +20,7 @@ import { type Attachment, type ContainerPlan, LABEL_PLANNED, LABEL_PROJECT, LABE
 /** networks one plan may make: every one is a Linux bridge and a DOCKER-USER rule on this host */
 export const MAX_NETWORKS = 4000;
 
-export class PlanError extends Error {
-  readonly userFacing = true;
-}
+export class PlanError extends UserFacingError {}
 
 /** Docker allows about 1000 endpoints per bridge network; stay well under it. */
 export const WAN_ENDPOINTS = 900;

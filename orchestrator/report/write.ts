@@ -7,6 +7,7 @@ import { Ajv } from 'ajv';
 import type { Report } from '../../node-image/core/reports.ts';
 import { dedupe } from '../analysis/playback.ts';
 import type { ExperimentRuntime } from '../config/experiment.ts';
+import { UserFacingError } from '../errors.ts';
 import { type Parsed, readReportFile } from './raw.ts';
 import { runMarkdown, runPlots, runTables } from './render.ts';
 import { summarise } from './summarise.ts';
@@ -43,9 +44,7 @@ export interface RunInfo {
   finishedAt?: string;
 }
 
-export class ResultsError extends Error {
-  readonly userFacing = true;
-}
+export class ResultsError extends UserFacingError {}
 
 /** every reports.jsonl under raw/ (one per data centre, per repetition), de-duplicated */
 export function readRawReports(dir: string): Report[] {

@@ -9,6 +9,8 @@
 // endpoint count is off (what CI hit: dockerd logged "Fixing inconsistent endpoint_cnt" on its
 // next start); only a dockerd restart recounts, and the error says so. schedule.ts keeps down
 // from provoking it.
+
+import { UserFacingError } from '../errors.ts';
 import { overlaps, TESTBED_RANGES } from '../plan/addresses.ts';
 import { LABEL_RUN } from '../plan/types.ts';
 
@@ -54,9 +56,7 @@ export async function removeNetwork(net: NetworkHandle, o: { attempts?: number; 
 }
 
 /** a network that stands in the way of one the plan needs, and what to do about it */
-export class NetworkConflictError extends Error {
-  readonly userFacing = true;
-}
+export class NetworkConflictError extends UserFacingError {}
 
 export interface ExistingNetwork {
   Name: string;

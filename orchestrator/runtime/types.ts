@@ -1,6 +1,8 @@
 // The container runtime (docs/architecture.md, principle 4): the handful of operations a plan of
 // containers needs; Docker implements it. A whole repetition of an experiment, in Docker or in the
 // simulation, goes through the session interface one level up (orchestrator/experiment/session.ts).
+
+import { UserFacingError } from '../errors.ts';
 import type { DockerHost, Plan } from '../plan/types.ts';
 import type { Progress } from '../progress/display.ts';
 
@@ -35,8 +37,7 @@ export interface Runtime {
   exec(container: string, cmd: string[], timeoutMs?: number): Promise<{ exitCode: number; stdout: string; stderr: string }>;
 }
 
-export class ContainerError extends Error {
-  readonly userFacing = true;
+export class ContainerError extends UserFacingError {
   constructor(
     readonly container: string,
     message: string,
@@ -47,8 +48,7 @@ export class ContainerError extends Error {
 }
 
 /** `down` removed what it could; these parts of the run are still there */
-export class DownIncompleteError extends Error {
-  readonly userFacing = true;
+export class DownIncompleteError extends UserFacingError {
   constructor(
     readonly runId: string,
     readonly failures: string[],

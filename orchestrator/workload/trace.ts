@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import readline from 'node:readline';
 import type { Quality } from '../../node-image/core/reports.ts';
 import type { ScriptEvent } from '../../node-image/core/script.ts';
+import { UserFacingError } from '../errors.ts';
 import { seededRandom } from '../util/random.ts';
 import type { Machine, WorkloadResult } from './synthetic.ts';
 
@@ -58,9 +59,7 @@ export function inWindow(events: TraceEvent[], window: TraceWindow | undefined, 
   return events.filter((e) => e.t >= fromMs && e.t < toMs);
 }
 
-export class TraceError extends Error {
-  readonly userFacing = true;
-}
+export class TraceError extends UserFacingError {}
 
 const ACTIONS = ['login', 'play', 'skip', 'seek', 'logout'];
 

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { formatGate, gate, regressionLines } from '../../bench/gate.ts';
 import { acceptNewest, defaultHistoryPath, type History, readHistory } from '../../bench/history.ts';
 import { writeBenchReport } from '../../bench/report.ts';
-import { UserError } from '../errors.ts';
+import { UserError } from '../../errors.ts';
 
 export const order = 65;
 

@@ -6,9 +6,9 @@ import { runMatrix } from '../../compare/matrix.ts';
 import type { Comparison } from '../../compare/model.ts';
 import { writeComparison } from '../../compare/write.ts';
 import { checkRuntime, checkTimeScale, loadExperiment, RUNTIMES } from '../../config/experiment.ts';
+import { UserError } from '../../errors.ts';
 import { newRunId } from '../../plan/index.ts';
 import { Progress } from '../../progress/display.ts';
-import { UserError } from '../errors.ts';
 
 export const order = 55;
 

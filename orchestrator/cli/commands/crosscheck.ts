@@ -3,10 +3,10 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { type CrossRun, crosscheckMarkdown, crossIncompatibilities, crossVerdicts, disagreements, loadCrossRun } from '../../compare/crosscheck.ts';
 import { checkTimeScale, loadExperiment } from '../../config/experiment.ts';
+import { UserError } from '../../errors.ts';
 import { runExperiment } from '../../experiment/run.ts';
 import { newRunId } from '../../plan/run-id.ts';
 import { Progress } from '../../progress/display.ts';
-import { UserError } from '../errors.ts';
 
 export const order = 56;
 

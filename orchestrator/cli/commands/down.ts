@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { loadHosts } from '../../config/hosts.ts';
+import { UserError } from '../../errors.ts';
 import { checkRunId } from '../../plan/index.ts';
 import { Progress } from '../../progress/display.ts';
 import { DockerRuntime } from '../../runtime/docker.ts';
-import { UserError } from '../errors.ts';
 
 export const order = 40;
 

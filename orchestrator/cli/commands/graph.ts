@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
+import { UserError } from '../../errors.ts';
 import { planGraph, renderPng, toDot, toMermaid } from '../../graph/graph.ts';
 import { checkRunId, planFromFile } from '../../plan/index.ts';
 import type { Plan } from '../../plan/types.ts';
-import { UserError } from '../errors.ts';
 
 export const order = 36;
 

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { resolveParams } from '../../../node-image/core/params.ts';
+import { UserError } from '../../errors.ts';
 import { runLocal } from '../../local/run.ts';
-import { UserError } from '../errors.ts';
 
 export const order = 10;
 

@@ -3,13 +3,13 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { loadHosts } from '../../config/hosts.ts';
 import { requireSwarm } from '../../docker/swarm.ts';
+import { formatError, UserError } from '../../errors.ts';
 import { writePlanPicture } from '../../graph/graph.ts';
 import { ensureImages } from '../../image/build.ts';
 import { netemStatus } from '../../linkcheck/netem.ts';
 import { checkRunId, formatPlan, newRunId, planFromFile } from '../../plan/index.ts';
 import { Progress } from '../../progress/display.ts';
 import { DockerRuntime } from '../../runtime/docker.ts';
-import { formatError, UserError } from '../errors.ts';
 
 export const order = 30;
 
