@@ -9,6 +9,7 @@ import { resolveParams } from './params.ts';
 import { reportProblem } from './report-check.ts';
 import type { Report } from './reports.ts';
 import { pipePair } from './test/memory-pipe.ts';
+import { playReport } from './test/reports.ts';
 
 const params = resolveParams();
 
@@ -54,21 +55,7 @@ describe('report checks', () => {
 
   it('refuses values no run can produce: infinite bytes, times outside any run, negative durations', () => {
     const base = { clientId: 'a', seq: 0, user: 'u', country: 'SE', t: 1000, dc: 'stockholm' };
-    const play = {
-      ...base,
-      type: 'play',
-      track: 3,
-      quality: 'q5',
-      bytes: { server: 1000, p2p: 0, cache: 0 },
-      latencyMs: 40,
-      stutters: 0,
-      stutterMs: 0,
-      complete: true,
-      sha256: 'x',
-      expectedSha256: 'x',
-      access: 'random',
-      prefetched: false,
-    };
+    const play = playReport({ clientId: 'a', t: 1000, track: 3, bytes: { server: 1000, p2p: 0, cache: 0 }, latencyMs: 40 });
     expect(reportProblem(play)).toBeNull();
     expect(reportProblem({ ...play, latencyMs: -1 })).toBeNull();
     expect(reportProblem({ ...play, bytes: { server: 1e308, p2p: 0, cache: 0 } })).toMatch(/play report: 1e\+308 bytes played of track 3, more than 16 times its \d+ bytes/);

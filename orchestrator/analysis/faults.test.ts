@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Report } from '../../node-image/core/reports.ts';
+import { playReport } from '../../node-image/core/test/reports.ts';
 import { faultEffects } from './faults.ts';
 
 const base = { clientId: 'c', user: 'u', country: 'GB', seq: 0 };
@@ -14,23 +15,7 @@ const search = (t: number, dc: string, trackerPeers: number | null, overlay: num
   overlay: Array(overlay).fill({ distance: 1 }),
   neighbours: 1,
 });
-const play = (t: number, dc: string, p2p: number): Report => ({
-  ...base,
-  type: 'play',
-  t,
-  dc,
-  track: 1,
-  quality: 'q5',
-  bytes: { server: 100 - p2p, p2p, cache: 0 },
-  latencyMs: 1,
-  stutters: 0,
-  stutterMs: 0,
-  complete: true,
-  sha256: 'x',
-  expectedSha256: 'x',
-  access: 'random',
-  prefetched: false,
-});
+const play = (t: number, dc: string, p2p: number): Report => playReport({ ...base, t, dc, bytes: { server: 100 - p2p, p2p, cache: 0 }, latencyMs: 1 });
 
 describe('fault effects', () => {
   it('counts what happened during a fault apart from the rest, for the data centre it hit', () => {

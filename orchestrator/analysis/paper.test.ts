@@ -1,8 +1,8 @@
 // Each analysis against hand-made reports whose answer is known.
 import { describe, expect, it } from 'vitest';
 import type { LoginReport, NeighboursReport, PlayReport, Report, SearchReport } from '../../node-image/core/reports.ts';
+import { playReport } from '../../node-image/core/test/reports.ts';
 import { classifyAddresses, discovery, figure1, isWeekend, noNeighbourShare, offloadByDc, peersOnline, tableI, tableII, tableIII } from './paper.ts';
-import { playReport } from './test/reports.ts';
 
 let seq = 0;
 const base = (user: string, country = 'SE', t = 0) => ({ clientId: `c-${user}`, seq: seq++, user, country, t, dc: 'stockholm' });

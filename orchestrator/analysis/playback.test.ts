@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { LogoutReport, PlayReport } from '../../node-image/core/reports.ts';
+import { playReport } from '../../node-image/core/test/reports.ts';
 import { byteShares, dedupe, percentile, playbackQuality, reportsLost } from './playback.ts';
-import { playReport } from './test/reports.ts';
 
 const play = (clientId: string, seq: number, over: Partial<PlayReport> = {}): PlayReport => playReport({ clientId, seq, ...over });
 

@@ -1,5 +1,5 @@
-// Reports for the analyses' unit tests: a well-formed play with every field, overridden per test.
-import type { PlayReport } from '../../../node-image/core/reports.ts';
+// Reports for unit tests (the core's and the analyses'): a well-formed play with every field, overridden per test.
+import type { PlayReport } from '../reports.ts';
 
 export function playReport(over: Partial<PlayReport> = {}): PlayReport {
   return {
