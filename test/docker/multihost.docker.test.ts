@@ -11,7 +11,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ConnectReport, PlayReport } from '../../node-image/core/reports.ts';
 import { engine } from '../../orchestrator/docker/engine.ts';
 import { engineFirewall, localFirewall } from '../../orchestrator/docker/firewall.ts';
 import { type NestedSwarm, startNestedSwarm } from '../../orchestrator/docker/nested-swarm.ts';
@@ -22,7 +21,7 @@ import { planFromFile } from '../../orchestrator/plan/index.ts';
 import { type ContainerPlan, LABEL_RUN, type Plan } from '../../orchestrator/plan/types.ts';
 import { DockerRuntime } from '../../orchestrator/runtime/docker.ts';
 import { DownIncompleteError } from '../../orchestrator/runtime/types.ts';
-import { expectLogins, peerOf, probe, reportsIn, routerOf, shareTrack, until, wanIp } from './fixtures/small-testbed.ts';
+import { expectLogins, expectReversedStream, peerOf, probe, reportsIn, routerOf, shareTrack, wanIp } from './fixtures/small-testbed.ts';
 
 const run = `m${Date.now().toString(36).slice(-5)}`;
 const results = fs.mkdtempSync(path.join(os.tmpdir(), 'tb-multihost-test-'));
@@ -125,12 +124,7 @@ describe('the small testbed over three Swarm-joined engines', () => {
     const fan = peer('SE', 'upnp');
     const seed = peer('SE', 'noUpnp');
     expect(fan.host).not.toBe(seed.host);
-    await until('the second play of the shared track', () => reportsIn(results).some((r) => r.type === 'play' && r.user === `u-${fan.name}`), 240_000);
-    const c = reportsIn(results).find((r): r is ConnectReport => r.type === 'connect' && r.user === `u-${fan.name}`);
-    expect(c?.outcome).toBe('reversed');
-    const play = reportsIn(results).find((r): r is PlayReport => r.type === 'play' && r.user === `u-${fan.name}`)!;
-    expect(play.bytes.p2p).toBeGreaterThan(0);
-    expect(play.sha256).toBe(play.expectedSha256);
+    await expectReversedStream(results, fan);
   });
 
   it('shapes links that cross hosts to within 15% of the configured rates', async () => {

@@ -7,14 +7,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ConnectReport, PlayReport } from '../../node-image/core/reports.ts';
 import { engine } from '../../orchestrator/docker/engine.ts';
 import { ensureImages } from '../../orchestrator/image/build.ts';
 import { checkLinks } from '../../orchestrator/linkcheck/linkcheck.ts';
 import { planFromFile } from '../../orchestrator/plan/index.ts';
 import { type ContainerPlan, LABEL_RUN, type Plan } from '../../orchestrator/plan/types.ts';
 import { DockerRuntime } from '../../orchestrator/runtime/docker.ts';
-import { expectLogins, peerOf, probe, reportsIn, routerOf, shareTrack, until, wanIp } from './fixtures/small-testbed.ts';
+import { expectLogins, expectReversedStream, peerOf, probe, routerOf, shareTrack, wanIp } from './fixtures/small-testbed.ts';
 
 const run = `t${Date.now().toString(36).slice(-5)}`;
 const results = fs.mkdtempSync(path.join(os.tmpdir(), 'tb-docker-test-'));
@@ -22,7 +21,6 @@ const rt = new DockerRuntime();
 let plan: Plan;
 const SCALE = 20;
 
-const reports = () => reportsIn(results);
 const peer = (country: string, category: string) => peerOf(plan, country, category);
 const router = (p: ContainerPlan) => routerOf(plan, p);
 
@@ -58,13 +56,7 @@ describe('a small Docker testbed', () => {
   });
 
   it('reaches a peer behind a NAT without UPnP by connection reversal and streams from it', async () => {
-    const fan = peer('SE', 'upnp');
-    await until('the second play of the shared track', () => reports().some((r) => r.type === 'play' && r.user === `u-${fan.name}`), 240_000);
-    const c = reports().find((r): r is ConnectReport => r.type === 'connect' && r.user === `u-${fan.name}`);
-    expect(c?.outcome).toBe('reversed');
-    const play = reports().find((r): r is PlayReport => r.type === 'play' && r.user === `u-${fan.name}`)!;
-    expect(play.bytes.p2p).toBeGreaterThan(0);
-    expect(play.sha256).toBe(play.expectedSha256);
+    await expectReversedStream(results, peer('SE', 'upnp'));
   });
 
   it("maps a port with Debian's upnpc (a client the project did not write), reachable from outside until deleted", async () => {
