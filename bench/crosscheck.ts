@@ -3,7 +3,7 @@
 // docs/time-scale.md, as `testbed crosscheck` judges them. A change to either runtime that breaks
 // their agreement makes the suite fail the night it lands (bench/run.ts exits 1 on `failures`),
 // after the record of the other benchmarks is kept.
-// `npm run bench -- crosscheck [--seeds 1,2,3]` (default: the experiment's seed; about 4 minutes a seed).
+// `npm run bench -- crosscheck [--seeds 1,2,3]` (default: the experiment's seed; about 3 minutes a seed).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

@@ -22,7 +22,7 @@ export const benchmarks: Record<string, BenchmarkInfo & { run: (args: string[]) 
   'multi-host': { docker: true, heavy: true, run: async (args) => (await import('./multi-host.ts')).run(args) },
   sim: { docker: false, run: async () => (await import('./sim-scale.ts')).runSuite() },
   // quick.yaml in Docker and in the simulation at its scale, judged by docs/time-scale.md's
-  // tolerances: the suite fails when they disagree (~4 min)
+  // tolerances: the suite fails when they disagree (~3 min)
   crosscheck: { docker: true, run: async (args) => (await import('./crosscheck.ts')).run(args) },
   // hours of wall time at 10,000 peers: only when named
   'sim-scale': { docker: false, heavy: true, run: async (args) => (await import('./sim-scale.ts')).run(args) },
