@@ -8,9 +8,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseSeeds } from '../orchestrator/cli/commands/crosscheck.ts';
-import { crossIncompatibilities, crossVerdicts, disagreements, loadCrossRun } from '../orchestrator/compare/crosscheck.ts';
+import { crossIncompatibilities, crossVerdicts, disagreements, runCrosscheck } from '../orchestrator/compare/crosscheck.ts';
 import { loadExperiment } from '../orchestrator/config/experiment.ts';
-import { runExperiment } from '../orchestrator/experiment/run.ts';
 import { Progress } from '../orchestrator/progress/display.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -23,17 +22,12 @@ export async function run(args: string[]) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tb-crosscheck-'));
   const progress = new Progress();
   try {
-    const runs = [];
-    for (const seed of seeds) {
-      for (const runtime of ['docker', 'sim'] as const) {
-        const e = loadExperiment(path.join(root, EXPERIMENT));
-        e.runtime = runtime;
-        e.seed = seed;
-        const r = await runExperiment(e, { resultsRoot: dir, runId: `xc${runtime[0]}${seed}`.slice(0, 8), progress: progress.prefixed(`[${runtime} seed ${seed}] `) });
-        if (r.interrupted) throw new Error('interrupted');
-        runs.push(loadCrossRun(r.dir));
-      }
-    }
+    const places = [
+      { runtime: 'docker' as const, timeScale: base.timeScale, tag: 'd' },
+      { runtime: 'sim' as const, timeScale: base.timeScale, tag: 's' },
+    ];
+    const runs = await runCrosscheck(path.join(root, EXPERIMENT), { places, seeds, dir, id: 'xcq', progress });
+    if (runs === null) throw new Error('interrupted');
     const problems = crossIncompatibilities(runs);
     if (problems.length) throw new Error(`the runs are not one experiment: ${problems.join('; ')}`);
     const verdicts = crossVerdicts(runs);

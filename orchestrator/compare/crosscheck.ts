@@ -6,7 +6,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { searchDetail, searchDetailRows } from '../analysis/search-detail.ts';
+import { type ExperimentRuntime, loadExperiment } from '../config/experiment.ts';
+import { runExperiment } from '../experiment/run.ts';
 import { FIGURES, type FigureKey, figuresOf } from '../experiment/time-scale.ts';
+import type { Progress } from '../progress/display.ts';
 import { readRawReports } from '../report/write.ts';
 import { incompatibilities, type LoadedRun, loadRun } from './load.ts';
 
@@ -22,6 +25,35 @@ export function loadCrossRun(dir: string): CrossRun {
   const { info } = run;
   const group = `${info.runtime ?? 'docker'}${info.timeScale !== 1 ? ` ×${info.timeScale}` : ' unscaled'}`;
   return { ...run, group, label: `${group} (${info.runId})` };
+}
+
+/** where one run of a crosscheck goes: a runtime at a time scale, tagged in the run id */
+export interface Place {
+  runtime: ExperimentRuntime;
+  timeScale: number;
+  tag: string;
+}
+
+/**
+ * The experiment in `file` once per seed in every place, into `dir`, run ids `<id><tag>[<seed's
+ * index>]`: what `testbed crosscheck` and the nightly benchmark run. Null when interrupted.
+ */
+export async function runCrosscheck(file: string, o: { places: readonly Place[]; seeds: readonly number[]; dir: string; id: string; progress: Progress }): Promise<CrossRun[] | null> {
+  const runs: CrossRun[] = [];
+  for (const [i, seed] of o.seeds.entries()) {
+    for (const p of o.places) {
+      const e = loadExperiment(file);
+      e.runtime = p.runtime;
+      e.timeScale = p.timeScale;
+      e.seed = seed;
+      o.progress.line(`crosscheck: ${p.runtime} at time scale ${p.timeScale}, seed ${seed}${o.seeds.length > 1 ? ` (${i + 1} of ${o.seeds.length})` : ''}`);
+      const runId = `${o.id}${p.tag}${o.seeds.length > 1 ? i : ''}`;
+      const r = await runExperiment(e, { resultsRoot: o.dir, runId, progress: o.progress.prefixed(`[${p.runtime} ×${p.timeScale} seed ${seed}] `) });
+      if (r.interrupted) return null;
+      runs.push(loadCrossRun(r.dir));
+    }
+  }
+  return runs;
 }
 
 const seedOf = (r: CrossRun) => r.info.seed;
@@ -45,17 +77,15 @@ export function crossIncompatibilities(runs: readonly CrossRun[]): string[] {
     out.push(
       `protocol differs: ${first.info.runId} ran ${first.info.variant?.name ?? 'base'}, but ${variants.map((r) => `${r.info.runId} ran ${r.info.variant?.name ?? 'base'} (or the same name with other settings)`).join(', ')}`,
     );
-  const groups = groupCrossRuns(runs);
-  const seeds = (rs: CrossRun[]) => rs.map(seedOf).sort((a, b) => a - b);
-  const [g0, ...gs] = [...groups];
+  // every place ran the same seeds, each once
+  const seedsOf = (rs: CrossRun[]) => [...new Set(rs.map(seedOf))].sort((a, b) => a - b).join(', ');
+  const groups = [...groupCrossRuns(runs)];
   for (const [group, rs] of groups) {
-    const twice = seeds(rs).filter((x, i, a) => i > 0 && a[i - 1] === x);
+    const twice = rs.map(seedOf).filter((x, i, all) => all.indexOf(x) !== i);
     if (twice.length) out.push(`${group} has seed ${[...new Set(twice)].join(', ')} more than once`);
   }
-  for (const [group, rs] of gs) {
-    if (JSON.stringify([...new Set(seeds(rs))]) !== JSON.stringify([...new Set(seeds(g0[1]))]))
-      out.push(`seeds differ: ${g0[0]} ran seeds ${[...new Set(seeds(g0[1]))].join(', ')}, but ${group} ran ${[...new Set(seeds(rs))].join(', ')}`);
-  }
+  const [[g0, r0], ...others] = groups;
+  for (const [group, rs] of others) if (seedsOf(rs) !== seedsOf(r0)) out.push(`seeds differ: ${g0} ran seeds ${seedsOf(r0)}, but ${group} ran ${seedsOf(rs)}`);
   return out;
 }
 

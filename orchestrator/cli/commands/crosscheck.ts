@@ -1,10 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { type CrossRun, crosscheckMarkdown, crossIncompatibilities, crossVerdicts, disagreements, loadCrossRun } from '../../compare/crosscheck.ts';
+import { type CrossRun, crosscheckMarkdown, crossIncompatibilities, crossVerdicts, disagreements, loadCrossRun, runCrosscheck } from '../../compare/crosscheck.ts';
 import { checkTimeScale, loadExperiment } from '../../config/experiment.ts';
 import { UserError } from '../../errors.ts';
-import { runExperiment } from '../../experiment/run.ts';
 import { newRunId } from '../../plan/run-id.ts';
 import { Progress } from '../../progress/display.ts';
 
@@ -41,28 +40,17 @@ export function register(program: Command): void {
         const seeds = o.seeds === undefined ? [base.seed] : parseSeeds(o.seeds);
         const id = newRunId();
         dir = path.join(o.results, `crosscheck-${id}`);
-        const plan = [
+        const places = [
           ...(o.docker ? [{ runtime: 'docker' as const, timeScale: scale, tag: 'd' }] : []),
           { runtime: 'sim' as const, timeScale: scale, tag: 's' },
           { runtime: 'sim' as const, timeScale: 1, tag: 'u' },
         ];
-        runs = [];
-        for (const [i, seed] of seeds.entries()) {
-          for (const p of plan) {
-            const e = loadExperiment(what[0]);
-            e.runtime = p.runtime;
-            e.timeScale = p.timeScale;
-            e.seed = seed;
-            progress.line(`crosscheck: ${p.runtime} at time scale ${p.timeScale}, seed ${seed}${seeds.length > 1 ? ` (${i + 1} of ${seeds.length})` : ''}`);
-            const runId = `${id}${p.tag}${seeds.length > 1 ? i : ''}`;
-            const r = await runExperiment(e, { resultsRoot: dir, runId, progress: progress.prefixed(`[${p.runtime} ×${p.timeScale} seed ${seed}] `) });
-            if (r.interrupted) {
-              process.exitCode = 130;
-              return;
-            }
-            runs.push(loadCrossRun(r.dir));
-          }
+        const done = await runCrosscheck(what[0], { places, seeds, dir, id, progress });
+        if (done === null) {
+          process.exitCode = 130;
+          return;
         }
+        runs = done;
       } else {
         for (const d of what) if (!fs.existsSync(d) || !fs.statSync(d).isDirectory()) throw new UserError(`${d} is not a folder: give an experiment file or results/<run-id> folders`);
         if (what.length < 2) throw new UserError('give at least two results folders to put side by side');
