@@ -10,6 +10,7 @@ import type { ProtocolParams } from './params.ts';
 import { resolveProtocol, type TrackerPolicy } from './policies.ts';
 import { reportProblem } from './report-check.ts';
 import type { Report } from './reports.ts';
+import { StoredReports } from './stored-reports.ts';
 import { Tracker } from './tracker.ts';
 
 /** Durable storage of reports: `append` resolves once the records are on disk. */
@@ -39,7 +40,7 @@ export class DataCentre {
   /** faults (core/faults.ts): the tracker answers nobody; the whole data centre is away */
   private trackerDown = false;
   private down = false;
-  private readonly stored: Set<string>;
+  private readonly stored: StoredReports;
   private pending: { report: Report; acks: { ch: Channel; seq: number }[] }[] = [];
   private flushing = false;
   stats = { logins: 0, reports: 0, duplicates: 0, bytesServed: 0, badConnections: 0, badReports: 0, refusedConnections: 0 };
@@ -55,7 +56,7 @@ export class DataCentre {
     private readonly content: ContentSource = REAL_CONTENT,
   ) {
     this.tracker = this.newTracker();
-    this.stored = new Set(sink.storedKeys());
+    this.stored = new StoredReports(sink.storedKeys());
   }
 
   private newTracker(): Tracker {
@@ -188,13 +189,12 @@ export class DataCentre {
       s.ch.close(`report refused: ${problem}`);
       return;
     }
-    const key = `${report.clientId}/${report.seq}`;
-    if (this.stored.has(key)) {
+    if (this.stored.has(report.clientId, report.seq)) {
       this.stats.duplicates++;
       s.ch.send('reportAck', { seq });
       return;
     }
-    const entry = this.pending.find((p) => `${p.report.clientId}/${p.report.seq}` === key);
+    const entry = this.pending.find((p) => p.report.seq === report.seq && p.report.clientId === report.clientId);
     if (entry) {
       entry.acks.push({ ch: s.ch, seq });
       return;
@@ -221,7 +221,7 @@ export class DataCentre {
           continue;
         }
         for (const b of batch) {
-          this.stored.add(`${b.report.clientId}/${b.report.seq}`);
+          this.stored.add(b.report.clientId, b.report.seq);
           this.stats.reports++;
           for (const a of b.acks) a.ch.send('reportAck', { seq: a.seq });
         }

@@ -114,4 +114,41 @@ describe('the regression gate', () => {
     expect(median([3, 1, 2])).toBe(2);
     expect(median([4, 1, 2, 3])).toBe(2.5);
   });
+
+  describe('exact measures (the simulation on fixed input)', () => {
+    const withExact = (i: number, samples: number[]) => {
+      const r = record(i);
+      r.measures.push({ name: 'sim/share/p2p', unit: 'fraction', better: 'higher', samples, exact: true });
+      return r;
+    };
+
+    it('the same value on three runs against three is =, where a rank test could only say ?', () => {
+      const r = gate([withExact(0, [0.4, 0.4, 0.4]), withExact(1, [0.4, 0.4, 0.4])]);
+      expect(r.status).toBe('ok');
+      expect(r.measures.at(-1)!.verdict).toBe('=');
+      expect(formatGate(r)).toMatch(/sim\/share\/p2p .* =/);
+    });
+
+    it('a change the size of a rounding error of the last digit is a change: the gate fails at once, naming it', () => {
+      const r = gate([withExact(0, [0.4, 0.4, 0.4]), withExact(1, [0.4001, 0.4001, 0.4001])]);
+      expect(r.status).toBe('regressed');
+      expect(r.measures.at(-1)!.verdict).toBe('changed');
+      expect(regressionLines(r).join('\n')).toMatch(/sim\/share\/p2p: 0\.4 fraction -> 0\.4001 fraction .*exact/);
+    });
+
+    it('an improvement of an exact figure is a change too: it must be accepted as a new baseline', () => {
+      expect(gate([withExact(0, [0.4, 0.4, 0.4]), withExact(1, [0.5, 0.5, 0.5])]).status).toBe('regressed');
+    });
+
+    it('samples that differ within one run say the simulation is not deterministic', () => {
+      const r = gate([withExact(0, [0.4, 0.4, 0.4]), withExact(1, [0.4, 0.41, 0.4])]);
+      expect(r.measures.at(-1)!.verdict).toBe('changed');
+      expect(r.measures.at(-1)!.note).toMatch(/not deterministic/);
+    });
+
+    it('is compared with the newest earlier record that has it, not the window pooled', () => {
+      const r = gate([withExact(0, [0.3, 0.3, 0.3]), withExact(1, [0.4, 0.4, 0.4]), record(2), withExact(3, [0.4, 0.4, 0.4])]);
+      expect(r.measures.at(-1)!.verdict).toBe('=');
+    });
+  });
 });

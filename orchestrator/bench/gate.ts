@@ -8,6 +8,11 @@
 //   - the median moved the bad way by more than the measure's threshold: the move matters.
 // Either alone flags too much: significance alone catches 1 % shifts that nobody cares about on a
 // hundred samples, a threshold alone catches one noisy night.
+//
+// An exact measure (the simulation's answer on fixed input) is not noise at all: it is compared
+// with the previous record's value, '=' when the same and 'changed' (which fails the gate) when
+// not, from the first night on. A rank test of three equal samples against three could never
+// decide it.
 import { mannWhitney, smallestP } from './mann-whitney.ts';
 import { DEFAULT_THRESHOLD, type Measure, type RunRecord } from './measures.ts';
 
@@ -18,7 +23,7 @@ export interface GateOptions {
 }
 export const DEFAULT_GATE: GateOptions = { window: 10, alpha: 0.05 };
 
-export type Verdict = 'regressed' | 'improved' | '~' | '?';
+export type Verdict = 'regressed' | 'improved' | '~' | '?' | '=' | 'changed';
 
 export interface MeasureVerdict {
   name: string;
@@ -38,7 +43,10 @@ export interface MeasureVerdict {
 }
 
 export interface GateResult {
-  /** 'no-history': nothing to compare with; 'baseline': the newest run was accepted as a baseline */
+  /**
+   * 'regressed': a measure regressed or an exact one changed; 'no-history': nothing to compare
+   * with; 'baseline': the newest run was accepted as a baseline
+   */
   status: 'ok' | 'regressed' | 'empty' | 'no-history' | 'baseline';
   machineKind: string | null;
   newest: RunRecord | null;
@@ -70,6 +78,24 @@ export function selectWindow(records: readonly RunRecord[], size: number): { new
       break;
     }
   return { newest, window: size > 0 ? same.slice(from).slice(-size) : [], newestIsBaseline: newest.baseline === true };
+}
+
+/** equal to the last few digits a JSON round trip and a fixed rounding leave */
+const same = (a: number, b: number) => a === b || Math.abs(a - b) <= 1e-9 * Math.max(Math.abs(a), Math.abs(b));
+
+/**
+ * An exact measure against the last record that has it (`previous`, its samples): '=' or 'changed'.
+ * Samples that differ within one run say the computation is not deterministic, which is a change too.
+ */
+export function compareExact(measure: Measure, previous: readonly number[]): MeasureVerdict {
+  const newMedian = median(measure.samples);
+  const base = { name: measure.name, unit: measure.unit, better: measure.better, threshold: 0, newMedian, oldN: previous.length, newN: measure.samples.length, p: null };
+  if (!previous.length) return { ...base, oldMedian: null, change: null, verdict: '?', note: 'not in the previous record (a new measure)' };
+  const oldMedian = median(previous);
+  const change = oldMedian === 0 ? null : (newMedian - oldMedian) / Math.abs(oldMedian);
+  const spread = measure.samples.some((x) => !same(x, measure.samples[0]));
+  if (spread) return { ...base, oldMedian, change, verdict: 'changed', note: `not deterministic: ${measure.samples.join(', ')} in one run` };
+  return { ...base, oldMedian, change, verdict: same(newMedian, oldMedian) ? '=' : 'changed' };
 }
 
 export function compareMeasure(measure: Measure, old: readonly number[], alpha: number): MeasureVerdict {
@@ -107,14 +133,18 @@ export function gate(records: readonly RunRecord[], options: Partial<GateOptions
       measures: [],
       message: `too little history: no earlier run on a ${kind} machine to compare ${newest.commit} with; the gate decides from the next run on`,
     };
-  const measures = newest.measures.map((m) =>
-    compareMeasure(
+  const measures = newest.measures.map((m) => {
+    if (m.exact) {
+      const previous = window.findLast((r) => r.measures.some((x) => x.name === m.name));
+      return compareExact(m, previous?.measures.find((x) => x.name === m.name)?.samples ?? []);
+    }
+    return compareMeasure(
       m,
       window.flatMap((r) => r.measures.find((x) => x.name === m.name)?.samples ?? []),
       o.alpha,
-    ),
-  );
-  return { status: measures.some((m) => m.verdict === 'regressed') ? 'regressed' : 'ok', machineKind: kind, newest, window, measures };
+    );
+  });
+  return { status: measures.some((m) => m.verdict === 'regressed' || m.verdict === 'changed') ? 'regressed' : 'ok', machineKind: kind, newest, window, measures };
 }
 
 /** the gate applied to every record in turn, each against its own earlier history: the trend's red points */
@@ -135,13 +165,14 @@ export function span(w: readonly RunRecord[]): string {
   return w.length === 1 ? w[0].commit : `${w[0].commit} .. ${w.at(-1)!.commit}`;
 }
 
-/** one line per regressed measure, naming old and new median and p */
+/** one line per regressed measure, naming old and new median and p, and one per changed exact measure */
 export function regressionLines(r: GateResult): string[] {
   return r.measures
-    .filter((m) => m.verdict === 'regressed')
-    .map(
-      (m) =>
-        `${m.name}: ${fmt.value(m.oldMedian, m.unit)} -> ${fmt.value(m.newMedian, m.unit)} (${fmt.change(m.change)}, ${m.better} is better, threshold ${(100 * m.threshold).toFixed(0)}%), p = ${fmt.p(m.p)}`,
+    .filter((m) => m.verdict === 'regressed' || m.verdict === 'changed')
+    .map((m) =>
+      m.verdict === 'changed'
+        ? `${m.name}: ${fmt.value(m.oldMedian, m.unit)} -> ${fmt.value(m.newMedian, m.unit)} (${fmt.change(m.change)}), an exact figure of the simulation that changed${m.note ? `: ${m.note}` : ''}: a change of behaviour; \`testbed bench accept\` if it is meant`
+        : `${m.name}: ${fmt.value(m.oldMedian, m.unit)} -> ${fmt.value(m.newMedian, m.unit)} (${fmt.change(m.change)}, ${m.better} is better, threshold ${(100 * m.threshold).toFixed(0)}%), p = ${fmt.p(m.p)}`,
     );
 }
 
@@ -160,5 +191,5 @@ export function formatGate(r: GateResult): string {
       .join('  ')
       .trimEnd(),
   );
-  return [head, ...lines, '', '~: no difference beyond noise (p >= alpha) or one smaller than the threshold'].join('\n') + '\n';
+  return [head, ...lines, '', '~: no difference beyond noise (p >= alpha) or one smaller than the threshold; =: an exact figure, the same as the previous run'].join('\n') + '\n';
 }

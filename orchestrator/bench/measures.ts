@@ -14,6 +14,11 @@ export interface Measure {
   samples: number[];
   /** relative change that counts as a regression once significant; DEFAULT_THRESHOLD when absent */
   threshold?: number;
+  /**
+   * a figure of a deterministic computation on fixed input (the simulation's answer): it does not
+   * vary, so it is not tested for significance; any change of it is a change of behaviour
+   */
+  exact?: boolean;
 }
 
 export interface Machine {
@@ -74,6 +79,7 @@ export interface Point {
   better: Better;
   value: number;
   threshold?: number;
+  exact?: boolean;
 }
 
 /** pools the points of repeated runs into one measure per name, in first-seen order */
@@ -83,7 +89,8 @@ export function collect(runs: Point[][]): Measure[] {
     for (const p of run) {
       if (!Number.isFinite(p.value)) continue;
       let m = byName.get(p.name);
-      if (!m) byName.set(p.name, (m = { name: p.name, unit: p.unit, better: p.better, samples: [], ...(p.threshold !== undefined ? { threshold: p.threshold } : {}) }));
+      if (!m)
+        byName.set(p.name, (m = { name: p.name, unit: p.unit, better: p.better, samples: [], ...(p.threshold !== undefined ? { threshold: p.threshold } : {}), ...(p.exact ? { exact: true } : {}) }));
       m.samples.push(p.value);
     }
   return [...byName.values()];

@@ -54,15 +54,15 @@ export function simPoints(result: unknown): Point[] {
     { name: 'sim/wall', unit: 's', better: 'lower', value: r.wallSeconds },
     { name: 'sim/events-per-second', unit: 'events/s', better: 'higher', value: r.eventsPerSecond },
     { name: 'sim/memory-per-peer', unit: 'KB', better: 'lower', value: r.memoryPerPeerKB },
-    { name: 'sim/share/server', unit: 'fraction', better: 'lower', value: r.shares.server },
-    { name: 'sim/share/p2p', unit: 'fraction', better: 'higher', value: r.shares.p2p },
-    { name: 'sim/stutters-per-play', unit: 'stutters', better: 'lower', value: r.stutterRate },
-    { name: 'sim/tracker-success', unit: 'fraction', better: 'higher', value: r.trackerSuccess },
-    { name: 'sim/overlay-success', unit: 'fraction', better: 'higher', value: r.overlaySuccess },
-    { name: 'sim/reports-lost', unit: 'reports', better: 'lower', value: r.reportsLost },
+    { name: 'sim/share/server', unit: 'fraction', better: 'lower', value: r.shares.server, exact: true },
+    { name: 'sim/share/p2p', unit: 'fraction', better: 'higher', value: r.shares.p2p, exact: true },
+    { name: 'sim/stutters-per-play', unit: 'stutters', better: 'lower', value: r.stutterRate, exact: true },
+    { name: 'sim/tracker-success', unit: 'fraction', better: 'higher', value: r.trackerSuccess, exact: true },
+    { name: 'sim/overlay-success', unit: 'fraction', better: 'higher', value: r.overlaySuccess, exact: true },
+    { name: 'sim/reports-lost', unit: 'reports', better: 'lower', value: r.reportsLost, exact: true },
   ];
-  if (r.latencyMs.p50 !== null) points.push({ name: 'sim/latency/p50', unit: 'ms', better: 'lower', value: r.latencyMs.p50 });
-  if (r.latencyMs.p90 !== null) points.push({ name: 'sim/latency/p90', unit: 'ms', better: 'lower', value: r.latencyMs.p90 });
+  if (r.latencyMs.p50 !== null) points.push({ name: 'sim/latency/p50', unit: 'ms', better: 'lower', value: r.latencyMs.p50, exact: true });
+  if (r.latencyMs.p90 !== null) points.push({ name: 'sim/latency/p90', unit: 'ms', better: 'lower', value: r.latencyMs.p90, exact: true });
   return points;
 }
 
@@ -103,8 +103,9 @@ export const registry: Record<string, BenchMeasures> = {
   // 10-30 % with the machine's other load, so five runs give the rank test a distribution to
   // compare (and five against a window of fifty can reach p < 0.05; one against one never can)
   protocol: { repeat: 5, points: protocolPoints },
-  // the simulation is deterministic, so its protocol figures repeat exactly; its speed and memory
-  // vary with the machine's load like any timing, and three runs give the rank test samples
+  // the simulation is deterministic, so its protocol figures repeat exactly (exact: compared with
+  // the previous record, '=' or 'changed'); its speed and memory vary with the machine's load like
+  // any timing, and three runs give the rank test samples
   sim: { repeat: 3, points: simPoints },
   // the Docker timings move most of all: on this 2-core machine with other work running, `up` of
   // the same 28 containers took 36 to 59 s within one five-run record and the plain loop 34 to 56 s

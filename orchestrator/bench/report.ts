@@ -33,7 +33,7 @@ export function trend(records: readonly RunRecord[], verdicts: readonly GateResu
       median: median(m.samples),
       min: Math.min(...m.samples),
       max: Math.max(...m.samples),
-      regressed: verdicts[i].measures.some((v) => v.name === name && v.verdict === 'regressed'),
+      regressed: verdicts[i].measures.some((v) => v.name === name && (v.verdict === 'regressed' || v.verdict === 'changed')),
       baseline: r.baseline === true,
     });
   });
@@ -82,11 +82,11 @@ export function reportMarkdown(g: GateResult, plots: readonly string[], badLines
       '| --- | ---: | ---: | ---: | ---: | --- |',
       ...g.measures.map(
         (m) =>
-          `| ${m.name} | ${fmt.value(m.newMedian, m.unit)} | ${fmt.value(m.oldMedian, m.unit)} | ${fmt.change(m.change)} | ${fmt.p(m.p)} | ${m.verdict === 'regressed' ? '**regressed**' : m.verdict}${m.note ? ` (${m.note})` : ''} |`,
+          `| ${m.name} | ${fmt.value(m.newMedian, m.unit)} | ${fmt.value(m.oldMedian, m.unit)} | ${fmt.change(m.change)} | ${fmt.p(m.p)} | ${m.verdict === 'regressed' || m.verdict === 'changed' ? `**${m.verdict}**` : m.verdict}${m.note ? ` (${m.note})` : ''} |`,
       ),
       '',
       'p: two-sided Mann-Whitney U test of the newest samples against the pooled samples of the window. ' +
-        'regressed: p < alpha and the median moved the bad way by more than the threshold; ~: not significant, or smaller than the threshold; ?: cannot be decided (see the note). docs/benchmarks.md explains.',
+        'regressed: p < alpha and the median moved the bad way by more than the threshold; ~: not significant, or smaller than the threshold; =: an exact figure of the simulation, as in the previous run; changed: one that is not; ?: cannot be decided (see the note). docs/benchmarks.md explains.',
       '',
     );
   }
