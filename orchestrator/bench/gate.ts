@@ -135,7 +135,7 @@ export function gate(records: readonly RunRecord[], options: Partial<GateOptions
     };
   const measures = newest.measures.map((m) => {
     if (m.exact) {
-      const previous = window.findLast((r) => r.measures.some((x) => x.name === m.name));
+      const previous = [...window].reverse().find((r) => r.measures.some((x) => x.name === m.name));
       return compareExact(m, previous?.measures.find((x) => x.name === m.name)?.samples ?? []);
     }
     return compareMeasure(
