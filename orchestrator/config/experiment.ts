@@ -25,6 +25,11 @@ export interface Experiment {
   runtime: ExperimentRuntime;
   /** workload time per real time in the emulation; the simulation has no time scale and ignores it */
   timeScale: number;
+  /**
+   * warm state before the window (orchestrator/workload/warmup.ts): days of the workload's
+   * history replayed through caches and trackers, or 'auto' (the steady-state rule); null: none
+   */
+  warmup: { days: number | 'auto' } | null;
   seed: number;
   /** peers per run of a scaling experiment (orchestrator/experiment/scaling.ts); empty: one run at the topology's own size */
   populations: number[];
@@ -120,6 +125,7 @@ interface Raw {
   duration: string;
   runtime?: ExperimentRuntime;
   timeScale?: number;
+  warmup?: string;
   seed?: number;
   populations?: number[];
   repetitions?: number;
@@ -129,6 +135,12 @@ interface Raw {
   faults?: RawFault[];
   variants?: RawVariant[];
   workload: { synthetic?: Partial<SyntheticParams> & { start?: string }; trace?: { file: string; format: 'native' | 'lastfm' | 'mssd'; country?: string; start?: string } };
+}
+
+/** "4w" -> 28, "10d" -> 10 (the schema has checked the form) */
+function parseWarmupDays(text: string): number {
+  const n = Number(text.slice(0, -1));
+  return text.endsWith('w') ? 7 * n : n;
 }
 
 /** workload.trace.start as written, or null when it is none of the forms docs/traces.md lists */
@@ -249,6 +261,12 @@ export function loadExperiment(file: string): Experiment {
       );
     workload = { kind: 'synthetic', startMs, params: { ...defaultSynthetic, ...given, sessionsPerDay: { ...defaultSynthetic.sessionsPerDay, ...given.sessionsPerDay } } };
   }
+  const warmup = raw.warmup === undefined || raw.warmup === 'none' ? null : raw.warmup === 'auto' ? { days: 'auto' as const } : { days: parseWarmupDays(raw.warmup) };
+  if (warmup && workload.kind !== 'synthetic')
+    problems.push(
+      `${l.where(['warmup'])}: warmup: ${raw.warmup} replays the synthetic workload's earlier days, and this experiment replays a trace; valid here: none (replay the trace's earlier weeks by starting it earlier: workload.trace.start)`,
+    );
+  if (warmup && warmup.days !== 'auto' && (warmup.days < 1 || warmup.days > 366)) problems.push(`${l.where(['warmup'])}: warmup: ${raw.warmup} is out of range; valid: 1d to 52w, auto or none`);
   if (problems.length) throw new ConfigError(file, problems);
   return {
     name: raw.name,
@@ -258,6 +276,7 @@ export function loadExperiment(file: string): Experiment {
     durationMs,
     runtime: raw.runtime ?? 'docker',
     timeScale: raw.timeScale ?? 1,
+    warmup,
     seed: raw.seed ?? 1,
     populations: [...(raw.populations ?? [])].sort((a, b) => a - b),
     repetitions: raw.repetitions ?? 1,

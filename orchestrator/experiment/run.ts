@@ -6,6 +6,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import type { Experiment, ExperimentRuntime, Variant } from '../config/experiment.ts';
 import { requireSwarm } from '../docker/swarm.ts';
+import { UserError } from '../errors.ts';
 import { checkRunId, newRunId, RunIdError } from '../plan/index.ts';
 import { Progress } from '../progress/display.ts';
 import { type RunInfo, writeReport } from '../report/write.ts';
@@ -72,6 +73,12 @@ export async function runExperiment(e: Experiment, o: RunOptions): Promise<RunOu
   // a topology placed on several engines: its hosts are checked before anything is made (the
   // simulated and loopback runtimes have no hosts, and ignore them)
   if ((o.runtime ?? e.runtime) === 'docker') await requireSwarm(e.topology.hosts);
+  // a warm start is a replay through caches alone, which only the simulation can hand its peers
+  // (a container's cache is a gigabyte of files)
+  if (e.warmup && (o.runtime ?? e.runtime) !== 'sim')
+    throw new UserError(
+      `${e.file}: warmup: the ${o.runtime ?? e.runtime} runtime starts every cache empty; only the simulated runtime (runtime: sim, or --runtime sim) warms caches and trackers; remove warmup to run it here`,
+    );
   const progress = o.progress ?? new Progress();
   let runId = o.runId === undefined ? newRunId() : checkRunId(o.runId);
   // a fresh id that happens to name an existing folder is drawn again; a given one is checked

@@ -4,9 +4,13 @@
 
 import os from 'node:os';
 import v8 from 'node:v8';
+import type { Protocol } from '../../node-image/core/policies.ts';
 import { resolveProtocol } from '../../node-image/core/policies.ts';
-import { placePeers } from '../plan/plan.ts';
+import { DCS } from '../config/topology.ts';
+import { type PeerPlacement, placePeers } from '../plan/plan.ts';
 import { runSim, type SimResult } from '../runtime/sim/world.ts';
+import type { SyntheticParams, WorkloadResult } from '../workload/synthetic.ts';
+import { type WarmDay, type WarmState, warmState } from '../workload/warmup.ts';
 import type { Repetition, SessionRuntime } from './session.ts';
 import { describeWorkload, fmtWorkload, prepareWorkload } from './workload.ts';
 
@@ -23,6 +27,36 @@ export class SimSession implements SessionRuntime {
 }
 
 const mb = (x: number) => (x / 1e6).toFixed(0);
+
+/** the caches and trackers of a running service at the window's start (orchestrator/workload/warmup.ts), told in run.json */
+function warmUp(r: Repetition, placement: PeerPlacement[], protocol: Protocol, params: SyntheticParams, w: WorkloadResult): WarmState {
+  const { e, progress, info } = r;
+  const t = r.topology;
+  const machines = placement.map((p) => ({ name: p.name, country: p.country, downKbit: t.links[p.access].downKbit, dcs: t.dnsRules[p.country] ?? t.dnsRules.default }));
+  const what = e.warmup!.days === 'auto' ? 'as many days as the steady-state rule asks' : `${e.warmup!.days} days`;
+  progress.line(`warm-up: ${what} of the workload before the window, through ${placement.length} caches and the trackers`);
+  const state = warmState(
+    machines,
+    DCS,
+    params,
+    {
+      days: e.warmup!.days,
+      seed: r.seed,
+      cacheBytes: protocol.params.cacheBytes,
+      trackerKeep: protocol.params.trackerKeep,
+      prefetchSec: protocol.params.prefetchSec,
+      prefetch: protocol.features.prefetch,
+      timeScale: e.timeScale,
+      before: w.before,
+    },
+    (d) => progress.update(`warm-up: day ${d} before the window | heap ${Math.round(process.memoryUsage().heapUsed / 2 ** 20)} MB`),
+  );
+  const share = (d: WarmDay) => (d.plays ? +((100 * d.cacheHits) / d.plays).toFixed(1) : 0);
+  info.warmup = { days: state.days, rule: state.rule, plays: state.plays, wallSeconds: Math.round(state.wallMs / 1000), dailyCacheShare: state.daily.map(share) };
+  const last = state.daily.at(-1);
+  progress.line(`warm-up: ${state.rule}; ${state.plays} plays in ${Math.round(state.wallMs / 1000)} s; the cache could serve ${last ? share(last) : 0} % of the last day's plays`);
+  return state;
+}
 
 /**
  * JS heap per simulated peer over a day, with room to spare: 3,000 peers ended their day with
@@ -45,6 +79,8 @@ export async function runSimRepetition(r: Repetition): Promise<SimResult> {
   if (heap) r.warn(heap);
   const machines = placement.map((p) => ({ name: p.name, country: p.country }));
   const w = await prepareWorkload(e, machines, r.seed, variant, info, progress, r.warn);
+  const protocol = resolveProtocol({ ...variant.protocol, params: r.params });
+  const warm = e.warmup && e.workload.kind === 'synthetic' ? warmUp(r, placement, protocol, e.workload.params, w) : undefined;
   progress.line(
     `run ${r.repId} (simulated): ${placement.length} peers, ${describeWorkload(w, e.durationMs)} of virtual time, ${e.timeScale === 1 ? 'tracks at their real size' : `at time scale ${e.timeScale} as a container would run it (tracks ${e.timeScale}× shorter)`}`,
   );
@@ -53,7 +89,8 @@ export async function runSimRepetition(r: Repetition): Promise<SimResult> {
     topology: r.topology,
     placement,
     scripts: w.scripts,
-    protocol: resolveProtocol({ ...variant.protocol, params: r.params }),
+    protocol,
+    warm,
     faults: variant.faults,
     seed: r.seed,
     durationMs: e.durationMs,

@@ -11,13 +11,14 @@ import { loadExperiment } from '../config/experiment.ts';
 import { placePeers } from '../plan/plan.ts';
 import { Progress } from '../progress/display.ts';
 import { readRawReports } from '../report/write.ts';
+import { defaultSynthetic } from '../workload/synthetic.ts';
 import { runExperiment } from './run.ts';
 import { rewriteScaling, runScaling } from './scaling.ts';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tb-sim-test-'));
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
-function experimentFile(duration = '10h'): string {
+function experimentFile(duration = '10h', extra = ''): string {
   const file = path.join(root, `sim-${Math.random().toString(36).slice(2, 8)}.yaml`);
   fs.writeFileSync(
     file,
@@ -26,7 +27,7 @@ topology: ${path.resolve(import.meta.dirname, '../../topologies/small.yaml')}
 runtime: sim
 duration: ${duration}
 seed: 3
-workload:
+${extra}workload:
   synthetic:
     tracksPerUser: 10
     sessionMinutes: 240
@@ -183,6 +184,52 @@ describe('the simulated runtime', () => {
     expect(p2p.perVariant.paper.mean).toBeGreaterThan(0);
     expect(c.metrics.find((m) => m.key === 'shares.server')!.vsBase['server-only'].meanDiff).toBeGreaterThan(0);
   }, 240_000);
+
+  it('starts from warm caches and trackers with warmup: the same plays, tracks the history left complete play from the cache, and run.json says how warm', async () => {
+    const cold = await run(experimentFile('6h'), 'simcold');
+    const warmFile = experimentFile('6h', 'warmup: 2w\n');
+    const warm = await run(warmFile, 'simwarm');
+    const cs = cold.summary as { plays: number; valid: boolean; shares: { cache: number } };
+    const ws = warm.summary as { plays: number; valid: boolean; shares: { cache: number } };
+    expect(ws.valid).toBe(true);
+    expect(ws.plays).toBe(cs.plays);
+    expect(ws.shares.cache).toBeGreaterThan(cs.shares.cache + 0.1);
+    const info = JSON.parse(fs.readFileSync(path.join(warm.dir, 'run.json'), 'utf8')) as { warmup: { days: number; dailyCacheShare: number[]; rule: string } };
+    expect(info.warmup.days).toBe(14);
+    expect(info.warmup.dailyCacheShare).toHaveLength(14);
+    expect(info.warmup.rule).toMatch(/14 days/);
+    // the first play of each track on a machine: from its cache alone when the warm-up left it
+    // there complete, which the same warm-up, recomputed here, says
+    const e = loadExperiment(warmFile);
+    const placement = placePeers(e.topology);
+    const { warmState } = await import('../workload/warmup.ts');
+    const { DCS } = await import('../config/topology.ts');
+    const state = warmState(
+      placement.map((p) => ({ name: p.name, country: p.country, downKbit: e.topology.links[p.access].downKbit, dcs: e.topology.dnsRules[p.country] ?? e.topology.dnsRules.default })),
+      DCS,
+      e.workload.kind === 'synthetic' ? e.workload.params : defaultSynthetic,
+      { days: 14, seed: 3, cacheBytes: 1 << 30, trackerKeep: 20, prefetchSec: 30, prefetch: true, timeScale: 1 },
+    );
+    const seen = new Set<string>();
+    let fromCache = 0;
+    for (const r of readRawReports(warm.dir)) {
+      if (r.type !== 'play') continue;
+      const machine = r.clientId.replace(/-[0-9a-f]{8}$/, '');
+      const key = `${machine}/${r.track}-${r.quality}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      if (!state.caches.get(machine)?.some((x) => x.key === `${r.track}-${r.quality}` && x.complete)) continue;
+      expect(r.bytes.server + r.bytes.p2p, key).toBe(0);
+      fromCache++;
+    }
+    expect(fromCache).toBeGreaterThan(10);
+  });
+
+  it('refuses warmup in a runtime that cannot warm its caches, naming the field', async () => {
+    await expect(runExperiment(loadExperiment(experimentFile('1h', 'warmup: 1w\n')), { resultsRoot: root, runId: 'simwdock', runtime: 'docker', progress: new Progress(true) })).rejects.toThrow(
+      /warmup: the docker runtime starts every cache empty; only the simulated runtime/,
+    );
+  });
 
   it('runs a scaling experiment once per population and tabulates them beside [1]', async () => {
     const file = experimentFile('24h');

@@ -17,7 +17,10 @@ async function workloadFor(e: Experiment, machines: Machine[], seed: number, war
     // the week as it would have been from Monday 00:00, then the part the run replays; made a day
     // longer than the window, because the generator ends its sessions before its own end and
     // starts none in its last minutes, which would thin the window's end
-    return windowWorkload(syntheticWorkload(machines, startMs + e.durationMs + 86_400_000, seed, params), startMs, startMs + e.durationMs);
+    const week = syntheticWorkload(machines, startMs + e.durationMs + 86_400_000, seed, params);
+    const w = windowWorkload(week, startMs, startMs + e.durationMs);
+    // what a warm-up replays after its own days: the week before the window
+    return e.warmup ? { ...w, before: { scripts: week.scripts, untilMs: startMs } } : w;
   }
   const w = e.workload;
   // the readers keep only the window the run replays (the Last.fm importer makes no other event:

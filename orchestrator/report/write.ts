@@ -38,6 +38,11 @@ export interface RunInfo {
   clientsWithoutExit?: string[];
   /** the protocol variant that ran (core/policies.ts) and its faults; absent in runs before variants existed */
   variant?: { name: string; text: string; protocol: unknown; faults: unknown[] };
+  /**
+   * the warm state the simulated peers started from (orchestrator/workload/warmup.ts): days of
+   * history, the rule that chose them, and the cache's share of plays on each day of it
+   */
+  warmup?: { days: number; rule: string; plays: number; wallSeconds: number; dailyCacheShare: number[] };
   /** the simulated runtime's cost (the last repetition's) */
   sim?: { events: number; wallSeconds: number; eventsPerSecond: number; heapUsedMB: number; messages?: Record<string, number> };
   startedAt: string;

@@ -152,6 +152,11 @@ export interface WorkloadResult {
    * synthetic workload and a trace replayed from its week's Monday.
    */
   startMs: number;
+  /**
+   * a window later in the week: the synthetic workload from Monday 00:00 up to the window's start
+   * (`untilMs`), which a warm-up replays after its own days (orchestrator/workload/warmup.ts)
+   */
+  before?: { scripts: ReadonlyMap<string, readonly ScriptEvent[]>; untilMs: number };
 }
 
 /**
@@ -177,7 +182,39 @@ function drawOthers(pool: readonly Machine[], home: Machine, k: number, rnd: () 
   return [...picked];
 }
 
-export function syntheticWorkload(machines: Machine[], durationMs: number, seed: number, p: SyntheticParams = defaultSynthetic): WorkloadResult {
+/** a user of the synthetic workload: where they listen, at what quality, and their playlists */
+export interface SyntheticUser {
+  id: string;
+  country: string;
+  quality: Quality;
+  mobile: boolean;
+  /** the home machine first */
+  machines: Machine[];
+  playlists: number[][];
+}
+
+/** the population and catalogue of a synthetic workload, and the stream its sessions go on drawing from */
+export interface SyntheticPopulation {
+  users: SyntheticUser[];
+  tracks: number;
+  zipfExponent: number;
+  /** the random stream after the users were drawn: the sessions continue it */
+  rnd: () => number;
+  /** a track by popularity, drawn from `rnd` */
+  popular: () => number;
+}
+
+/** a track drawn by popularity from `rnd`: Zipf ranks spread over the catalogue's ids */
+export function popularity(tracks: number, s: number, rnd: () => number): () => number {
+  const rank = zipfSampler(tracks, s, rnd);
+  // ranks are spread over ids so that popularity is not tied to id order (or track length): by a
+  // step coprime with the catalogue's size, so that every rank lands on its own track
+  const step = coprimeStep(tracks);
+  return () => ((rank() * step) % tracks) + 1;
+}
+
+/** the users of a synthetic workload, the same for a seed whatever the duration (and for its warm-up) */
+export function syntheticPopulation(machines: readonly Machine[], seed: number, p: SyntheticParams = defaultSynthetic): SyntheticPopulation {
   const rnd = seededRandom(seed);
   const byCountry = new Map<string, Machine[]>();
   for (const m of machines) {
@@ -188,21 +225,9 @@ export function syntheticWorkload(machines: Machine[], durationMs: number, seed:
   const userCount = Math.max(1, Math.round(machines.length * p.usersPerMachine));
   const tracks = p.catalogue !== undefined ? Math.max(1, Math.round(p.catalogue)) : Math.max(50, Math.round(userCount * p.tracksPerUser));
   const s = calibrateZipf(tracks, 0.12, p.headShare);
-  const rank = zipfSampler(tracks, s, rnd);
-  // ranks are spread over ids so that popularity is not tied to id order (or track length): by a
-  // step coprime with the catalogue's size, so that every rank lands on its own track
-  const step = coprimeStep(tracks);
-  const popular = () => ((rank() * step) % tracks) + 1;
+  const popular = popularity(tracks, s, rnd);
 
-  interface User {
-    id: string;
-    country: string;
-    quality: Quality;
-    mobile: boolean;
-    machines: Machine[];
-    playlists: number[][];
-  }
-  const users: User[] = [];
+  const users: SyntheticUser[] = [];
   for (let i = 0; i < userCount; i++) {
     // users spread over countries in proportion to their machines; the home machine is fixed
     const home = machines[i % machines.length];
@@ -226,64 +251,109 @@ export function syntheticWorkload(machines: Machine[], durationMs: number, seed:
       playlists,
     });
   }
+  return { users, tracks, zipfExponent: s, rnd, popular };
+}
 
-  const busy = new Map<string, [number, number][]>();
-  const free = (m: Machine, a: number, b: number) => !(busy.get(m.name) ?? []).some(([x, y]) => a < y + 5_000 && x < b + 5_000);
+/**
+ * Which machine is busy when: a machine holds one session at a time, with 5 s between sessions.
+ * `forget` drops what ended before a time, so that a generator going day by day (the warm-up)
+ * holds a day or two of sessions, not weeks.
+ */
+export class MachineCalendar {
+  private readonly busy = new Map<string, [number, number][]>();
+  free(m: Machine, a: number, b: number): boolean {
+    return !(this.busy.get(m.name) ?? []).some(([x, y]) => a < y + 5_000 && x < b + 5_000);
+  }
+  take(m: Machine, a: number, b: number): void {
+    const spans = this.busy.get(m.name);
+    if (spans) spans.push([a, b]);
+    else this.busy.set(m.name, [[a, b]]);
+  }
+  forget(before: number): void {
+    for (const [name, spans] of this.busy) {
+      const kept = spans.filter(([, y]) => y + 5_000 > before);
+      if (kept.length) this.busy.set(name, kept);
+      else this.busy.delete(name);
+    }
+  }
+}
+
+/**
+ * One user's sessions of day `d` (day 0 is Monday; a negative day is a week before), each on a
+ * free machine, appended to `scripts` (per machine). Sessions end by `endMs` (the workload's end,
+ * less a minute). Returns the sessions and plays added. Every draw from `rnd`, in a fixed order.
+ */
+export function userDay(
+  u: SyntheticUser,
+  d: number,
+  ctx: { rnd: () => number; popular: () => number; p: SyntheticParams; calendar: MachineCalendar; endMs: number },
+  scripts: (m: Machine) => ScriptEvent[],
+): { sessions: number; plays: number } {
+  const { rnd, popular, p, calendar } = ctx;
+  let sessions = 0;
+  let plays = 0;
+  const weekend = ((d % 7) + 7) % 7 >= 5;
+  const n = poisson(weekend ? p.sessionsPerDay.weekend : p.sessionsPerDay.weekday, rnd);
+  for (let j = 0; j < n; j++) {
+    const localHour = pickWeighted(p.hourly, rnd());
+    const start = d * DAY + ((localHour - p.utcOffsetHours + 24) % 24) * 3_600_000 + Math.floor(rnd() * 3_600_000);
+    const length = Math.max(10 * MIN, Math.round(-Math.log(1 - rnd()) * p.sessionMinutes * MIN));
+    const end = Math.min(ctx.endMs, start + length);
+    if (end - start < 5 * MIN) continue;
+    // the first machine is home; other machines by Table I
+    const order = rnd() < 0.6 ? u.machines : [...u.machines].sort(() => rnd() - 0.5);
+    const m = order.find((x) => calendar.free(x, start, end + 6 * MIN));
+    if (!m) continue;
+    // the last track may run past `end` by up to a track's length
+    calendar.take(m, start, end + 6 * MIN);
+    const ev = scripts(m);
+    ev.push({ t: start, action: 'login', user: u.id, country: u.country, quality: u.quality, ...(u.mobile ? { mobile: true } : {}) });
+    sessions++;
+    let t = start + 2_000;
+    let list: number[] | null = null;
+    let pos = 0;
+    while (t < end) {
+      let track: number;
+      let access: 'playlist' | 'random';
+      if (list && pos < list.length && rnd() >= p.randomAccessShare) {
+        track = list[pos++];
+        access = 'playlist';
+      } else {
+        // a random pick; afterwards the user goes on somewhere in one of their playlists
+        track = popular();
+        access = 'random';
+        list = u.playlists[Math.floor(rnd() * u.playlists.length)];
+        pos = Math.floor(rnd() * list.length);
+      }
+      const next = list && pos < list.length ? list[pos] : undefined;
+      ev.push({ t, action: 'play', track, access, ...(next !== undefined ? { next } : {}) });
+      plays++;
+      const dur = trackDurationSec(track) * 1000;
+      if (rnd() < p.skipShare) {
+        t += Math.round(dur * (0.05 + 0.55 * rnd()));
+        ev.push({ t, action: 'skip' });
+      } else t += dur;
+      t += 1_000;
+    }
+    ev.push({ t: Math.min(ctx.endMs + MIN, Math.max(t, end)), action: 'logout' });
+  }
+  return { sessions, plays };
+}
+
+export function syntheticWorkload(machines: Machine[], durationMs: number, seed: number, p: SyntheticParams = defaultSynthetic): WorkloadResult {
+  const { users, tracks, zipfExponent, rnd, popular } = syntheticPopulation(machines, seed, p);
   const scripts = new Map<string, ScriptEvent[]>(machines.map((m) => [m.name, []]));
+  const ctx = { rnd, popular, p, calendar: new MachineCalendar(), endMs: durationMs - MIN };
   let sessions = 0;
   let plays = 0;
   const days = Math.ceil(durationMs / DAY);
   for (const u of users) {
     for (let d = 0; d < days; d++) {
-      const weekend = d % 7 >= 5;
-      const n = poisson(weekend ? p.sessionsPerDay.weekend : p.sessionsPerDay.weekday, rnd);
-      for (let j = 0; j < n; j++) {
-        const localHour = pickWeighted(p.hourly, rnd());
-        const start = d * DAY + ((localHour - p.utcOffsetHours + 24) % 24) * 3_600_000 + Math.floor(rnd() * 3_600_000);
-        const length = Math.max(10 * MIN, Math.round(-Math.log(1 - rnd()) * p.sessionMinutes * MIN));
-        const end = Math.min(durationMs - MIN, start + length);
-        if (end - start < 5 * MIN) continue;
-        // the first machine is home; other machines by Table I
-        const order = rnd() < 0.6 ? u.machines : [...u.machines].sort(() => rnd() - 0.5);
-        const m = order.find((x) => free(x, start, end + 6 * MIN));
-        if (!m) continue;
-        // the last track may run past `end` by up to a track's length
-        const spans = busy.get(m.name);
-        if (spans) spans.push([start, end + 6 * MIN]);
-        else busy.set(m.name, [[start, end + 6 * MIN]]);
-        const ev = scripts.get(m.name)!;
-        ev.push({ t: start, action: 'login', user: u.id, country: u.country, quality: u.quality, ...(u.mobile ? { mobile: true } : {}) });
-        sessions++;
-        let t = start + 2_000;
-        let list: number[] | null = null;
-        let pos = 0;
-        while (t < end) {
-          let track: number;
-          let access: 'playlist' | 'random';
-          if (list && pos < list.length && rnd() >= p.randomAccessShare) {
-            track = list[pos++];
-            access = 'playlist';
-          } else {
-            // a random pick; afterwards the user goes on somewhere in one of their playlists
-            track = popular();
-            access = 'random';
-            list = u.playlists[Math.floor(rnd() * u.playlists.length)];
-            pos = Math.floor(rnd() * list.length);
-          }
-          const next = list && pos < list.length ? list[pos] : undefined;
-          ev.push({ t, action: 'play', track, access, ...(next !== undefined ? { next } : {}) });
-          plays++;
-          const dur = trackDurationSec(track) * 1000;
-          if (rnd() < p.skipShare) {
-            t += Math.round(dur * (0.05 + 0.55 * rnd()));
-            ev.push({ t, action: 'skip' });
-          } else t += dur;
-          t += 1_000;
-        }
-        ev.push({ t: Math.min(durationMs, Math.max(t, end)), action: 'logout' });
-      }
+      const n = userDay(u, d, ctx, (m) => scripts.get(m.name)!);
+      sessions += n.sessions;
+      plays += n.plays;
     }
   }
   for (const ev of scripts.values()) ev.sort((a, b) => a.t - b.t);
-  return { scripts, users: users.length, tracks, zipfExponent: s, sessions, plays, startMs: 0 };
+  return { scripts, users: users.length, tracks, zipfExponent, sessions, plays, startMs: 0 };
 }

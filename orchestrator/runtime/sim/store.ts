@@ -18,7 +18,13 @@ function parseKey(key: string): { track: number; quality: Quality } {
 
 export class RangeStore implements CacheStore {
   private readonly entries = new Map<string, CacheEntryInfo>();
-  constructor(private readonly content: ContentSource) {}
+  /** `initial`: what the cache held before the run (a warm start) */
+  constructor(
+    private readonly content: ContentSource,
+    initial: readonly CacheEntryInfo[] = [],
+  ) {
+    for (const e of initial) this.entries.set(e.key, { ...e });
+  }
 
   list(): CacheEntryInfo[] {
     return [...this.entries.values()].map((e) => ({ ...e }));

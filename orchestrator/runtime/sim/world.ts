@@ -22,6 +22,7 @@ import { fakeExternal, homeSubnet, intToIp, ipToInt, outerSubnet } from '../../p
 import type { PeerPlacement } from '../../plan/plan.ts';
 import { DC_PORT, PEER_PORT } from '../../plan/plan.ts';
 import { pickPeers } from '../../workload/churn.ts';
+import type { WarmState } from '../../workload/warmup.ts';
 import { SimClock } from './clock.ts';
 import { type SimHost, SimNetwork } from './network.ts';
 import { RangeStore } from './store.ts';
@@ -48,6 +49,8 @@ export interface SimInput {
   timeScale?: number;
   /** where raw/ goes */
   dir: string;
+  /** the caches and trackers to start from (orchestrator/workload/warmup.ts); empty without */
+  warm?: WarmState;
   signal?: AbortSignal;
   /** called about once a wall second */
   progress?: (p: SimProgress) => void;
@@ -200,7 +203,7 @@ export async function runSim(input: SimInput): Promise<SimResult> {
       clock,
       params,
       dialer: net.dialer(host),
-      store: new RangeStore(content),
+      store: new RangeStore(content, input.warm?.caches.get(p.name)),
       content,
       random,
       log: () => {},
@@ -235,6 +238,15 @@ export async function runSim(input: SimInput): Promise<SimResult> {
     });
   }
   armLinkFaults(input, hosts, net, clock);
+  // the trackers' memory from the warm-up, in the order it was heard, under the clients' ids
+  for (const [name, reports] of input.warm?.trackers ?? []) {
+    const dc = dcs.get(name as DcName);
+    if (!dc) continue;
+    for (const a of reports) {
+      const c = clients.get(a.machine);
+      if (c) dc.tracker.announce(c.id, a.track, a.quality);
+    }
+  }
 
   // --- run ----------------------------------------------------------------------------------
   // a loop, not Math.max(...): 100,000 scripts are more arguments than a call may take

@@ -1,0 +1,304 @@
+// Warm state: what a running service's clients and trackers hold when a measured window begins.
+// A run that starts every cache empty measures a service on its first day; Spotify's was years
+// old, and [1] measured 55.4 % of bytes from the clients' own caches. Before the measured window,
+// the same workload model's earlier days (the same users, machines and playlists, drawn from a
+// random stream of their own, so that the window's plays are the same with or without warm-up)
+// are replayed through each machine's cache alone, with no network: which tracks a machine holds,
+// complete or in part, in least-recently-used order, and, per data centre, the tracker's memory of
+// the last peers that reported each track. Cache simulators discard a warm-up for the same reason
+// (docs/workload.md, "Warm state", gives the rule that sets its length and its sources).
+//
+// What the replay does per play is what the client core does (core/playback.ts, core/cache.ts):
+// a track complete in the cache plays from it and is touched; otherwise it is fetched, and put in
+// the cache complete (and announced to the tracker, unless the client is mobile) when the fetch
+// has finished before the play ends, or as the prefix fetched so far when it is stopped earlier
+// (a skip, a logout); the next playlist track is prefetched when 30 s of the current one remain.
+// The fetch takes the track's size at the access link's downstream rate: where the bytes come from
+// (servers or peers) does not change what the cache holds.
+
+import type { CacheEntryInfo } from '../../node-image/core/cache.ts';
+import { cacheKey } from '../../node-image/core/cache.ts';
+import { trackBytes, trackDurationSec } from '../../node-image/core/content.ts';
+import type { Quality } from '../../node-image/core/reports.ts';
+import type { ScriptEvent } from '../../node-image/core/script.ts';
+import { seededRandom } from '../util/random.ts';
+import { type Machine, MachineCalendar, popularity, type SyntheticParams, syntheticPopulation, userDay } from './synthetic.ts';
+
+const DAY = 86_400_000;
+
+/** a peer machine as the warm-up needs it: its downstream rate and the data centres its country's DNS names */
+export interface WarmMachine extends Machine {
+  downKbit: number;
+  dcs: readonly string[];
+}
+
+export interface WarmOptions {
+  /** days of history before the window; 'auto': as many as the steady-state rule asks (AUTO) */
+  days: number | 'auto';
+  seed: number;
+  /** the protocol's parameters and features that decide what a cache and a tracker keep */
+  cacheBytes: number;
+  trackerKeep: number;
+  prefetchSec: number;
+  prefetch: boolean;
+  /** the workload's time scale: tracks are this many times smaller (core/content.ts) */
+  timeScale: number;
+  /**
+   * the run's own workload before its window (a window later in the week: the days from Monday
+   * 00:00 to the window's start), replayed after the warm-up's days; counted from Monday 00:00
+   */
+  before?: { scripts: ReadonlyMap<string, readonly ScriptEvent[]>; untilMs: number };
+}
+
+export interface WarmDay {
+  /** day of the history, counted back from the window (or from Monday 00:00 when `before` comes after) */
+  day: number;
+  plays: number;
+  /** plays whose track was complete in the machine's cache when it began */
+  cacheHits: number;
+}
+
+export interface WarmState {
+  days: number;
+  /** how the number of days was chosen */
+  rule: string;
+  /** the history's plays, per day, and how many of them the cache could have served */
+  daily: WarmDay[];
+  plays: number;
+  /** per machine, its cache's entries (times are workload ms before the window: negative) */
+  caches: Map<string, CacheEntryInfo[]>;
+  /** per data centre, (machine, track, quality) reports in the order the tracker heard them, the last `trackerKeep` per track */
+  trackers: Map<string, { machine: string; track: number; quality: Quality }[]>;
+  wallMs: number;
+}
+
+/**
+ * The steady-state rule of `warmup: auto` (docs/workload.md): from empty caches, the history grows
+ * a day at a time until the share of plays the cache could serve has moved by less than
+ * AUTO.points from the same weekday a week before on AUTO.days days running (a week apart, so that
+ * the weekly cycle is not mistaken for warming); then the history is that many days, in whole
+ * weeks, and at most AUTO.maxDays.
+ */
+export const AUTO = { points: 1, days: 7, maxDays: 56 };
+
+/** one machine's cache, as core/cache.ts's CacheIndex keeps it: size-limited, least recently used out first */
+export class WarmCache {
+  readonly entries = new Map<string, CacheEntryInfo>();
+  private total = 0;
+  constructor(private readonly limit: number) {}
+
+  get(key: string): CacheEntryInfo | undefined {
+    return this.entries.get(key);
+  }
+  use(key: string, now: number): void {
+    const e = this.entries.get(key);
+    if (!e) return;
+    e.lastUsed = now;
+    this.entries.delete(key);
+    this.entries.set(key, e);
+  }
+  put(key: string, size: number, complete: boolean, now: number): void {
+    const old = this.entries.get(key);
+    if (old) {
+      this.total -= old.size;
+      this.entries.delete(key);
+    }
+    if (size > this.limit) return;
+    this.entries.set(key, { key, size, complete, lastUsed: now });
+    this.total += size;
+    for (const [k, e] of this.entries) {
+      if (this.total <= this.limit) break;
+      if (k === key) continue;
+      this.entries.delete(k);
+      this.total -= e.size;
+    }
+  }
+}
+
+interface Announce {
+  t: number;
+  dc: number;
+  machine: string;
+  track: number;
+  quality: Quality;
+}
+
+/** what the replay keeps between days: the caches, the trackers, the day counts */
+class History {
+  readonly caches = new Map<string, WarmCache>();
+  readonly trackers: Map<string, Announce[]>[];
+  readonly daily: WarmDay[] = [];
+  private readonly dnsRandom: () => number;
+
+  constructor(
+    private readonly machines: ReadonlyMap<string, WarmMachine>,
+    private readonly dcNames: readonly string[],
+    private readonly o: WarmOptions,
+  ) {
+    this.trackers = dcNames.map(() => new Map());
+    this.dnsRandom = seededRandom((o.seed ^ 0xd115) >>> 0);
+  }
+
+  /** one day's scripts (per machine, in time order), then the day's announcements in time order */
+  replayDay(day: number, scripts: ReadonlyMap<string, readonly ScriptEvent[]>, untilMs = Number.POSITIVE_INFINITY): void {
+    const count = { day, plays: 0, cacheHits: 0 };
+    const announces: Announce[] = [];
+    for (const [name, events] of scripts) {
+      if (!events.length) continue;
+      const m = this.machines.get(name);
+      if (!m) continue;
+      let cache = this.caches.get(name);
+      if (!cache) this.caches.set(name, (cache = new WarmCache(this.o.cacheBytes)));
+      this.replayMachine(m, cache, events, untilMs, count, announces);
+    }
+    announces.sort((a, b) => a.t - b.t);
+    for (const a of announces) {
+      const key = cacheKey(a.track, a.quality);
+      const list = this.trackers[a.dc].get(key);
+      if (!list) this.trackers[a.dc].set(key, [a]);
+      else {
+        // the tracker keeps the most recent reporters (core/tracker.ts): a peer reported again moves to the end
+        const at = list.findIndex((x) => x.machine === a.machine);
+        if (at >= 0) list.splice(at, 1);
+        list.push(a);
+        if (list.length > this.o.trackerKeep) list.shift();
+      }
+    }
+    this.daily.push(count);
+  }
+
+  private replayMachine(m: WarmMachine, cache: WarmCache, events: readonly ScriptEvent[], untilMs: number, count: WarmDay, announces: Announce[]): void {
+    let quality: Quality = 'q5';
+    let mobile = false;
+    let dc = 0;
+    // bytes per workload ms the access link brings: the track's size shrinks with the time scale
+    // and its playing time with it, so the fetch's share of a play does not depend on the scale
+    const bytesPerMs = (m.downKbit * 1000) / 8 / 1000 / this.o.timeScale;
+    const fetch = (track: number, from: number, to: number, announce: boolean) => {
+      const key = cacheKey(track, quality);
+      const size = trackBytes(track, quality, this.o.timeScale);
+      const done = from + size / bytesPerMs;
+      if (done <= to) {
+        cache.put(key, size, true, done);
+        if (announce && !mobile) announces.push({ t: done, dc, machine: m.name, track, quality });
+      } else {
+        const prefix = Math.floor((to - from) * bytesPerMs);
+        const held = cache.get(key);
+        if (prefix > 0 && (!held || held.size < prefix)) cache.put(key, prefix, false, to);
+      }
+    };
+    // a prefetch the next play takes over: that play's fetch began at the prefetch point
+    let prefetched: { track: number; from: number } | null = null;
+    for (let i = 0; i < events.length; i++) {
+      const e = events[i];
+      if (e.t >= untilMs) break;
+      if (e.action === 'login') {
+        quality = e.quality;
+        mobile = e.mobile === true;
+        dc = this.dcIndex(m);
+        prefetched = null;
+        continue;
+      }
+      if (e.action !== 'play') continue;
+      const after = events[i + 1];
+      // the play lasts until the next event of the machine (a skip, the next play, the logout)
+      const end = Math.min(untilMs, after?.t ?? e.t + trackDurationSec(e.track) * 1000);
+      const key = cacheKey(e.track, quality);
+      count.plays++;
+      const held = cache.get(key);
+      cache.use(key, e.t);
+      const from = prefetched?.track === e.track ? prefetched.from : e.t;
+      prefetched = null;
+      if (held?.complete) count.cacheHits++;
+      else fetch(e.track, from, end, true);
+      // the prefetch point: 30 s of audio before the track's end, if the play gets there
+      const prefetchAt = e.t + (trackDurationSec(e.track) - this.o.prefetchSec) * 1000;
+      if (!this.o.prefetch || e.next === undefined || prefetchAt >= end || cache.get(cacheKey(e.next, quality))?.complete) continue;
+      if (after?.action === 'play' && after.track === e.next) prefetched = { track: e.next, from: prefetchAt };
+      // a prefetch nobody plays next is stopped when the play ends (kept in part), or has finished by then
+      else fetch(e.next, prefetchAt, end, true);
+    }
+  }
+
+  private dcIndex(m: WarmMachine): number {
+    const name = m.dcs.length === 1 ? m.dcs[0] : m.dcs[Math.floor(this.dnsRandom() * m.dcs.length)];
+    return Math.max(0, this.dcNames.indexOf(name));
+  }
+
+  /** what the run starts from; `shift` moves the history's times so that the window begins at 0 */
+  state(days: number, rule: string, wallMs: number, shift = 0): WarmState {
+    const caches = new Map<string, CacheEntryInfo[]>();
+    for (const [name, c] of this.caches)
+      caches.set(
+        name,
+        [...c.entries.values()].map((e) => ({ ...e, lastUsed: e.lastUsed - shift })),
+      );
+    const trackers = new Map<string, { machine: string; track: number; quality: Quality }[]>();
+    this.dcNames.forEach((name, i) => {
+      const all = [...this.trackers[i].values()].flat().sort((a, b) => a.t - b.t);
+      trackers.set(
+        name,
+        all.map(({ machine, track, quality }) => ({ machine, track, quality })),
+      );
+    });
+    return { days, rule, daily: this.daily, plays: this.daily.reduce((n, d) => n + d.plays, 0), caches, trackers, wallMs };
+  }
+}
+
+/** the first day count (from empty caches) at which the steady-state rule holds; null if it never does within `daily` */
+export function steadyDays(daily: readonly WarmDay[], rule = AUTO): number | null {
+  const share = daily.map((d) => (d.plays ? (100 * d.cacheHits) / d.plays : 0));
+  let run = 0;
+  for (let i = 7; i < share.length; i++) {
+    run = Math.abs(share[i] - share[i - 7]) < rule.points ? run + 1 : 0;
+    if (run >= rule.days) return i + 1 - rule.days;
+  }
+  return null;
+}
+
+/** `days` of the model's history before the window, replayed through caches and trackers */
+function replay(machines: readonly WarmMachine[], dcNames: readonly string[], days: number, params: SyntheticParams, o: WarmOptions, onDay?: (d: number) => void): History {
+  const byName = new Map(machines.map((m) => [m.name, m]));
+  const history = new History(byName, dcNames, o);
+  const { users, tracks, zipfExponent } = syntheticPopulation(machines, o.seed, params);
+  // a stream of its own: the window's sessions draw from the population's, unchanged by a warm-up
+  const rnd = seededRandom((o.seed ^ 0x3a7b) >>> 0);
+  const ctx = { rnd, popular: popularity(tracks, zipfExponent, rnd), p: params, calendar: new MachineCalendar(), endMs: -60_000 };
+  for (let d = -days; d < 0; d++) {
+    const scripts = new Map<string, ScriptEvent[]>();
+    const of = (m: Machine) => {
+      let list = scripts.get(m.name);
+      if (!list) scripts.set(m.name, (list = []));
+      return list;
+    };
+    for (const u of users) userDay(u, d, ctx, of);
+    for (const list of scripts.values()) list.sort((a, b) => a.t - b.t);
+    history.replayDay(d, scripts);
+    ctx.calendar.forget((d - 1) * DAY);
+    onDay?.(d);
+  }
+  if (o.before) history.replayDay(0, o.before.scripts, o.before.untilMs);
+  return history;
+}
+
+/**
+ * The warm state at the window's start: `o.days` days of history, or as many as the
+ * steady-state rule asks. The window's own start later in the week (o.before) is replayed after them.
+ */
+export function warmState(machines: readonly WarmMachine[], dcNames: readonly string[], params: SyntheticParams, o: WarmOptions, onDay?: (d: number) => void): WarmState {
+  const t0 = Date.now();
+  if (o.days !== 'auto') {
+    const h = replay(machines, dcNames, o.days, params, o, onDay);
+    return h.state(o.days, `${o.days} days, as the experiment says`, Date.now() - t0, o.before?.untilMs);
+  }
+  // from empty caches as far back as the rule may go, to see where it holds; then that many days
+  const probe = replay(machines, dcNames, AUTO.maxDays, params, { ...o, before: undefined }, onDay);
+  const steady = steadyDays(probe.daily);
+  const days = steady === null ? AUTO.maxDays : Math.min(AUTO.maxDays, Math.ceil(steady / 7) * 7);
+  const rule =
+    steady === null
+      ? `auto: the cache's daily share had not settled within ${AUTO.maxDays} days (${AUTO.points} point from a week before on ${AUTO.days} days running); ${AUTO.maxDays} days`
+      : `auto: the cache's daily share settled after ${steady} days (under ${AUTO.points} point from a week before on ${AUTO.days} days running); ${days} days, in whole weeks`;
+  const h = days === AUTO.maxDays && !o.before ? probe : replay(machines, dcNames, days, params, o, onDay);
+  return h.state(days, rule, Date.now() - t0, o.before?.untilMs);
+}
