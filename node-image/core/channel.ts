@@ -45,6 +45,21 @@ export function everyReal(clock: Clock, ms: number, fn: () => void): TimerHandle
   return clock.every(ms * clock.scale, fn);
 }
 
+/**
+ * How a channel learns that its connection died without a word (a cut link, a machine gone):
+ * what watches it from its start until it closes. The real protocol's is `keepalives`; the
+ * simulated network, which knows when a path goes silent, may watch for that instead
+ * (orchestrator/runtime/sim/liveness.ts), and spare every connection its timer and pings.
+ */
+export interface Liveness {
+  watch(ch: Channel): { cancel(): void };
+}
+
+/** the protocol's own: a ping every keepaliveMs; closed after deadAfterMs without a byte */
+export const keepalives: Liveness = {
+  watch: (ch) => everyReal(ch.clock, ch.opts.keepaliveMs, () => ch.keepalive()),
+};
+
 export interface ChannelOptions {
   maxFrameBytes: number;
   keepaliveMs: number;
@@ -58,11 +73,25 @@ export interface ChannelOptions {
   partialFrameMs?: number;
   /** for logs */
   name: string;
+  /** what notices a silent death (default: keepalives) */
+  liveness?: Liveness;
 }
 
 /** the channel options a protocol variant's parameters give */
-export function channelOptions(p: { maxFrameBytes: number; keepaliveMs: number; deadAfterMs: number; maxQueuedBytes: number; partialFrameMs: number }, name: string): ChannelOptions {
-  return { maxFrameBytes: p.maxFrameBytes, keepaliveMs: p.keepaliveMs, deadAfterMs: p.deadAfterMs, maxQueuedBytes: p.maxQueuedBytes, partialFrameMs: p.partialFrameMs, name };
+export function channelOptions(
+  p: { maxFrameBytes: number; keepaliveMs: number; deadAfterMs: number; maxQueuedBytes: number; partialFrameMs: number },
+  name: string,
+  liveness?: Liveness,
+): ChannelOptions {
+  return {
+    maxFrameBytes: p.maxFrameBytes,
+    keepaliveMs: p.keepaliveMs,
+    deadAfterMs: p.deadAfterMs,
+    maxQueuedBytes: p.maxQueuedBytes,
+    partialFrameMs: p.partialFrameMs,
+    name,
+    ...(liveness ? { liveness } : {}),
+  };
 }
 
 export class Channel {
@@ -70,8 +99,9 @@ export class Channel {
   private readonly queues: (Buffer | Packed)[][] = [[], [], []];
   private readonly decoder: FrameDecoder;
   private readonly direct: boolean;
-  private lastHeard: number;
-  private timer: TimerHandle | null = null;
+  /** real ms when the last byte arrived */
+  lastHeard: number;
+  private timer: { cancel(): void } | null = null;
   private closed = false;
   private blocked = false;
   bytesIn = 0;
@@ -87,7 +117,7 @@ export class Channel {
 
   constructor(
     readonly pipe: Pipe,
-    private readonly clock: Clock,
+    readonly clock: Clock,
     readonly opts: ChannelOptions,
   ) {
     this.decoder = new FrameDecoder(opts.maxFrameBytes);
@@ -100,7 +130,7 @@ export class Channel {
       this.flush();
     });
     pipe.onClose((reason) => this.finish(reason));
-    this.timer = everyReal(clock, opts.keepaliveMs, () => this.keepalive());
+    this.timer = (opts.liveness ?? keepalives).watch(this);
   }
 
   get isOpen(): boolean {
@@ -198,14 +228,20 @@ export class Channel {
     else this.onMessage(m, this);
   }
 
-  private keepalive(): void {
+  /** a keep-alive tick: closed if nothing arrived for deadAfterMs, else a ping (its pong gives the rtt) */
+  keepalive(): void {
     const now = this.clock.realNow();
     if (now - this.lastHeard > this.opts.deadAfterMs) {
-      this.close(`no traffic for ${this.opts.deadAfterMs} ms (keep-alive timeout)`);
+      this.expire();
       return;
     }
     if (this.pingSentAt === null) this.pingSentAt = this.clock.realNow();
     this.send('ping', {});
+  }
+
+  /** closed as a keep-alive time-out closes it */
+  expire(): void {
+    this.close(`no traffic for ${this.opts.deadAfterMs} ms (keep-alive timeout)`);
   }
 
   private measured(): void {

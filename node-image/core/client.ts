@@ -11,7 +11,7 @@
 // container, on loopback and in unit tests; decisions come in as policies (policies.ts).
 
 import { CacheIndex, type CacheStore } from './cache.ts';
-import type { Dialer, Pipe } from './channel.ts';
+import type { Dialer, Liveness, Pipe } from './channel.ts';
 import type { Clock, TimerHandle } from './clock.ts';
 import { type ContentSource, REAL_CONTENT, trackBytes, trackDurationSec } from './content.ts';
 import type { PeerAddress } from './messages.ts';
@@ -47,6 +47,8 @@ export interface ClientDeps {
   policies?: Omit<Protocol, 'params' | 'tracker'>;
   /** where verified bytes come from (default: the content function, every play verified) */
   content?: ContentSource;
+  /** what notices a connection that died without a word (default: keep-alives, core/channel.ts) */
+  liveness?: Liveness;
 }
 
 interface User {
@@ -108,7 +110,7 @@ export class Client implements PlaybackHost {
     // emergency mode is the current playback's: its buffer ran low, so uploads stop
     const serving = new Serving({ clock, params, features: this.policies.features }, this.cache, () => this.playback?.emergency ?? false);
     this.overlay = new Overlay(
-      { clock, params, dialer: deps.dialer, random: deps.random, log: deps.log, policies: this.policies },
+      { clock, params, dialer: deps.dialer, random: deps.random, log: deps.log, policies: this.policies, liveness: deps.liveness },
       {
         id: identity.clientId,
         advertise: { host: identity.advertiseHost, port: identity.advertisePort },

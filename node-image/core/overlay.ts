@@ -3,7 +3,7 @@
 // requests to neighbours. Uploads go to `Serving`; the server connection is the `ServerLink`.
 import type { CacheIndex } from './cache.ts';
 import { cacheKey } from './cache.ts';
-import { afterReal, Channel, channelOptions, type Dialer, type Pipe } from './channel.ts';
+import { afterReal, Channel, channelOptions, type Dialer, type Liveness, type Pipe } from './channel.ts';
 import type { Clock, TimerHandle } from './clock.ts';
 import type { Message, PeerAddress } from './messages.ts';
 import { type NeighbourStats, newStats, trimStats } from './neighbours.ts';
@@ -34,6 +34,7 @@ export interface OverlayDeps {
   random: () => number;
   log: (event: string, fields?: Record<string, unknown>) => void;
   policies: Omit<Protocol, 'params' | 'tracker'>;
+  liveness?: Liveness;
 }
 
 /** what the overlay sees of the rest of the client */
@@ -149,7 +150,7 @@ export class Overlay {
 
   private channel(pipe: Pipe): Channel {
     const { params, clock } = this.deps;
-    return new Channel(pipe, clock, channelOptions(params, 'peer'));
+    return new Channel(pipe, clock, channelOptions(params, 'peer', this.deps.liveness));
   }
 
   /** dial a peer and exchange hellos; resolves to the neighbour or null */

@@ -2,7 +2,7 @@
 // and the requests that go over it (track data, tracker, reversal). After every reconnect the
 // data centre gets the login again, then every unacknowledged report and every unfinished data
 // request, as the paper's client re-sends them.
-import { afterReal, Channel, channelOptions, type Dialer, type Pipe } from './channel.ts';
+import { afterReal, Channel, channelOptions, type Dialer, type Liveness, type Pipe } from './channel.ts';
 import type { Clock, TimerHandle } from './clock.ts';
 import type { Message, PeerAddress } from './messages.ts';
 import type { ProtocolParams } from './params.ts';
@@ -12,6 +12,7 @@ import { NO_DC, type Quality, type Report } from './reports.ts';
 export type ChunkWaiter = (data: Buffer | null, from: string) => void;
 
 export interface LinkDeps {
+  liveness?: Liveness;
   clock: Clock;
   params: ProtocolParams;
   dialer: Dialer;
@@ -128,7 +129,7 @@ export class ServerLink {
 
   private attach(pipe: Pipe): void {
     const { params, clock, log } = this.deps;
-    const ch = new Channel(pipe, clock, channelOptions(params, 'server'));
+    const ch = new Channel(pipe, clock, channelOptions(params, 'server', this.deps.liveness));
     this.ch = ch;
     ch.onMessage = (m) => this.onMessage(m);
     ch.onClosed = (reason) => {

@@ -11,6 +11,7 @@ import { runExperiment } from '../experiment/run.ts';
 import { FIGURES, type FigureKey, figuresOf } from '../experiment/time-scale.ts';
 import type { Progress } from '../progress/display.ts';
 import { readRawReports } from '../report/write.ts';
+import { describeModel, type SimModel } from '../runtime/sim/model.ts';
 import { incompatibilities, type LoadedRun, loadRun } from './load.ts';
 
 export interface CrossRun extends LoadedRun {
@@ -23,7 +24,8 @@ export interface CrossRun extends LoadedRun {
 export function loadCrossRun(dir: string): CrossRun {
   const run = loadRun(dir);
   const { info } = run;
-  const group = `${info.runtime ?? 'docker'}${info.timeScale !== 1 ? ` ×${info.timeScale}` : ' unscaled'}`;
+  const model = describeModel(info.sim?.model);
+  const group = `${info.runtime ?? 'docker'}${model ? ` (${model})` : ''}${info.timeScale !== 1 ? ` ×${info.timeScale}` : ' unscaled'}`;
   return { ...run, group, label: `${group} (${info.runId})` };
 }
 
@@ -32,6 +34,8 @@ export interface Place {
   runtime: ExperimentRuntime;
   timeScale: number;
   tag: string;
+  /** the simulation's models (default: the experiment's) */
+  model?: SimModel;
 }
 
 /**
@@ -46,7 +50,10 @@ export async function runCrosscheck(file: string, o: { places: readonly Place[];
       e.runtime = p.runtime;
       e.timeScale = p.timeScale;
       e.seed = seed;
-      o.progress.line(`crosscheck: ${p.runtime} at time scale ${p.timeScale}, seed ${seed}${o.seeds.length > 1 ? ` (${i + 1} of ${o.seeds.length})` : ''}`);
+      if (p.model) e.sim = p.model;
+      o.progress.line(
+        `crosscheck: ${p.runtime}${p.model && describeModel(p.model) ? ` (${describeModel(p.model)})` : ''} at time scale ${p.timeScale}, seed ${seed}${o.seeds.length > 1 ? ` (${i + 1} of ${o.seeds.length})` : ''}`,
+      );
       const runId = `${o.id}${p.tag}${o.seeds.length > 1 ? i : ''}`;
       const r = await runExperiment(e, { resultsRoot: o.dir, runId, progress: o.progress.prefixed(`[${p.runtime} ×${p.timeScale} seed ${seed}] `) });
       if (r.interrupted) return null;

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { stringify } from 'yaml';
 import { type Fault, isPeerFault } from '../../node-image/core/faults.ts';
 import { describeProtocol, type ProtocolSpec, ProtocolSpecError, resolveProtocol } from '../../node-image/core/policies.ts';
+import { MESSAGE_MODEL, type SimModel } from '../runtime/sim/model.ts';
 import { defaultSynthetic, type SyntheticParams } from '../workload/synthetic.ts';
 import type { TraceStart } from '../workload/trace.ts';
 import { loadTopology, parseTopology, type Topology, topologyPath } from './topology.ts';
@@ -30,6 +31,8 @@ export interface Experiment {
    * history replayed through caches and trackers, or 'auto' (the steady-state rule); null: none
    */
   warmup: { days: number | 'auto' } | null;
+  /** the simulated runtime's models (runtime/sim/world.ts SimModel); the other runtimes ignore it */
+  sim: SimModel;
   seed: number;
   /** peers per run of a scaling experiment (orchestrator/experiment/scaling.ts); empty: one run at the topology's own size */
   populations: number[];
@@ -126,6 +129,7 @@ interface Raw {
   runtime?: ExperimentRuntime;
   timeScale?: number;
   warmup?: string;
+  sim?: Partial<SimModel>;
   seed?: number;
   populations?: number[];
   repetitions?: number;
@@ -266,7 +270,7 @@ export function loadExperiment(file: string): Experiment {
     problems.push(
       `${l.where(['warmup'])}: warmup: ${raw.warmup} replays the synthetic workload's earlier days, and this experiment replays a trace; valid here: none (replay the trace's earlier weeks by starting it earlier: workload.trace.start)`,
     );
-  if (warmup && warmup.days !== 'auto' && (warmup.days < 1 || warmup.days > 366)) problems.push(`${l.where(['warmup'])}: warmup: ${raw.warmup} is out of range; valid: 1d to 52w, auto or none`);
+  if (warmup && warmup.days !== 'auto' && warmup.days > 366) problems.push(`${l.where(['warmup'])}: warmup: ${raw.warmup} is out of range; valid: 0d to 52w, auto or none`);
   if (problems.length) throw new ConfigError(file, problems);
   return {
     name: raw.name,
@@ -277,6 +281,7 @@ export function loadExperiment(file: string): Experiment {
     runtime: raw.runtime ?? 'docker',
     timeScale: raw.timeScale ?? 1,
     warmup,
+    sim: { ...MESSAGE_MODEL, ...raw.sim },
     seed: raw.seed ?? 1,
     populations: [...(raw.populations ?? [])].sort((a, b) => a - b),
     repetitions: raw.repetitions ?? 1,

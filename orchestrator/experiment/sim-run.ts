@@ -21,7 +21,7 @@ export class SimSession implements SessionRuntime {
   }
   async run(r: Repetition): Promise<void> {
     const s = await runSimRepetition(r);
-    r.info.sim = { events: s.events, wallSeconds: Math.round(s.wallMs / 1000), eventsPerSecond: s.eventsPerSecond, heapUsedMB: s.heapUsedMB, messages: s.messages };
+    r.info.sim = { model: r.e.sim, events: s.events, wallSeconds: Math.round(s.wallMs / 1000), eventsPerSecond: s.eventsPerSecond, heapUsedMB: s.heapUsedMB, messages: s.messages };
     r.info.clientsWithoutExit = [...(r.info.clientsWithoutExit ?? []), ...s.unfinished];
   }
 }
@@ -91,6 +91,7 @@ export async function runSimRepetition(r: Repetition): Promise<SimResult> {
     scripts: w.scripts,
     protocol,
     warm,
+    model: e.sim,
     faults: variant.faults,
     seed: r.seed,
     durationMs: e.durationMs,
@@ -101,7 +102,7 @@ export async function runSimRepetition(r: Repetition): Promise<SimResult> {
       const total = p.bytes.server + p.bytes.p2p + p.bytes.cache || 1;
       const pct = (x: number) => ((100 * x) / total).toFixed(0);
       progress.update(
-        `${fmtWorkload(Math.min(p.virtualMs, e.durationMs))} of ${fmtWorkload(e.durationMs)} | ${Math.round(p.eventsPerSec)} events/s | peers online ${p.online} | plays ${p.plays} | server ${pct(p.bytes.server)}% (${mb(p.bytes.server)} MB) p2p ${pct(p.bytes.p2p)}% cache ${pct(p.bytes.cache)}%`,
+        `${fmtWorkload(Math.min(p.virtualMs, e.durationMs))} of ${fmtWorkload(e.durationMs)} | ${Math.round(p.eventsPerSec)} events/s | peers online ${p.online} | plays ${p.plays} | server ${pct(p.bytes.server)}% (${mb(p.bytes.server)} MB) p2p ${pct(p.bytes.p2p)}% cache ${pct(p.bytes.cache)}% | memory ${Math.round(process.memoryUsage().rss / 2 ** 20)} MB`,
       );
     },
   });

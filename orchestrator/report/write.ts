@@ -1,6 +1,7 @@
 // The results folder (docs/architecture.md, principle 8): from results/<run>/raw/ and run.json, write
 // summary.json (schema: summary.schema.ts), tables as CSV and Markdown, PNG plots and report.md.
 // `testbed report` calls this on an existing folder; nothing is run again.
+
 import fs from 'node:fs';
 import path from 'node:path';
 import { Ajv } from 'ajv';
@@ -8,6 +9,7 @@ import type { Report } from '../../node-image/core/reports.ts';
 import { dedupe } from '../analysis/playback.ts';
 import type { ExperimentRuntime } from '../config/experiment.ts';
 import { UserFacingError } from '../errors.ts';
+import type { SimModel } from '../runtime/sim/model.ts';
 import { type Parsed, readReportFile } from './raw.ts';
 import { runMarkdown, runPlots, runTables } from './render.ts';
 import { summarise } from './summarise.ts';
@@ -44,7 +46,7 @@ export interface RunInfo {
    */
   warmup?: { days: number; rule: string; plays: number; wallSeconds: number; dailyCacheShare: number[] };
   /** the simulated runtime's cost (the last repetition's) */
-  sim?: { events: number; wallSeconds: number; eventsPerSecond: number; heapUsedMB: number; messages?: Record<string, number> };
+  sim?: { model?: SimModel; events: number; wallSeconds: number; eventsPerSecond: number; heapUsedMB: number; messages?: Record<string, number> };
   startedAt: string;
   finishedAt?: string;
 }

@@ -33,7 +33,11 @@ export interface WarmMachine extends Machine {
 }
 
 export interface WarmOptions {
-  /** days of history before the window; 'auto': as many as the steady-state rule asks (AUTO) */
+  /**
+   * days of history before the window (before Monday 00:00 when the window starts later in the
+   * week: the week up to it is replayed too; 0 replays only that); 'auto': as many as the
+   * steady-state rule asks (AUTO)
+   */
   days: number | 'auto';
   seed: number;
   /** the protocol's parameters and features that decide what a cache and a tracker keep */

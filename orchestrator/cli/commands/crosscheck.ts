@@ -1,11 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { type CrossRun, crosscheckMarkdown, crossIncompatibilities, crossVerdicts, disagreements, loadCrossRun, runCrosscheck } from '../../compare/crosscheck.ts';
+import { type CrossRun, crosscheckMarkdown, crossIncompatibilities, crossVerdicts, disagreements, loadCrossRun, type Place, runCrosscheck } from '../../compare/crosscheck.ts';
 import { checkTimeScale, loadExperiment } from '../../config/experiment.ts';
 import { UserError } from '../../errors.ts';
 import { newRunId } from '../../plan/run-id.ts';
 import { Progress } from '../../progress/display.ts';
+import type { SimModel } from '../../runtime/sim/model.ts';
 
 export const order = 56;
 
@@ -19,6 +20,15 @@ export function parseSeeds(text: string): number[] {
   return n;
 }
 
+/** `--keepalives eager,lazy`: the simulation's keep-alive models, each once */
+export function parseKeepalives(text: string): SimModel['keepalives'][] {
+  const ks = text.split(',').map((x) => x.trim());
+  const bad = ks.filter((k) => k !== 'eager' && k !== 'lazy');
+  if (!ks.length || bad.length || new Set(ks).size !== ks.length)
+    throw new UserError(`--keepalives: ${bad.length ? `"${bad.join('", "')}" is not a keep-alive model` : `${text} names a model twice`}; valid: eager, lazy, or both as eager,lazy`);
+  return ks as SimModel['keepalives'][];
+}
+
 export function register(program: Command): void {
   program
     .command('crosscheck')
@@ -30,7 +40,8 @@ export function register(program: Command): void {
     .option('--no-docker', 'the two simulated runs only')
     .option('--time-scale <k>', "the Docker run's scale (default: the experiment's)")
     .option('--seeds <list>', "seeds to run in every place, comma-separated (default: the experiment's seed); the verdict compares means over them")
-    .action(async (what: string[], o: { results: string; docker: boolean; timeScale?: string; seeds?: string }) => {
+    .option('--keepalives <list>', "the simulation's keep-alive models to run, comma-separated: eager (the protocol's pings), lazy (docs/simulation.md, Models); default: the experiment's")
+    .action(async (what: string[], o: { results: string; docker: boolean; timeScale?: string; seeds?: string; keepalives?: string }) => {
       const progress = new Progress();
       let runs: CrossRun[];
       let dir: string;
@@ -40,11 +51,15 @@ export function register(program: Command): void {
         const seeds = o.seeds === undefined ? [base.seed] : parseSeeds(o.seeds);
         const id = newRunId();
         dir = path.join(o.results, `crosscheck-${id}`);
-        const places = [
-          ...(o.docker ? [{ runtime: 'docker' as const, timeScale: scale, tag: 'd' }] : []),
-          { runtime: 'sim' as const, timeScale: scale, tag: 's' },
-          { runtime: 'sim' as const, timeScale: 1, tag: 'u' },
-        ];
+        const keepalives = o.keepalives === undefined ? [base.sim.keepalives] : parseKeepalives(o.keepalives);
+        const places: Place[] = o.docker ? [{ runtime: 'docker', timeScale: scale, tag: 'd' }] : [];
+        for (const k of keepalives) {
+          const model = { ...base.sim, keepalives: k };
+          // one letter each, so that <id><tag><seed> stays a run id of at most 8 characters
+          places.push({ runtime: 'sim', timeScale: scale, tag: k === 'lazy' ? 'l' : 's', model });
+          // unscaled as well, unless the experiment is unscaled already
+          if (scale !== 1) places.push({ runtime: 'sim', timeScale: 1, tag: k === 'lazy' ? 'z' : 'u', model });
+        }
         const done = await runCrosscheck(what[0], { places, seeds, dir, id, progress });
         if (done === null) {
           process.exitCode = 130;

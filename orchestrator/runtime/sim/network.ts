@@ -49,7 +49,7 @@ export interface Endpoint {
 }
 
 const MSS = 1448;
-const MIN_RTO_MS = 200;
+export const MIN_RTO_MS = 200;
 
 export class SimPipe implements Pipe {
   other!: SimPipe;
@@ -179,6 +179,20 @@ export class SimNetwork {
    */
   leave(host: SimHost): void {
     host.gone = true;
+  }
+
+  /** who is told when a host's access link goes silent (a cut, a router that is off) */
+  readonly onCut: ((host: SimHost, untilReal: number) => void)[] = [];
+
+  /** the host's access link drops everything until `untilReal` (real ms): held, then resent, as TCP would */
+  cut(host: SimHost, untilReal: number): void {
+    host.cutUntil = untilReal;
+    for (const cb of this.onCut) cb(host, untilReal);
+  }
+
+  /** the round trip between two hosts, without jitter, queues or loss */
+  baseRtt(a: SimHost, b: SimHost): number {
+    return this.rtt(a, b);
   }
 
   dialer(from: SimHost): Dialer {

@@ -24,6 +24,8 @@ import { DC_PORT, PEER_PORT } from '../../plan/plan.ts';
 import { pickPeers } from '../../workload/churn.ts';
 import type { WarmState } from '../../workload/warmup.ts';
 import { SimClock } from './clock.ts';
+import { CutLiveness } from './liveness.ts';
+import type { SimModel } from './model.ts';
 import { type SimHost, SimNetwork } from './network.ts';
 import { RangeStore } from './store.ts';
 
@@ -51,6 +53,8 @@ export interface SimInput {
   dir: string;
   /** the caches and trackers to start from (orchestrator/workload/warmup.ts); empty without */
   warm?: WarmState;
+  /** the simulation's coarser models where chosen (default: the message-level one throughout) */
+  model?: SimModel;
   signal?: AbortSignal;
   /** called about once a wall second */
   progress?: (p: SimProgress) => void;
@@ -124,6 +128,7 @@ export async function runSim(input: SimInput): Promise<SimResult> {
   const clock = new SimClock(0, input.timeScale ?? 1);
   const net = new SimNetwork(clock, seededRandom(seed ^ 0x5e7));
   const content = sampledContent(VERIFY_EVERY);
+  const liveness = input.model?.keepalives === 'lazy' ? new CutLiveness(net, clock) : undefined;
   const live = { plays: 0, bytes: { server: 0, p2p: 0, cache: 0 } };
   const onReport = (r: Report) => {
     if (r.type !== 'play') return;
@@ -140,7 +145,7 @@ export async function runSim(input: SimInput): Promise<SimResult> {
     const sink = new FileLinesSink(path.join(input.dir, 'raw', name, 'reports.jsonl'), onReport);
     sinks.push(sink);
     const dc = new DataCentre(name, params, clock, sink, () => {}, seededRandom(dcSeed(seed, i)), protocol.tracker, content);
-    net.listen(addr, DC_PORT, { host, accept: (pipe) => dc.accept(new Channel(pipe, clock, channelOptions(params, 'client'))) });
+    net.listen(addr, DC_PORT, { host, accept: (pipe) => dc.accept(new Channel(pipe, clock, channelOptions(params, 'client', liveness))) });
     armDcFaults(dc, input.faults, clock);
     dcs.set(name, dc);
   });
@@ -208,6 +213,7 @@ export async function runSim(input: SimInput): Promise<SimResult> {
       random,
       log: () => {},
       policies: protocol,
+      liveness,
       // DNS SRV by country: the data centres the rule names, one at random when it names several
       locateServer: async () => {
         const dc = pickWeighted(srv, dns()).name as DcName;
@@ -314,14 +320,14 @@ function armLinkFaults(input: SimInput, hosts: Map<string, SimHost>, net: SimNet
     for (const p of pickPeers(chosen, f, random)) {
       const h = hosts.get(p.name)!;
       // the network's own times are real (network) ms
-      if (f.kind === 'link-cut') clock.after(f.atMs, () => void (h.cutUntil = clock.toReal(until)));
+      if (f.kind === 'link-cut') clock.after(f.atMs, () => net.cut(h, clock.toReal(until)));
       else if (f.kind === 'link-rate') {
         clock.after(f.atMs, () => void (h.rateFactor = f.factor));
         clock.after(until, () => void (h.rateFactor = 1));
       } else {
         // the router is off for the window (nothing passes), then comes back with no NAT state:
         // every connection through it is reset, and its UPnP mappings are gone
-        clock.after(f.atMs, () => void (h.cutUntil = clock.toReal(until)));
+        clock.after(f.atMs, () => net.cut(h, clock.toReal(until)));
         clock.after(until, () => {
           for (const pipe of [...h.pipes]) pipe.reset('connection reset: the home router restarted');
           for (let port = 4000; port < 4000 + input.topology.peersPerHome; port++) net.unlisten(h.publicAddress, port);
