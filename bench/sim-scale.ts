@@ -10,11 +10,14 @@ import { resolveProtocol } from '../node-image/core/policies.ts';
 import type { PlayReport } from '../node-image/core/reports.ts';
 import { discovery } from '../orchestrator/analysis/paper.ts';
 import { byteShares, playbackQuality, reportsLost } from '../orchestrator/analysis/playback.ts';
-import { loadTopology, type Topology } from '../orchestrator/config/topology.ts';
+import { DCS, loadTopology, type Topology } from '../orchestrator/config/topology.ts';
 import { placePeers, withPeers } from '../orchestrator/plan/plan.ts';
 import { readRawReports } from '../orchestrator/report/write.ts';
+import type { SimModel } from '../orchestrator/runtime/sim/model.ts';
 import { runSim } from '../orchestrator/runtime/sim/world.ts';
 import { defaultSynthetic, type SyntheticParams, syntheticWorkload } from '../orchestrator/workload/synthetic.ts';
+import { warmState } from '../orchestrator/workload/warmup.ts';
+import { windowWorkload } from '../orchestrator/workload/window.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 
@@ -23,23 +26,54 @@ export function scaledPaper7(n: number): Topology {
   return withPeers(loadTopology(path.join(root, 'topologies', 'paper-7.yaml')), n);
 }
 
-/** scaledPaper7(n)'s peers and `hours` of the synthetic workload over them (seed 1) */
-export function scaledWorkload(n: number, hours: number, workload: Partial<SyntheticParams> = {}) {
+/** scaledPaper7(n)'s peers and `hours` of the synthetic workload over them (seed 1), from `startHours` after Monday 00:00 */
+export function scaledWorkload(n: number, hours: number, workload: Partial<SyntheticParams> = {}, startHours = 0) {
   const topology = scaledPaper7(n);
   const placement = placePeers(topology);
-  const w = syntheticWorkload(
-    placement.map((p) => ({ name: p.name, country: p.country })),
-    hours * 3_600_000,
-    1,
-    { ...defaultSynthetic, ...workload },
-  );
-  return { topology, placement, w };
+  const machines = placement.map((p) => ({ name: p.name, country: p.country }));
+  const params = { ...defaultSynthetic, ...workload };
+  if (!startHours) return { topology, placement, params, w: syntheticWorkload(machines, hours * 3_600_000, 1, params) };
+  // as experiment/workload.ts makes a window of the week: the week up to it and a day more, then cut
+  const week = syntheticWorkload(machines, (startHours + hours + 24) * 3_600_000, 1, params);
+  const w = windowWorkload(week, startHours * 3_600_000, (startHours + hours) * 3_600_000);
+  return { topology, placement, params, w: { ...w, before: { scripts: week.scripts, untilMs: startHours * 3_600_000 } } };
 }
 
-export async function simDay(n: number, hours: number, params: Record<string, unknown> = {}, workload: Partial<SyntheticParams> = {}) {
+/** what a run of the benchmark may change besides the population and the hours */
+export interface SimOptions {
+  /** hours after Monday 00:00 the window starts (default 0) */
+  startHours?: number;
+  /** days of warm-up (orchestrator/workload/warmup.ts), 'auto', or none */
+  warmup?: number | 'auto';
+  keepalives?: SimModel['keepalives'];
+}
+
+export async function simDay(n: number, hours: number, params: Record<string, unknown> = {}, workload: Partial<SyntheticParams> = {}, o: SimOptions = {}) {
   const t0 = Date.now();
-  const { topology, placement, w } = scaledWorkload(n, hours, workload);
+  const { topology, placement, params: synthetic, w } = scaledWorkload(n, hours, workload, o.startHours);
   const workloadMs = Date.now() - t0;
+  const protocol = resolveProtocol({ params });
+  const t1 = Date.now();
+  const warm =
+    o.warmup === undefined
+      ? undefined
+      : warmState(
+          placement.map((p) => ({ name: p.name, country: p.country, downKbit: topology.links[p.access].downKbit, dcs: topology.dnsRules[p.country] ?? topology.dnsRules.default })),
+          DCS,
+          synthetic,
+          {
+            days: o.warmup,
+            seed: 1,
+            cacheBytes: protocol.params.cacheBytes,
+            trackerKeep: protocol.params.trackerKeep,
+            prefetchSec: protocol.params.prefetchSec,
+            prefetch: protocol.features.prefetch,
+            timeScale: 1,
+            before: w.before,
+          },
+          (d) => process.stderr.write(`  ${n} peers: warm-up day ${d}, rss ${Math.round(process.memoryUsage().rss / 2 ** 20)} MB\n`),
+        );
+  const warmupMs = Date.now() - t1;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tb-sim-bench-'));
   // memory the run adds: the JS heap and Buffers, sampled at each progress tick (RSS would not
   // do for repetitions in one process: it does not shrink back after the first)
@@ -57,16 +91,20 @@ export async function simDay(n: number, hours: number, params: Record<string, un
       topology,
       placement,
       scripts: w.scripts,
-      protocol: resolveProtocol({ params }),
+      protocol,
       faults: [],
       seed: 1,
       durationMs: hours * 3_600_000,
       dir,
+      ...(warm ? { warm } : {}),
+      ...(o.keepalives ? { model: { keepalives: o.keepalives } } : {}),
       progress: (p) => {
         peakRss = Math.max(peakRss, process.memoryUsage().rss);
         peakLive = Math.max(peakLive, live());
         peakOnline = Math.max(peakOnline, p.online);
-        process.stderr.write(`  ${n} peers: ${(p.virtualMs / 3_600_000).toFixed(2)} h, ${Math.round(p.eventsPerSec)} events/s, online ${p.online}, plays ${p.plays}, queued ${p.queued}\n`);
+        process.stderr.write(
+          `  ${n} peers: ${(p.virtualMs / 3_600_000).toFixed(2)} h, ${Math.round(p.eventsPerSec)} events/s, online ${p.online}, plays ${p.plays}, queued ${p.queued}, rss ${Math.round(process.memoryUsage().rss / 2 ** 20)} MB\n`,
+        );
       },
     });
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
@@ -77,11 +115,17 @@ export async function simDay(n: number, hours: number, params: Record<string, un
     return {
       peers: n,
       hours,
+      startHours: o.startHours ?? 0,
+      warmupDays: warm?.days ?? 0,
+      keepalives: o.keepalives ?? 'eager',
       plays: w.plays,
       workloadSeconds: +(workloadMs / 1000).toFixed(1),
+      warmupSeconds: +(warmupMs / 1000).toFixed(1),
       wallSeconds: +(r.wallMs / 1000).toFixed(1),
       events: r.events,
       eventsPerSecond: r.eventsPerSecond,
+      eventsPerPlay: Math.round(r.events / Math.max(1, w.plays)),
+      usPerEvent: +((1000 * r.wallMs) / Math.max(1, r.events)).toFixed(2),
       peakOnline,
       reports: r.reports,
       peakRssMB: Math.round(peakRss / 2 ** 20),
@@ -117,11 +161,25 @@ export async function runSuite() {
 }
 
 export async function run(args: string[]) {
-  const hi = args.indexOf('--hours');
-  const hours = hi >= 0 ? Number(args[hi + 1]) : 24;
-  if (!(hours > 0)) throw new Error(`sim-scale: --hours needs a number of simulated hours, got ${args[hi + 1]}`);
-  const counts = args.filter((a, i) => /^\d+$/.test(a) && (hi < 0 || i !== hi + 1)).map(Number);
+  const flags = new Map<string, string>();
+  const counts: number[] = [];
+  for (let i = 0; i < args.length; i++) {
+    if (args[i].startsWith('--')) flags.set(args[i], args[++i] ?? '');
+    else if (/^\d+$/.test(args[i])) counts.push(Number(args[i]));
+    else throw new Error(`sim-scale: ${args[i]} is neither a peer count nor a flag; usage: sim-scale [N ...] [--hours H] [--start H] [--warmup D|auto] [--keepalives eager|lazy]`);
+  }
+  const known = ['--hours', '--start', '--warmup', '--keepalives'];
+  for (const f of flags.keys()) if (!known.includes(f)) throw new Error(`sim-scale: unknown flag ${f}; valid: ${known.join(', ')}`);
+  const hours = Number(flags.get('--hours') ?? 24);
+  if (!(hours > 0)) throw new Error(`sim-scale: --hours needs a number of simulated hours, got ${flags.get('--hours')}`);
+  const startHours = Number(flags.get('--start') ?? 0);
+  if (!(startHours >= 0 && startHours < 168)) throw new Error(`sim-scale: --start needs hours after Monday 00:00, less than 168, got ${flags.get('--start')}`);
+  const wu = flags.get('--warmup');
+  const warmup = wu === undefined ? undefined : wu === 'auto' ? ('auto' as const) : Number(wu);
+  if (typeof warmup === 'number' && !(Number.isInteger(warmup) && warmup >= 0)) throw new Error(`sim-scale: --warmup needs whole days or auto, got ${wu}`);
+  const keepalives = flags.get('--keepalives');
+  if (keepalives !== undefined && keepalives !== 'eager' && keepalives !== 'lazy') throw new Error(`sim-scale: --keepalives is eager or lazy, got ${keepalives}`);
   const results = [];
-  for (const n of counts.length ? counts : [1000, 10_000]) results.push(await simDay(n, hours, SUITE.params, AT_SCALE));
+  for (const n of counts.length ? counts : [1000, 10_000]) results.push(await simDay(n, hours, SUITE.params, AT_SCALE, { startHours, warmup, keepalives }));
   return { machine: { cores: os.cpus().length, memGiB: Math.round(os.totalmem() / 2 ** 30) }, results };
 }
