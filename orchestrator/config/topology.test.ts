@@ -77,3 +77,11 @@ describe('topology config', () => {
     expect(perKey(100_000) / perKey(10_000)).toBeLessThan(3);
   }, 60_000);
 });
+
+describe('a configuration error', () => {
+  it('names one problem once, however many checks found it', () => {
+    const e = new ConfigError('x.yaml', ['x.yaml:3:1: peers: must be more than 0', 'x.yaml:3:1: peers: must be more than 0', 'x.yaml:4:1: other']);
+    expect(e.message).toBe('x.yaml: 2 problems\n  x.yaml:3:1: peers: must be more than 0\n  x.yaml:4:1: other');
+    expect(e.problems).toHaveLength(2);
+  });
+});

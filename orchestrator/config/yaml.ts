@@ -8,11 +8,15 @@ import { UserFacingError } from '../errors.ts';
 
 export class ConfigError extends UserFacingError {
   override name = 'ConfigError';
+  readonly problems: string[];
   constructor(
     readonly file: string,
-    readonly problems: string[],
+    problems: string[],
   ) {
-    super(`${file}: ${problems.length} problem${problems.length === 1 ? '' : 's'}\n${problems.map((p) => `  ${p}`).join('\n')}`);
+    // one problem found by two checks (the schema and the loader's own) is one problem
+    const unique = [...new Set(problems)];
+    super(`${file}: ${unique.length} problem${unique.length === 1 ? '' : 's'}\n${unique.map((p) => `  ${p}`).join('\n')}`);
+    this.problems = unique;
   }
 }
 
