@@ -8,6 +8,7 @@ import { dcSeed, peerSeed } from '../../node-image/core/random.ts';
 import { formatScript } from '../../node-image/core/script-runner.ts';
 import type { Experiment } from '../config/experiment.ts';
 import { DCS, type DcName } from '../config/topology.ts';
+import { requireSwarm } from '../docker/swarm.ts';
 import { formatError } from '../errors.ts';
 import { writePlanPicture } from '../graph/graph.ts';
 import { ensureImages } from '../image/build.ts';
@@ -24,6 +25,10 @@ import { describeWorkload, fmtWorkload, prepareWorkload } from './workload.ts';
 
 export class DockerSession implements SessionRuntime {
   readonly name = 'docker';
+  /** a topology placed on several engines: its hosts are reachable and joined by a Swarm */
+  async check(e: Experiment): Promise<void> {
+    await requireSwarm(e.topology.hosts);
+  }
   private rt = new DockerRuntime();
   private rtHosts?: readonly DockerHost[];
   private image = '';

@@ -5,15 +5,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import type { Experiment, ExperimentRuntime, Variant } from '../config/experiment.ts';
-import { requireSwarm } from '../docker/swarm.ts';
-import { UserError } from '../errors.ts';
 import { checkRunId, newRunId, RunIdError } from '../plan/index.ts';
 import { Progress } from '../progress/display.ts';
 import { type RunInfo, writeReport } from '../report/write.ts';
-import { DockerSession } from './docker-run.ts';
-import { LocalSession } from './local-run.ts';
-import type { SessionRuntime } from './session.ts';
-import { SimSession } from './sim-run.ts';
+import { sessionRuntime } from './runtimes.ts';
 import { distortedAt } from './time-scale.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -70,15 +65,9 @@ export function checkResultsFolder(dir: string, replace = false): void {
 }
 
 export async function runExperiment(e: Experiment, o: RunOptions): Promise<RunOutcome> {
-  // a topology placed on several engines: its hosts are checked before anything is made (the
-  // simulated and loopback runtimes have no hosts, and ignore them)
-  if ((o.runtime ?? e.runtime) === 'docker') await requireSwarm(e.topology.hosts);
-  // a warm start is a replay through caches alone, which only the simulation can hand its peers
-  // (a container's cache is a gigabyte of files)
-  if (e.warmup && (o.runtime ?? e.runtime) !== 'sim')
-    throw new UserError(
-      `${e.file}: warmup: the ${o.runtime ?? e.runtime} runtime starts every cache empty; only the simulated runtime (runtime: sim, or --runtime sim) warms caches and trackers; remove warmup to run it here`,
-    );
+  // what the runtime cannot do with this experiment is said before anything is made
+  const runtime = o.runtime ?? e.runtime;
+  const session = await sessionRuntime(runtime, e);
   const progress = o.progress ?? new Progress();
   let runId = o.runId === undefined ? newRunId() : checkRunId(o.runId);
   // a fresh id that happens to name an existing folder is drawn again; a given one is checked
@@ -89,8 +78,6 @@ export async function runExperiment(e: Experiment, o: RunOptions): Promise<RunOu
   fs.mkdirSync(dir, { recursive: true });
   fs.copyFileSync(e.file, path.join(dir, 'experiment.yaml'));
   fs.writeFileSync(path.join(dir, 'topology.yaml'), e.topologyText);
-  const runtime = o.runtime ?? e.runtime;
-  const session: SessionRuntime = runtime === 'sim' ? new SimSession() : runtime === 'local' ? new LocalSession() : new DockerSession();
   const { image } = await session.prepare(progress);
   const gitCommit = (await execa('git', ['rev-parse', 'HEAD'], { cwd: ROOT, reject: false })).stdout.trim() || 'unknown';
 

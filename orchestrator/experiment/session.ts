@@ -34,6 +34,11 @@ export interface Repetition {
 
 export interface SessionRuntime {
   readonly name: ExperimentRuntime;
+  /**
+   * before anything is made: what this runtime cannot do with the experiment, as a UserError
+   * (the hosts of a multi-host topology unreachable; a warm start it cannot give)
+   */
+  check?(e: Experiment): Promise<void>;
   /** once per run, before the first repetition: the image the peers run, and what a crashed run left */
   prepare(progress: Progress): Promise<{ image: string }>;
   /** one repetition, from plan to stop; its raw/ written under repDir */
