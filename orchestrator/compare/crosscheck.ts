@@ -10,6 +10,7 @@ import { type ExperimentRuntime, loadExperiment } from '../config/experiment.ts'
 import { runExperiment } from '../experiment/run.ts';
 import { FIGURES, type FigureKey, figuresOf } from '../experiment/time-scale.ts';
 import type { Progress } from '../progress/display.ts';
+import { measuredReports } from '../report/summarise.ts';
 import { readRawReports } from '../report/write.ts';
 import { describeModel, type SimModel } from '../runtime/sim/model.ts';
 import { incompatibilities, type LoadedRun, loadRun } from './load.ts';
@@ -258,7 +259,7 @@ const markdown = (t: string[][]) => (t.length ? [`| ${t[0].join(' | ')} |`, `|${
 /** overlay search taken apart (analysis/search-detail.ts), one column per place, its seeds' reports together */
 function searchTable(runs: CrossRun[]): string {
   const groups = [...groupCrossRuns(runs)];
-  const rows = searchDetailRows(groups.map(([, rs]) => searchDetail(rs.flatMap((r) => readRawReports(r.dir)))));
+  const rows = searchDetailRows(groups.map(([, rs]) => searchDetail(rs.flatMap((r) => measuredReports(r.info, readRawReports(r.dir))))));
   return `### Overlay search in detail
 
 Why searches found nothing: no neighbour to ask, nothing within two hops, or answers that came after

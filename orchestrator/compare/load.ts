@@ -7,7 +7,7 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import type { PlayReport } from '../../node-image/core/reports.ts';
 import { offloadOverTime } from '../analysis/paper.ts';
-import { runStartMs } from '../report/summarise.ts';
+import { measuredReports, runStartMs } from '../report/summarise.ts';
 import { ResultsError, type RunInfo, readRawReports } from '../report/write.ts';
 import type { RunSample } from './model.ts';
 import { unitsOf } from './units.ts';
@@ -44,7 +44,7 @@ export function loadRun(dir: string): LoadedRun {
 
 /** The sample `buildComparison` takes, with the latencies and hourly offload its plots need. */
 export function sampleOf(run: LoadedRun, variant: string, repetition: number): RunSample {
-  const reports = readRawReports(run.dir);
+  const reports = measuredReports(run.info, readRawReports(run.dir));
   const latencies = reports.filter((r): r is PlayReport => r.type === 'play' && r.latencyMs >= 0).map((p) => p.latencyMs);
   return { variant, repetition, runId: run.info.runId, dir: run.dir, summary: run.summary, latencies, offload: offloadOverTime(reports, undefined, runStartMs(run.info)), units: unitsOf(reports) };
 }

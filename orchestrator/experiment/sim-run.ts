@@ -80,6 +80,7 @@ export async function runSimRepetition(r: Repetition): Promise<SimResult> {
   const machines = placement.map((p) => ({ name: p.name, country: p.country }));
   const w = await prepareWorkload(e, machines, r.seed, variant, info, progress, r.warn);
   const protocol = resolveProtocol({ ...variant.protocol, params: r.params });
+  const pre = w.preRollMs ?? 0;
   const warm = e.warmup && e.workload.kind === 'synthetic' ? warmUp(r, placement, protocol, e.workload.params, w) : undefined;
   progress.line(
     `run ${r.repId} (simulated): ${placement.length} peers, ${describeWorkload(w, e.durationMs)} of virtual time, ${e.timeScale === 1 ? 'tracks at their real size' : `at time scale ${e.timeScale} as a container would run it (tracks ${e.timeScale}× shorter)`}`,
@@ -92,9 +93,10 @@ export async function runSimRepetition(r: Repetition): Promise<SimResult> {
     protocol,
     warm,
     model: e.sim,
-    faults: variant.faults,
+    // the run's clock starts at the pre-roll's start: the faults' times count from the window's
+    faults: variant.faults.map((f) => ({ ...f, atMs: f.atMs + pre })),
     seed: r.seed,
-    durationMs: e.durationMs,
+    durationMs: e.durationMs + pre,
     timeScale: e.timeScale,
     dir: r.repDir,
     signal: r.signal,
@@ -102,7 +104,7 @@ export async function runSimRepetition(r: Repetition): Promise<SimResult> {
       const total = p.bytes.server + p.bytes.p2p + p.bytes.cache || 1;
       const pct = (x: number) => ((100 * x) / total).toFixed(0);
       progress.update(
-        `${fmtWorkload(Math.min(p.virtualMs, e.durationMs))} of ${fmtWorkload(e.durationMs)} | ${Math.round(p.eventsPerSec)} events/s | peers online ${p.online} | plays ${p.plays} | server ${pct(p.bytes.server)}% (${mb(p.bytes.server)} MB) p2p ${pct(p.bytes.p2p)}% cache ${pct(p.bytes.cache)}% | memory ${Math.round(process.memoryUsage().rss / 2 ** 20)} MB`,
+        `${p.virtualMs < pre ? `pre-roll ${fmtWorkload(p.virtualMs)} of ${fmtWorkload(pre)}` : `${fmtWorkload(Math.min(p.virtualMs - pre, e.durationMs))} of ${fmtWorkload(e.durationMs)}`} | ${Math.round(p.eventsPerSec)} events/s | peers online ${p.online} | plays ${p.plays} | server ${pct(p.bytes.server)}% (${mb(p.bytes.server)} MB) p2p ${pct(p.bytes.p2p)}% cache ${pct(p.bytes.cache)}% | memory ${Math.round(process.memoryUsage().rss / 2 ** 20)} MB`,
       );
     },
   });

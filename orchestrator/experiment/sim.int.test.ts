@@ -225,6 +225,22 @@ describe('the simulated runtime', () => {
     expect(fromCache).toBeGreaterThan(10);
   });
 
+  it('precedes a warm window later in the week by two hours of unmeasured network time, and measures from the window', async () => {
+    const file = path.join(root, 'sim-prerolled.yaml');
+    fs.writeFileSync(file, fs.readFileSync(experimentFile('3h', 'warmup: 1w\n'), 'utf8').replace('    tracksPerUser: 10', '    start: 18h\n    tracksPerUser: 10'));
+    const r = await run(file, 'simpre');
+    const info = JSON.parse(fs.readFileSync(path.join(r.dir, 'run.json'), 'utf8')) as { workload: { startMs: number; preRollMs: number } };
+    expect(info.workload).toMatchObject({ startMs: 18 * 3_600_000, preRollMs: 2 * 3_600_000 });
+    const raw = readRawReports(r.dir);
+    const playsIn = (from: number, to: number) => raw.filter((x) => x.type === 'play' && x.t >= from && x.t < to).length;
+    // the clients ran through the pre-roll, and the summary counts only the window's plays
+    expect(playsIn(0, 2 * 3_600_000)).toBeGreaterThan(0);
+    const s = r.summary as { plays: number; valid: boolean; reportsLost: number };
+    expect(s.plays).toBe(playsIn(2 * 3_600_000, Number.POSITIVE_INFINITY));
+    expect(s.valid).toBe(true);
+    expect(s.reportsLost).toBe(0);
+  });
+
   it('refuses warmup in a runtime that cannot warm its caches, naming the field', async () => {
     await expect(runExperiment(loadExperiment(experimentFile('1h', 'warmup: 1w\n')), { resultsRoot: root, runId: 'simwdock', runtime: 'docker', progress: new Progress(true) })).rejects.toThrow(
       /warmup: the docker runtime starts every cache empty; only the simulated runtime/,

@@ -8,6 +8,7 @@ import { importLastfm } from '../workload/importers/lastfm.ts';
 import { importMssd } from '../workload/importers/mssd.ts';
 import { type Machine, syntheticWorkload, type WorkloadResult } from '../workload/synthetic.ts';
 import { readTrace, replayTrace, TraceError, type TraceWindow, traceStartMs } from '../workload/trace.ts';
+import { PRE_ROLL_MS } from '../workload/warmup.ts';
 import { windowWorkload } from '../workload/window.ts';
 
 async function workloadFor(e: Experiment, machines: Machine[], seed: number, warn: (line: string) => void): Promise<WorkloadResult> {
@@ -18,9 +19,12 @@ async function workloadFor(e: Experiment, machines: Machine[], seed: number, war
     // longer than the window, because the generator ends its sessions before its own end and
     // starts none in its last minutes, which would thin the window's end
     const week = syntheticWorkload(machines, startMs + e.durationMs + 86_400_000, seed, params);
-    const w = windowWorkload(week, startMs, startMs + e.durationMs);
-    // what a warm-up replays after its own days: the week before the window
-    return e.warmup ? { ...w, before: { scripts: week.scripts, untilMs: startMs } } : w;
+    if (!e.warmup) return windowWorkload(week, startMs, startMs + e.durationMs);
+    // warm: the window is preceded by a pre-roll of network time (its sessions find neighbours),
+    // and the warm-up replays the week before that through the caches
+    const pre = Math.min(PRE_ROLL_MS, startMs);
+    const w = windowWorkload(week, startMs - pre, startMs + e.durationMs);
+    return { ...w, preRollMs: pre, before: { scripts: week.scripts, untilMs: startMs - pre } };
   }
   const w = e.workload;
   // the readers keep only the window the run replays (the Last.fm importer makes no other event:
@@ -64,7 +68,9 @@ export async function prepareWorkload(e: Experiment, machines: Machine[], seed: 
     plays: w.plays,
     // the run's 0 in the replayed week (workload ms after Monday 00:00 UTC); the analysis adds it
     // back for weekends and the hour of the week
-    ...(w.startMs ? { startMs: w.startMs } : {}),
+    ...(w.startMs + (w.preRollMs ?? 0) ? { startMs: w.startMs + (w.preRollMs ?? 0) } : {}),
+    // the raw reports' first preRollMs are the pre-roll's: the analysis leaves them out (report/summarise.ts measuredReports)
+    ...(w.preRollMs ? { preRollMs: w.preRollMs } : {}),
     ...(Number.isFinite(w.zipfExponent) ? { zipfExponent: +w.zipfExponent.toFixed(3) } : {}),
   };
   return w;
@@ -72,7 +78,8 @@ export async function prepareWorkload(e: Experiment, machines: Machine[], seed: 
 
 /** "12 users, 10 sessions, 110 plays over day 0 01:00 (from day 0 18:00 of the week)": a run's start line */
 export function describeWorkload(w: WorkloadResult, durationMs: number): string {
-  return `${w.users} users, ${w.sessions} sessions, ${w.plays} plays over ${fmtWorkload(durationMs)}${w.startMs ? ` (from ${fmtWorkload(w.startMs)} of the week)` : ''}`;
+  const pre = w.preRollMs ?? 0;
+  return `${w.users} users, ${w.sessions} sessions, ${w.plays} plays over ${fmtWorkload(durationMs)}${w.startMs + pre ? ` (from ${fmtWorkload(w.startMs + pre)} of the week)` : ''}${pre ? `, after ${pre / 60_000} min of unmeasured pre-roll` : ''}`;
 }
 
 export const fmtWorkload = (ms: number) => {

@@ -23,7 +23,26 @@ export interface SummariseInput {
 /** where the run's 0 lies in its week (workload ms after Monday 00:00 UTC): 0 unless a trace started mid-week */
 export const runStartMs = (info: Pick<RunInfo, 'workload'>): number => Number(info.workload?.startMs ?? 0);
 
-export function summarise({ info, reports, generated, badLines }: SummariseInput) {
+/**
+ * The reports of the measured window, with times from its start. A run with a pre-roll (run.json
+ * `workload.preRollMs`: network time simulated before the window so that the peers online at its
+ * start have found neighbours, docs/workload.md) leaves out what happened in it; the logins and
+ * logouts stay, clamped to the window's start, so that who was online then is still known.
+ */
+export function measuredReports(info: Pick<RunInfo, 'workload'>, reports: readonly Report[]): Report[] {
+  const pre = Number(info.workload?.preRollMs ?? 0);
+  if (!pre) return reports as Report[];
+  const out: Report[] = [];
+  for (const r of reports) {
+    if (r.t >= pre) out.push({ ...r, t: r.t - pre });
+    else if (r.type === 'login' || r.type === 'logout') out.push({ ...r, t: 0 });
+  }
+  return out;
+}
+
+export function summarise({ info, reports: all, generated, badLines }: SummariseInput) {
+  // every report counts for what was lost on the way; only the window's for the figures
+  const reports = measuredReports(info, all);
   const plays = reports.filter((r): r is PlayReport => r.type === 'play');
   const shares = byteShares(plays);
   const q = playbackQuality(plays);
@@ -32,7 +51,7 @@ export function summarise({ info, reports, generated, badLines }: SummariseInput
   const startMs = runStartMs(info);
   const t3 = tableIII(reports, startMs);
   const f1 = figure1(reports);
-  const lost = reportsLost(reports, generated);
+  const lost = reportsLost(all, generated);
   const silent = info.clientsWithoutExit ?? [];
   const problems = [
     ...(silent.length ? [`${silent.length} peers ended without their exit record (died or stopped): ${silent.join(', ')}`] : []),

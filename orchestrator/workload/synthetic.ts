@@ -157,6 +157,8 @@ export interface WorkloadResult {
    * (`untilMs`), which a warm-up replays after its own days (orchestrator/workload/warmup.ts)
    */
   before?: { scripts: ReadonlyMap<string, readonly ScriptEvent[]>; untilMs: number };
+  /** workload ms at the scripts' start that are a pre-roll, not measured (warmup.ts PRE_ROLL_MS); startMs is the pre-roll's start */
+  preRollMs?: number;
 }
 
 /**
