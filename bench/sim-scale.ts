@@ -12,11 +12,12 @@ import { discovery } from '../orchestrator/analysis/paper.ts';
 import { byteShares, playbackQuality, reportsLost } from '../orchestrator/analysis/playback.ts';
 import { DCS, loadTopology, type Topology } from '../orchestrator/config/topology.ts';
 import { placePeers, withPeers } from '../orchestrator/plan/plan.ts';
+import { measuredReports } from '../orchestrator/report/summarise.ts';
 import { readRawReports } from '../orchestrator/report/write.ts';
 import type { SimModel } from '../orchestrator/runtime/sim/model.ts';
 import { runSim } from '../orchestrator/runtime/sim/world.ts';
 import { defaultSynthetic, type SyntheticParams, syntheticWorkload } from '../orchestrator/workload/synthetic.ts';
-import { warmState } from '../orchestrator/workload/warmup.ts';
+import { PRE_ROLL_MS, warmState } from '../orchestrator/workload/warmup.ts';
 import { windowWorkload } from '../orchestrator/workload/window.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -27,7 +28,7 @@ export function scaledPaper7(n: number): Topology {
 }
 
 /** scaledPaper7(n)'s peers and `hours` of the synthetic workload over them (seed 1), from `startHours` after Monday 00:00 */
-export function scaledWorkload(n: number, hours: number, workload: Partial<SyntheticParams> = {}, startHours = 0) {
+export function scaledWorkload(n: number, hours: number, workload: Partial<SyntheticParams> = {}, startHours = 0, warm = false) {
   const topology = scaledPaper7(n);
   const placement = placePeers(topology);
   const machines = placement.map((p) => ({ name: p.name, country: p.country }));
@@ -35,8 +36,10 @@ export function scaledWorkload(n: number, hours: number, workload: Partial<Synth
   if (!startHours) return { topology, placement, params, w: syntheticWorkload(machines, hours * 3_600_000, 1, params) };
   // as experiment/workload.ts makes a window of the week: the week up to it and a day more, then cut
   const week = syntheticWorkload(machines, (startHours + hours + 24) * 3_600_000, 1, params);
-  const w = windowWorkload(week, startHours * 3_600_000, (startHours + hours) * 3_600_000);
-  return { topology, placement, params, w: { ...w, before: { scripts: week.scripts, untilMs: startHours * 3_600_000 } } };
+  // warm, as an experiment's window: after an unmeasured pre-roll (experiment/workload.ts)
+  const pre = warm ? Math.min(PRE_ROLL_MS, startHours * 3_600_000) : 0;
+  const w = windowWorkload(week, startHours * 3_600_000 - pre, (startHours + hours) * 3_600_000);
+  return { topology, placement, params, w: { ...w, preRollMs: pre, before: { scripts: week.scripts, untilMs: startHours * 3_600_000 - pre } } };
 }
 
 /** what a run of the benchmark may change besides the population and the hours */
@@ -50,7 +53,8 @@ export interface SimOptions {
 
 export async function simDay(n: number, hours: number, params: Record<string, unknown> = {}, workload: Partial<SyntheticParams> = {}, o: SimOptions = {}) {
   const t0 = Date.now();
-  const { topology, placement, params: synthetic, w } = scaledWorkload(n, hours, workload, o.startHours);
+  const { topology, placement, params: synthetic, w } = scaledWorkload(n, hours, workload, o.startHours, o.warmup !== undefined);
+  const pre = w.preRollMs ?? 0;
   const workloadMs = Date.now() - t0;
   const protocol = resolveProtocol({ params });
   const t1 = Date.now();
@@ -94,7 +98,7 @@ export async function simDay(n: number, hours: number, params: Record<string, un
       protocol,
       faults: [],
       seed: 1,
-      durationMs: hours * 3_600_000,
+      durationMs: hours * 3_600_000 + pre,
       dir,
       ...(warm ? { warm } : {}),
       ...(o.keepalives ? { model: { keepalives: o.keepalives } } : {}),
@@ -108,7 +112,8 @@ export async function simDay(n: number, hours: number, params: Record<string, un
       },
     });
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
-    const reports = readRawReports(dir);
+    const stored = readRawReports(dir);
+    const reports = measuredReports({ workload: { preRollMs: pre } }, stored);
     const plays = reports.filter((x): x is PlayReport => x.type === 'play');
     const q = playbackQuality(plays);
     const found = discovery(reports);
@@ -118,7 +123,10 @@ export async function simDay(n: number, hours: number, params: Record<string, un
       startHours: o.startHours ?? 0,
       warmupDays: warm?.days ?? 0,
       keepalives: o.keepalives ?? 'eager',
+      // every play simulated (the pre-roll's too: what the cost is per), and those measured
       plays: w.plays,
+      preRollHours: pre / 3_600_000,
+      measuredPlays: plays.length,
       workloadSeconds: +(workloadMs / 1000).toFixed(1),
       warmupSeconds: +(warmupMs / 1000).toFixed(1),
       wallSeconds: +(r.wallMs / 1000).toFixed(1),
@@ -136,7 +144,7 @@ export async function simDay(n: number, hours: number, params: Record<string, un
       stutterRate: q.stutterRate,
       trackerSuccess: found.tracker,
       overlaySuccess: found.overlay,
-      reportsLost: reportsLost(reports),
+      reportsLost: reportsLost(stored),
       // what the events are spent on: messages per play by type (each is one event where it arrives)
       messagesPerPlay: Object.fromEntries(Object.entries(r.messages).map(([k, v]) => [k, +(v / Math.max(1, w.plays)).toFixed(1)])),
     };
