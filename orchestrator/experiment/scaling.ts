@@ -4,6 +4,7 @@
 // scaling.json, scaling.md and two plots, the shares of played bytes and search success against
 // the peers online, each with the figure Spotify measured at its own scale ([1], reference.ts).
 // docs/scaling.md says how to read them.
+
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ChartConfiguration } from 'chart.js';
@@ -15,6 +16,7 @@ import { Progress } from '../progress/display.ts';
 import { render, title } from '../report/charts.ts';
 import type { Summary } from '../report/summary.schema.ts';
 import { writeReport } from '../report/write.ts';
+import { describeModel } from '../runtime/sim/model.ts';
 import { checkResultsFolder, runExperiment } from './run.ts';
 
 export interface ScalingRow {
@@ -40,6 +42,9 @@ export interface ScalingHeader {
   durationMs: number;
   seed: number;
   populations: number[];
+  /** absent in scaling.json of runs before warm starts */
+  warmup?: Experiment['warmup'];
+  sim?: Experiment['sim'];
 }
 
 export interface ScalingOutcome {
@@ -58,7 +63,7 @@ export async function runScaling(e: Experiment, o: { resultsRoot: string; progre
   fs.mkdirSync(dir, { recursive: true });
   fs.copyFileSync(e.file, path.join(dir, 'experiment.yaml'));
   const rows: ScalingRow[] = [];
-  const header: ScalingHeader = { name: e.name, runtime: e.runtime, timeScale: e.timeScale, durationMs: e.durationMs, seed: e.seed, populations: e.populations };
+  const header: ScalingHeader = { name: e.name, runtime: e.runtime, timeScale: e.timeScale, durationMs: e.durationMs, seed: e.seed, populations: e.populations, warmup: e.warmup, sim: e.sim };
   let interrupted = false;
   for (const [i, n] of e.populations.entries()) {
     const topology = withPeers(e.topology, n);
@@ -143,7 +148,7 @@ async function writeScaling(dir: string, e: ScalingHeader, rows: readonly Scalin
   }
   const md = `# ${e.name}: the same experiment at ${rows.length} population${rows.length === 1 ? '' : 's'}
 
-${e.runtime === 'sim' ? 'Simulated runtime' : 'Docker runtime'}, ${e.timeScale === 1 ? 'no time scale' : `time scale ${e.timeScale}`}, ${(e.durationMs / 3_600_000).toFixed(0)} h of workload per population, seed ${e.seed}. Each population's run, report and raw reports are in \`peers-<n>/\`. "online" counts clients logged in at once: the mean over the run and the peak. The last row is what Spotify measured on the live service ([1]: Kreitz & Niemelä 2010).
+${e.runtime === 'sim' ? 'Simulated runtime' : 'Docker runtime'}, ${e.timeScale === 1 ? 'no time scale' : `time scale ${e.timeScale}`}, ${(e.durationMs / 3_600_000).toFixed(0)} h of workload per population, seed ${e.seed}${e.warmup ? `, caches and trackers warm (warmup: ${e.warmup.days === 'auto' ? 'auto' : `${e.warmup.days} days`}; each run's run.json says how many days)` : ', every cache empty at the start'}${e.runtime === 'sim' && describeModel(e.sim) ? `, ${describeModel(e.sim)}` : ''}. Each population's run, report and raw reports are in \`peers-<n>/\`. "online" counts clients logged in at once: the mean over the run and the peak. The last row is what Spotify measured on the live service ([1]: Kreitz & Niemelä 2010).
 
 ${scalingTable(rows)}
 ![shares of played bytes against peers online](scaling-shares.png)
