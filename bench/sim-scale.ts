@@ -161,6 +161,18 @@ export async function simDay(n: number, hours: number, params: Record<string, un
  */
 export const SUITE = { peers: 300, hours: 12, params: { keepaliveMs: 30_000, deadAfterMs: 90_000 } };
 
+/**
+ * The nightly suite's run at 10,000 peers: Monday's evening hour (18:00, when a tenth of the
+ * population is online), warm (28 days of history) and after the 2 h pre-roll, with lazy
+ * keep-alives, on scaling.yaml's workload. About 7 minutes here (docs/benchmarks.md). Its answer
+ * is deterministic, so a change of it, or of the events it takes, is a change of behaviour.
+ */
+export const SUITE_10K = { peers: 10_000, hours: 1, options: { startHours: 18, warmup: 28, keepalives: 'lazy' } satisfies SimOptions };
+
+export async function runSuite10k() {
+  return simDay(SUITE_10K.peers, SUITE_10K.hours, SUITE.params, AT_SCALE, SUITE_10K.options);
+}
+
 /** the workload of experiments/scaling.yaml: the service's catalogue ([1]) whatever the population */
 export const AT_SCALE: Partial<SyntheticParams> = { catalogue: 8_000_000 };
 
