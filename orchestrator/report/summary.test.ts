@@ -7,7 +7,8 @@ import path from 'node:path';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import type { Report } from '../../node-image/core/reports.ts';
-import { summarise } from './summarise.ts';
+import { playReport } from '../../node-image/core/test/reports.ts';
+import { measuredReports, summarise } from './summarise.ts';
 import { summarySchema } from './summary.schema.ts';
 import { type RunInfo, writeReport } from './write.ts';
 
@@ -93,5 +94,26 @@ describe('summary', () => {
     expect(s.shares).toEqual({ server: 0.3, p2p: 0.15, cache: 0.55 });
     expect(fs.readFileSync(path.join(dir, 'report.md'), 'utf8')).not.toContain('Infinity');
     fs.rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe('the measured window of a run with a pre-roll', () => {
+  const r = (type: string, t: number, seq: number, extra: Record<string, unknown> = {}) => ({ type, t, seq, clientId: 'c', user: 'u', country: 'SE', dc: 'stockholm', ...extra }) as unknown as Report;
+  const reports = [r('login', 100, 0), r('play', 500, 1), r('play', 1500, 2), r('logout', 2500, 3)];
+
+  it('leaves out what happened in the pre-roll, keeps who was logged in, and counts time from the window', () => {
+    const m = measuredReports({ workload: { preRollMs: 1000 } }, reports);
+    expect(m.map((x) => `${x.type}@${x.t}`)).toEqual(['login@0', 'play@500', 'logout@1500']);
+  });
+
+  it('is every report as it is without one', () => {
+    expect(measuredReports({ workload: {} }, reports)).toEqual(reports);
+  });
+
+  it("does not call the pre-roll's reports lost: they were stored, only not measured", () => {
+    const all = [r('login', 0, 0), playReport({ t: 500, seq: 1 }), playReport({ t: 1500, seq: 2 }), r('logout', 2500, 3, { generated: 4 })];
+    const s = summarise({ info: { ...info, durationMs: 2000, workload: { preRollMs: 1000 } }, reports: all, generated: new Map(), badLines: 0 }).summary;
+    expect(s.plays).toBe(1);
+    expect(s.reportsLost).toBe(0);
   });
 });
