@@ -12,4 +12,10 @@ describe('the simulated runtime before it starts', () => {
     const mb = Number(/--max-old-space-size=(\d+)/.exec(advice)![1]);
     expect(mb * 2 ** 20).toBeGreaterThan(100_000 * HEAP_PER_PEER);
   });
+
+  it('asks for more heap for warm peers: their caches are full from the start', () => {
+    const limit = 4 * 2 ** 30;
+    expect(heapAdvice(10_000, limit)).toBeNull();
+    expect(heapAdvice(10_000, limit, true)).toMatch(/^10000 simulated peers need about 3\.3 GB of JS heap/);
+  });
 });

@@ -65,8 +65,14 @@ function warmUp(r: Repetition, placement: PeerPlacement[], protocol: Protocol, p
  * hours in with "heap out of memory"; it is said at the start instead, with the fix.
  */
 export const HEAP_PER_PEER = 200 * 1024;
-export function heapAdvice(peers: number, limit = v8.getHeapStatistics().heap_size_limit): string | null {
-  const need = peers * HEAP_PER_PEER;
+/**
+ * A warm start fills every cache (about 200 tracks a machine with 1 GiB): 10,000 warm peers
+ * peaked at 2.6 GB RSS over Monday's evening hour and passed 3 GB in the afternoon of their day,
+ * where Node's default heap limit here (4 GB) made the collector stall the run (2026-12-07).
+ */
+export const WARM_HEAP_PER_PEER = 350 * 1024;
+export function heapAdvice(peers: number, limit = v8.getHeapStatistics().heap_size_limit, warm = false): string | null {
+  const need = peers * (warm ? WARM_HEAP_PER_PEER : HEAP_PER_PEER);
   if (need <= 0.8 * limit) return null;
   const mbNeeded = Math.ceil((need * 1.25) / 2 ** 20 / 1024) * 1024;
   return `${peers} simulated peers need about ${(need / 2 ** 30).toFixed(1)} GB of JS heap, and this process may use ${(limit / 2 ** 30).toFixed(1)} GB: run it as NODE_OPTIONS=--max-old-space-size=${mbNeeded} npx testbed run ... (the machine has ${(os.totalmem() / 2 ** 30).toFixed(0)} GB), or with fewer peers`;
@@ -75,7 +81,7 @@ export function heapAdvice(peers: number, limit = v8.getHeapStatistics().heap_si
 export async function runSimRepetition(r: Repetition): Promise<SimResult> {
   const { e, variant, info, progress } = r;
   const placement = placePeers(r.topology);
-  const heap = heapAdvice(placement.length);
+  const heap = heapAdvice(placement.length, undefined, e.warmup !== null);
   if (heap) r.warn(heap);
   const machines = placement.map((p) => ({ name: p.name, country: p.country }));
   const w = await prepareWorkload(e, machines, r.seed, variant, info, progress, r.warn);

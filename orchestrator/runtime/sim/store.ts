@@ -18,12 +18,12 @@ function parseKey(key: string): { track: number; quality: Quality } {
 
 export class RangeStore implements CacheStore {
   private readonly entries = new Map<string, CacheEntryInfo>();
-  /** `initial`: what the cache held before the run (a warm start) */
+  /** `initial`: what the cache held before the run (a warm start); its entries are taken over, not copied */
   constructor(
     private readonly content: ContentSource,
     initial: readonly CacheEntryInfo[] = [],
   ) {
-    for (const e of initial) this.entries.set(e.key, { ...e });
+    for (const e of initial) this.entries.set(e.key, e);
   }
 
   list(): CacheEntryInfo[] {

@@ -51,7 +51,7 @@ export interface SimInput {
   timeScale?: number;
   /** where raw/ goes */
   dir: string;
-  /** the caches and trackers to start from (orchestrator/workload/warmup.ts); empty without */
+  /** the caches and trackers to start from (orchestrator/workload/warmup.ts); empty without. The run consumes it: its maps are empty afterwards */
   warm?: WarmState;
   /** the simulation's coarser models where chosen (default: the message-level one throughout) */
   model?: SimModel;
@@ -208,7 +208,7 @@ export async function runSim(input: SimInput): Promise<SimResult> {
       clock,
       params,
       dialer: net.dialer(host),
-      store: new RangeStore(content, input.warm?.caches.get(p.name)),
+      store: new RangeStore(content, takeWarmCache(input.warm, p.name)),
       content,
       random,
       log: () => {},
@@ -253,6 +253,7 @@ export async function runSim(input: SimInput): Promise<SimResult> {
       if (c) dc.tracker.announce(c.id, a.track, a.quality);
     }
   }
+  input.warm?.trackers.clear();
 
   // --- run ----------------------------------------------------------------------------------
   // a loop, not Math.max(...): 100,000 scripts are more arguments than a call may take
@@ -299,6 +300,16 @@ export async function runSim(input: SimInput): Promise<SimResult> {
     unfinished: withWork ? unfinished : [],
     interrupted: input.signal?.aborted === true,
   };
+}
+
+/**
+ * A machine's warm cache entries, taken out of the warm state: the run consumes it, so that its
+ * memory (millions of entries at 10,000 peers) goes to the peers' caches instead of being held twice.
+ */
+function takeWarmCache(warm: WarmState | undefined, machine: string) {
+  const entries = warm?.caches.get(machine);
+  warm?.caches.delete(machine);
+  return entries;
 }
 
 function newHost(name: string, up: SimHost['up'], down: SimHost['down'], localAddress: string, publicAddr: string, home: number): SimHost {
