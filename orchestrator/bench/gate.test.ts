@@ -129,7 +129,7 @@ describe('the regression gate', () => {
       expect(formatGate(r)).toMatch(/sim\/share\/p2p .* =/);
     });
 
-    it('a change the size of a rounding error of the last digit is a change: the gate fails at once, naming it', () => {
+    it('a change of 0.025 % is a change: the gate fails at once, naming it', () => {
       const r = gate([withExact(0, [0.4, 0.4, 0.4]), withExact(1, [0.4001, 0.4001, 0.4001])]);
       expect(r.status).toBe('regressed');
       expect(r.measures.at(-1)!.verdict).toBe('changed');
