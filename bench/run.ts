@@ -21,7 +21,7 @@ export const benchmarks: Record<string, BenchmarkInfo & { run: (args: string[]) 
   // one topology on one host, then over three Swarm-joined engines on this machine (docs/multi-host.md); ~8 min
   'multi-host': { docker: true, heavy: true, run: async (args) => (await import('./multi-host.ts')).run(args) },
   sim: { docker: false, run: async () => (await import('./sim-scale.ts')).runSuite() },
-  // 10,000 peers warm in Monday's evening hour (~7 min): the simulator at a population it must keep reaching
+  // 10,000 peers warm in Monday's evening hour (~5 min): the simulator at a population it must keep reaching
   'sim-10k': { docker: false, run: async () => (await import('./sim-scale.ts')).runSuite10k() },
   // quick.yaml in Docker and in the simulation at its scale, judged by docs/time-scale.md's
   // tolerances: the suite fails when they disagree (~3 min)

@@ -164,7 +164,7 @@ export const SUITE = { peers: 300, hours: 12, params: { keepaliveMs: 30_000, dea
 /**
  * The nightly suite's run at 10,000 peers: Monday's evening hour (18:00, when a tenth of the
  * population is online), warm (28 days of history) and after the 2 h pre-roll, with lazy
- * keep-alives, on scaling.yaml's workload. About 7 minutes here (docs/benchmarks.md). Its answer
+ * keep-alives, on scaling.yaml's workload. About 5 minutes here (docs/benchmarks.md). Its answer
  * is deterministic, so a change of it, or of the events it takes, is a change of behaviour.
  */
 export const SUITE_10K = { peers: 10_000, hours: 1, options: { startHours: 18, warmup: 28, keepalives: 'lazy' } satisfies SimOptions };
