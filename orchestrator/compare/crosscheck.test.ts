@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseSeeds } from '../cli/commands/crosscheck.ts';
-import type { RunInfo } from '../report/write.ts';
+import type { RunInfo } from '../report/run-info.ts';
 import { type CrossRun, crosscheckMarkdown, crossIncompatibilities, crossVerdicts, disagreements, mergeTables } from './crosscheck.ts';
 
 /** a summary.json with the figures the check reads */

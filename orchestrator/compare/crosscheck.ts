@@ -7,12 +7,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { searchDetail, searchDetailRows } from '../analysis/search-detail.ts';
 import { type ExperimentRuntime, loadExperiment } from '../config/experiment.ts';
+import { describeModel, type SimModel } from '../config/sim-model.ts';
 import { runExperiment } from '../experiment/run.ts';
 import { FIGURES, type FigureKey, figuresOf } from '../experiment/time-scale.ts';
 import type { Progress } from '../progress/display.ts';
 import { measuredReports } from '../report/summarise.ts';
 import { readRawReports } from '../report/write.ts';
-import { describeModel, type SimModel } from '../runtime/sim/model.ts';
 import { incompatibilities, type LoadedRun, loadRun } from './load.ts';
 
 export interface CrossRun extends LoadedRun {

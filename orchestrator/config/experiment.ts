@@ -6,9 +6,9 @@ import path from 'node:path';
 import { stringify } from 'yaml';
 import { type Fault, isPeerFault } from '../../node-image/core/faults.ts';
 import { describeProtocol, type ProtocolSpec, ProtocolSpecError, resolveProtocol } from '../../node-image/core/policies.ts';
-import { MESSAGE_MODEL, type SimModel } from '../runtime/sim/model.ts';
 import { defaultSynthetic, type SyntheticParams } from '../workload/synthetic.ts';
 import type { TraceStart } from '../workload/trace.ts';
+import { MESSAGE_MODEL, type SimModel } from './sim-model.ts';
 import { loadTopology, parseTopology, type Topology, topologyPath } from './topology.ts';
 import { ConfigError, didYouMean, loadYamlFile, parseDuration } from './yaml.ts';
 

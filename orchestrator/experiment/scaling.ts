@@ -10,13 +10,13 @@ import path from 'node:path';
 import type { ChartConfiguration } from 'chart.js';
 import { KN2010 } from '../analysis/reference.ts';
 import type { Experiment } from '../config/experiment.ts';
+import { describeModel } from '../config/sim-model.ts';
 import { checkRunId, newRunId } from '../plan/index.ts';
 import { withPeers } from '../plan/plan.ts';
 import { Progress } from '../progress/display.ts';
 import { render, title } from '../report/charts.ts';
 import type { Summary } from '../report/summary.schema.ts';
 import { writeReport } from '../report/write.ts';
-import { describeModel } from '../runtime/sim/model.ts';
 import { checkResultsFolder, runExperiment } from './run.ts';
 
 export interface ScalingRow {

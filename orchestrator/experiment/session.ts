@@ -8,7 +8,7 @@
 import type { Experiment, ExperimentRuntime, Variant } from '../config/experiment.ts';
 import type { Topology } from '../config/topology.ts';
 import type { Progress } from '../progress/display.ts';
-import type { RunInfo } from '../report/write.ts';
+import type { RunInfo } from '../report/run-info.ts';
 
 export interface Repetition {
   e: Experiment;

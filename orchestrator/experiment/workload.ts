@@ -2,7 +2,7 @@
 // trace replayed on the peers' machines, churn put into their scripts, and what run.json says of it.
 import type { Experiment, Variant } from '../config/experiment.ts';
 import type { Progress } from '../progress/display.ts';
-import type { RunInfo } from '../report/write.ts';
+import type { RunInfo } from '../report/run-info.ts';
 import { addChurn } from '../workload/churn.ts';
 import { importLastfm } from '../workload/importers/lastfm.ts';
 import { importMssd } from '../workload/importers/mssd.ts';

@@ -3,8 +3,8 @@
 import type { LinkCheck } from '../linkcheck/linkcheck.ts';
 import { NO_NETEM_NOTE } from '../linkcheck/netem.ts';
 import { figure1Chart, latencyCdfChart, offloadChart, render, tableIIIChart } from './charts.ts';
+import type { RunInfo } from './run-info.ts';
 import type { Analysis } from './summarise.ts';
-import type { RunInfo } from './write.ts';
 
 const pct = (x: number) => (100 * x).toFixed(1);
 

@@ -7,8 +7,8 @@ import type { PlayReport, Report } from '../../node-image/core/reports.ts';
 import { faultEffects } from '../analysis/faults.ts';
 import { discovery, figure1, noNeighbourShare, offloadByDc, offloadOverTime, peersOnline, tableI, tableII, tableIII } from '../analysis/paper.ts';
 import { byteShares, playbackQuality, reportsLost } from '../analysis/playback.ts';
+import type { RunInfo } from './run-info.ts';
 import type { Summary } from './summary.schema.ts';
-import type { RunInfo } from './write.ts';
 
 export interface SummariseInput {
   info: RunInfo;

@@ -3,10 +3,10 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { type CrossRun, crosscheckMarkdown, crossIncompatibilities, crossVerdicts, disagreements, loadCrossRun, type Place, runCrosscheck } from '../../compare/crosscheck.ts';
 import { checkTimeScale, loadExperiment } from '../../config/experiment.ts';
+import type { SimModel } from '../../config/sim-model.ts';
 import { UserError } from '../../errors.ts';
 import { newRunId } from '../../plan/run-id.ts';
 import { Progress } from '../../progress/display.ts';
-import type { SimModel } from '../../runtime/sim/model.ts';
 
 export const order = 56;
 

@@ -16,6 +16,7 @@ import { dcSeed, dnsRandom, peerSeed, pickWeighted, seededRandom } from '../../.
 import type { Report, UpnpOutcome } from '../../../node-image/core/reports.ts';
 import type { ScriptEvent } from '../../../node-image/core/script.ts';
 import { runScript } from '../../../node-image/core/script-runner.ts';
+import type { SimModel } from '../../config/sim-model.ts';
 import type { DcName, Topology } from '../../config/topology.ts';
 import { DCS } from '../../config/topology.ts';
 import { fakeExternal, homeSubnet, intToIp, ipToInt, outerSubnet } from '../../plan/addresses.ts';
@@ -25,7 +26,6 @@ import { pickPeers } from '../../workload/churn.ts';
 import type { WarmState } from '../../workload/warmup.ts';
 import { SimClock } from './clock.ts';
 import { CutLiveness } from './liveness.ts';
-import type { SimModel } from './model.ts';
 import { type SimHost, SimNetwork } from './network.ts';
 import { RangeStore } from './store.ts';
 
