@@ -56,6 +56,18 @@ describe('link faults', () => {
     expect(lines.filter((l) => /^warning: link fault on se-002: "iptables .*" failed \(exit 1\): RTNETLINK answers: No such device$/.test(l))).toHaveLength(2);
   });
 
+  it('waits to see a peer stop when the runtime could not exec in it (126), instead of warning of a container on its way out', async () => {
+    const lines: string[] = [];
+    const progress = { line: (l: string) => lines.push(l) } as unknown as Progress;
+    // still "running" at the first look, stopped a second later
+    let looks = 0;
+    const running = async () => ++looks < 3;
+    const steps = planLinkFaults([{ kind: 'link-cut', atMs: 1e9, forMs: 1, share: 1, country: 'SE' }], peers.slice(0, 1), 1, 2e9);
+    await runLinkFaults(async () => ({ exitCode: 126, stderr: '' }), steps, Date.now(), 1, progress, running).finish();
+    expect(lines.filter((l) => l.startsWith('warning'))).toEqual([]);
+    expect(lines).toContain(`link fault: ${steps[0].container} skipped (its program has ended)`);
+  });
+
   it("powers the home routers of a share of peers off and on again, once per router, never a public peer's", async () => {
     const homes = [
       { ...peers[0], router: 'r-se-001' },

@@ -104,8 +104,13 @@ export function runLinkFaults(
         // a peer whose script has ended has stopped, or is stopping while the command runs (the
         // command is then cut short with no exit code): it has no link left to change
         if (/is not running/.test(r.stderr)) return progress.line(`link fault: ${s.container} skipped (its program has ended)`);
-        if (r.exitCode < 0 || r.exitCode >= 128) await new Promise((res) => setTimeout(res, 500));
-        if (!(await running(s.container))) return progress.line(`link fault: ${s.container} skipped (its program has ended)`);
+        // cut short (no code, or a signal's), or never started (126: the runtime could not exec
+        // in a container that is stopping): give the container a few seconds to be seen stopped
+        const cutShort = r.exitCode < 0 || r.exitCode >= 126;
+        for (let i = 0; i < (cutShort ? 10 : 1); i++) {
+          if (!(await running(s.container))) return progress.line(`link fault: ${s.container} skipped (its program has ended)`);
+          if (cutShort) await new Promise((res) => setTimeout(res, 500));
+        }
         return progress.line(`warning: link fault on ${s.container}: "${cmd.join(' ')}" failed (exit ${r.exitCode}): ${r.stderr.trim()}`);
       }
       progress.line(`link fault: ${s.container} ${s.what}`);
