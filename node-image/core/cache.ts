@@ -24,73 +24,113 @@ export interface CacheStore {
 
 export const cacheKey = (track: number, quality: Quality) => `${track}-${quality}`;
 
-export class CacheIndex {
-  private readonly entries = new Map<string, CacheEntryInfo>();
+/**
+ * A cache's bookkeeping without its bytes: which entries it holds, least recently used first,
+ * within a size limit. CacheIndex keeps a store's bytes beside it; the simulation's warm-up
+ * (orchestrator/workload/warmup.ts) replays weeks of plays through it alone.
+ */
+export class CacheEntries {
+  readonly entries = new Map<string, CacheEntryInfo>();
   private total = 0;
 
-  constructor(
-    private readonly store: CacheStore,
-    private readonly limit: number,
-  ) {
-    for (const e of store.list().sort((a, b) => a.lastUsed - b.lastUsed)) {
-      this.entries.set(e.key, e);
-      this.total += e.size;
-    }
-    this.evict();
-  }
+  constructor(readonly limit: number) {}
 
   get bytes(): number {
     return this.total;
   }
 
-  has(key: string): CacheEntryInfo | undefined {
+  get(key: string): CacheEntryInfo | undefined {
     return this.entries.get(key);
   }
 
-  /** complete tracks only: what may be served */
-  isServable(key: string): boolean {
-    return this.entries.get(key)?.complete === true;
+  /** an entry as it is (a store's, at start), as the most recently used */
+  adopt(e: CacheEntryInfo): void {
+    this.entries.set(e.key, e);
+    this.total += e.size;
   }
 
-  put(key: string, data: Buffer, complete: boolean, now: number): void {
+  /** the entry becomes the most recently used; false if there is none */
+  use(key: string, now: number): boolean {
+    const e = this.entries.get(key);
+    if (!e) return false;
+    e.lastUsed = now;
+    this.entries.delete(key);
+    this.entries.set(key, e);
+    return true;
+  }
+
+  /** the key's entry replaced by a new one; false (the old one gone all the same) when it is larger than the whole cache */
+  set(key: string, size: number, complete: boolean, now: number): boolean {
     const old = this.entries.get(key);
     if (old) {
       this.total -= old.size;
       this.entries.delete(key);
     }
-    if (data.length > this.limit) return;
-    this.store.save(key, data, complete, now);
-    this.entries.set(key, { key, size: data.length, complete, lastUsed: now });
-    this.total += data.length;
-    this.evict(key);
+    if (size > this.limit) return false;
+    this.entries.set(key, { key, size, complete, lastUsed: now });
+    this.total += size;
+    return true;
   }
 
-  use(key: string, now: number): void {
-    const e = this.entries.get(key);
-    if (!e) return;
-    e.lastUsed = now;
-    this.entries.delete(key);
-    this.entries.set(key, e);
-    this.store.touch(key, now);
-  }
-
-  load(key: string): Buffer | null {
-    return this.entries.has(key) ? this.store.load(key) : null;
-  }
-
-  readRange(key: string, offset: number, length: number): Buffer | null {
-    return this.isServable(key) ? this.store.readRange(key, offset, length) : null;
-  }
-
-  /** least recently used first, never the entry just written */
-  private evict(keep?: string): void {
+  /** least recently used out until within the limit, never `keep`; `removed` is told of each */
+  evict(keep?: string, removed: (key: string) => void = () => {}): void {
     for (const [k, e] of this.entries) {
       if (this.total <= this.limit) break;
       if (k === keep) continue;
       this.entries.delete(k);
       this.total -= e.size;
-      this.store.remove(k);
+      removed(k);
     }
+  }
+
+  /** a track written, without its bytes: set, then what no longer fits evicted */
+  put(key: string, size: number, complete: boolean, now: number): void {
+    if (this.set(key, size, complete, now)) this.evict(key);
+  }
+}
+
+export class CacheIndex {
+  private readonly lru: CacheEntries;
+
+  constructor(
+    private readonly store: CacheStore,
+    limit: number,
+  ) {
+    this.lru = new CacheEntries(limit);
+    for (const e of store.list().sort((a, b) => a.lastUsed - b.lastUsed)) this.lru.adopt(e);
+    this.lru.evict(undefined, (k) => store.remove(k));
+  }
+
+  get bytes(): number {
+    return this.lru.bytes;
+  }
+
+  has(key: string): CacheEntryInfo | undefined {
+    return this.lru.get(key);
+  }
+
+  /** complete tracks only: what may be served */
+  isServable(key: string): boolean {
+    return this.lru.get(key)?.complete === true;
+  }
+
+  put(key: string, data: Buffer, complete: boolean, now: number): void {
+    if (!this.lru.set(key, data.length, complete, now)) return;
+    this.store.save(key, data, complete, now);
+    // never the entry just written
+    this.lru.evict(key, (k) => this.store.remove(k));
+  }
+
+  use(key: string, now: number): void {
+    if (this.lru.use(key, now)) this.store.touch(key, now);
+  }
+
+  load(key: string): Buffer | null {
+    return this.lru.get(key) ? this.store.load(key) : null;
+  }
+
+  readRange(key: string, offset: number, length: number): Buffer | null {
+    return this.isServable(key) ? this.store.readRange(key, offset, length) : null;
   }
 }
 

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { CacheIndex, MemoryStore } from '../../node-image/core/cache.ts';
+import { CacheEntries, CacheIndex, MemoryStore } from '../../node-image/core/cache.ts';
 import { trackBytes, trackDurationSec } from '../../node-image/core/content.ts';
 import { seededRandom } from '../../node-image/core/random.ts';
 import type { ScriptEvent } from '../../node-image/core/script.ts';
 import { defaultSynthetic, syntheticWorkload } from './synthetic.ts';
-import { steadyDays, WarmCache, type WarmMachine, type WarmOptions, warmState } from './warmup.ts';
+import { steadyDays, type WarmMachine, type WarmOptions, warmState } from './warmup.ts';
 
 const machines: WarmMachine[] = Array.from({ length: 60 }, (_, i) => ({
   name: `m${i}`,
@@ -18,7 +18,7 @@ const options: WarmOptions = { days: 7, seed: 5, cacheBytes: 1 << 30, trackerKee
 describe('the warm-up', () => {
   it('keeps a cache as the client core does: the same entries for the same operations, evictions included', () => {
     const limit = 4 << 20;
-    const warm = new WarmCache(limit);
+    const warm = new CacheEntries(limit);
     const store = new MemoryStore();
     const real = new CacheIndex(store, limit);
     const random = seededRandom(3);

@@ -17,7 +17,7 @@
 // (servers or peers) does not change what the cache holds.
 
 import type { CacheEntryInfo } from '../../node-image/core/cache.ts';
-import { cacheKey } from '../../node-image/core/cache.ts';
+import { CacheEntries, cacheKey } from '../../node-image/core/cache.ts';
 import { trackBytes, trackDurationSec } from '../../node-image/core/content.ts';
 import type { Quality } from '../../node-image/core/reports.ts';
 import type { ScriptEvent } from '../../node-image/core/script.ts';
@@ -98,40 +98,6 @@ export interface WarmState {
  */
 export const AUTO = { points: 1, days: 7, maxDays: 56 };
 
-/** one machine's cache, as core/cache.ts's CacheIndex keeps it: size-limited, least recently used out first */
-export class WarmCache {
-  readonly entries = new Map<string, CacheEntryInfo>();
-  private total = 0;
-  constructor(private readonly limit: number) {}
-
-  get(key: string): CacheEntryInfo | undefined {
-    return this.entries.get(key);
-  }
-  use(key: string, now: number): void {
-    const e = this.entries.get(key);
-    if (!e) return;
-    e.lastUsed = now;
-    this.entries.delete(key);
-    this.entries.set(key, e);
-  }
-  put(key: string, size: number, complete: boolean, now: number): void {
-    const old = this.entries.get(key);
-    if (old) {
-      this.total -= old.size;
-      this.entries.delete(key);
-    }
-    if (size > this.limit) return;
-    this.entries.set(key, { key, size, complete, lastUsed: now });
-    this.total += size;
-    for (const [k, e] of this.entries) {
-      if (this.total <= this.limit) break;
-      if (k === key) continue;
-      this.entries.delete(k);
-      this.total -= e.size;
-    }
-  }
-}
-
 interface Announce {
   t: number;
   dc: number;
@@ -142,7 +108,7 @@ interface Announce {
 
 /** what the replay keeps between days: the caches, the trackers, the day counts */
 class History {
-  readonly caches = new Map<string, WarmCache>();
+  readonly caches = new Map<string, CacheEntries>();
   readonly trackers: Map<string, Announce[]>[];
   readonly daily: WarmDay[] = [];
   private readonly dnsRandom: () => number;
@@ -165,7 +131,7 @@ class History {
       const m = this.machines.get(name);
       if (!m) continue;
       let cache = this.caches.get(name);
-      if (!cache) this.caches.set(name, (cache = new WarmCache(this.o.cacheBytes)));
+      if (!cache) this.caches.set(name, (cache = new CacheEntries(this.o.cacheBytes)));
       this.replayMachine(m, cache, events, untilMs, count, announces);
     }
     announces.sort((a, b) => a.t - b.t);
@@ -184,7 +150,7 @@ class History {
     this.daily.push(count);
   }
 
-  private replayMachine(m: WarmMachine, cache: WarmCache, events: readonly ScriptEvent[], untilMs: number, count: WarmDay, announces: Announce[]): void {
+  private replayMachine(m: WarmMachine, cache: CacheEntries, events: readonly ScriptEvent[], untilMs: number, count: WarmDay, announces: Announce[]): void {
     let quality: Quality = 'q5';
     let mobile = false;
     let dc = 0;
