@@ -16,9 +16,9 @@ import { placePeers, withPeers } from '../orchestrator/plan/plan.ts';
 import { measuredReports } from '../orchestrator/report/summarise.ts';
 import { readRawReports } from '../orchestrator/report/write.ts';
 import { runSim } from '../orchestrator/runtime/sim/world.ts';
-import { defaultSynthetic, type SyntheticParams, syntheticWorkload } from '../orchestrator/workload/synthetic.ts';
-import { PRE_ROLL_MS, warmState } from '../orchestrator/workload/warmup.ts';
-import { windowWorkload } from '../orchestrator/workload/window.ts';
+import { defaultSynthetic, type SyntheticParams } from '../orchestrator/workload/synthetic.ts';
+import { warmState } from '../orchestrator/workload/warmup.ts';
+import { syntheticWindow } from '../orchestrator/workload/window.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 
@@ -33,13 +33,8 @@ export function scaledWorkload(n: number, hours: number, workload: Partial<Synth
   const placement = placePeers(topology);
   const machines = placement.map((p) => ({ name: p.name, country: p.country }));
   const params = { ...defaultSynthetic, ...workload };
-  if (!startHours) return { topology, placement, params, w: syntheticWorkload(machines, hours * 3_600_000, 1, params) };
-  // as experiment/workload.ts makes a window of the week: the week up to it and a day more, then cut
-  const week = syntheticWorkload(machines, (startHours + hours + 24) * 3_600_000, 1, params);
-  // warm, as an experiment's window: after an unmeasured pre-roll (experiment/workload.ts)
-  const pre = warm ? Math.min(PRE_ROLL_MS, startHours * 3_600_000) : 0;
-  const w = windowWorkload(week, startHours * 3_600_000 - pre, (startHours + hours) * 3_600_000);
-  return { topology, placement, params, w: { ...w, preRollMs: pre, before: { scripts: week.scripts, untilMs: startHours * 3_600_000 - pre } } };
+  // as an experiment makes its window of the week (with the pre-roll when warm)
+  return { topology, placement, params, w: syntheticWindow(machines, startHours * 3_600_000, hours * 3_600_000, 1, params, warm) };
 }
 
 /** what a run of the benchmark may change besides the population and the hours */

@@ -6,25 +6,16 @@ import type { RunInfo } from '../report/run-info.ts';
 import { addChurn } from '../workload/churn.ts';
 import { importLastfm } from '../workload/importers/lastfm.ts';
 import { importMssd } from '../workload/importers/mssd.ts';
-import { type Machine, syntheticWorkload, type WorkloadResult } from '../workload/synthetic.ts';
+import type { Machine, WorkloadResult } from '../workload/synthetic.ts';
 import { readTrace, replayTrace, TraceError, type TraceWindow, traceStartMs } from '../workload/trace.ts';
-import { PRE_ROLL_MS } from '../workload/warmup.ts';
-import { windowWorkload } from '../workload/window.ts';
+import { syntheticWindow } from '../workload/window.ts';
 
 async function workloadFor(e: Experiment, machines: Machine[], seed: number, warn: (line: string) => void): Promise<WorkloadResult> {
   if (e.workload.kind === 'synthetic') {
+    // warm: after a pre-roll of network time (its sessions find neighbours), and the week before
+    // that for the warm-up to replay
     const { startMs, params } = e.workload;
-    if (!startMs) return syntheticWorkload(machines, e.durationMs, seed, params);
-    // the week as it would have been from Monday 00:00, then the part the run replays; made a day
-    // longer than the window, because the generator ends its sessions before its own end and
-    // starts none in its last minutes, which would thin the window's end
-    const week = syntheticWorkload(machines, startMs + e.durationMs + 86_400_000, seed, params);
-    if (!e.warmup) return windowWorkload(week, startMs, startMs + e.durationMs);
-    // warm: the window is preceded by a pre-roll of network time (its sessions find neighbours),
-    // and the warm-up replays the week before that through the caches
-    const pre = Math.min(PRE_ROLL_MS, startMs);
-    const w = windowWorkload(week, startMs - pre, startMs + e.durationMs);
-    return { ...w, preRollMs: pre, before: { scripts: week.scripts, untilMs: startMs - pre } };
+    return syntheticWindow(machines, startMs, e.durationMs, seed, params, e.warmup !== null);
   }
   const w = e.workload;
   // the readers keep only the window the run replays (the Last.fm importer makes no other event:

@@ -2,7 +2,8 @@
 // the week's busy hour needs (workload.synthetic.start): a run at time scale 1 cannot afford the
 // hours before it, but the sessions already under way at its start must still be there.
 import type { ScriptEvent } from '../../node-image/core/script.ts';
-import type { WorkloadResult } from './synthetic.ts';
+import { type Machine, type SyntheticParams, syntheticWorkload, type WorkloadResult } from './synthetic.ts';
+import { PRE_ROLL_MS } from './warmup.ts';
 
 /** a session under way at the window's start logs in at its 0 and plays its first track this long after */
 const LOGIN_LEAD_MS = 2_000;
@@ -80,4 +81,21 @@ export function windowWorkload(w: WorkloadResult, fromMs: number, toMs: number):
     scripts.set(name, out);
   }
   return { ...w, scripts, sessions, plays, startMs: w.startMs + fromMs };
+}
+
+/**
+ * The synthetic workload of `durationMs` from `startMs` after Monday 00:00: the week as it would
+ * have been from Monday, then the part the run replays. Warm (a warm-up before it), the window is
+ * preceded by PRE_ROLL_MS of unmeasured network time (`preRollMs`), and `before` holds the week up
+ * to the pre-roll, which the warm-up replays through the caches.
+ */
+export function syntheticWindow(machines: Machine[], startMs: number, durationMs: number, seed: number, params: SyntheticParams, warm: boolean): WorkloadResult {
+  if (!startMs) return syntheticWorkload(machines, durationMs, seed, params);
+  // made a day longer than the window, because the generator ends its sessions before its own
+  // end and starts none in its last minutes, which would thin the window's end
+  const week = syntheticWorkload(machines, startMs + durationMs + 86_400_000, seed, params);
+  if (!warm) return windowWorkload(week, startMs, startMs + durationMs);
+  const pre = Math.min(PRE_ROLL_MS, startMs);
+  const w = windowWorkload(week, startMs - pre, startMs + durationMs);
+  return { ...w, preRollMs: pre, before: { scripts: week.scripts, untilMs: startMs - pre } };
 }
