@@ -11,13 +11,13 @@ import type { PlayReport } from '../node-image/core/reports.ts';
 import { discovery } from '../orchestrator/analysis/paper.ts';
 import { byteShares, playbackQuality, reportsLost } from '../orchestrator/analysis/playback.ts';
 import type { SimModel } from '../orchestrator/config/sim-model.ts';
-import { DCS, loadTopology, type Topology } from '../orchestrator/config/topology.ts';
+import { loadTopology, type Topology } from '../orchestrator/config/topology.ts';
+import { warmStateFor } from '../orchestrator/experiment/sim-run.ts';
 import { placePeers, withPeers } from '../orchestrator/plan/plan.ts';
 import { measuredReports } from '../orchestrator/report/summarise.ts';
 import { readRawReports } from '../orchestrator/report/write.ts';
 import { runSim } from '../orchestrator/runtime/sim/world.ts';
 import { defaultSynthetic, type SyntheticParams } from '../orchestrator/workload/synthetic.ts';
-import { warmState } from '../orchestrator/workload/warmup.ts';
 import { syntheticWindow } from '../orchestrator/workload/window.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -56,21 +56,8 @@ export async function simDay(n: number, hours: number, params: Record<string, un
   const warm =
     o.warmup === undefined
       ? undefined
-      : warmState(
-          placement.map((p) => ({ name: p.name, country: p.country, downKbit: topology.links[p.access].downKbit, dcs: topology.dnsRules[p.country] ?? topology.dnsRules.default })),
-          DCS,
-          synthetic,
-          {
-            days: o.warmup,
-            seed: 1,
-            cacheBytes: protocol.params.cacheBytes,
-            trackerKeep: protocol.params.trackerKeep,
-            prefetchSec: protocol.params.prefetchSec,
-            prefetch: protocol.features.prefetch,
-            timeScale: 1,
-            before: w.before,
-          },
-          (d) => process.stderr.write(`  ${n} peers: warm-up day ${d}, rss ${Math.round(process.memoryUsage().rss / 2 ** 20)} MB\n`),
+      : warmStateFor(topology, placement, protocol, synthetic, { days: o.warmup, seed: 1, timeScale: 1, before: w.before }, (d) =>
+          process.stderr.write(`  ${n} peers: warm-up day ${d}, rss ${Math.round(process.memoryUsage().rss / 2 ** 20)} MB\n`),
         );
   const warmupMs = Date.now() - t1;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tb-sim-bench-'));

@@ -6,11 +6,11 @@ import os from 'node:os';
 import v8 from 'node:v8';
 import type { Protocol } from '../../node-image/core/policies.ts';
 import { resolveProtocol } from '../../node-image/core/policies.ts';
-import { DCS } from '../config/topology.ts';
+import { DCS, type Topology } from '../config/topology.ts';
 import { type PeerPlacement, placePeers } from '../plan/plan.ts';
 import { runSim, type SimResult } from '../runtime/sim/world.ts';
 import type { SyntheticParams, WorkloadResult } from '../workload/synthetic.ts';
-import { type WarmDay, type WarmState, warmState } from '../workload/warmup.ts';
+import { type WarmDay, type WarmOptions, type WarmState, warmState } from '../workload/warmup.ts';
 import type { Repetition, SessionRuntime } from './session.ts';
 import { describeWorkload, fmtWorkload, prepareWorkload } from './workload.ts';
 
@@ -28,28 +28,30 @@ export class SimSession implements SessionRuntime {
 
 const mb = (x: number) => (x / 1e6).toFixed(0);
 
+/**
+ * The warm state of the placed peers: each machine with its access link's downstream rate and the
+ * data centres its country's DNS names, the protocol's cache size, tracker memory and prefetch
+ */
+export function warmStateFor(
+  topology: Topology,
+  placement: readonly PeerPlacement[],
+  protocol: Protocol,
+  params: SyntheticParams,
+  o: Pick<WarmOptions, 'days' | 'seed' | 'timeScale' | 'before'>,
+  onDay?: (day: number) => void,
+): WarmState {
+  const machines = placement.map((p) => ({ name: p.name, country: p.country, downKbit: topology.links[p.access].downKbit, dcs: topology.dnsRules[p.country] ?? topology.dnsRules.default }));
+  const { cacheBytes, trackerKeep, prefetchSec } = protocol.params;
+  return warmState(machines, DCS, params, { ...o, cacheBytes, trackerKeep, prefetchSec, prefetch: protocol.features.prefetch }, onDay);
+}
+
 /** the caches and trackers of a running service at the window's start (orchestrator/workload/warmup.ts), told in run.json */
 function warmUp(r: Repetition, placement: PeerPlacement[], protocol: Protocol, params: SyntheticParams, w: WorkloadResult): WarmState {
   const { e, progress, info } = r;
-  const t = r.topology;
-  const machines = placement.map((p) => ({ name: p.name, country: p.country, downKbit: t.links[p.access].downKbit, dcs: t.dnsRules[p.country] ?? t.dnsRules.default }));
   const what = e.warmup!.days === 'auto' ? 'as many days as the steady-state rule asks' : `${e.warmup!.days} days`;
   progress.line(`warm-up: ${what} of the workload before the window, through ${placement.length} caches and the trackers`);
-  const state = warmState(
-    machines,
-    DCS,
-    params,
-    {
-      days: e.warmup!.days,
-      seed: r.seed,
-      cacheBytes: protocol.params.cacheBytes,
-      trackerKeep: protocol.params.trackerKeep,
-      prefetchSec: protocol.params.prefetchSec,
-      prefetch: protocol.features.prefetch,
-      timeScale: e.timeScale,
-      before: w.before,
-    },
-    (d) => progress.update(`warm-up: day ${d} before the window | heap ${Math.round(process.memoryUsage().heapUsed / 2 ** 20)} MB`),
+  const state = warmStateFor(r.topology, placement, protocol, params, { days: e.warmup!.days, seed: r.seed, timeScale: e.timeScale, before: w.before }, (d) =>
+    progress.update(`warm-up: day ${d} before the window | heap ${Math.round(process.memoryUsage().heapUsed / 2 ** 20)} MB`),
   );
   const share = (d: WarmDay) => (d.plays ? +((100 * d.cacheHits) / d.plays).toFixed(1) : 0);
   info.warmup = { days: state.days, rule: state.rule, plays: state.plays, wallSeconds: Math.round(state.wallMs / 1000), dailyCacheShare: state.daily.map(share) };

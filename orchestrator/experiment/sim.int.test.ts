@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { resolveProtocol } from '../../node-image/core/policies.ts';
 import { classifyAddresses } from '../analysis/paper.ts';
 import { runMatrix } from '../compare/matrix.ts';
 import { loadExperiment } from '../config/experiment.ts';
@@ -14,6 +15,7 @@ import { readRawReports } from '../report/write.ts';
 import { defaultSynthetic } from '../workload/synthetic.ts';
 import { runExperiment } from './run.ts';
 import { rewriteScaling, runScaling } from './scaling.ts';
+import { warmStateFor } from './sim-run.ts';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tb-sim-test-'));
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
@@ -202,14 +204,7 @@ describe('the simulated runtime', () => {
     // there complete, which the same warm-up, recomputed here, says
     const e = loadExperiment(warmFile);
     const placement = placePeers(e.topology);
-    const { warmState } = await import('../workload/warmup.ts');
-    const { DCS } = await import('../config/topology.ts');
-    const state = warmState(
-      placement.map((p) => ({ name: p.name, country: p.country, downKbit: e.topology.links[p.access].downKbit, dcs: e.topology.dnsRules[p.country] ?? e.topology.dnsRules.default })),
-      DCS,
-      e.workload.kind === 'synthetic' ? e.workload.params : defaultSynthetic,
-      { days: 14, seed: 3, cacheBytes: 1 << 30, trackerKeep: 20, prefetchSec: 30, prefetch: true, timeScale: 1 },
-    );
+    const state = warmStateFor(e.topology, placement, resolveProtocol(e.protocol), e.workload.kind === 'synthetic' ? e.workload.params : defaultSynthetic, { days: 14, seed: 3, timeScale: 1 });
     const seen = new Set<string>();
     let fromCache = 0;
     for (const r of readRawReports(warm.dir)) {
