@@ -21,7 +21,7 @@ export async function sessionRuntime(name: string, e: Experiment): Promise<Sessi
   const session = make();
   // a warm start is a replay through caches alone, which only the simulation can hand its peers
   // (a container's cache is a gigabyte of files)
-  if (e.warmup && name !== 'sim')
+  if (e.warmup && !session.warmsCaches)
     throw new UserError(
       `${e.file}: warmup: the ${name} runtime starts every cache empty; only the simulated runtime (runtime: sim, or --runtime sim) warms caches and trackers; remove warmup to run it here`,
     );

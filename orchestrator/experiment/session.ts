@@ -39,6 +39,8 @@ export interface SessionRuntime {
    * (the hosts of a multi-host topology unreachable; a warm start it cannot give)
    */
   check?(e: Experiment): Promise<void>;
+  /** it can start peers with warm caches and trackers (`warmup:`); the others start them empty */
+  readonly warmsCaches?: boolean;
   /** once per run, before the first repetition: the image the peers run, and what a crashed run left */
   prepare(progress: Progress): Promise<{ image: string }>;
   /** one repetition, from plan to stop; its raw/ written under repDir */

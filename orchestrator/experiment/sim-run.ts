@@ -16,6 +16,7 @@ import { describeWorkload, fmtWorkload, prepareWorkload } from './workload.ts';
 
 export class SimSession implements SessionRuntime {
   readonly name = 'sim';
+  readonly warmsCaches = true;
   async prepare(): Promise<{ image: string }> {
     return { image: 'none (simulated runtime)' };
   }
