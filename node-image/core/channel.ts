@@ -99,8 +99,7 @@ export class Channel {
   private readonly queues: (Buffer | Packed)[][] = [[], [], []];
   private readonly decoder: FrameDecoder;
   private readonly direct: boolean;
-  /** real ms when the last byte arrived */
-  lastHeard: number;
+  private lastHeard: number;
   private timer: { cancel(): void } | null = null;
   private closed = false;
   private blocked = false;
