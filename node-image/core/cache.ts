@@ -16,8 +16,9 @@ export interface CacheStore {
   list(): CacheEntryInfo[];
   /** write a whole track (complete or partial: `have` marks the byte ranges held) */
   save(key: string, data: Buffer, complete: boolean, lastUsed: number): void;
-  load(key: string): Buffer | null;
-  readRange(key: string, offset: number, length: number): Buffer | null;
+  /** `entry` is the index's record of it: a store that keeps no record of its own reads its size there */
+  load(key: string, entry: CacheEntryInfo): Buffer | null;
+  readRange(key: string, offset: number, length: number, entry: CacheEntryInfo): Buffer | null;
   touch(key: string, lastUsed: number): void;
   remove(key: string): void;
 }
@@ -126,11 +127,13 @@ export class CacheIndex {
   }
 
   load(key: string): Buffer | null {
-    return this.lru.get(key) ? this.store.load(key) : null;
+    const e = this.lru.get(key);
+    return e ? this.store.load(key, e) : null;
   }
 
   readRange(key: string, offset: number, length: number): Buffer | null {
-    return this.isServable(key) ? this.store.readRange(key, offset, length) : null;
+    const e = this.lru.get(key);
+    return e?.complete ? this.store.readRange(key, offset, length, e) : null;
   }
 }
 

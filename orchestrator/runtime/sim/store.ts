@@ -1,7 +1,8 @@
-// A cache store that records which tracks (and how much of each) a simulated peer holds, without
-// holding the bytes. The bytes are regenerated from the content source when the core reads them
-// (playing from cache, serving a peer): the content function for the verified sample of tracks,
-// zeros for the rest (core/content.ts). A simulated peer costs memory for its index only,
+// A cache store for a simulated peer that holds neither bytes nor records: the core's cache index
+// (core/cache.ts) is the only record of which tracks the peer holds and how much of each, and it
+// hands its entry to every read. The bytes are regenerated from the content source when the core
+// reads them (playing from cache, serving a peer): the content function for the verified sample of
+// tracks, zeros for the rest (core/content.ts). A simulated peer costs memory for its index only,
 // however large its cache.
 //
 // What it cannot do: keep bytes that differ from the content function. A peer that received
@@ -17,38 +18,30 @@ function parseKey(key: string): { track: number; quality: Quality } {
 }
 
 export class RangeStore implements CacheStore {
-  private readonly entries = new Map<string, CacheEntryInfo>();
-  /** `initial`: what the cache held before the run (a warm start); its entries are taken over, not copied */
+  /**
+   * `initial`: what the cache held before the run (a warm start), handed to the index once and
+   * not kept: after that the index's entries are the only record (load and readRange get theirs),
+   * so a peer's cache costs one entry per track, not two.
+   */
   constructor(
     private readonly content: ContentSource,
-    initial: readonly CacheEntryInfo[] = [],
-  ) {
-    for (const e of initial) this.entries.set(e.key, e);
-  }
+    private initial: CacheEntryInfo[] = [],
+  ) {}
 
   list(): CacheEntryInfo[] {
-    return [...this.entries.values()].map((e) => ({ ...e }));
+    const out = this.initial;
+    this.initial = [];
+    return out;
   }
-  save(key: string, data: Buffer, complete: boolean, lastUsed: number): void {
-    this.entries.set(key, { key, size: data.length, complete, lastUsed });
-  }
-  load(key: string): Buffer | null {
-    const e = this.entries.get(key);
-    if (!e) return null;
+  save(): void {}
+  load(key: string, entry: CacheEntryInfo): Buffer | null {
     const { track, quality } = parseKey(key);
-    return this.content.range(track, quality, 0, e.size);
+    return this.content.range(track, quality, 0, entry.size);
   }
-  readRange(key: string, offset: number, length: number): Buffer | null {
-    const e = this.entries.get(key);
-    if (!e) return null;
+  readRange(key: string, offset: number, length: number, entry: CacheEntryInfo): Buffer | null {
     const { track, quality } = parseKey(key);
-    return this.content.range(track, quality, offset, length, e.size);
+    return this.content.range(track, quality, offset, length, entry.size);
   }
-  touch(key: string, lastUsed: number): void {
-    const e = this.entries.get(key);
-    if (e) e.lastUsed = lastUsed;
-  }
-  remove(key: string): void {
-    this.entries.delete(key);
-  }
+  touch(): void {}
+  remove(): void {}
 }
