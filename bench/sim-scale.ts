@@ -10,7 +10,7 @@ import { resolveProtocol } from '../node-image/core/policies.ts';
 import type { PlayReport } from '../node-image/core/reports.ts';
 import { discovery } from '../orchestrator/analysis/paper.ts';
 import { byteShares, playbackQuality, reportsLost } from '../orchestrator/analysis/playback.ts';
-import type { SimModel } from '../orchestrator/config/sim-model.ts';
+import { MESSAGE_MODEL, type SimModel } from '../orchestrator/config/sim-model.ts';
 import { loadTopology, type Topology } from '../orchestrator/config/topology.ts';
 import { warmStateFor } from '../orchestrator/experiment/sim-run.ts';
 import { placePeers, withPeers } from '../orchestrator/plan/plan.ts';
@@ -44,6 +44,7 @@ export interface SimOptions {
   /** days of warm-up (orchestrator/workload/warmup.ts), 'auto', or none */
   warmup?: number | 'auto';
   keepalives?: SimModel['keepalives'];
+  serverData?: SimModel['serverData'];
 }
 
 export async function simDay(n: number, hours: number, params: Record<string, unknown> = {}, workload: Partial<SyntheticParams> = {}, o: SimOptions = {}) {
@@ -83,7 +84,7 @@ export async function simDay(n: number, hours: number, params: Record<string, un
       durationMs: hours * 3_600_000 + pre,
       dir,
       ...(warm ? { warm } : {}),
-      ...(o.keepalives ? { model: { keepalives: o.keepalives } } : {}),
+      model: { ...MESSAGE_MODEL, ...(o.keepalives ? { keepalives: o.keepalives } : {}), ...(o.serverData ? { serverData: o.serverData } : {}) },
       progress: (p) => {
         peakRss = Math.max(peakRss, process.memoryUsage().rss);
         peakLive = Math.max(peakLive, live());
@@ -105,6 +106,7 @@ export async function simDay(n: number, hours: number, params: Record<string, un
       startHours: o.startHours ?? 0,
       warmupDays: warm?.days ?? 0,
       keepalives: o.keepalives ?? 'eager',
+      serverData: o.serverData ?? 'chunks',
       // every play simulated (the pre-roll's too: what the cost is per), and those measured
       plays: w.plays,
       preRollHours: pre / 3_600_000,
@@ -145,11 +147,12 @@ export const SUITE = { peers: 300, hours: 12, params: { keepaliveMs: 30_000, dea
 
 /**
  * The nightly suite's run at 10,000 peers: Monday's evening hour (18:00, when a tenth of the
- * population is online), warm (28 days of history) and after the 2 h pre-roll, with lazy
- * keep-alives, on scaling.yaml's workload. About 5 minutes here (docs/benchmarks.md). Its answer
- * is deterministic, so a change of it, or of the events it takes, is a change of behaviour.
+ * population is online), warm (28 days of history) and after the 2 h pre-roll, with scaling.yaml's
+ * models (lazy keep-alives, the server's data in runs) and workload. A few minutes here
+ * (docs/benchmarks.md). Its answer is deterministic, so a change of it, or of the events it takes,
+ * is a change of behaviour.
  */
-export const SUITE_10K = { peers: 10_000, hours: 1, options: { startHours: 18, warmup: 28, keepalives: 'lazy' } satisfies SimOptions };
+export const SUITE_10K = { peers: 10_000, hours: 1, options: { startHours: 18, warmup: 28, keepalives: 'lazy', serverData: 'runs' } satisfies SimOptions };
 
 export async function runSuite10k() {
   return simDay(SUITE_10K.peers, SUITE_10K.hours, SUITE.params, AT_SCALE, SUITE_10K.options);
@@ -168,9 +171,12 @@ export async function run(args: string[]) {
   for (let i = 0; i < args.length; i++) {
     if (args[i].startsWith('--')) flags.set(args[i], args[++i] ?? '');
     else if (/^\d+$/.test(args[i])) counts.push(Number(args[i]));
-    else throw new Error(`sim-scale: ${args[i]} is neither a peer count nor a flag; usage: sim-scale [N ...] [--hours H] [--start H] [--warmup D|auto] [--keepalives eager|lazy]`);
+    else
+      throw new Error(
+        `sim-scale: ${args[i]} is neither a peer count nor a flag; usage: sim-scale [N ...] [--hours H] [--start H] [--warmup D|auto] [--keepalives eager|lazy] [--server-data chunks|runs]`,
+      );
   }
-  const known = ['--hours', '--start', '--warmup', '--keepalives'];
+  const known = ['--hours', '--start', '--warmup', '--keepalives', '--server-data'];
   for (const f of flags.keys()) if (!known.includes(f)) throw new Error(`sim-scale: unknown flag ${f}; valid: ${known.join(', ')}`);
   const hours = Number(flags.get('--hours') ?? 24);
   if (!(hours > 0)) throw new Error(`sim-scale: --hours needs a number of simulated hours, got ${flags.get('--hours')}`);
@@ -181,7 +187,9 @@ export async function run(args: string[]) {
   if (typeof warmup === 'number' && !(Number.isInteger(warmup) && warmup >= 0)) throw new Error(`sim-scale: --warmup needs whole days or auto, got ${wu}`);
   const keepalives = flags.get('--keepalives');
   if (keepalives !== undefined && keepalives !== 'eager' && keepalives !== 'lazy') throw new Error(`sim-scale: --keepalives is eager or lazy, got ${keepalives}`);
+  const serverData = flags.get('--server-data');
+  if (serverData !== undefined && serverData !== 'chunks' && serverData !== 'runs') throw new Error(`sim-scale: --server-data is chunks or runs, got ${serverData}`);
   const results = [];
-  for (const n of counts.length ? counts : [1000, 10_000]) results.push(await simDay(n, hours, SUITE.params, AT_SCALE, { startHours, warmup, keepalives }));
+  for (const n of counts.length ? counts : [1000, 10_000]) results.push(await simDay(n, hours, SUITE.params, AT_SCALE, { startHours, warmup, keepalives, serverData }));
   return { machine: { cores: os.cpus().length, memGiB: Math.round(os.totalmem() / 2 ** 30) }, results };
 }

@@ -47,6 +47,36 @@ describe('client and data centre', () => {
     expect(plays(w.stored, 'b')[1].bytes.server + plays(w.stored, 'b')[1].bytes.p2p).toBe(0);
   });
 
+  it('asks the server for runs of chunks where serverRunChunks allows, every byte once and verified', async () => {
+    const requests = async (run: number) => {
+      const w = world({ params: { serverRunChunks: run, serverFrameBytes: run * 16 * 1024 } });
+      const a = w.client('a');
+      a.login('ua', 'SE', 'q5');
+      await w.run(500);
+      const asked: number[] = [];
+      const link = a['link'];
+      const request = link.requestData.bind(link);
+      link.requestData = (track, quality, offset, length, ready, waiter) => {
+        asked.push(length);
+        return request(track, quality, offset, length, ready, waiter);
+      };
+      a.play(3, 'random');
+      await w.run(400_000);
+      const [p] = plays(w.stored, 'a');
+      expect(p.complete).toBe(true);
+      expect(p.sha256).toBe(p.expectedSha256);
+      // nothing asked for twice: the server sent the track once
+      expect(w.dc.stats.bytesServed).toBe(p.bytes.server);
+      return { asked, chunks: Math.ceil(p.bytes.server / (16 * 1024)) };
+    };
+    const one = await requests(1);
+    expect(one.asked.length).toBe(one.chunks);
+    const runs = await requests(8);
+    // the head (15 s) goes chunk by chunk; the rest in runs of 8 chunks
+    expect(runs.asked.filter((n) => n === 8 * 16 * 1024).length).toBeGreaterThan(runs.chunks / 16);
+    expect(runs.asked.length).toBeLessThan(one.asked.length / 2);
+  });
+
   it('reaches an unreachable peer by connection reversal through the server', async () => {
     const w = world();
     const hidden = w.client('hidden', false); // behind a NAT without UPnP: nobody can dial it

@@ -41,6 +41,11 @@ export interface ProtocolParams {
   peerFailureLimit: number;
   /** chunk requests in flight to the server when no peer serves a track */
   serverWindowChunks: number;
+  /**
+   * consecutive chunks one such request may ask for (1: a request per chunk, as the programs run).
+   * The simulation's `serverData: runs` model raises it to cut the events per play (docs/simulation.md)
+   */
+  serverRunChunks: number;
   /** how long a client waits for the tracker's answer, real ms */
   trackerWaitMs: number;
   /** largest payload of one `data` frame from the server: bulk goes in pieces so interactive frames interleave */
@@ -91,6 +96,7 @@ export const defaultParams: ProtocolParams = {
   candidatePeers: 4,
   peerFailureLimit: 3,
   serverWindowChunks: 16,
+  serverRunChunks: 1,
   trackerWaitMs: 1_200,
   serverFrameBytes: 16 * 1024,
   neighbourReportMs: 30 * 60_000,
@@ -123,6 +129,7 @@ const INTEGER = new Set<keyof ProtocolParams>([
   'candidatePeers',
   'peerFailureLimit',
   'serverWindowChunks',
+  'serverRunChunks',
   'serverFrameBytes',
   'cacheBytes',
   'maxFrameBytes',

@@ -8,10 +8,25 @@
 export interface SimModel {
   /** eager: every connection's keep-alive pings (the protocol's); lazy: the network says when a path goes silent (liveness.ts) */
   keepalives: 'eager' | 'lazy';
+  /**
+   * chunks: a request and a `data` message per chunk from the server (the protocol's); runs: where
+   * the server streams a track alone, a request and a message per run of RUN_CHUNKS chunks
+   */
+  serverData: 'chunks' | 'runs';
 }
-export const MESSAGE_MODEL: SimModel = { keepalives: 'eager' };
+export const MESSAGE_MODEL: SimModel = { keepalives: 'eager', serverData: 'chunks' };
 
-/** "keepalives lazy", or "" for the message-level model: what a run's label says of its model */
-export function describeModel(m: SimModel | undefined): string {
-  return m && m.keepalives !== MESSAGE_MODEL.keepalives ? `keepalives ${m.keepalives}` : '';
+/**
+ * Chunks per server run in the `runs` model: half the protocol's window of 16 chunks in flight, so
+ * that two runs are always under way and the link never waits a round trip between them.
+ */
+export const RUN_CHUNKS = 8;
+
+/** "keepalives lazy, serverData runs", or "" for the message-level model: what a run's label says of its model */
+export function describeModel(m: Partial<SimModel> | undefined): string {
+  if (!m) return '';
+  return (Object.keys(MESSAGE_MODEL) as (keyof SimModel)[])
+    .filter((k) => m[k] !== undefined && m[k] !== MESSAGE_MODEL[k])
+    .map((k) => `${k} ${m[k]}`)
+    .join(', ');
 }

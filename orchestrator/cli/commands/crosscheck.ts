@@ -20,14 +20,23 @@ export function parseSeeds(text: string): number[] {
   return n;
 }
 
-/** `--keepalives eager,lazy`: the simulation's keep-alive models, each once */
-export function parseKeepalives(text: string): SimModel['keepalives'][] {
-  const ks = text.split(',').map((x) => x.trim());
-  const bad = ks.filter((k) => k !== 'eager' && k !== 'lazy');
-  if (!ks.length || bad.length || new Set(ks).size !== ks.length)
-    throw new UserError(`--keepalives: ${bad.length ? `"${bad.join('", "')}" is not a keep-alive model` : `${text} names a model twice`}; valid: eager, lazy, or both as eager,lazy`);
-  return ks as SimModel['keepalives'][];
+/** `--keepalives eager,lazy` or `--server-data chunks,runs`: models of one part of the simulation, each once */
+export function parseModels<M extends string>(flag: string, text: string, valid: readonly M[]): M[] {
+  const ms = text.split(',').map((x) => x.trim());
+  const bad = ms.filter((m) => !valid.includes(m as M));
+  if (!ms.length || bad.length || new Set(ms).size !== ms.length)
+    throw new UserError(`${flag}: ${bad.length ? `"${bad.join('", "')}" is not a model` : `${text} names a model twice`}; valid: ${valid.join(', ')}, or both as ${valid.join(',')}`);
+  return ms as M[];
 }
+
+/**
+ * One letter per simulated place, so that <id><tag><seed> stays a run id of at most 8 characters:
+ * by keep-alives, then server data, at the experiment's scale and unscaled.
+ */
+const TAGS: Record<SimModel['keepalives'], Record<SimModel['serverData'], [string, string]>> = {
+  eager: { chunks: ['s', 'u'], runs: ['r', 'v'] },
+  lazy: { chunks: ['l', 'z'], runs: ['q', 'w'] },
+};
 
 export function register(program: Command): void {
   program
@@ -41,7 +50,11 @@ export function register(program: Command): void {
     .option('--time-scale <k>', "the Docker run's scale (default: the experiment's)")
     .option('--seeds <list>', "seeds to run in every place, comma-separated (default: the experiment's seed); the verdict compares means over them")
     .option('--keepalives <list>', "the simulation's keep-alive models to run, comma-separated: eager (the protocol's pings), lazy (docs/simulation.md, Models); default: the experiment's")
-    .action(async (what: string[], o: { results: string; docker: boolean; timeScale?: string; seeds?: string; keepalives?: string }) => {
+    .option(
+      '--server-data <list>',
+      "the simulation's server-data models to run, comma-separated: chunks (a message per chunk, the protocol's), runs (docs/simulation.md, Models); default: the experiment's",
+    )
+    .action(async (what: string[], o: { results: string; docker: boolean; timeScale?: string; seeds?: string; keepalives?: string; serverData?: string }) => {
       const progress = new Progress();
       let runs: CrossRun[];
       let dir: string;
@@ -51,15 +64,17 @@ export function register(program: Command): void {
         const seeds = o.seeds === undefined ? [base.seed] : parseSeeds(o.seeds);
         const id = newRunId();
         dir = path.join(o.results, `crosscheck-${id}`);
-        const keepalives = o.keepalives === undefined ? [base.sim.keepalives] : parseKeepalives(o.keepalives);
+        const keepalives = o.keepalives === undefined ? [base.sim.keepalives] : parseModels<SimModel['keepalives']>('--keepalives', o.keepalives, ['eager', 'lazy']);
+        const serverData = o.serverData === undefined ? [base.sim.serverData] : parseModels<SimModel['serverData']>('--server-data', o.serverData, ['chunks', 'runs']);
         const places: Place[] = o.docker ? [{ runtime: 'docker', timeScale: scale, tag: 'd' }] : [];
-        for (const k of keepalives) {
-          const model = { ...base.sim, keepalives: k };
-          // one letter each, so that <id><tag><seed> stays a run id of at most 8 characters
-          places.push({ runtime: 'sim', timeScale: scale, tag: k === 'lazy' ? 'l' : 's', model });
-          // unscaled as well, unless the experiment is unscaled already
-          if (scale !== 1) places.push({ runtime: 'sim', timeScale: 1, tag: k === 'lazy' ? 'z' : 'u', model });
-        }
+        for (const k of keepalives)
+          for (const d of serverData) {
+            const model = { ...base.sim, keepalives: k, serverData: d };
+            const [scaled, unscaled] = TAGS[k][d];
+            places.push({ runtime: 'sim', timeScale: scale, tag: scaled, model });
+            // unscaled as well, unless the experiment is unscaled already
+            if (scale !== 1) places.push({ runtime: 'sim', timeScale: 1, tag: unscaled, model });
+          }
         const done = await runCrosscheck(what[0], { places, seeds, dir, id, progress });
         if (done === null) {
           process.exitCode = 130;

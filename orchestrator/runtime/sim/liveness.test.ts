@@ -16,7 +16,7 @@ const host = (name: string): SimHost => ({
   rateFactor: 1,
   gone: false,
   upFree: 0,
-  downFree: 0,
+  downBusy: null,
   pipes: new Set(),
 });
 const OPTS = { maxFrameBytes: 1 << 20, keepaliveMs: 2_000, deadAfterMs: 6_000, name: 't' };

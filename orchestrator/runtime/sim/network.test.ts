@@ -2,11 +2,25 @@ import { describe, expect, it } from 'vitest';
 import { Channel, type Pipe } from '../../../node-image/core/channel.ts';
 import { decodeFrame, pack } from '../../../node-image/core/codec.ts';
 import { SimClock } from './clock.ts';
-import { type LinkDir, type SimHost, SimNetwork } from './network.ts';
+import { type LinkDir, reserveDown, type SimHost, SimNetwork } from './network.ts';
 
 const link = (kbit: number, delayMs: number, lossPct = 0): LinkDir => ({ kbit, delayMs, jitterMs: 0, lossPct });
 function host(name: string, o: Partial<SimHost> = {}): SimHost {
-  return { name, up: link(1000, 10), down: link(8000, 10), localAddress: name, publicAddress: name, home: -1, cutUntil: 0, rateFactor: 1, gone: false, upFree: 0, downFree: 0, pipes: new Set(), ...o };
+  return {
+    name,
+    up: link(1000, 10),
+    down: link(8000, 10),
+    localAddress: name,
+    publicAddress: name,
+    home: -1,
+    cutUntil: 0,
+    rateFactor: 1,
+    gone: false,
+    upFree: 0,
+    downBusy: null,
+    pipes: new Set(),
+    ...o,
+  };
 }
 
 function setup() {
@@ -56,6 +70,70 @@ describe('the simulated network', () => {
     expect(got.map((g) => g.n)).toEqual([0, 1, 2, 3]);
     // the last frame leaves the uplink after 400 ms, then 10 ms of delay and 1 ms on the downlink
     expect(got[3].at - start).toBeCloseTo(411, 0);
+  });
+
+  it("a lost segment delays its own connection by a retransmission, not the receiver's other connections", async () => {
+    const { clock, net, accepted, listen } = setup();
+    const lossy = host('lossy', { up: link(1000, 5, 100) }); // every message loses a segment (the test's random is 0.5)
+    const clean = host('clean', { up: link(1000, 5) });
+    const b = host('b', { down: link(100_000, 5) });
+    listen(b);
+    const p1 = (await dial(net, clock, lossy, 'b')).pipe!;
+    const p2 = (await dial(net, clock, clean, 'b')).pipe!;
+    const got: { from: string; n: number; at: number }[] = [];
+    accepted[0].onData((buf) => got.push({ from: 'lossy', n: buf[0], at: clock.now() }));
+    accepted[1].onData((buf) => got.push({ from: 'clean', n: buf[0], at: clock.now() }));
+    const start = clock.now();
+    p1.write(Buffer.alloc(125, 1)); // 1 ms on the uplink
+    p2.write(Buffer.alloc(125, 2));
+    p1.write(Buffer.alloc(125, 3));
+    await clock.runUntil(clock.now() + 5_000);
+    const at = (n: number) => got.find((g) => g.n === n)!.at - start;
+    // the clean connection's message arrives as if the lossy one were not there: 1 ms up, 10 ms
+    // of delay, a few µs down
+    expect(at(2)).toBeCloseTo(11, 0);
+    // the lossy one's first message a retransmission timeout (200 ms, more than its round trip) late,
+    // and its second not before it: in order on its own connection
+    expect(at(1)).toBeGreaterThanOrEqual(200);
+    expect(at(3)).toBeGreaterThanOrEqual(at(1));
+    expect(got.map((g) => g.n)).toEqual([2, 1, 3]);
+  });
+
+  it('the downlink serves frames in the order they arrive, not the order they were written', () => {
+    const h = host('h', { down: link(8000, 5) }); // 1 byte per µs: 1,000 bytes take 1 ms
+    // written first, arriving late (behind a long uplink queue elsewhere): 100-101
+    expect(reserveDown(h, 100, 1000, 0)).toBeCloseTo(101, 6);
+    // written next, arriving at once: passes it, 10-12
+    expect(reserveDown(h, 10, 2000, 0)).toBeCloseTo(12, 6);
+    // arriving while that one is crossing: waits behind it, 12-13
+    expect(reserveDown(h, 11, 1000, 0)).toBeCloseTo(13, 6);
+    // arriving at 99.5 needs 1 ms, and 100-101 is taken: after it, 101-102
+    expect(reserveDown(h, 99.5, 1000, 0)).toBeCloseTo(102, 6);
+    // one that fits in the gap before 100 takes it
+    expect(reserveDown(h, 50, 1000, 0)).toBeCloseTo(51, 6);
+    // touching reservations are kept as one; past ones are dropped
+    expect(h.downBusy).toEqual([10, 13, 50, 51, 100, 102]);
+    reserveDown(h, 200, 1000, 150);
+    expect(h.downBusy).toEqual([200, 201]);
+  });
+
+  it("a data centre's answer is not held behind a peer's chunk that is still on a slow uplink", async () => {
+    const { clock, net, accepted, listen } = setup();
+    const slowPeer = host('slow', { up: link(1000, 5) }); // 1 Mbit/s up
+    const dc = host('dc', { up: link(10_000_000, 1) });
+    const client = host('client', { down: link(100_000, 5) });
+    listen(client);
+    const fromPeer = (await dial(net, clock, slowPeer, 'client')).pipe!;
+    const fromDc = (await dial(net, clock, dc, 'client')).pipe!;
+    const got: { n: number; at: number }[] = [];
+    for (const p of accepted) p.onData((buf) => got.push({ n: buf[0], at: clock.now() }));
+    const start = clock.now();
+    fromPeer.write(Buffer.alloc(125_000, 1)); // a second on the peer's uplink
+    fromDc.write(Buffer.alloc(16_384, 2));
+    await clock.runUntil(clock.now() + 5_000);
+    const at = (n: number) => got.find((g) => g.n === n)!.at - start;
+    expect(at(2)).toBeLessThan(10); // 1 + 5 ms of delay and 1.3 ms on the client's downlink
+    expect(at(1)).toBeGreaterThan(1000);
   });
 
   it('reports a full pipe once a socket buffer is in flight, and drains as it arrives', async () => {

@@ -4,7 +4,8 @@
 //
 // A frame written on a pipe is serialised on the sender's uplink (a FIFO: what the sender wrote
 // before goes first), crosses the network (both links' one-way delays, plus jitter), and is
-// serialised again on the receiver's downlink. A pipe never reorders: TCP does not. A lost
+// serialised again on the receiver's downlink (a FIFO in the order frames arrive there:
+// reserveDown). A pipe never reorders: TCP does not. A lost
 // segment costs a retransmission (one round trip, at least 200 ms, as Linux's minimum RTO) rather
 // than being dropped, because TCP hides loss from the application as delay.
 //
@@ -38,9 +39,52 @@ export interface SimHost {
   rateFactor: number;
   /** its program has exited: nothing listens there any more (SimNetwork.leave) */
   gone: boolean;
+  /** when the uplink has sent everything written to it so far (a FIFO in write order) */
   upFree: number;
-  downFree: number;
+  /** the downlink's busy times ahead, in arrival order (`reserveDown`); null until first used */
+  downBusy: number[] | null;
   pipes: Set<SimPipe>;
+}
+
+/** two reservations that meet closer than this (ms) are one */
+const TOUCH_MS = 1e-9;
+
+/**
+ * The time `len` bytes that reach `h`'s downlink at `arrive` have crossed it, with the link's time
+ * reserved for them. The downlink is a FIFO in the order frames *arrive* at it, not the order they
+ * were written: a frame written later on a short path (a data centre's answer) passes one written
+ * earlier that is still on a long one (a peer's chunk behind seconds of that peer's uplink).
+ * Reservations are made when a frame is written, so one that arrives before frames already
+ * reserved takes the first gap at or after its arrival that fits it, else waits behind them: the
+ * link carries no more than its rate, and never waits while a frame is there. `busy` holds the
+ * reserved intervals as [start, end, start, end, ...], sorted, apart, past ones dropped.
+ *
+ * Until 2026-12-07 the downlink was one "free at" time in write order, so every frame to a host
+ * waited for the latest arrival written before it: a data centre's downlink, written to by every
+ * client, ran as far ahead as the most backlogged client's uplink (350 ms at 3,000 peers in the
+ * evening), and every request waited that long (docs/simulation.md, "A frame's journey").
+ */
+export function reserveDown(h: SimHost, arrive: number, len: number, now: number): number {
+  const d = (len * 8) / (h.down.kbit * h.rateFactor);
+  const b = (h.downBusy ??= []);
+  let past = 0;
+  while (past < b.length && b[past + 1] <= now) past += 2;
+  if (past) b.splice(0, past);
+  let t = arrive;
+  let i = 0;
+  for (; i < b.length; i += 2) {
+    if (b[i + 1] <= t) continue;
+    if (b[i] >= t + d) break;
+    t = b[i + 1];
+  }
+  const end = t + d;
+  const joinsBefore = i > 0 && b[i - 1] >= t - TOUCH_MS;
+  const joinsAfter = i < b.length && b[i] <= end + TOUCH_MS;
+  if (joinsBefore && joinsAfter) b.splice(i - 1, 2);
+  else if (joinsBefore) b[i - 1] = end;
+  else if (joinsAfter) b[i] = t;
+  else b.splice(i, 0, t, end);
+  return end;
 }
 
 export interface Endpoint {
@@ -213,22 +257,30 @@ export class SimNetwork {
     return a.up.delayMs + b.down.delayMs + b.up.delayMs + a.down.delayMs;
   }
 
-  /** virtual time at which `len` bytes written now by `a` have arrived at `b`; reserves both links */
+  /**
+   * Virtual time at which `len` bytes written now by `a` have arrived at `b`; reserves both links.
+   *
+   * A lost segment is resent after a retransmission timeout, and the message reaches the
+   * application that much later: the pipe holds what follows it on the same connection (TCP's
+   * in-order delivery, `lastArrival` in the pipe). It does not hold the receiver's link: the
+   * other segments arrive on time and wait in the receive buffer, and other connections' bytes
+   * pass meanwhile. (Until 2026-12-07 the delayed arrival reserved the receiver's downlink, so one
+   * lossy client's retransmission held every message to a data centre for 200 ms or more; it
+   * inflated the latency tail in proportion to the number of messages, which is what made the
+   * lazy keep-alives and the server-data runs look faster at the 90th percentile: docs/simulation.md.)
+   */
   transit(a: SimHost, b: SimHost, len: number): number {
     const now = this.clock.realNow();
     const depart = Math.max(now, a.upFree) + (len * 8) / (a.up.kbit * a.rateFactor);
     a.upFree = depart;
     let arrive = depart + this.oneWay(a, b);
-    // a lost segment is resent after a retransmission timeout
     const segments = Math.ceil(len / MSS) || 1;
     const p = 1 - ((1 - a.up.lossPct / 100) * (1 - b.down.lossPct / 100)) ** segments;
-    if (p > 0 && this.random() < p) arrive += Math.max(MIN_RTO_MS, this.rtt(a, b));
+    const resend = p > 0 && this.random() < p ? Math.max(MIN_RTO_MS, this.rtt(a, b)) : 0;
     // a cut link holds everything (TCP keeps retransmitting) until it is back
     const cut = Math.max(a.cutUntil, b.cutUntil);
     if (cut > now) arrive = Math.max(arrive, cut + MIN_RTO_MS);
-    const done = Math.max(arrive, b.downFree) + (len * 8) / (b.down.kbit * b.rateFactor);
-    b.downFree = done;
-    return done;
+    return reserveDown(b, arrive, len, now) + resend;
   }
 
   /** who answers at host:port for `from`, and the address it sees `from` by */

@@ -16,7 +16,7 @@ import { dcSeed, dnsRandom, peerSeed, pickWeighted, seededRandom } from '../../.
 import type { Report, UpnpOutcome } from '../../../node-image/core/reports.ts';
 import type { ScriptEvent } from '../../../node-image/core/script.ts';
 import { runScript } from '../../../node-image/core/script-runner.ts';
-import type { SimModel } from '../../config/sim-model.ts';
+import { RUN_CHUNKS, type SimModel } from '../../config/sim-model.ts';
 import type { DcName, Topology } from '../../config/topology.ts';
 import { DCS } from '../../config/topology.ts';
 import { fakeExternal, homeSubnet, intToIp, ipToInt, outerSubnet } from '../../plan/addresses.ts';
@@ -122,7 +122,8 @@ const hexId = (random: () => number) =>
     .padStart(8, '0');
 
 export async function runSim(input: SimInput): Promise<SimResult> {
-  const { topology: t, protocol, seed } = input;
+  const { topology: t, seed } = input;
+  const protocol = withDataModel(input.protocol, input.model);
   const { params } = protocol;
   const t0 = Date.now();
   const clock = new SimClock(0, input.timeScale ?? 1);
@@ -303,6 +304,18 @@ export async function runSim(input: SimInput): Promise<SimResult> {
 }
 
 /**
+ * The protocol as the chosen server-data model runs it: `runs` lets a request to the server ask for
+ * RUN_CHUNKS consecutive chunks, and the data centre answer it in one message (docs/simulation.md,
+ * Models). Both ends run the core's code for this; only the two parameters differ.
+ */
+function withDataModel(protocol: Protocol, model: SimModel | undefined): Protocol {
+  if (model?.serverData !== 'runs') return protocol;
+  const p = protocol.params;
+  const frame = Math.max(p.serverFrameBytes, RUN_CHUNKS * p.chunkBytes);
+  return { ...protocol, params: { ...p, serverRunChunks: RUN_CHUNKS, serverFrameBytes: frame, maxFrameBytes: Math.max(p.maxFrameBytes, 2 * frame) } };
+}
+
+/**
  * A machine's warm cache entries, taken out of the warm state: the run consumes it, so that its
  * memory (millions of entries at 10,000 peers) goes to the peers' caches instead of being held twice.
  */
@@ -313,7 +326,7 @@ function takeWarmCache(warm: WarmState | undefined, machine: string) {
 }
 
 function newHost(name: string, up: SimHost['up'], down: SimHost['down'], localAddress: string, publicAddr: string, home: number): SimHost {
-  return { name, up, down, localAddress, publicAddress: publicAddr, home, cutUntil: 0, rateFactor: 1, gone: false, upFree: 0, downFree: 0, pipes: new Set() };
+  return { name, up, down, localAddress, publicAddress: publicAddr, home, cutUntil: 0, rateFactor: 1, gone: false, upFree: 0, downBusy: null, pipes: new Set() };
 }
 
 /**
