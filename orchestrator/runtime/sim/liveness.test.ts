@@ -2,23 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { Channel, type Liveness, type Pipe } from '../../../node-image/core/channel.ts';
 import { SimClock } from './clock.ts';
 import { CutLiveness } from './liveness.ts';
-import { type LinkDir, type SimHost, SimNetwork } from './network.ts';
+import { type LinkDir, newHost, type SimHost, SimNetwork } from './network.ts';
 
 const link = (kbit: number, delayMs: number): LinkDir => ({ kbit, delayMs, jitterMs: 0, lossPct: 0 });
-const host = (name: string): SimHost => ({
-  name,
-  up: link(1000, 10),
-  down: link(8000, 10),
-  localAddress: name,
-  publicAddress: name,
-  home: -1,
-  cutUntil: 0,
-  rateFactor: 1,
-  gone: false,
-  upFree: 0,
-  downBusy: null,
-  pipes: new Set(),
-});
+const host = (name: string): SimHost => newHost(name, link(1000, 10), link(8000, 10), name, name, -1);
 const OPTS = { maxFrameBytes: 1 << 20, keepaliveMs: 2_000, deadAfterMs: 6_000, name: 't' };
 
 /** two hosts with a connection between them, each end a channel watched by `lazy` (or the pings) */

@@ -2,25 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { Channel, type Pipe } from '../../../node-image/core/channel.ts';
 import { decodeFrame, pack } from '../../../node-image/core/codec.ts';
 import { SimClock } from './clock.ts';
-import { type LinkDir, reserveDown, type SimHost, SimNetwork } from './network.ts';
+import { type LinkDir, newHost, reserveDown, type SimHost, SimNetwork } from './network.ts';
 
 const link = (kbit: number, delayMs: number, lossPct = 0): LinkDir => ({ kbit, delayMs, jitterMs: 0, lossPct });
 function host(name: string, o: Partial<SimHost> = {}): SimHost {
-  return {
-    name,
-    up: link(1000, 10),
-    down: link(8000, 10),
-    localAddress: name,
-    publicAddress: name,
-    home: -1,
-    cutUntil: 0,
-    rateFactor: 1,
-    gone: false,
-    upFree: 0,
-    downBusy: null,
-    pipes: new Set(),
-    ...o,
-  };
+  return { ...newHost(name, link(1000, 10), link(8000, 10), name, name, -1), ...o };
 }
 
 function setup() {

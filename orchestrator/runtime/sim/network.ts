@@ -46,6 +46,11 @@ export interface SimHost {
   pipes: Set<SimPipe>;
 }
 
+/** a host with its links idle, uncut, at full rate; `home` -1 when it is behind no router */
+export function newHost(name: string, up: LinkDir, down: LinkDir, localAddress: string, publicAddress: string, home: number): SimHost {
+  return { name, up, down, localAddress, publicAddress, home, cutUntil: 0, rateFactor: 1, gone: false, upFree: 0, downBusy: null, pipes: new Set() };
+}
+
 /** two reservations that meet closer than this (ms) are one */
 const TOUCH_MS = 1e-9;
 

@@ -26,7 +26,7 @@ import { pickPeers } from '../../workload/churn.ts';
 import type { WarmState } from '../../workload/warmup.ts';
 import { SimClock } from './clock.ts';
 import { CutLiveness } from './liveness.ts';
-import { type SimHost, SimNetwork } from './network.ts';
+import { newHost, type SimHost, SimNetwork } from './network.ts';
 import { RangeStore } from './store.ts';
 
 /** a data centre's link: far faster than any access link, 1 ms to the core */
@@ -323,10 +323,6 @@ function takeWarmCache(warm: WarmState | undefined, machine: string) {
   const entries = warm?.caches.get(machine);
   warm?.caches.delete(machine);
   return entries;
-}
-
-function newHost(name: string, up: SimHost['up'], down: SimHost['down'], localAddress: string, publicAddr: string, home: number): SimHost {
-  return { name, up, down, localAddress, publicAddress: publicAddr, home, cutUntil: 0, rateFactor: 1, gone: false, upFree: 0, downBusy: null, pipes: new Set() };
 }
 
 /**
