@@ -53,6 +53,8 @@ export async function simDay(n: number, hours: number, params: Record<string, un
   const pre = w.preRollMs ?? 0;
   const workloadMs = Date.now() - t0;
   const protocol = resolveProtocol({ params });
+  // the message-level model but for the parts the options choose
+  const model: SimModel = { keepalives: o.keepalives ?? MESSAGE_MODEL.keepalives, serverData: o.serverData ?? MESSAGE_MODEL.serverData };
   const t1 = Date.now();
   const warm =
     o.warmup === undefined
@@ -84,7 +86,7 @@ export async function simDay(n: number, hours: number, params: Record<string, un
       durationMs: hours * 3_600_000 + pre,
       dir,
       ...(warm ? { warm } : {}),
-      model: { ...MESSAGE_MODEL, ...(o.keepalives ? { keepalives: o.keepalives } : {}), ...(o.serverData ? { serverData: o.serverData } : {}) },
+      model,
       progress: (p) => {
         peakRss = Math.max(peakRss, process.memoryUsage().rss);
         peakLive = Math.max(peakLive, live());
@@ -105,8 +107,8 @@ export async function simDay(n: number, hours: number, params: Record<string, un
       hours,
       startHours: o.startHours ?? 0,
       warmupDays: warm?.days ?? 0,
-      keepalives: o.keepalives ?? 'eager',
-      serverData: o.serverData ?? 'chunks',
+      keepalives: model.keepalives,
+      serverData: model.serverData,
       // every play simulated (the pre-roll's too: what the cost is per), and those measured
       plays: w.plays,
       preRollHours: pre / 3_600_000,

@@ -299,10 +299,9 @@ export class Download {
     // 6. no peer: the server sends the rest, a window of chunks at a time, in runs of up to
     // serverRunChunks consecutive chunks a request. A run is asked for once the window has room
     // for half of it: what is in flight then swings around the window (12 to 20 chunks for runs of
-    // 8 in a window of 16) instead of below it, so the data queued on the access link, and the
-    // wait of a new play's first chunks behind it, stay as with a request per chunk. (Asked for
-    // only when it fits whole, 8 to 16 were in flight, and the 90th percentile of start-up
-    // latency fell 67 ms at 3,000 peers: docs/simulation.md, Models.)
+    // 8 in a window of 16) instead of below it (8 to 16, were a run asked for only when it fits
+    // whole); with runs of 1 this is the protocol's window. The crosscheck of docs/simulation.md,
+    // Models, ran with this rule.
     let inflight = this.pending.servers;
     for (let i = this.missingFrom(startChunk); i < this.chunks && inflight + Math.ceil(Math.min(p.serverRunChunks, this.chunks - i) / 2) <= p.serverWindowChunks; i = this.missingFrom(i + 1)) {
       if (this.pending.has(i)) continue;

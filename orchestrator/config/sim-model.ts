@@ -18,7 +18,7 @@ export const MESSAGE_MODEL: SimModel = { keepalives: 'eager', serverData: 'chunk
 
 /**
  * Chunks per server run in the `runs` model: half the protocol's window of 16 chunks in flight, so
- * that two runs are always under way and the link never waits a round trip between them.
+ * that more than one run is under way and the link does not wait a round trip between them.
  */
 export const RUN_CHUNKS = 8;
 
