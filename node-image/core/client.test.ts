@@ -2,6 +2,7 @@
 // from the server and from peers, tracker and overlay discovery, reversal, report delivery.
 import { describe, expect, it } from 'vitest';
 import type { Client } from './client.ts';
+import { CLOSED } from './search.ts';
 import type { ConnectReport, PlayReport, Report, SearchReport } from './reports.ts';
 import { world } from './test/world.ts';
 
@@ -190,5 +191,30 @@ describe('client and data centre', () => {
     expect(mine.filter((r) => r.type === 'login')).toHaveLength(2);
     expect(mine.filter((r) => r.type === 'logout')).toHaveLength(2);
     expect(mine.map((r) => r.seq).sort((p, q) => p - q)).toEqual([...Array(a.generated).keys()]);
+  });
+
+  it("lets go of a session at logout: no play, and no closed neighbour in a peer's query memory", async () => {
+    const w = world();
+    const x = w.client('x');
+    const y = w.client('y');
+    x.login('ux', 'SE', 'q5');
+    y.login('uy', 'SE', 'q5');
+    await w.run(500);
+    await share(w, y, x, 10);
+    expect(x.neighbourCount).toBe(1);
+    // x's next search goes over the overlay too: y remembers the link it came over
+    y.play(20, 'random');
+    await w.run(400_000);
+    x.play(20, 'random');
+    await w.run(400_000);
+    const memory = (): unknown[] => [...y['overlay']['queries']['seen'].values()];
+    expect(memory().some((from) => from !== null && from !== CLOSED)).toBe(true);
+    x.logout();
+    await w.run(500);
+    expect(x.playback).toBeNull();
+    expect(y.neighbourCount).toBe(0);
+    // the queries are still known (duplicates are dropped) but the closed link is not held
+    expect(memory().length).toBeGreaterThan(0);
+    expect(memory().filter((from) => from !== null && from !== CLOSED)).toEqual([]);
   });
 });

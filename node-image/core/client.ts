@@ -181,6 +181,9 @@ export class Client implements PlaybackHost {
   logout(): void {
     if (!this.user) return;
     this.playback?.stop('logout');
+    // let go of the play (its download's bytes, its cancelled prefetch): a client that logged
+    // out holds nothing of its session; kept, it held up to two tracks' buffers while offline
+    this.playback = null;
     this.report({ type: 'logout', generated: this.reports.generated + 1, lostHits: { ...this.overlay.lostHits } } as ReportBody);
     for (const t of this.sessionTimers) t.cancel();
     this.sessionTimers = [];
@@ -211,6 +214,7 @@ export class Client implements PlaybackHost {
   stop(): void {
     this.stopped = true;
     this.playback?.stop('stop');
+    this.playback = null;
     for (const t of this.sessionTimers) t.cancel();
     this.overlay.closeAll('client stopping');
     this.link.drop('client stopping');

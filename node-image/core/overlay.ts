@@ -11,7 +11,7 @@ import type { ProtocolParams } from './params.ts';
 import type { Protocol } from './policies.ts';
 import type { ReportBody } from './report-queue.ts';
 import type { Quality } from './reports.ts';
-import { QueryMemory } from './search.ts';
+import { CLOSED, QueryMemory } from './search.ts';
 import type { ChunkWaiter } from './server-link.ts';
 import type { Serving } from './serving.ts';
 
@@ -253,6 +253,7 @@ export class Overlay {
     ch.onMessage = (m) => this.onMessage(n, m);
     ch.onClosed = () => {
       if (this.neighbours.get(n.id) === n) this.neighbours.delete(n.id);
+      this.queries.release(n);
       for (const [rid, r] of this.peerRequests) {
         if (r.peer !== n.id) continue;
         this.peerRequests.delete(rid);
@@ -286,7 +287,7 @@ export class Overlay {
         } else if (from === undefined) {
           // our own query ids start with our id: an answer to one we no longer remember
           if (m.body.qid.startsWith(`${this.host.id}:`)) this.lostHits.forgotten++;
-        } else if (from.ch.isOpen) from.ch.send('searchHit', m.body);
+        } else if (from !== CLOSED && from.ch.isOpen) from.ch.send('searchHit', m.body);
         return;
       }
       case 'chunkRequest':

@@ -2,8 +2,11 @@
 // and ignores a query it has seen before; it also remembers which neighbour a query came from, so
 // an answer from distance 2 travels back along the same link to the searcher.
 
+/** what the memory says of a query that came over a link since closed: its answer has no way back */
+export const CLOSED = false;
+
 export class QueryMemory<Link> {
-  private readonly seen = new Map<string, Link | null>();
+  private readonly seen = new Map<string, Link | null | typeof CLOSED>();
   constructor(private readonly size: number) {}
 
   /** false if the query was seen already (drop it); true and remember it otherwise */
@@ -14,8 +17,18 @@ export class QueryMemory<Link> {
     return true;
   }
 
-  /** the neighbour a remembered query came from (null: it is our own), undefined if forgotten */
-  cameFrom(qid: string): Link | null | undefined {
+  /** the neighbour a remembered query came from (null: it is our own; CLOSED: its link closed), undefined if forgotten */
+  cameFrom(qid: string): Link | null | typeof CLOSED | undefined {
     return this.seen.get(qid);
+  }
+
+  /**
+   * A link closed: its queries stay remembered (a copy arriving over another link is still a
+   * duplicate) but the memory lets go of the link. Holding it kept the closed connection, its
+   * buffers and its statistics alive until `size` newer queries came — for a peer that went
+   * offline, for the rest of the run: in a simulation of thousands of peers, most of the heap.
+   */
+  release(link: Link): void {
+    for (const [qid, from] of this.seen) if (from === link) this.seen.set(qid, CLOSED);
   }
 }
