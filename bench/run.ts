@@ -32,6 +32,8 @@ export const benchmarks: Record<string, BenchmarkInfo & { run: (args: string[]) 
   'workload-overlap': { docker: false, heavy: true, run: async (args) => (await import('./workload-overlap.ts')).run(args) },
   // how each summary figure drifts with the time scale, in the simulation (docs/time-scale.md); ~20 min
   'time-scale': { docker: false, heavy: true, run: async (args) => (await import('./time-scale.ts')).run(args) },
+  // how far the answer moves with each unsourced workload input (docs/scaling.md); ~15 min at 1,000 peers
+  sensitivity: { docker: false, heavy: true, run: async (args) => (await import('./sensitivity.ts')).run(args) },
   // the Last.fm importer on a generated file the size of the whole data set (docs/traces.md); ~3 min
   'lastfm-import': { docker: false, heavy: true, run: async (args) => (await import('./lastfm-import.ts')).run(args) },
 };

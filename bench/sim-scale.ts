@@ -27,14 +27,14 @@ export function scaledPaper7(n: number): Topology {
   return withPeers(loadTopology(path.join(root, 'topologies', 'paper-7.yaml')), n);
 }
 
-/** scaledPaper7(n)'s peers and `hours` of the synthetic workload over them (seed 1), from `startHours` after Monday 00:00 */
-export function scaledWorkload(n: number, hours: number, workload: Partial<SyntheticParams> = {}, startHours = 0, warm = false) {
+/** scaledPaper7(n)'s peers and `hours` of the synthetic workload over them (seed 1 unless given), from `startHours` after Monday 00:00 */
+export function scaledWorkload(n: number, hours: number, workload: Partial<SyntheticParams> = {}, startHours = 0, warm = false, seed = 1) {
   const topology = scaledPaper7(n);
   const placement = placePeers(topology);
   const machines = placement.map((p) => ({ name: p.name, country: p.country }));
   const params = { ...defaultSynthetic, ...workload };
   // as an experiment makes its window of the week (with the pre-roll when warm)
-  return { topology, placement, params, w: syntheticWindow(machines, startHours * 3_600_000, hours * 3_600_000, 1, params, warm) };
+  return { topology, placement, params, w: syntheticWindow(machines, startHours * 3_600_000, hours * 3_600_000, seed, params, warm) };
 }
 
 /** what a run of the benchmark may change besides the population and the hours */
@@ -45,11 +45,14 @@ export interface SimOptions {
   warmup?: number | 'auto';
   keepalives?: SimModel['keepalives'];
   serverData?: SimModel['serverData'];
+  /** the workload's, the warm-up's and the run's seed (default 1) */
+  seed?: number;
 }
 
 export async function simDay(n: number, hours: number, params: Record<string, unknown> = {}, workload: Partial<SyntheticParams> = {}, o: SimOptions = {}) {
   const t0 = Date.now();
-  const { topology, placement, params: synthetic, w } = scaledWorkload(n, hours, workload, o.startHours, o.warmup !== undefined);
+  const seed = o.seed ?? 1;
+  const { topology, placement, params: synthetic, w } = scaledWorkload(n, hours, workload, o.startHours, o.warmup !== undefined, seed);
   const pre = w.preRollMs ?? 0;
   const workloadMs = Date.now() - t0;
   const protocol = resolveProtocol({ params });
@@ -59,7 +62,7 @@ export async function simDay(n: number, hours: number, params: Record<string, un
   const warm =
     o.warmup === undefined
       ? undefined
-      : warmStateFor(topology, placement, protocol, synthetic, { days: o.warmup, seed: 1, timeScale: 1, before: w.before }, (d) =>
+      : warmStateFor(topology, placement, protocol, synthetic, { days: o.warmup, seed, timeScale: 1, before: w.before }, (d) =>
           process.stderr.write(`  ${n} peers: warm-up day ${d}, rss ${Math.round(process.memoryUsage().rss / 2 ** 20)} MB\n`),
         );
   const warmupMs = Date.now() - t1;
@@ -82,7 +85,7 @@ export async function simDay(n: number, hours: number, params: Record<string, un
       scripts: w.scripts,
       protocol,
       faults: [],
-      seed: 1,
+      seed,
       durationMs: hours * 3_600_000 + pre,
       dir,
       ...(warm ? { warm } : {}),
@@ -106,6 +109,7 @@ export async function simDay(n: number, hours: number, params: Record<string, un
       peers: n,
       hours,
       startHours: o.startHours ?? 0,
+      seed,
       warmupDays: warm?.days ?? 0,
       keepalives: model.keepalives,
       serverData: model.serverData,
