@@ -45,6 +45,7 @@ export interface SimOptions {
   warmup?: number | 'auto';
   keepalives?: SimModel['keepalives'];
   serverData?: SimModel['serverData'];
+  search?: SimModel['search'];
   /** the workload's, the warm-up's and the run's seed (default 1) */
   seed?: number;
 }
@@ -57,7 +58,7 @@ export async function simDay(n: number, hours: number, params: Record<string, un
   const workloadMs = Date.now() - t0;
   const protocol = resolveProtocol({ params });
   // the message-level model but for the parts the options choose
-  const model: SimModel = { keepalives: o.keepalives ?? MESSAGE_MODEL.keepalives, serverData: o.serverData ?? MESSAGE_MODEL.serverData };
+  const model: SimModel = { keepalives: o.keepalives ?? MESSAGE_MODEL.keepalives, serverData: o.serverData ?? MESSAGE_MODEL.serverData, search: o.search ?? MESSAGE_MODEL.search };
   const t1 = Date.now();
   const warm =
     o.warmup === undefined
@@ -113,6 +114,7 @@ export async function simDay(n: number, hours: number, params: Record<string, un
       warmupDays: warm?.days ?? 0,
       keepalives: model.keepalives,
       serverData: model.serverData,
+      search: model.search,
       // every play simulated (the pre-roll's too: what the cost is per), and those measured
       plays: w.plays,
       preRollHours: pre / 3_600_000,
@@ -137,6 +139,8 @@ export async function simDay(n: number, hours: number, params: Record<string, un
       reportsLost: reportsLost(stored),
       // what the events are spent on: messages per play by type (each is one event where it arrives)
       messagesPerPlay: Object.fromEntries(Object.entries(r.messages).map(([k, v]) => [k, +(v / Math.max(1, w.plays)).toFixed(1)])),
+      // with the search as a graph walk: the queries and hits the flood would have sent as messages, per play
+      ...(r.walked ? { walkedPerPlay: { queries: +(r.walked.queries / Math.max(1, w.plays)).toFixed(1), hits: +(r.walked.hits / Math.max(1, w.plays)).toFixed(1) } } : {}),
     };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
@@ -158,7 +162,7 @@ export const SUITE = { peers: 300, hours: 12, params: { keepaliveMs: 30_000, dea
  * (docs/benchmarks.md). Its answer is deterministic, so a change of it, or of the events it takes,
  * is a change of behaviour.
  */
-export const SUITE_10K = { peers: 10_000, hours: 1, options: { startHours: 18, warmup: 28, keepalives: 'lazy', serverData: 'runs' } satisfies SimOptions };
+export const SUITE_10K = { peers: 10_000, hours: 1, options: { startHours: 18, warmup: 28, keepalives: 'lazy', serverData: 'runs', search: 'walk' } satisfies SimOptions };
 
 export async function runSuite10k() {
   return simDay(SUITE_10K.peers, SUITE_10K.hours, SUITE.params, AT_SCALE, SUITE_10K.options);
@@ -179,10 +183,10 @@ export async function run(args: string[]) {
     else if (/^\d+$/.test(args[i])) counts.push(Number(args[i]));
     else
       throw new Error(
-        `sim-scale: ${args[i]} is neither a peer count nor a flag; usage: sim-scale [N ...] [--hours H] [--start H] [--warmup D|auto] [--keepalives eager|lazy] [--server-data chunks|runs]`,
+        `sim-scale: ${args[i]} is neither a peer count nor a flag; usage: sim-scale [N ...] [--hours H] [--start H] [--warmup D|auto] [--keepalives eager|lazy] [--server-data chunks|runs] [--search flood|walk]`,
       );
   }
-  const known = ['--hours', '--start', '--warmup', '--keepalives', '--server-data'];
+  const known = ['--hours', '--start', '--warmup', '--keepalives', '--server-data', '--search'];
   for (const f of flags.keys()) if (!known.includes(f)) throw new Error(`sim-scale: unknown flag ${f}; valid: ${known.join(', ')}`);
   const hours = Number(flags.get('--hours') ?? 24);
   if (!(hours > 0)) throw new Error(`sim-scale: --hours needs a number of simulated hours, got ${flags.get('--hours')}`);
@@ -195,7 +199,9 @@ export async function run(args: string[]) {
   if (keepalives !== undefined && keepalives !== 'eager' && keepalives !== 'lazy') throw new Error(`sim-scale: --keepalives is eager or lazy, got ${keepalives}`);
   const serverData = flags.get('--server-data');
   if (serverData !== undefined && serverData !== 'chunks' && serverData !== 'runs') throw new Error(`sim-scale: --server-data is chunks or runs, got ${serverData}`);
+  const search = flags.get('--search');
+  if (search !== undefined && search !== 'flood' && search !== 'walk') throw new Error(`sim-scale: --search is flood or walk, got ${search}`);
   const results = [];
-  for (const n of counts.length ? counts : [1000, 10_000]) results.push(await simDay(n, hours, SUITE.params, AT_SCALE, { startHours, warmup, keepalives, serverData }));
+  for (const n of counts.length ? counts : [1000, 10_000]) results.push(await simDay(n, hours, SUITE.params, AT_SCALE, { startHours, warmup, keepalives, serverData, search }));
   return { machine: { cores: os.cpus().length, memGiB: Math.round(os.totalmem() / 2 ** 30) }, results };
 }

@@ -2,8 +2,8 @@
 // from the server and from peers, tracker and overlay discovery, reversal, report delivery.
 import { describe, expect, it } from 'vitest';
 import type { Client } from './client.ts';
-import { CLOSED } from './search.ts';
 import type { ConnectReport, PlayReport, Report, SearchReport } from './reports.ts';
+import { CLOSED } from './search.ts';
 import { world } from './test/world.ts';
 
 /** `second` plays a track `first` played before: they become neighbours (the tracker names `first`) */

@@ -21,6 +21,7 @@ import { Playback, type PlaybackHost } from './playback.ts';
 import { type Protocol, resolveProtocol } from './policies.ts';
 import { type ReportBody, ReportQueue } from './report-queue.ts';
 import type { Quality, UpnpOutcome } from './reports.ts';
+import type { SearchWalk } from './search.ts';
 import { type ChunkWaiter, ServerLink } from './server-link.ts';
 import { Serving } from './serving.ts';
 
@@ -49,6 +50,8 @@ export interface ClientDeps {
   content?: ContentSource;
   /** what notices a connection that died without a word (default: keep-alives, core/channel.ts) */
   liveness?: Liveness;
+  /** what answers an overlay search in place of the flood's messages (the simulation's graph walk; default: the flood) */
+  searchWalk?: SearchWalk;
 }
 
 interface User {
@@ -110,7 +113,7 @@ export class Client implements PlaybackHost {
     // emergency mode is the current playback's: its buffer ran low, so uploads stop
     const serving = new Serving({ clock, params, features: this.policies.features }, this.cache, () => this.playback?.emergency ?? false);
     this.overlay = new Overlay(
-      { clock, params, dialer: deps.dialer, random: deps.random, log: deps.log, policies: this.policies, liveness: deps.liveness },
+      { clock, params, dialer: deps.dialer, random: deps.random, log: deps.log, policies: this.policies, liveness: deps.liveness, searchWalk: deps.searchWalk },
       {
         id: identity.clientId,
         advertise: { host: identity.advertiseHost, port: identity.advertisePort },

@@ -11,7 +11,7 @@ import type { ProtocolParams } from './params.ts';
 import type { Protocol } from './policies.ts';
 import type { ReportBody } from './report-queue.ts';
 import type { Quality } from './reports.ts';
-import { CLOSED, QueryMemory } from './search.ts';
+import { CLOSED, QueryMemory, type SearchWalk, type WalkNode } from './search.ts';
 import type { ChunkWaiter } from './server-link.ts';
 import type { Serving } from './serving.ts';
 
@@ -35,6 +35,8 @@ export interface OverlayDeps {
   log: (event: string, fields?: Record<string, unknown>) => void;
   policies: Omit<Protocol, 'params' | 'tracker'>;
   liveness?: Liveness;
+  /** the simulation's graph walk in place of the search flood (core/search.ts); absent: the protocol's flood */
+  searchWalk?: SearchWalk;
 }
 
 /** what the overlay sees of the rest of the client */
@@ -51,7 +53,7 @@ export interface OverlayHost {
   reverse(target: string): boolean;
 }
 
-export class Overlay {
+export class Overlay implements WalkNode {
   private readonly neighbours = new Map<string, Neighbour>();
   private readonly dialing = new Set<string>();
   private readonly reversals = new Map<string, (ok: boolean) => void>();
@@ -74,6 +76,7 @@ export class Overlay {
     private readonly serving: Serving,
   ) {
     this.queries = new QueryMemory(deps.params.searchMemory);
+    deps.searchWalk?.join(this);
   }
 
   get size(): number {
@@ -110,8 +113,43 @@ export class Overlay {
     this.searchAnswers.set(qid, (peer, distance) => onHit(peer, distance, this.deps.clock.realNow() - sentAt));
     const { discovery, features } = this.deps.policies;
     const ns = discovery.overlay && features.p2p ? [...this.neighbours.values()] : [];
-    for (const n of ns) n.ch.send('search', { qid, track, quality, ttl: this.deps.params.searchDepth });
+    if (this.deps.searchWalk && ns.length) this.deps.searchWalk.search(this, qid, track, quality, this.deps.params.searchDepth);
+    else for (const n of ns) n.ch.send('search', { qid, track, quality, ttl: this.deps.params.searchDepth });
     return { sentTo: ns.length, done: () => this.searchAnswers.delete(qid) };
+  }
+
+  // ---- what a search walk reads and tells (core/search.ts WalkNode) --------------------------
+
+  get id(): string {
+    return this.host.id;
+  }
+
+  neighbourIds(): Iterable<string> {
+    return this.neighbours.keys();
+  }
+
+  holds(track: number, quality: Quality): boolean {
+    return this.host.cache.isServable(cacheKey(track, quality));
+  }
+
+  address(): PeerAddress {
+    return { id: this.host.id, host: this.host.advertise.host, port: this.host.advertise.port };
+  }
+
+  relay(from: string, to: string): boolean {
+    const n = this.neighbours.get(from);
+    if (!n) return false;
+    n.stats.found.push(this.deps.clock.now());
+    return this.neighbours.get(to)?.ch.isOpen === true;
+  }
+
+  walkHit(qid: string, via: string, peer: PeerAddress, distance: number): void {
+    const n = this.neighbours.get(via);
+    if (!n) return;
+    const now = this.deps.clock.now();
+    n.stats.found.push(now);
+    n.stats.interesting.push(now);
+    this.ownHit(qid, peer, distance);
   }
 
   /** an answer addressed to us: counted for the search still waiting, or as lost (lostHits) */
@@ -272,8 +310,7 @@ export class Overlay {
         if (!this.queries.remember(qid, n)) return;
         const distance = this.deps.params.searchDepth - ttl + 1;
         if (this.host.cache.isServable(cacheKey(track, quality))) {
-          const me = { id: this.host.id, host: this.host.advertise.host, port: this.host.advertise.port };
-          n.ch.send('searchHit', { qid, track, quality, peer: me, distance });
+          n.ch.send('searchHit', { qid, track, quality, peer: this.address(), distance });
         }
         if (ttl > 1) for (const o of this.neighbours.values()) if (o !== n) o.ch.send('search', { qid, track, quality, ttl: ttl - 1 });
         return;

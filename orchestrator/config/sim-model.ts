@@ -13,8 +13,13 @@ export interface SimModel {
    * the server streams a track alone, a request and a message per run of RUN_CHUNKS chunks
    */
   serverData: 'chunks' | 'runs';
+  /**
+   * flood: the overlay search's queries and hits as messages (the protocol's); walk: worked out over
+   * the neighbour graph when it is sent, only the hits scheduled (runtime/sim/search-walk.ts)
+   */
+  search: 'flood' | 'walk';
 }
-export const MESSAGE_MODEL: SimModel = { keepalives: 'eager', serverData: 'chunks' };
+export const MESSAGE_MODEL: SimModel = { keepalives: 'eager', serverData: 'chunks', search: 'flood' };
 
 /**
  * Chunks per server run in the `runs` model: half the protocol's window of 16 chunks in flight, so

@@ -163,6 +163,28 @@ describe('the simulated runtime', () => {
     expect(login(fast.dir)).toBeGreaterThan(login(real.dir));
   }, 120_000);
 
+  it('answers overlay searches by the graph walk with no search message, finding peers at both distances as the flood does', async () => {
+    const found = async (search: string, id: string) => {
+      const r = await run(experimentFile('24h', `sim: { search: ${search} }\n`), id);
+      const s = r.summary as { valid: boolean; discovery: { searches: number; overlay: number; overlayD1: number; overlayD2: number } };
+      const info = JSON.parse(fs.readFileSync(path.join(r.dir, 'run.json'), 'utf8')) as { sim: { model: { search: string }; messages: Record<string, number> } };
+      expect(s.valid).toBe(true);
+      expect(info.sim.model.search).toBe(search);
+      return { ...s.discovery, queries: info.sim.messages.search ?? 0, hits: info.sim.messages.searchHit ?? 0 };
+    };
+    const flood = await found('flood', 'simwk1');
+    const walk = await found('walk', 'simwk2');
+    expect(flood.queries).toBeGreaterThan(0);
+    expect(walk.queries).toBe(0);
+    expect(walk.hits).toBe(0);
+    // the same plays search; the walk finds peers over one hop and over two
+    expect(walk.searches).toBe(flood.searches);
+    expect(walk.overlayD1).toBeGreaterThan(0);
+    expect(walk.overlayD2).toBeGreaterThan(0);
+    // within docs/time-scale.md's tolerance for search success (5 points), on this small world too
+    expect(Math.abs(walk.overlay - flood.overlay)).toBeLessThan(0.05);
+  }, 240_000);
+
   it('gives the same summary for the same seed, and another for another seed', async () => {
     const file = experimentFile();
     const a = await run(file, 'simbb1');

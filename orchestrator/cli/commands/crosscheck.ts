@@ -20,7 +20,7 @@ export function parseSeeds(text: string): number[] {
   return n;
 }
 
-/** `--keepalives eager,lazy` or `--server-data chunks,runs`: models of one part of the simulation, each once */
+/** `--keepalives eager,lazy`, `--server-data chunks,runs` or `--search flood,walk`: models of one part of the simulation, each once */
 export function parseModels<M extends string>(flag: string, text: string, valid: readonly M[]): M[] {
   const ms = text.split(',').map((x) => x.trim());
   const bad = ms.filter((m) => !valid.includes(m as M));
@@ -31,11 +31,17 @@ export function parseModels<M extends string>(flag: string, text: string, valid:
 
 /**
  * One letter per simulated place, so that <id><tag><seed> stays a run id of at most 8 characters:
- * by keep-alives, then server data, at the experiment's scale and unscaled.
+ * by search, keep-alives and server data, at the experiment's scale and unscaled ('d' is Docker's).
  */
-const TAGS: Record<SimModel['keepalives'], Record<SimModel['serverData'], [string, string]>> = {
-  eager: { chunks: ['s', 'u'], runs: ['r', 'v'] },
-  lazy: { chunks: ['l', 'z'], runs: ['q', 'w'] },
+const TAGS: Record<SimModel['search'], Record<SimModel['keepalives'], Record<SimModel['serverData'], [string, string]>>> = {
+  flood: {
+    eager: { chunks: ['s', 'u'], runs: ['r', 'v'] },
+    lazy: { chunks: ['l', 'z'], runs: ['q', 'w'] },
+  },
+  walk: {
+    eager: { chunks: ['a', 'b'], runs: ['c', 'e'] },
+    lazy: { chunks: ['f', 'g'], runs: ['h', 'i'] },
+  },
 };
 
 export function register(program: Command): void {
@@ -54,7 +60,8 @@ export function register(program: Command): void {
       '--server-data <list>',
       "the simulation's server-data models to run, comma-separated: chunks (a message per chunk, the protocol's), runs (docs/simulation.md, Models); default: the experiment's",
     )
-    .action(async (what: string[], o: { results: string; docker: boolean; timeScale?: string; seeds?: string; keepalives?: string; serverData?: string }) => {
+    .option('--search <list>', "the simulation's search models to run, comma-separated: flood (the protocol's messages), walk (docs/simulation.md, Models); default: the experiment's")
+    .action(async (what: string[], o: { results: string; docker: boolean; timeScale?: string; seeds?: string; keepalives?: string; serverData?: string; search?: string }) => {
       const progress = new Progress();
       let runs: CrossRun[];
       let dir: string;
@@ -66,15 +73,17 @@ export function register(program: Command): void {
         dir = path.join(o.results, `crosscheck-${id}`);
         const keepalives = o.keepalives === undefined ? [base.sim.keepalives] : parseModels<SimModel['keepalives']>('--keepalives', o.keepalives, ['eager', 'lazy']);
         const serverData = o.serverData === undefined ? [base.sim.serverData] : parseModels<SimModel['serverData']>('--server-data', o.serverData, ['chunks', 'runs']);
+        const search = o.search === undefined ? [base.sim.search] : parseModels<SimModel['search']>('--search', o.search, ['flood', 'walk']);
         const places: Place[] = o.docker ? [{ runtime: 'docker', timeScale: scale, tag: 'd' }] : [];
-        for (const k of keepalives)
-          for (const d of serverData) {
-            const model = { ...base.sim, keepalives: k, serverData: d };
-            const [scaled, unscaled] = TAGS[k][d];
-            places.push({ runtime: 'sim', timeScale: scale, tag: scaled, model });
-            // unscaled as well, unless the experiment is unscaled already
-            if (scale !== 1) places.push({ runtime: 'sim', timeScale: 1, tag: unscaled, model });
-          }
+        for (const q of search)
+          for (const k of keepalives)
+            for (const d of serverData) {
+              const model = { ...base.sim, keepalives: k, serverData: d, search: q };
+              const [scaled, unscaled] = TAGS[q][k][d];
+              places.push({ runtime: 'sim', timeScale: scale, tag: scaled, model });
+              // unscaled as well, unless the experiment is unscaled already
+              if (scale !== 1) places.push({ runtime: 'sim', timeScale: 1, tag: unscaled, model });
+            }
         const done = await runCrosscheck(what[0], { places, seeds, dir, id, progress });
         if (done === null) {
           process.exitCode = 130;

@@ -275,17 +275,29 @@ export class SimNetwork {
    * lazy keep-alives and the server-data runs look faster at the 90th percentile: docs/simulation.md.)
    */
   transit(a: SimHost, b: SimHost, len: number): number {
-    const now = this.clock.realNow();
-    const depart = Math.max(now, a.upFree) + (len * 8) / (a.up.kbit * a.rateFactor);
-    a.upFree = depart;
+    return this.transitAt(a, b, len, this.clock.realNow());
+  }
+
+  /**
+   * As transit, for a frame written at `at` (now or later): the search walk (search-walk.ts) puts
+   * a search's forwarded queries on the links when the search is sent, each at the time the flood
+   * would write it. A later write queues behind what the sender's uplink already holds past `at`;
+   * where the uplink is idle by then it takes no reservation, so that it does not hold up what the
+   * sender writes in between (a tiny message in what is, so far, a gap).
+   */
+  transitAt(a: SimHost, b: SimHost, len: number, at: number): number {
+    const ser = (len * 8) / (a.up.kbit * a.rateFactor);
+    const behind = at <= this.clock.realNow() || a.upFree >= at;
+    const depart = Math.max(at, a.upFree) + ser;
+    if (behind) a.upFree = depart;
     let arrive = depart + this.oneWay(a, b);
     const segments = Math.ceil(len / MSS) || 1;
     const p = 1 - ((1 - a.up.lossPct / 100) * (1 - b.down.lossPct / 100)) ** segments;
     const resend = p > 0 && this.random() < p ? Math.max(MIN_RTO_MS, this.rtt(a, b)) : 0;
     // a cut link holds everything (TCP keeps retransmitting) until it is back
     const cut = Math.max(a.cutUntil, b.cutUntil);
-    if (cut > now) arrive = Math.max(arrive, cut + MIN_RTO_MS);
-    return reserveDown(b, arrive, len, now) + resend;
+    if (cut > at) arrive = Math.max(arrive, cut + MIN_RTO_MS);
+    return reserveDown(b, arrive, len, this.clock.realNow()) + resend;
   }
 
   /** who answers at host:port for `from`, and the address it sees `from` by */

@@ -28,6 +28,7 @@ import { armLinkFaults } from './link-faults.ts';
 import { CutLiveness } from './liveness.ts';
 import { newHost, type SimHost, SimNetwork } from './network.ts';
 import { FileLinesSink } from './report-sink.ts';
+import { GraphWalk } from './search-walk.ts';
 import { RangeStore } from './store.ts';
 
 /** a data centre's link: far faster than any access link, 1 ms to the core */
@@ -81,6 +82,8 @@ export interface SimResult {
   heapUsedMB: number;
   /** messages sent over the simulated network, by type, most first */
   messages: Record<string, number>;
+  /** with the search as a graph walk: the searches walked, the queries the flood would have sent for them, the hits scheduled */
+  walked?: { searches: number; queries: number; hits: number };
   /** clients whose script had not finished (with its drain) when the run ended */
   unfinished: string[];
   interrupted: boolean;
@@ -103,6 +106,7 @@ export async function runSim(input: SimInput): Promise<SimResult> {
     net,
     content: sampledContent(VERIFY_EVERY),
     liveness: input.model?.keepalives === 'lazy' ? new CutLiveness(net, clock) : undefined,
+    walk: input.model?.search === 'walk' ? new GraphWalk(net, clock) : undefined,
     live: { plays: 0, bytes: { server: 0, p2p: 0, cache: 0 } },
   };
   const { dcs, sinks } = startDataCentres(w);
@@ -124,6 +128,7 @@ export async function runSim(input: SimInput): Promise<SimResult> {
     reports: sinks.reduce((n, s) => n + s.count, 0),
     heapUsedMB: Math.round(process.memoryUsage().heapUsed / 2 ** 20),
     messages: Object.fromEntries([...net.messages].sort((a, b) => b[1] - a[1])),
+    ...(w.walk ? { walked: { ...w.walk.count } } : {}),
     unfinished: peers.withWork ? unfinished : [],
     interrupted: input.signal?.aborted === true,
   };
@@ -138,6 +143,8 @@ interface SimWorld {
   content: ContentSource;
   /** the lazy keep-alives' liveness (undefined: the protocol's pings) */
   liveness: CutLiveness | undefined;
+  /** the search as a graph walk (undefined: the protocol's flood) */
+  walk: GraphWalk | undefined;
   /** the plays reported so far and their bytes, for the progress display */
   live: { plays: number; bytes: { server: number; p2p: number; cache: number } };
 }
@@ -196,6 +203,8 @@ function startPeers(w: SimWorld): Peers {
     // the SRV answer's targets, equally weighted, picked as a container's client picks them (core/random.ts)
     const srv = (t.dnsRules[p.country] ?? t.dnsRules.default).map((name) => ({ name, weight: 1 }));
     const dns = dnsRandom(mySeed);
+    const clientId = `${p.name}-${hexId(random)}`;
+    w.walk?.place(clientId, host);
     const client = new Client({
       clock,
       params: protocol.params,
@@ -206,12 +215,13 @@ function startPeers(w: SimWorld): Peers {
       log: () => {},
       policies: protocol,
       liveness: w.liveness,
+      searchWalk: w.walk,
       // DNS SRV by country: the data centres the rule names, one at random when it names several
       locateServer: async () => {
         const dc = pickWeighted(srv, dns()).name as DcName;
         return { host: dcAddress(DCS.indexOf(dc)), port: DC_PORT };
       },
-      identity: { clientId: `${p.name}-${hexId(random)}`, advertiseHost: a.advertise.host, advertisePort: a.advertise.port, localAddress: a.local, upnp: a.upnp },
+      identity: { clientId, advertiseHost: a.advertise.host, advertisePort: a.advertise.port, localAddress: a.local, upnp: a.upnp },
     });
     peers.clients.set(p.name, client);
     const accept = { host, accept: (pipe: Parameters<Client['acceptPeer']>[0]) => client.acceptPeer(pipe) };
