@@ -4,7 +4,7 @@ import { CacheIndex, MemoryStore } from './cache.ts';
 import { contentRange, expectedSha256, MIN_TRACK_BYTES, trackBytes } from './content.ts';
 import { ByteLog, newStats, pruneVictims, utility } from './neighbours.ts';
 import { resolveParams } from './params.ts';
-import { QueryMemory } from './search.ts';
+import { CLOSED, QueryMemory } from './search.ts';
 import { Tracker } from './tracker.ts';
 
 describe('tracker', () => {
@@ -33,6 +33,25 @@ describe('query memory', () => {
     expect(m.remember('a', 'n3')).toBe(true);
     expect(m.cameFrom('b')).toBeUndefined(); // pushed out by the second 'a'
     expect(m.cameFrom('c')).toBeNull();
+  });
+
+  it('lets go of a closed link but still knows its queries as seen, in the same order', () => {
+    const link = { id: 'n1' };
+    const other = { id: 'n2' };
+    const m = new QueryMemory<{ id: string }>(3);
+    m.remember('q1', link);
+    m.remember('q2', other);
+    m.remember('q3', link);
+    m.release(link);
+    expect(m.cameFrom('q1')).toBe(CLOSED);
+    expect(m.cameFrom('q3')).toBe(CLOSED);
+    expect(m.cameFrom('q2')).toBe(other);
+    // still duplicates
+    expect(m.remember('q1', other)).toBe(false);
+    // releasing did not move q1 to the back: it is still the first forgotten
+    m.remember('q4', other);
+    expect(m.cameFrom('q1')).toBeUndefined();
+    expect(m.cameFrom('q3')).toBe(CLOSED);
   });
 });
 
