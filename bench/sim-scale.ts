@@ -68,6 +68,13 @@ export async function simDay(n: number, hours: number, params: Record<string, un
         );
   const warmupMs = Date.now() - t1;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tb-sim-bench-'));
+  // Ctrl-C (or a kill) on a run of hours must not leave its raw reports in /tmp
+  const onSignal = (signal: NodeJS.Signals) => {
+    fs.rmSync(dir, { recursive: true, force: true });
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   // memory the run adds: the JS heap and Buffers, sampled at each progress tick (RSS would not
   // do for repetitions in one process: it does not shrink back after the first)
   const live = () => {
@@ -143,6 +150,8 @@ export async function simDay(n: number, hours: number, params: Record<string, un
       ...(r.walked ? { walkedPerPlay: { queries: +(r.walked.queries / Math.max(1, w.plays)).toFixed(1), hits: +(r.walked.hits / Math.max(1, w.plays)).toFixed(1) } } : {}),
     };
   } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
