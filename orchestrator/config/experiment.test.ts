@@ -3,10 +3,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { loadExperiment } from './experiment.ts';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tb-exp-cfg-'));
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 const write = (name: string, text: string) => {
   const f = path.join(dir, name);
   fs.writeFileSync(f, text);

@@ -1,12 +1,14 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { Report } from '../../node-image/core/reports.ts';
 import { parseReportLines, ReportTail } from './raw.ts';
 
 const r = (seq: number, user = 'u'): Report => ({ type: 'neighbours', clientId: 'c', seq, user, country: 'SE', t: 0, dc: 'stockholm', sinceLogin: 0, count: 0 });
 const line = (x: unknown) => JSON.stringify(x) + '\n';
+const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tb-raw-'));
+afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
 describe('raw report files', () => {
   it('skips and counts torn and malformed lines, keeps the rest', () => {
@@ -16,7 +18,7 @@ describe('raw report files', () => {
   });
 
   it('follows a growing file, reading only what was appended, a line split mid-character included', () => {
-    const f = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tb-raw-')), 'reports.jsonl');
+    const f = path.join(fs.mkdtempSync(path.join(root, 'f-')), 'reports.jsonl');
     const tail = new ReportTail(f);
     expect(tail.read()).toEqual([]);
     fs.writeFileSync(f, line(r(0)));

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { importLastfm } from './importers/lastfm.ts';
 import { importMssd } from './importers/mssd.ts';
 import { calibrateZipf, coprimeStep, defaultSynthetic, syntheticWorkload, zipfSum } from './synthetic.ts';
@@ -9,8 +9,10 @@ import { bulkSpan, readTrace, replayTrace, type TraceEvent, traceStartMs } from 
 import { windowWorkload } from './window.ts';
 
 const machines = Array.from({ length: 40 }, (_, i) => ({ name: `m${i}`, country: i < 20 ? 'SE' : 'ES' }));
+const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tb-wl-'));
+afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 const tmp = (name: string, text: string) => {
-  const f = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tb-wl-')), name);
+  const f = path.join(fs.mkdtempSync(path.join(root, 'f-')), name);
   fs.writeFileSync(f, text);
   return f;
 };

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Ajv } from 'ajv';
 import { execa } from 'execa';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { engine } from '../../orchestrator/docker/engine.ts';
 import { LABEL_RUN } from '../../orchestrator/plan/types.ts';
 import { summarySchema } from '../../orchestrator/report/write.ts';
@@ -61,7 +61,9 @@ describe('testbed run experiments/quick.yaml', () => {
   }, 1_200_000);
 
   it('names the file, line and valid values of a bad experiment', async () => {
-    const f = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tb-bad-')), 'bad.yaml');
+    const bad = fs.mkdtempSync(path.join(os.tmpdir(), 'tb-bad-'));
+    onTestFinished(() => fs.rmSync(bad, { recursive: true, force: true }));
+    const f = path.join(bad, 'bad.yaml');
     fs.writeFileSync(f, 'name: bad\ntopology: small\nduration: 1d\ntimeScale: 100\nworkload:\n  trace: { file: x.tsv, format: csv }\n');
     const r = await execa(process.execPath, ['bin/testbed.js', 'run', f], { reject: false });
     expect(r.exitCode).not.toBe(0);

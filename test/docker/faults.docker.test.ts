@@ -5,13 +5,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { engine } from '../../orchestrator/docker/engine.ts';
 import { LABEL_PROJECT, PROJECT } from '../../orchestrator/plan/types.ts';
 
 describe('faults during a run', () => {
   it('loses no report across a data-centre outage, churn and cut links, and reports each fault', async () => {
     const results = fs.mkdtempSync(path.join(os.tmpdir(), 'tb-faults-'));
+    onTestFinished(() => fs.rmSync(results, { recursive: true, force: true }));
     const r = await execa(process.execPath, ['bin/testbed.js', 'run', 'test/docker/fixtures/faults.yaml', '--results', results], { reject: false });
     expect(r.exitCode, r.stderr.slice(-3000)).toBe(0);
     const dir = path.join(results, r.stdout.trim().split('\n').at(-1)!);
@@ -42,6 +43,5 @@ describe('faults during a run', () => {
     expect(fs.readFileSync(path.join(dir, 'report.md'), 'utf8')).toContain('## Faults');
     const docker = engine();
     expect(await docker.listContainers({ all: true, filters: { label: [`${LABEL_PROJECT}=${PROJECT}`] } })).toHaveLength(0);
-    fs.rmSync(results, { recursive: true, force: true });
   }, 900_000);
 });

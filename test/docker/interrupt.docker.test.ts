@@ -1,14 +1,19 @@
 // Ctrl-C during `testbed up` removes everything the run had created, and a bad `down` call says
 // what is valid.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { execa } from 'execa';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { engine } from '../../orchestrator/docker/engine.ts';
 import { LABEL_RUN } from '../../orchestrator/plan/types.ts';
 
 describe('testbed up interrupted', () => {
   it('leaves no container, network or host rule behind', async () => {
     const run = `i${Date.now().toString(36).slice(-5)}`;
-    const up = execa(process.execPath, ['bin/testbed.js', 'up', 'topologies/small.yaml', '--run-id', run, '--results', '/tmp/tb-interrupt'], { reject: false });
+    const results = fs.mkdtempSync(path.join(os.tmpdir(), 'tb-interrupt-'));
+    onTestFinished(() => fs.rmSync(results, { recursive: true, force: true }));
+    const up = execa(process.execPath, ['bin/testbed.js', 'up', 'topologies/small.yaml', '--run-id', run, '--results', results], { reject: false });
     let err = '';
     await new Promise<void>((resolve, reject) => {
       const t = setTimeout(() => reject(new Error(`up never started containers:\n${err}`)), 300_000);
