@@ -10,7 +10,7 @@ import { resolveProtocol } from '../node-image/core/policies.ts';
 import type { PlayReport } from '../node-image/core/reports.ts';
 import { discovery } from '../orchestrator/analysis/paper.ts';
 import { byteShares, playbackQuality, reportsLost } from '../orchestrator/analysis/playback.ts';
-import { MESSAGE_MODEL, type SimModel } from '../orchestrator/config/sim-model.ts';
+import { MESSAGE_MODEL, SIM_MODELS, type SimModel } from '../orchestrator/config/sim-model.ts';
 import { loadTopology, type Topology } from '../orchestrator/config/topology.ts';
 import { warmStateFor } from '../orchestrator/experiment/sim-run.ts';
 import { placePeers, withPeers } from '../orchestrator/plan/plan.ts';
@@ -204,12 +204,15 @@ export async function run(args: string[]) {
   const wu = flags.get('--warmup');
   const warmup = wu === undefined ? undefined : wu === 'auto' ? ('auto' as const) : Number(wu);
   if (typeof warmup === 'number' && !(Number.isInteger(warmup) && warmup >= 0)) throw new Error(`sim-scale: --warmup needs whole days or auto, got ${wu}`);
-  const keepalives = flags.get('--keepalives');
-  if (keepalives !== undefined && keepalives !== 'eager' && keepalives !== 'lazy') throw new Error(`sim-scale: --keepalives is eager or lazy, got ${keepalives}`);
-  const serverData = flags.get('--server-data');
-  if (serverData !== undefined && serverData !== 'chunks' && serverData !== 'runs') throw new Error(`sim-scale: --server-data is chunks or runs, got ${serverData}`);
-  const search = flags.get('--search');
-  if (search !== undefined && search !== 'flood' && search !== 'walk') throw new Error(`sim-scale: --search is flood or walk, got ${search}`);
+  /** one model of a part, or none (the message-level one) */
+  const model = <K extends keyof SimModel>(flag: string, part: K): SimModel[K] | undefined => {
+    const v = flags.get(flag);
+    if (v !== undefined && !SIM_MODELS[part].includes(v as SimModel[K])) throw new Error(`sim-scale: ${flag} is ${SIM_MODELS[part].join(' or ')}, got ${v}`);
+    return v as SimModel[K] | undefined;
+  };
+  const keepalives = model('--keepalives', 'keepalives');
+  const serverData = model('--server-data', 'serverData');
+  const search = model('--search', 'search');
   const results = [];
   for (const n of counts.length ? counts : [1000, 10_000]) results.push(await simDay(n, hours, SUITE.params, AT_SCALE, { startHours, warmup, keepalives, serverData, search }));
   return { machine: { cores: os.cpus().length, memGiB: Math.round(os.totalmem() / 2 ** 30) }, results };

@@ -145,7 +145,11 @@ export class Overlay implements WalkNode {
 
   walkHit(qid: string, via: string, peer: PeerAddress, distance: number): void {
     const n = this.neighbours.get(via);
-    if (!n) return;
+    if (n) this.ownHitOver(n, qid, peer, distance);
+  }
+
+  /** an answer to our own query over the link to `n`, by message or by walk: counted on the link (it found a peer, it had what we wanted), then as an answer */
+  private ownHitOver(n: Neighbour, qid: string, peer: PeerAddress, distance: number): void {
     const now = this.deps.clock.now();
     n.stats.found.push(now);
     n.stats.interesting.push(now);
@@ -309,19 +313,15 @@ export class Overlay implements WalkNode {
         const { qid, track, quality, ttl } = m.body;
         if (!this.queries.remember(qid, n)) return;
         const distance = this.deps.params.searchDepth - ttl + 1;
-        if (this.host.cache.isServable(cacheKey(track, quality))) {
-          n.ch.send('searchHit', { qid, track, quality, peer: this.address(), distance });
-        }
+        if (this.holds(track, quality)) n.ch.send('searchHit', { qid, track, quality, peer: this.address(), distance });
         if (ttl > 1) for (const o of this.neighbours.values()) if (o !== n) o.ch.send('search', { qid, track, quality, ttl: ttl - 1 });
         return;
       }
       case 'searchHit': {
-        n.stats.found.push(now);
         const from = this.queries.cameFrom(m.body.qid);
-        if (from === null) {
-          n.stats.interesting.push(now);
-          this.ownHit(m.body.qid, m.body.peer, m.body.distance);
-        } else if (from === undefined) {
+        if (from === null) return this.ownHitOver(n, m.body.qid, m.body.peer, m.body.distance);
+        n.stats.found.push(now);
+        if (from === undefined) {
           // our own query ids start with our id: an answer to one we no longer remember
           if (m.body.qid.startsWith(`${this.host.id}:`)) this.lostHits.forgotten++;
         } else if (from !== CLOSED && from.ch.isOpen) from.ch.send('searchHit', m.body);

@@ -4,7 +4,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadExperiment } from './experiment.ts';
+import { experimentSchema, loadExperiment } from './experiment.ts';
+import { MESSAGE_MODEL, SIM_MODELS } from './sim-model.ts';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tb-exp-cfg-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -105,5 +106,17 @@ variants: [{ name: a }, { name: a }]
     fs.copyFileSync(path.resolve(import.meta.dirname, '../../topologies/small.yaml'), path.join(sub, 'mine.yaml'));
     const e = loadExperiment(write('rel.yaml', HEAD.replace('topology: small', 'topology: sub/mine.yaml')));
     expect(e.topology.name).toBe('small');
+  });
+});
+
+describe('the simulation models', () => {
+  it("lists for the command line the models the schema accepts, the protocol's first and its default", () => {
+    const sim = (experimentSchema as { properties: { sim: { properties: Record<string, { enum: string[]; default: string }> } } }).properties.sim.properties;
+    expect(Object.keys(sim).sort()).toEqual(Object.keys(SIM_MODELS).sort());
+    for (const [part, models] of Object.entries(SIM_MODELS)) {
+      expect(sim[part].enum, part).toEqual(models);
+      expect(sim[part].default, part).toBe(MESSAGE_MODEL[part as keyof typeof MESSAGE_MODEL]);
+      expect(models[0], part).toBe(MESSAGE_MODEL[part as keyof typeof MESSAGE_MODEL]);
+    }
   });
 });

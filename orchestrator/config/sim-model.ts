@@ -21,6 +21,13 @@ export interface SimModel {
 }
 export const MESSAGE_MODEL: SimModel = { keepalives: 'eager', serverData: 'chunks', search: 'flood' };
 
+/** each part's models, the protocol's first: what a command line may name (the schema's enums say the same) */
+export const SIM_MODELS: { [K in keyof SimModel]: readonly SimModel[K][] } = {
+  keepalives: ['eager', 'lazy'],
+  serverData: ['chunks', 'runs'],
+  search: ['flood', 'walk'],
+};
+
 /**
  * Chunks per server run in the `runs` model: half the protocol's window of 16 chunks in flight, so
  * that more than one run is under way and the link does not wait a round trip between them.

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { type CrossRun, crosscheckMarkdown, crossIncompatibilities, crossVerdicts, disagreements, loadCrossRun, type Place, runCrosscheck } from '../../compare/crosscheck.ts';
 import { checkTimeScale, loadExperiment } from '../../config/experiment.ts';
-import type { SimModel } from '../../config/sim-model.ts';
+import { SIM_MODELS, type SimModel } from '../../config/sim-model.ts';
 import { UserError } from '../../errors.ts';
 import { newRunId } from '../../plan/run-id.ts';
 import { Progress } from '../../progress/display.ts';
@@ -71,9 +71,9 @@ export function register(program: Command): void {
         const seeds = o.seeds === undefined ? [base.seed] : parseSeeds(o.seeds);
         const id = newRunId();
         dir = path.join(o.results, `crosscheck-${id}`);
-        const keepalives = o.keepalives === undefined ? [base.sim.keepalives] : parseModels<SimModel['keepalives']>('--keepalives', o.keepalives, ['eager', 'lazy']);
-        const serverData = o.serverData === undefined ? [base.sim.serverData] : parseModels<SimModel['serverData']>('--server-data', o.serverData, ['chunks', 'runs']);
-        const search = o.search === undefined ? [base.sim.search] : parseModels<SimModel['search']>('--search', o.search, ['flood', 'walk']);
+        const keepalives = o.keepalives === undefined ? [base.sim.keepalives] : parseModels('--keepalives', o.keepalives, SIM_MODELS.keepalives);
+        const serverData = o.serverData === undefined ? [base.sim.serverData] : parseModels('--server-data', o.serverData, SIM_MODELS.serverData);
+        const search = o.search === undefined ? [base.sim.search] : parseModels('--search', o.search, SIM_MODELS.search);
         const places: Place[] = o.docker ? [{ runtime: 'docker', timeScale: scale, tag: 'd' }] : [];
         for (const q of search)
           for (const k of keepalives)

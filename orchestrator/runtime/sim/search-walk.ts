@@ -7,8 +7,8 @@
 // up to 50 × 50 a search once peers keep full neighbour lists. Here the search is worked out when
 // it is sent: the queries' arrivals in time order over the graph as it is at that instant (a
 // peer reached first over two hops, by a path faster than the direct one, answers at distance 2
-// and does not forward, as in the flood), and only the hits are scheduled, one event each, at the
-// time the flood's messages would bring them to the searcher. The relaying neighbour counts the
+// and does not forward, as in the flood), and only the hits are scheduled, at the times the
+// flood's messages would bring them to the searcher. The relaying neighbour counts the
 // hit on its link, and the searcher on its own, as the flood's handlers do (the pruning
 // statistics read them).
 //
@@ -68,9 +68,8 @@ export class GraphWalk implements SearchWalk {
   }
 
   search(from: WalkNode, qid: string, track: number, quality: Quality, depth: number): void {
+    if (!this.nodes.has(from.id)) return;
     const start = this.clock.realNow();
-    const me = this.nodes.get(from.id);
-    if (!me) return;
     this.count.searches++;
     const queue = new Heap<Arrival>((a, b) => a.t - b.t || a.seq - b.seq);
     let seq = 0;
@@ -81,7 +80,7 @@ export class GraphWalk implements SearchWalk {
         const b = this.nodes.get(id);
         if (!b) continue;
         this.count.queries++;
-        queue.push({ t: this.transit(ha, b.host, at, QUERY_BYTES), node: b.node, ttl, from: a, seq: seq++ });
+        queue.push({ t: this.net.transitAt(ha, b.host, QUERY_BYTES, at), node: b.node, ttl, from: a, seq: seq++ });
       }
     };
     // the searcher has the query id in its memory: a copy forwarded back to it is dropped
@@ -119,10 +118,5 @@ export class GraphWalk implements SearchWalk {
         at(this.net.transit(first, home, HIT_BYTES), deliver);
       });
     });
-  }
-
-  /** when a message of `bytes` written at `at` from `a` has reached `b`, with its bytes on both links as the flood's would be */
-  private transit(a: SimHost, b: SimHost, at: number, bytes: number): number {
-    return this.net.transitAt(a, b, bytes, at);
   }
 }
