@@ -36,6 +36,8 @@ export const benchmarks: Record<string, BenchmarkInfo & { run: (args: string[]) 
   sensitivity: { docker: false, heavy: true, run: async (args) => (await import('./sensitivity.ts')).run(args) },
   // the Last.fm importer on a generated file the size of the whole data set (docs/traces.md); ~3 min
   'lastfm-import': { docker: false, heavy: true, run: async (args) => (await import('./lastfm-import.ts')).run(args) },
+  // the MSSD importer on generated logs of 10^6 and 10^7 rows, each import in a process of its own (docs/traces.md); ~2 min
+  'mssd-import': { docker: false, heavy: true, run: async (args) => (await import('./mssd-import.ts')).run(args) },
 };
 
 // the history flags are taken out first, so that FILE is not read as a benchmark's name

@@ -7,10 +7,8 @@
 // So plays are held in columns (typed arrays: 20 bytes a play, about 380 MB for the whole file,
 // against several GB as one object per play), and events are made only for the window the run
 // replays (`window`), once the file's first week is known.
-import fs from 'node:fs';
-import readline from 'node:readline';
 import { trackDurationSec } from '../../../node-image/core/content.ts';
-import { bulkMask, mondayOf, TraceError, type TraceEvent, type TraceWindow, trackId } from '../trace.ts';
+import { bulkMask, Column, eachLine, mondayOf, TraceError, type TraceEvent, type TraceWindow, trackId } from '../trace.ts';
 
 export interface ImportOptions {
   gapMs?: number;
@@ -18,23 +16,6 @@ export interface ImportOptions {
   warn?: (line: string) => void;
   /** only the events inside the window are made (workload time, 0 = Monday 00:00 UTC of the first play's week); default: every event */
   window?: TraceWindow;
-}
-
-/** a growable typed column: one allocation per doubling instead of one object per play */
-class Column<T extends Float64Array | Uint32Array> {
-  length = 0;
-  constructor(
-    public data: T,
-    private readonly make: (n: number) => T,
-  ) {}
-  push(v: number): void {
-    if (this.length === this.data.length) {
-      const bigger = this.make(this.data.length * 2);
-      bigger.set(this.data);
-      this.data = bigger;
-    }
-    this.data[this.length++] = v;
-  }
 }
 
 export async function importLastfm(file: string, o: ImportOptions = {}): Promise<TraceEvent[]> {
@@ -45,13 +26,7 @@ export async function importLastfm(file: string, o: ImportOptions = {}): Promise
   const lineOf = new Column(new Uint32Array(1 << 16), (n) => new Uint32Array(n));
   const userIndex = new Map<string, number>();
   const users: string[] = [];
-  const rl = readline.createInterface({ input: fs.createReadStream(file), crlfDelay: Infinity });
-  let n = 0;
-  for await (const raw of rl) {
-    n++;
-    // a byte-order mark at the start of the file is not part of the first field
-    const line = n === 1 ? raw.replace(/^\uFEFF/, '') : raw;
-    if (!line.trim()) continue;
+  await eachLine(file, (line, n) => {
     const f = line.split('\t');
     if (f.length < 6) throw new TraceError(`${file}:${n}: expected 6 tab-separated fields (user id, timestamp, artist id, artist name, track id, track name), found ${f.length}`);
     const t = Date.parse(f[1]);
@@ -68,7 +43,7 @@ export async function importLastfm(file: string, o: ImportOptions = {}): Promise
     track.push(trackId(f[4] || `${f[3]}\u0000${f[5]}`));
     userOf.push(u);
     lineOf.push(n);
-  }
+  });
   const count = at.length;
   const keep = bulkMask(at.data, count, (i) => `${file}:${lineOf.data[i]}`, o.warn ?? (() => {}));
   // each user's plays in time order: a counting sort by user (linear), then each user's run by
