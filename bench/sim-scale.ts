@@ -10,7 +10,7 @@ import { resolveProtocol } from '../node-image/core/policies.ts';
 import type { PlayReport } from '../node-image/core/reports.ts';
 import { discovery } from '../orchestrator/analysis/paper.ts';
 import { byteShares, playbackQuality, reportsLost } from '../orchestrator/analysis/playback.ts';
-import { MESSAGE_MODEL, SIM_MODELS, type SimModel } from '../orchestrator/config/sim-model.ts';
+import { MESSAGE_MODEL, MODEL_FLAGS, SIM_MODELS, type SimModel } from '../orchestrator/config/sim-model.ts';
 import { loadTopology, type Topology } from '../orchestrator/config/topology.ts';
 import { warmStateFor } from '../orchestrator/experiment/sim-run.ts';
 import { placePeers, withPeers } from '../orchestrator/plan/plan.ts';
@@ -38,17 +38,24 @@ export function scaledWorkload(n: number, hours: number, workload: Partial<Synth
 }
 
 /** what a run of the benchmark may change besides the population and the hours */
-export interface SimOptions {
+export interface SimOptions extends Partial<SimModel> {
   /** hours after Monday 00:00 the window starts (default 0) */
   startHours?: number;
   /** days of warm-up (orchestrator/workload/warmup.ts), 'auto', or none */
   warmup?: number | 'auto';
-  keepalives?: SimModel['keepalives'];
-  serverData?: SimModel['serverData'];
-  search?: SimModel['search'];
   /** the workload's, the warm-up's and the run's seed (default 1) */
   seed?: number;
 }
+
+/** the message-level model but for the parts the options choose */
+function modelOf(o: SimOptions): SimModel {
+  const m = { ...MESSAGE_MODEL };
+  for (const part of Object.keys(MESSAGE_MODEL) as (keyof SimModel)[]) if (o[part] !== undefined) Object.assign(m, { [part]: o[part] });
+  return m;
+}
+
+/** `[--keepalives eager|lazy] [--server-data chunks|runs] ...` */
+const MODEL_USAGE = (Object.keys(MODEL_FLAGS) as (keyof SimModel)[]).map((k) => `[${MODEL_FLAGS[k]} ${SIM_MODELS[k].join('|')}]`).join(' ');
 
 export async function simDay(n: number, hours: number, params: Record<string, unknown> = {}, workload: Partial<SyntheticParams> = {}, o: SimOptions = {}) {
   const t0 = Date.now();
@@ -58,7 +65,7 @@ export async function simDay(n: number, hours: number, params: Record<string, un
   const workloadMs = Date.now() - t0;
   const protocol = resolveProtocol({ params });
   // the message-level model but for the parts the options choose
-  const model: SimModel = { keepalives: o.keepalives ?? MESSAGE_MODEL.keepalives, serverData: o.serverData ?? MESSAGE_MODEL.serverData, search: o.search ?? MESSAGE_MODEL.search };
+  const model = modelOf(o);
   const t1 = Date.now();
   const warm =
     o.warmup === undefined
@@ -119,9 +126,7 @@ export async function simDay(n: number, hours: number, params: Record<string, un
       startHours: o.startHours ?? 0,
       seed,
       warmupDays: warm?.days ?? 0,
-      keepalives: model.keepalives,
-      serverData: model.serverData,
-      search: model.search,
+      ...model,
       // every play simulated (the pre-roll's too: what the cost is per), and those measured
       plays: w.plays,
       preRollHours: pre / 3_600_000,
@@ -171,7 +176,7 @@ export const SUITE = { peers: 300, hours: 12, params: { keepaliveMs: 30_000, dea
  * (docs/benchmarks.md). Its answer is deterministic, so a change of it, or of the events it takes,
  * is a change of behaviour.
  */
-export const SUITE_10K = { peers: 10_000, hours: 1, options: { startHours: 18, warmup: 28, keepalives: 'lazy', serverData: 'runs', search: 'walk' } satisfies SimOptions };
+export const SUITE_10K = { peers: 10_000, hours: 1, options: { startHours: 18, warmup: 28, keepalives: 'lazy', serverData: 'runs', peerData: 'runs', search: 'walk' } satisfies SimOptions };
 
 export async function runSuite10k() {
   return simDay(SUITE_10K.peers, SUITE_10K.hours, SUITE.params, AT_SCALE, SUITE_10K.options);
@@ -190,12 +195,9 @@ export async function run(args: string[]) {
   for (let i = 0; i < args.length; i++) {
     if (args[i].startsWith('--')) flags.set(args[i], args[++i] ?? '');
     else if (/^\d+$/.test(args[i])) counts.push(Number(args[i]));
-    else
-      throw new Error(
-        `sim-scale: ${args[i]} is neither a peer count nor a flag; usage: sim-scale [N ...] [--hours H] [--start H] [--warmup D|auto] [--keepalives eager|lazy] [--server-data chunks|runs] [--search flood|walk]`,
-      );
+    else throw new Error(`sim-scale: ${args[i]} is neither a peer count nor a flag; usage: sim-scale [N ...] [--hours H] [--start H] [--warmup D|auto] ${MODEL_USAGE}`);
   }
-  const known = ['--hours', '--start', '--warmup', '--keepalives', '--server-data', '--search'];
+  const known = ['--hours', '--start', '--warmup', ...Object.values(MODEL_FLAGS)];
   for (const f of flags.keys()) if (!known.includes(f)) throw new Error(`sim-scale: unknown flag ${f}; valid: ${known.join(', ')}`);
   const hours = Number(flags.get('--hours') ?? 24);
   if (!(hours > 0)) throw new Error(`sim-scale: --hours needs a number of simulated hours, got ${flags.get('--hours')}`);
@@ -204,16 +206,14 @@ export async function run(args: string[]) {
   const wu = flags.get('--warmup');
   const warmup = wu === undefined ? undefined : wu === 'auto' ? ('auto' as const) : Number(wu);
   if (typeof warmup === 'number' && !(Number.isInteger(warmup) && warmup >= 0)) throw new Error(`sim-scale: --warmup needs whole days or auto, got ${wu}`);
-  /** one model of a part, or none (the message-level one) */
-  const model = <K extends keyof SimModel>(flag: string, part: K): SimModel[K] | undefined => {
-    const v = flags.get(flag);
-    if (v !== undefined && !SIM_MODELS[part].includes(v as SimModel[K])) throw new Error(`sim-scale: ${flag} is ${SIM_MODELS[part].join(' or ')}, got ${v}`);
-    return v as SimModel[K] | undefined;
-  };
-  const keepalives = model('--keepalives', 'keepalives');
-  const serverData = model('--server-data', 'serverData');
-  const search = model('--search', 'search');
+  const model: Partial<SimModel> = {};
+  for (const part of Object.keys(MODEL_FLAGS) as (keyof SimModel)[]) {
+    const v = flags.get(MODEL_FLAGS[part]);
+    if (v === undefined) continue;
+    if (!(SIM_MODELS[part] as readonly string[]).includes(v)) throw new Error(`sim-scale: ${MODEL_FLAGS[part]} is ${SIM_MODELS[part].join(' or ')}, got ${v}`);
+    Object.assign(model, { [part]: v });
+  }
   const results = [];
-  for (const n of counts.length ? counts : [1000, 10_000]) results.push(await simDay(n, hours, SUITE.params, AT_SCALE, { startHours, warmup, keepalives, serverData, search }));
+  for (const n of counts.length ? counts : [1000, 10_000]) results.push(await simDay(n, hours, SUITE.params, AT_SCALE, { startHours, warmup, ...model }));
   return { machine: { cores: os.cpus().length, memGiB: Math.round(os.totalmem() / 2 ** 30) }, results };
 }

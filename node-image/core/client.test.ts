@@ -78,6 +78,54 @@ describe('client and data centre', () => {
     expect(runs.asked.length).toBeLessThan(one.asked.length / 2);
   });
 
+  it('asks a peer for runs of chunks where peerRunChunks allows, never more in flight than the pipeline, every byte verified', async () => {
+    const requests = async (run: number) => {
+      const w = world({ params: { peerRunChunks: run } });
+      const a = w.client('a');
+      const b = w.client('b');
+      a.login('ua', 'SE', 'q5');
+      b.login('ub', 'SE', 'q5');
+      await w.run(500);
+      a.play(3, 'random');
+      await w.run(400_000);
+      const asked: number[] = [];
+      let inFlight = 0;
+      let most = 0;
+      const request = b.requestFromPeer.bind(b);
+      b.requestFromPeer = (peer, track, quality, index, waiter, count = 1) => {
+        asked.push(count);
+        const ok = request(
+          peer,
+          track,
+          quality,
+          index,
+          (buf, from) => {
+            inFlight -= count;
+            waiter(buf, from);
+          },
+          count,
+        );
+        if (ok) most = Math.max(most, (inFlight += count));
+        return ok;
+      };
+      b.play(3, 'random');
+      await w.run(400_000);
+      const [p] = plays(w.stored, 'b');
+      expect(p.complete).toBe(true);
+      expect(p.sha256).toBe(p.expectedSha256);
+      expect(p.bytes.p2p).toBeGreaterThan(0);
+      // every chunk from the peer was asked for once
+      expect(asked.reduce((x, y) => x + y, 0)).toBe(Math.ceil(p.bytes.p2p / (16 * 1024)));
+      return { asked, most };
+    };
+    const one = await requests(1);
+    expect(one.asked.every((n) => n === 1)).toBe(true);
+    const runs = await requests(2);
+    expect(runs.asked.filter((n) => n === 2).length).toBeGreaterThan(runs.asked.length / 2);
+    expect(runs.asked.length).toBeLessThan(0.7 * one.asked.length);
+    for (const r of [one, runs]) expect(r.most).toBeLessThanOrEqual(world().params.peerPipeline);
+  });
+
   it('reaches an unreachable peer by connection reversal through the server', async () => {
     const w = world();
     const hidden = w.client('hidden', false); // behind a NAT without UPnP: nobody can dial it

@@ -291,9 +291,9 @@ export class Client implements PlaybackHost {
     return this.overlay.connect(peer);
   }
 
-  /** ask neighbour `peer` for a chunk; the waiter gets null on denial, timeout or disconnect */
-  requestFromPeer(peer: string, track: number, quality: Quality, index: number, waiter: ChunkWaiter): boolean {
-    return this.overlay.request(peer, track, quality, index, waiter);
+  /** ask neighbour `peer` for `count` chunks from `index` on; the waiter gets null on denial, timeout or disconnect */
+  requestFromPeer(peer: string, track: number, quality: Quality, index: number, waiter: ChunkWaiter, count = 1): boolean {
+    return this.overlay.request(peer, track, quality, index, waiter, count);
   }
 
   hasNeighbour(id: string): boolean {

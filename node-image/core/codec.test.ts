@@ -67,6 +67,13 @@ describe('codec', () => {
     expect(() => decodeFrame(frame(tq, '{"qid":1,"track":2,"quality":"q5","x":1}'))).toThrow(/unexpected field "x"/);
     expect(() => decodeFrame(frame(tq, '{"qid":1,"track":2,"quality":"q5"}', Buffer.from([1])))).toThrow(/unexpected payload/);
     expect(decodeFrame(frame(tq, '{"qid":1,"track":2,"quality":"q5"}'))).toEqual({ type: 'trackerQuery', body: { qid: 1, track: 2, quality: 'q5' } });
+    // a chunk request's run length may be left out (one chunk), else it is at least one
+    const cr = TYPE_CODES.indexOf('chunkRequest');
+    const ask = '"rid":1,"track":2,"quality":"q5","index":3';
+    expect(decodeFrame(frame(cr, `{${ask}}`)).body).toEqual({ rid: 1, track: 2, quality: 'q5', index: 3 });
+    expect(decodeFrame(frame(cr, `{${ask},"count":2}`)).body).toMatchObject({ count: 2 });
+    expect(() => decodeFrame(frame(cr, `{${ask},"count":0}`))).toThrow(/field "count"/);
+    expect(() => decodeFrame(frame(cr, `{${ask},"count":1.5}`))).toThrow(/field "count"/);
     // names every object inherits are fields like any other: unknown, refused
     for (const k of ['__proto__', 'constructor', 'toString', 'hasOwnProperty']) {
       expect(() => decodeFrame(frame(tq, `{"qid":1,"track":2,"quality":"q5","${k}":{}}`)), k).toThrow(new RegExp(`unexpected field "${k}"`));

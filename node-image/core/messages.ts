@@ -33,7 +33,8 @@ export interface MessageMap {
   bye: { reason: string };
   search: { qid: string; track: number; quality: Quality; ttl: number };
   searchHit: { qid: string; track: number; quality: Quality; peer: PeerAddress; distance: number };
-  chunkRequest: { rid: number; track: number; quality: Quality; index: number };
+  /** `count` chunks from `index` on in one `chunk` (absent: one; the programs never ask for more, see params.peerRunChunks) */
+  chunkRequest: { rid: number; track: number; quality: Quality; index: number; count?: number };
   chunk: { rid: number; index: number };
   chunkDenied: { rid: number; reason: string };
 }
@@ -60,7 +61,8 @@ export function priorityOf(type: MessageType): Priority {
   }
 }
 
-type FieldKind = 'string' | 'int' | 'quality' | 'object' | 'peer' | 'peers';
+/** `count` is a whole number of at least 1 that may be absent (a frame without it is as the protocol's first version wrote it) */
+type FieldKind = 'string' | 'int' | 'count' | 'quality' | 'object' | 'peer' | 'peers';
 const int = 'int' as const;
 const str = 'string' as const;
 const q = 'quality' as const;
@@ -85,7 +87,7 @@ export const SCHEMA: { [K in MessageType]: Record<keyof MessageMap[K], FieldKind
   bye: { reason: str },
   search: { qid: str, track: int, quality: q, ttl: int },
   searchHit: { qid: str, track: int, quality: q, peer: 'peer', distance: int },
-  chunkRequest: { rid: int, track: int, quality: q, index: int },
+  chunkRequest: { rid: int, track: int, quality: q, index: int, count: 'count' },
   chunk: { rid: int, index: int },
   chunkDenied: { rid: int, reason: str },
 };
@@ -136,13 +138,15 @@ export function checkBody(type: MessageType, body: unknown): string | null {
         ? typeof v === 'string' && v.length <= 4096
         : kind === 'int'
           ? Number.isSafeInteger(v) && (v as number) >= 0
-          : kind === 'quality'
-            ? v === 'q5' || v === 'q9'
-            : kind === 'object'
-              ? !!v && typeof v === 'object' && !Array.isArray(v)
-              : kind === 'peer'
-                ? isPeer(v)
-                : Array.isArray(v) && v.length <= 100 && v.every(isPeer);
+          : kind === 'count'
+            ? v === undefined || (Number.isSafeInteger(v) && (v as number) >= 1)
+            : kind === 'quality'
+              ? v === 'q5' || v === 'q9'
+              : kind === 'object'
+                ? !!v && typeof v === 'object' && !Array.isArray(v)
+                : kind === 'peer'
+                  ? isPeer(v)
+                  : Array.isArray(v) && v.length <= 100 && v.every(isPeer);
     if (!ok) return `${type}: field "${k}" must be ${kind}, got ${JSON.stringify(v)?.slice(0, 60)}`;
   }
   return null;

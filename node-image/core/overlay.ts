@@ -328,7 +328,7 @@ export class Overlay implements WalkNode {
         return;
       }
       case 'chunkRequest':
-        return this.serving.serve(n, this.neighbours.values(), m.body.rid, m.body.track, m.body.quality, m.body.index);
+        return this.serving.serve(n, this.neighbours.values(), m.body.rid, m.body.track, m.body.quality, m.body.index, m.body.count);
       case 'chunk':
       case 'chunkDenied': {
         const r = this.peerRequests.get(m.body.rid);
@@ -348,8 +348,8 @@ export class Overlay implements WalkNode {
     }
   }
 
-  /** ask neighbour `peer` for a chunk; the waiter gets null on denial, timeout or disconnect */
-  request(peer: string, track: number, quality: Quality, index: number, waiter: ChunkWaiter): boolean {
+  /** ask neighbour `peer` for `count` chunks from `index` on; the waiter gets them in one buffer, or null on denial, timeout or disconnect */
+  request(peer: string, track: number, quality: Quality, index: number, waiter: ChunkWaiter, count = 1): boolean {
     const n = this.neighbours.get(peer);
     if (!n) return false;
     const rid = this.nextRid++;
@@ -357,7 +357,8 @@ export class Overlay implements WalkNode {
       if (this.peerRequests.delete(rid)) waiter(null, peer);
     });
     this.peerRequests.set(rid, { peer, waiter, timer });
-    n.ch.send('chunkRequest', { rid, track, quality, index });
+    // a request for one chunk leaves `count` out: the frame is the protocol's, byte for byte
+    n.ch.send('chunkRequest', count === 1 ? { rid, track, quality, index } : { rid, track, quality, index, count });
     return true;
   }
 

@@ -29,8 +29,13 @@ export interface ProtocolParams {
   startBufferSec: number;
   /** a chunk request to a peer not answered within this many real ms moves elsewhere */
   peerRequestTimeoutMs: number;
-  /** requests in flight per peer */
+  /** chunks in flight per peer */
   peerPipeline: number;
+  /**
+   * consecutive chunks one request to a peer may ask for, answered in one `chunk` (1: a request per
+   * chunk, as the programs run). The simulation's `peerData: runs` model raises it (docs/simulation.md)
+   */
+  peerRunChunks: number;
   /** peers a client uploads to at once */
   uploadSlots: number;
   /** a neighbour served within this many real ms holds an upload slot */
@@ -91,6 +96,7 @@ export const defaultParams: ProtocolParams = {
   startBufferSec: 1,
   peerRequestTimeoutMs: 1500,
   peerPipeline: 4,
+  peerRunChunks: 1,
   uploadSlots: 4,
   uploadActiveMs: 2_000,
   candidatePeers: 4,
@@ -125,6 +131,7 @@ const INTEGER = new Set<keyof ProtocolParams>([
   'searchDepth',
   'chunkBytes',
   'peerPipeline',
+  'peerRunChunks',
   'uploadSlots',
   'candidatePeers',
   'peerFailureLimit',
@@ -140,6 +147,11 @@ const INTEGER = new Set<keyof ProtocolParams>([
 const ZERO_OK = new Set<keyof ProtocolParams>(['pruneHeadroom', 'prefetchSec', 'emergencySec', 'startBufferSec', 'firstNeighbourReportMs', 'serverHeadSec', 'serverAheadSec', 'searchWaitMs']);
 /** room in a frame for its header beside a chunk */
 const FRAME_HEADROOM = 4096;
+
+/** the most chunks one `chunk` frame may carry under these parameters: what a peer serves in one answer */
+export function chunksPerFrame(p: ProtocolParams): number {
+  return Math.floor((p.maxFrameBytes - FRAME_HEADROOM) / p.chunkBytes);
+}
 
 /**
  * Merge overrides, rejecting unknown names and values that cannot work (a 0-byte chunk, a
@@ -170,6 +182,11 @@ export function resolveParams(overrides: Record<string, unknown> = {}): Protocol
     [
       out.serverFrameBytes <= out.maxFrameBytes - FRAME_HEADROOM,
       `serverFrameBytes (${out.serverFrameBytes}) must be at most maxFrameBytes - ${FRAME_HEADROOM} = ${out.maxFrameBytes - FRAME_HEADROOM}`,
+    ],
+    [out.peerRunChunks <= out.peerPipeline, `peerRunChunks (${out.peerRunChunks}) must not exceed peerPipeline (${out.peerPipeline}): a run is chunks in flight to one peer`],
+    [
+      out.peerRunChunks * out.chunkBytes <= out.maxFrameBytes - FRAME_HEADROOM,
+      `peerRunChunks × chunkBytes (${out.peerRunChunks * out.chunkBytes}) must fit a frame: at most maxFrameBytes - ${FRAME_HEADROOM} = ${out.maxFrameBytes - FRAME_HEADROOM}`,
     ],
     [out.keepaliveMs < out.deadAfterMs, `keepaliveMs (${out.keepaliveMs}) must be below deadAfterMs (${out.deadAfterMs}), or every quiet connection dies`],
     [out.reconnectMinMs <= out.reconnectMaxMs, `reconnectMinMs (${out.reconnectMinMs}) must not exceed reconnectMaxMs (${out.reconnectMaxMs})`],

@@ -1,10 +1,14 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { CacheIndex, MemoryStore } from './cache.ts';
+import type { Channel } from './channel.ts';
+import { ManualClock } from './clock.ts';
 import { contentRange, expectedSha256, MIN_TRACK_BYTES, trackBytes } from './content.ts';
 import { ByteLog, newStats, pruneVictims, utility } from './neighbours.ts';
 import { resolveParams } from './params.ts';
+import { defaultFeatures } from './policies.ts';
 import { CLOSED, QueryMemory } from './search.ts';
+import { Serving } from './serving.ts';
 import { Tracker } from './tracker.ts';
 
 describe('tracker', () => {
@@ -110,6 +114,30 @@ describe('cache', () => {
   });
 });
 
+describe('serving', () => {
+  it('answers a run of chunks in one frame, the last one cut at the end of the track, and refuses a run no frame can hold', () => {
+    const params = resolveParams();
+    const cache = new CacheIndex(new MemoryStore(), 1 << 30);
+    const track = contentRange(7, 'q5', 0, 40_000);
+    cache.put('7-q5', track, true, 0);
+    const sent: { type: string; body: Record<string, unknown>; payload?: Buffer }[] = [];
+    const ch = { send: (type: string, body: Record<string, unknown>, payload?: Buffer) => sent.push({ type, body, payload }) } as unknown as Channel;
+    const n = { ch, stats: newStats(), lastUpload: Number.NEGATIVE_INFINITY };
+    const serving = new Serving({ clock: new ManualClock(0), params, features: defaultFeatures }, cache, () => false);
+    serving.serve(n, [n], 1, 7, 'q5', 0, 2);
+    serving.serve(n, [n], 2, 7, 'q5', 2, 2); // 40,000 bytes: the third chunk is the last, and short
+    serving.serve(n, [n], 3, 7, 'q5', 0, 64); // 64 × 16 KiB is more than a 1 MiB frame holds
+    expect(sent.map((m) => [m.type, m.body.rid, m.payload?.length])).toEqual([
+      ['chunk', 1, 2 * 16_384],
+      ['chunk', 2, 40_000 - 2 * 16_384],
+      ['chunkDenied', 3, undefined],
+    ]);
+    expect(sent[0].payload).toEqual(track.subarray(0, 2 * 16_384));
+    expect(sent[2].body.reason).toBe('run too long');
+    expect(n.stats.sent.since(0)).toBe(40_000);
+  });
+});
+
 describe('content', () => {
   it('is deterministic, differs by quality, and scales in size with a floor', () => {
     const a = contentRange(5, 'q5', 1000, 50000);
@@ -145,5 +173,6 @@ describe('params', () => {
     expect(() => resolveParams({ chunkBytes: 2 << 20 })).toThrow(/chunkBytes \(2097152\) must leave room for a header in a frame: at most maxFrameBytes - 4096 = 1044480/);
     expect(() => resolveParams({ keepaliveMs: 7000 })).toThrow(/keepaliveMs \(7000\) must be below deadAfterMs \(6000\)/);
     expect(resolveParams({ prefetchSec: 0 }).prefetchSec).toBe(0);
+    expect(() => resolveParams({ peerRunChunks: 5 })).toThrow(/peerRunChunks \(5\) must not exceed peerPipeline \(4\)/);
   });
 });

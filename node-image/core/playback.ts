@@ -53,7 +53,8 @@ export interface PlaybackHost {
   neighbourRtt(id: string): number | null;
   requestFromServer(track: number, quality: Quality, offset: number, length: number, waiter: ChunkWaiter): number;
   cancelServerRequest(rid: number): void;
-  requestFromPeer(peer: string, track: number, quality: Quality, index: number, waiter: ChunkWaiter): boolean;
+  /** `count` chunks from `index` on, in one request and one answer */
+  requestFromPeer(peer: string, track: number, quality: Quality, index: number, waiter: ChunkWaiter, count?: number): boolean;
 }
 
 const SRC_NONE = 0,
@@ -274,7 +275,9 @@ export class Download {
     }
     const peers = this.connectedCandidates();
     if (peers.length > 0) {
-      // 4. the rest from peers, each chunk to the lowest expected download time
+      // 4. the rest from peers, each chunk to the lowest expected download time. With runs
+      // (peerRunChunks > 1) the chosen peer gets the chunks after it too, up to a run and as many
+      // as its pipeline has room for: what is in flight to each peer stays the protocol's.
       const load = new Map(peers.map((id) => [id, 0]));
       if (this.pending.peers > 0) for (const pend of this.pending.values()) if (pend.kind === 'peer' && load.has(pend.peer)) load.set(pend.peer, load.get(pend.peer)! + 1);
       const choice = c.policies.peerChoice;
@@ -283,8 +286,10 @@ export class Download {
         const options = peers.filter((id) => load.get(id)! < p.peerPipeline).map((id) => ({ id, inFlight: load.get(id)!, bytesPerMs: this.rateOf(id), rttMs: c.neighbourRtt(id) }));
         const best = choice.pick(options, this.chunkBytes, c.deps.random);
         if (best === null) break;
-        load.set(best, load.get(best)! + 1);
-        this.fromPeer(i, best);
+        const run = p.peerRunChunks === 1 ? 1 : this.runFrom(i, Math.min(p.peerRunChunks, p.peerPipeline - load.get(best)!));
+        load.set(best, load.get(best)! + run);
+        this.fromPeer(i, best, run);
+        i += run - 1;
       }
       // server stays ~15 s ahead of playback only
       return;
@@ -358,23 +363,35 @@ export class Download {
     for (let k = i; k < i + run; k++) this.pending.set(k, { kind: 'server', rid, run });
   }
 
-  private fromPeer(i: number, peer: string): void {
+  /** chunk `i` (and the `run` - 1 after it, none of them in flight) in one request to `peer` */
+  private fromPeer(i: number, peer: string, run = 1): void {
     const since = this.client.deps.clock.realNow();
-    const ok = this.client.requestFromPeer(peer, this.track, this.quality, i, (buf, from) => {
-      const pend = this.pending.get(i);
-      if (pend?.kind === 'peer' && pend.peer === from) this.pending.delete(i);
-      if (buf && buf.length === Math.min(this.chunkBytes, this.size - i * this.chunkBytes)) {
-        const r = this.peerRate.get(from) ?? { bytes: 0, ms: 0 };
-        r.bytes += buf.length;
-        r.ms += Math.max(1, this.client.deps.clock.realNow() - since);
-        this.peerRate.set(from, r);
-        this.accept(i, buf, SRC_P2P);
-      } else {
-        this.failures.set(from, (this.failures.get(from) ?? 0) + 1);
-      }
-      this.schedule();
-    });
-    if (ok) this.pending.set(i, { kind: 'peer', peer, since });
+    const cb = this.chunkBytes;
+    const ok = this.client.requestFromPeer(
+      peer,
+      this.track,
+      this.quality,
+      i,
+      (buf, from) => {
+        for (let k = i; k < i + run; k++) {
+          const pend = this.pending.get(k);
+          if (pend?.kind === 'peer' && pend.peer === from) this.pending.delete(k);
+        }
+        if (buf && buf.length === Math.min(run * cb, this.size - i * cb)) {
+          const r = this.peerRate.get(from) ?? { bytes: 0, ms: 0 };
+          r.bytes += buf.length;
+          r.ms += Math.max(1, this.client.deps.clock.realNow() - since);
+          this.peerRate.set(from, r);
+          for (let k = i; k < i + run; k++) this.accept(k, run === 1 ? buf : buf.subarray((k - i) * cb, (k - i + 1) * cb), SRC_P2P);
+        } else {
+          // a failure per chunk asked for, as `run` requests of one chunk each would have counted
+          this.failures.set(from, (this.failures.get(from) ?? 0) + run);
+        }
+        this.schedule();
+      },
+      run,
+    );
+    if (ok) for (let k = i; k < i + run; k++) this.pending.set(k, { kind: 'peer', peer, since });
   }
 
   private accept(i: number, buf: Buffer, src: number): void {

@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseSeeds } from '../cli/commands/crosscheck.ts';
+import { modelCombinations, parseModels, parseSeeds, placeTag } from '../cli/commands/crosscheck.ts';
+import { MESSAGE_MODEL, SIM_MODELS } from '../config/sim-model.ts';
 import type { RunInfo } from '../report/run-info.ts';
 import { type CrossRun, crosscheckMarkdown, crossIncompatibilities, crossVerdicts, disagreements, mergeTables } from './crosscheck.ts';
 
@@ -164,5 +165,22 @@ describe('crosscheck tables', () => {
     expect(parseSeeds('1, 2,3')).toEqual([1, 2, 3]);
     expect(() => parseSeeds('1,x')).toThrow(/--seeds: "x" is not a seed; give whole numbers separated by commas/);
     expect(() => parseSeeds('1,1')).toThrow(/names a seed twice/);
+  });
+
+  it("runs every combination of the models asked for, each place under its own tag, none of them Docker's", () => {
+    expect(() => parseModels('--peer-data', 'chunks,blocks', SIM_MODELS.peerData)).toThrow(/--peer-data: "blocks" is not a model; valid: chunks, runs/);
+    const every = modelCombinations(SIM_MODELS);
+    const parts = Object.values(SIM_MODELS).reduce((n, ms) => n * ms.length, 1);
+    expect(every).toHaveLength(parts);
+    expect(new Set(every.map((m) => JSON.stringify(m))).size).toBe(parts);
+    const tags = every.flatMap((m) => [placeTag(m, false), placeTag(m, true)]);
+    expect(new Set(tags).size).toBe(2 * parts);
+    for (const t of tags) expect(t).toMatch(/^[a-ce-z0-9]$/);
+    // one part asked for both ways, the others as the experiment has them
+    const two = modelCombinations({ ...SIM_MODELS, keepalives: ['lazy'], serverData: ['runs'], search: ['walk'] });
+    expect(two).toEqual([
+      { ...MESSAGE_MODEL, keepalives: 'lazy', serverData: 'runs', search: 'walk', peerData: 'chunks' },
+      { ...MESSAGE_MODEL, keepalives: 'lazy', serverData: 'runs', search: 'walk', peerData: 'runs' },
+    ]);
   });
 });

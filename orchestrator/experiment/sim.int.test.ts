@@ -185,6 +185,25 @@ describe('the simulated runtime', () => {
     expect(Math.abs(walk.overlay - flood.overlay)).toBeLessThan(0.05);
   }, 240_000);
 
+  it('asks peers for runs of chunks with peerData: runs, about half the requests for the same bytes from peers', async () => {
+    const fetched = async (peerData: string, id: string) => {
+      const r = await run(experimentFile('10h', `sim: { peerData: ${peerData} }\n`), id);
+      const s = r.summary as { valid: boolean; plays: number; shares: { p2p: number } };
+      const info = JSON.parse(fs.readFileSync(path.join(r.dir, 'run.json'), 'utf8')) as { sim: { model: { peerData: string }; messages: Record<string, number> } };
+      expect(s.valid).toBe(true);
+      expect(info.sim.model.peerData).toBe(peerData);
+      return { plays: s.plays, p2p: s.shares.p2p, requests: info.sim.messages.chunkRequest ?? 0, chunks: info.sim.messages.chunk ?? 0 };
+    };
+    const one = await fetched('chunks', 'simpd1');
+    const runs = await fetched('runs', 'simpd2');
+    expect(runs.plays).toBe(one.plays);
+    expect(one.requests).toBeGreaterThan(0);
+    expect(runs.requests).toBeLessThan(0.7 * one.requests);
+    expect(runs.chunks).toBeLessThan(0.7 * one.chunks);
+    // within docs/time-scale.md's tolerance for a share (2 points), on this small world too
+    expect(Math.abs(runs.p2p - one.p2p)).toBeLessThan(0.02);
+  }, 240_000);
+
   it('gives the same summary for the same seed, and another for another seed', async () => {
     const file = experimentFile();
     const a = await run(file, 'simbb1');

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { type CrossRun, crosscheckMarkdown, crossIncompatibilities, crossVerdicts, disagreements, loadCrossRun, type Place, runCrosscheck } from '../../compare/crosscheck.ts';
 import { checkTimeScale, loadExperiment } from '../../config/experiment.ts';
-import { SIM_MODELS, type SimModel } from '../../config/sim-model.ts';
+import { MODEL_FLAGS, SIM_MODELS, type SimModel } from '../../config/sim-model.ts';
 import { UserError } from '../../errors.ts';
 import { newRunId } from '../../plan/run-id.ts';
 import { Progress } from '../../progress/display.ts';
@@ -20,7 +20,7 @@ export function parseSeeds(text: string): number[] {
   return n;
 }
 
-/** `--keepalives eager,lazy`, `--server-data chunks,runs` or `--search flood,walk`: models of one part of the simulation, each once */
+/** `--keepalives eager,lazy`, `--server-data chunks,runs`, `--peer-data chunks,runs` or `--search flood,walk`: models of one part of the simulation, each once */
 export function parseModels<M extends string>(flag: string, text: string, valid: readonly M[]): M[] {
   const ms = text.split(',').map((x) => x.trim());
   const bad = ms.filter((m) => !valid.includes(m as M));
@@ -29,20 +29,29 @@ export function parseModels<M extends string>(flag: string, text: string, valid:
   return ms as M[];
 }
 
+/** tags of simulated places: lower-case letters and digits but 'd' (Docker's), two per combination of models */
+const TAG_CHARS = 'abcefghijklmnopqrstuvwxyz0123456789';
+const PARTS = Object.keys(MODEL_FLAGS) as (keyof SimModel)[];
+
 /**
- * One letter per simulated place, so that <id><tag><seed> stays a run id of at most 8 characters:
- * by search, keep-alives and server data, at the experiment's scale and unscaled ('d' is Docker's).
+ * One character per simulated place, so that <id><tag><seed> stays a run id of at most 8
+ * characters: the combination of models (each part's index in SIM_MODELS, as digits of a mixed
+ * radix) and whether it runs at the experiment's scale or unscaled.
  */
-const TAGS: Record<SimModel['search'], Record<SimModel['keepalives'], Record<SimModel['serverData'], [string, string]>>> = {
-  flood: {
-    eager: { chunks: ['s', 'u'], runs: ['r', 'v'] },
-    lazy: { chunks: ['l', 'z'], runs: ['q', 'w'] },
-  },
-  walk: {
-    eager: { chunks: ['a', 'b'], runs: ['c', 'e'] },
-    lazy: { chunks: ['f', 'g'], runs: ['h', 'i'] },
-  },
-};
+export function placeTag(model: SimModel, unscaled: boolean): string {
+  let combo = 0;
+  for (const part of PARTS) combo = combo * SIM_MODELS[part].length + (SIM_MODELS[part] as readonly string[]).indexOf(model[part]);
+  const at = 2 * combo + (unscaled ? 1 : 0);
+  if (at >= TAG_CHARS.length) throw new Error(`crosscheck: ${PARTS.length} model parts make more places than run ids can tag`);
+  return TAG_CHARS[at];
+}
+
+/** every combination of the models chosen for each part */
+export function modelCombinations(chosen: { [K in keyof SimModel]: readonly SimModel[K][] }): SimModel[] {
+  let out: Partial<SimModel>[] = [{}];
+  for (const part of PARTS) out = out.flatMap((m) => (chosen[part] as readonly string[]).map((v) => ({ ...m, [part]: v })));
+  return out as SimModel[];
+}
 
 export function register(program: Command): void {
   program
@@ -60,8 +69,12 @@ export function register(program: Command): void {
       '--server-data <list>',
       "the simulation's server-data models to run, comma-separated: chunks (a message per chunk, the protocol's), runs (docs/simulation.md, Models); default: the experiment's",
     )
+    .option(
+      '--peer-data <list>',
+      "the simulation's peer-data models to run, comma-separated: chunks (a message per chunk, the protocol's), runs (docs/simulation.md, Models); default: the experiment's",
+    )
     .option('--search <list>', "the simulation's search models to run, comma-separated: flood (the protocol's messages), walk (docs/simulation.md, Models); default: the experiment's")
-    .action(async (what: string[], o: { results: string; docker: boolean; timeScale?: string; seeds?: string; keepalives?: string; serverData?: string; search?: string }) => {
+    .action(async (what: string[], o: { results: string; docker: boolean; timeScale?: string; seeds?: string } & { [K in keyof SimModel]?: string }) => {
       const progress = new Progress();
       let runs: CrossRun[];
       let dir: string;
@@ -71,19 +84,18 @@ export function register(program: Command): void {
         const seeds = o.seeds === undefined ? [base.seed] : parseSeeds(o.seeds);
         const id = newRunId();
         dir = path.join(o.results, `crosscheck-${id}`);
-        const keepalives = o.keepalives === undefined ? [base.sim.keepalives] : parseModels('--keepalives', o.keepalives, SIM_MODELS.keepalives);
-        const serverData = o.serverData === undefined ? [base.sim.serverData] : parseModels('--server-data', o.serverData, SIM_MODELS.serverData);
-        const search = o.search === undefined ? [base.sim.search] : parseModels('--search', o.search, SIM_MODELS.search);
+        const chosen = {} as { [K in keyof SimModel]: SimModel[K][] };
+        for (const part of PARTS) {
+          const text = o[part];
+          Object.assign(chosen, { [part]: text === undefined ? [base.sim[part]] : parseModels(MODEL_FLAGS[part], text, SIM_MODELS[part]) });
+        }
         const places: Place[] = o.docker ? [{ runtime: 'docker', timeScale: scale, tag: 'd' }] : [];
-        for (const q of search)
-          for (const k of keepalives)
-            for (const d of serverData) {
-              const model = { ...base.sim, keepalives: k, serverData: d, search: q };
-              const [scaled, unscaled] = TAGS[q][k][d];
-              places.push({ runtime: 'sim', timeScale: scale, tag: scaled, model });
-              // unscaled as well, unless the experiment is unscaled already
-              if (scale !== 1) places.push({ runtime: 'sim', timeScale: 1, tag: unscaled, model });
-            }
+        for (const combo of modelCombinations(chosen)) {
+          const model = { ...base.sim, ...combo };
+          places.push({ runtime: 'sim', timeScale: scale, tag: placeTag(model, false), model });
+          // unscaled as well, unless the experiment is unscaled already
+          if (scale !== 1) places.push({ runtime: 'sim', timeScale: 1, tag: placeTag(model, true), model });
+        }
         const done = await runCrosscheck(what[0], { places, seeds, dir, id, progress });
         if (done === null) {
           process.exitCode = 130;

@@ -16,7 +16,7 @@ import { dcSeed, dnsRandom, peerSeed, pickWeighted, seededRandom } from '../../.
 import type { Report } from '../../../node-image/core/reports.ts';
 import type { ScriptEvent } from '../../../node-image/core/script.ts';
 import { runScript } from '../../../node-image/core/script-runner.ts';
-import { RUN_CHUNKS, type SimModel } from '../../config/sim-model.ts';
+import { PEER_RUN_CHUNKS, RUN_CHUNKS, type SimModel } from '../../config/sim-model.ts';
 import type { DcName, Topology } from '../../config/topology.ts';
 import { DCS } from '../../config/topology.ts';
 import type { PeerPlacement } from '../../plan/plan.ts';
@@ -296,15 +296,20 @@ async function runLoop(w: SimWorld, dcs: Map<DcName, DataCentre>, peers: Peers):
 }
 
 /**
- * The protocol as the chosen server-data model runs it: `runs` lets a request to the server ask for
- * RUN_CHUNKS consecutive chunks, and the data centre answer it in one message (docs/simulation.md,
- * Models). Both ends run the core's code for this; only the two parameters differ.
+ * The protocol as the chosen data models run it: server `runs` lets a request to the server ask
+ * for RUN_CHUNKS consecutive chunks and the data centre answer it in one message; peer `runs` lets a
+ * request to a peer ask for PEER_RUN_CHUNKS, answered in one `chunk` (docs/simulation.md, Models).
+ * Both ends run the core's code for this; only the parameters differ.
  */
 function withDataModel(protocol: Protocol, model: SimModel | undefined): Protocol {
-  if (model?.serverData !== 'runs') return protocol;
-  const p = protocol.params;
-  const frame = Math.max(p.serverFrameBytes, RUN_CHUNKS * p.chunkBytes);
-  return { ...protocol, params: { ...p, serverRunChunks: RUN_CHUNKS, serverFrameBytes: frame, maxFrameBytes: Math.max(p.maxFrameBytes, 2 * frame) } };
+  let p = protocol.params;
+  if (model?.serverData === 'runs') {
+    const frame = Math.max(p.serverFrameBytes, RUN_CHUNKS * p.chunkBytes);
+    p = { ...p, serverRunChunks: RUN_CHUNKS, serverFrameBytes: frame, maxFrameBytes: Math.max(p.maxFrameBytes, 2 * frame) };
+  }
+  // within the pipeline a user set: a run is chunks in flight to one peer
+  if (model?.peerData === 'runs') p = { ...p, peerRunChunks: Math.min(PEER_RUN_CHUNKS, p.peerPipeline) };
+  return p === protocol.params ? protocol : { ...protocol, params: p };
 }
 
 /**
