@@ -1,6 +1,7 @@
 // The client and the data centre together, over in-memory pipes on a manual clock: streaming
 // from the server and from peers, tracker and overlay discovery, reversal, report delivery.
 import { describe, expect, it } from 'vitest';
+import { cacheKey } from './cache.ts';
 import type { Client } from './client.ts';
 import type { ConnectReport, PlayReport, Report, SearchReport } from './reports.ts';
 import { CLOSED } from './search.ts';
@@ -172,8 +173,8 @@ describe('client and data centre', () => {
     z.play(13, 'random');
     await w.run(100); // the head has arrived, peer discovery has not finished: the rest is not asked for yet
     z.skip();
-    expect(z.cache.has('13-q5')?.complete).toBe(false);
-    expect(z.cache.isServable('13-q5')).toBe(false);
+    expect(z.cache.has(cacheKey(13, 'q5'))?.complete).toBe(false);
+    expect(z.cache.isServable(cacheKey(13, 'q5'))).toBe(false);
   });
 
   it('counts answers that came after the searcher stopped waiting, or after it forgot the query', async () => {

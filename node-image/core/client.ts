@@ -10,7 +10,7 @@
 // Sockets, timers and disk come in through `ClientDeps`, so the same class runs inside a
 // container, on loopback and in unit tests; decisions come in as policies (policies.ts).
 
-import { CacheIndex, type CacheStore } from './cache.ts';
+import { type CacheEntries, CacheIndex, type CacheStore } from './cache.ts';
 import type { Dialer, Liveness, Pipe } from './channel.ts';
 import type { Clock, TimerHandle } from './clock.ts';
 import { type ContentSource, REAL_CONTENT, trackBytes, trackDurationSec } from './content.ts';
@@ -39,6 +39,8 @@ export interface ClientDeps {
   params: ProtocolParams;
   dialer: Dialer;
   store: CacheStore;
+  /** what the cache holds at start when not the store's list: a simulated peer's warm cache (orchestrator/workload/warmup.ts), taken over whole */
+  warmCache?: CacheEntries;
   /** where the data centre is: asked again before every (re)connect (DNS may answer differently) */
   locateServer: () => Promise<{ host: string; port: number }>;
   identity: ClientIdentity;
@@ -80,7 +82,7 @@ export class Client implements PlaybackHost {
   constructor(readonly deps: ClientDeps) {
     const { clock, params, identity } = deps;
     this.policies = deps.policies ?? resolveProtocol();
-    this.cache = new CacheIndex(deps.store, params.cacheBytes);
+    this.cache = new CacheIndex(deps.store, params.cacheBytes, deps.warmCache);
     this.reports = new ReportQueue(clock, identity.clientId);
     const self = this;
     this.link = new ServerLink(

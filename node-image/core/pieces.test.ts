@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CacheIndex, MemoryStore } from './cache.ts';
+import { CacheEntries, CacheIndex, cacheKey, keyQuality, keyTrack, MemoryStore } from './cache.ts';
 import type { Channel } from './channel.ts';
 import { ManualClock } from './clock.ts';
 import { contentRange, expectedSha256, MIN_TRACK_BYTES, trackBytes } from './content.ts';
@@ -98,19 +99,88 @@ describe('cache', () => {
   it('evicts least recently used, keeps partial tracks unserved, survives a restart', () => {
     const store = new MemoryStore();
     const c = new CacheIndex(store, 100);
-    c.put('a', Buffer.alloc(40), true, 1);
-    c.put('b', Buffer.alloc(40), false, 2);
-    c.use('a', 3);
-    c.put('c', Buffer.alloc(40), true, 4); // over the limit: b is the least recently used
-    expect(c.has('b')).toBeUndefined();
-    expect(c.isServable('a')).toBe(true);
-    c.put('d', Buffer.alloc(10), false, 5);
-    expect(c.isServable('d')).toBe(false);
-    expect(c.readRange('d', 0, 5)).toBeNull();
+    const [a, b, cc, d] = [1, 2, 3, 4].map((t) => cacheKey(t, 'q5'));
+    c.put(a, Buffer.alloc(40), true, 1);
+    c.put(b, Buffer.alloc(40), false, 2);
+    c.use(a, 3);
+    c.put(cc, Buffer.alloc(40), true, 4); // over the limit: b is the least recently used
+    expect(c.has(b)).toBeUndefined();
+    expect(c.isServable(a)).toBe(true);
+    c.put(d, Buffer.alloc(10), false, 5);
+    expect(c.isServable(d)).toBe(false);
+    expect(c.readRange(d, 0, 5)).toBeNull();
     const again = new CacheIndex(store, 100);
     expect(again.bytes).toBe(90);
-    expect(again.isServable('c')).toBe(true);
-    expect(again.has('d')?.complete).toBe(false);
+    expect(again.isServable(cc)).toBe(true);
+    expect(again.has(d)?.complete).toBe(false);
+  });
+
+  it('keys a track at a quality by one number, and back', () => {
+    for (const [t, q] of [
+      [0, 'q5'],
+      [7, 'q9'],
+      [8_000_000, 'q5'],
+      [4_294_967_295, 'q9'],
+    ] as const) {
+      expect(keyTrack(cacheKey(t, q))).toBe(t);
+      expect(keyQuality(cacheKey(t, q))).toBe(q);
+    }
+    expect(cacheKey(7, 'q5')).not.toBe(cacheKey(7, 'q9'));
+  });
+
+  it('holds its entries in slots yet behaves as a map in least-recently-used order would, whatever is done to it', () => {
+    // the reference: entries in a Map's insertion order, as the cache held them before its slots
+    type E = { size: number; complete: boolean; lastUsed: number };
+    const op = fc.oneof(
+      fc.record({ kind: fc.constant('put' as const), key: fc.nat({ max: 12 }), size: fc.nat({ max: 60 }), complete: fc.boolean() }),
+      fc.record({ kind: fc.constant('use' as const), key: fc.nat({ max: 12 }) }),
+      fc.record({ kind: fc.constant('order' as const) }),
+    );
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 80 }), (ops) => {
+        const c = new CacheEntries(100);
+        const ref = new Map<number, E>();
+        let total = 0;
+        ops.forEach((o, now) => {
+          if (o.kind === 'put') {
+            c.put(o.key, o.size, o.complete, now);
+            const old = ref.get(o.key);
+            if (old) total -= old.size;
+            ref.delete(o.key);
+            if (o.size > 100) return;
+            ref.set(o.key, { size: o.size, complete: o.complete, lastUsed: now });
+            total += o.size;
+            for (const [k, e] of ref) {
+              if (total <= 100) break;
+              if (k === o.key) continue;
+              ref.delete(k);
+              total -= e.size;
+            }
+          } else if (o.kind === 'use') {
+            const e = ref.get(o.key);
+            expect(c.use(o.key, now)).toBe(e !== undefined);
+            if (e) {
+              e.lastUsed = now;
+              ref.delete(o.key);
+              ref.set(o.key, e);
+            }
+          } else {
+            // as a restart reads a store: by last use, ties as they were
+            c.orderByLastUse();
+            const sorted = [...ref].sort((x, y) => x[1].lastUsed - y[1].lastUsed);
+            ref.clear();
+            for (const [k, e] of sorted) ref.set(k, e);
+          }
+          expect(c.list()).toEqual([...ref].map(([key, e]) => ({ key, ...e })));
+          expect(c.bytes).toBe(total);
+        });
+        for (const [k, e] of ref) {
+          expect(c.sizeOf(k)).toBe(e.size);
+          expect(c.isComplete(k)).toBe(e.complete);
+        }
+        expect(c.sizeOf(99)).toBe(-1);
+      }),
+    );
   });
 });
 
@@ -119,7 +189,7 @@ describe('serving', () => {
     const params = resolveParams();
     const cache = new CacheIndex(new MemoryStore(), 1 << 30);
     const track = contentRange(7, 'q5', 0, 40_000);
-    cache.put('7-q5', track, true, 0);
+    cache.put(cacheKey(7, 'q5'), track, true, 0);
     const sent: { type: string; body: Record<string, unknown>; payload?: Buffer }[] = [];
     const ch = { send: (type: string, body: Record<string, unknown>, payload?: Buffer) => sent.push({ type, body, payload }) } as unknown as Channel;
     const n = { ch, stats: newStats(), lastUpload: Number.NEGATIVE_INFINITY };

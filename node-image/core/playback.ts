@@ -12,7 +12,7 @@
 // stutter. Latency is real ms from the play request to the first audio playable.
 
 import { createHash } from 'node:crypto';
-import { type CacheIndex, cacheKey } from './cache.ts';
+import { type CacheIndex, type CacheKey, cacheKey } from './cache.ts';
 import { afterReal } from './channel.ts';
 import type { Clock, TimerHandle } from './clock.ts';
 import { type ContentSource, expectedSha256, UNVERIFIED } from './content.ts';
@@ -147,7 +147,7 @@ export class Download {
     this.secPerChunk = client.trackDurationMs(track) / 1000 / this.chunks;
   }
 
-  get key(): string {
+  get key(): CacheKey {
     return cacheKey(this.track, this.quality);
   }
 

@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { cacheKey } from '../../node-image/core/cache.ts';
 import { resolveProtocol } from '../../node-image/core/policies.ts';
 import { classifyAddresses } from '../analysis/paper.ts';
 import { runMatrix } from '../compare/matrix.ts';
@@ -254,7 +255,7 @@ describe('the simulated runtime', () => {
       const key = `${machine}/${r.track}-${r.quality}`;
       if (seen.has(key)) continue;
       seen.add(key);
-      if (!state.caches.get(machine)?.some((x) => x.key === `${r.track}-${r.quality}` && x.complete)) continue;
+      if (!state.caches.get(machine)?.isComplete(cacheKey(r.track, r.quality))) continue;
       expect(r.bytes.server + r.bytes.p2p, key).toBe(0);
       fromCache++;
     }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CacheEntries, CacheIndex, MemoryStore } from '../../node-image/core/cache.ts';
+import { CacheEntries, CacheIndex, cacheKey, keyQuality, keyTrack, MemoryStore } from '../../node-image/core/cache.ts';
 import { trackBytes, trackDurationSec } from '../../node-image/core/content.ts';
 import { seededRandom } from '../../node-image/core/random.ts';
 import type { ScriptEvent } from '../../node-image/core/script.ts';
@@ -23,7 +23,10 @@ describe('the warm-up', () => {
     const real = new CacheIndex(store, limit);
     const random = seededRandom(3);
     const entries = () => ({
-      warm: [...warm.entries.values()].map((e) => `${e.key}:${e.size}:${e.complete}`).sort(),
+      warm: warm
+        .list()
+        .map((e) => `${e.key}:${e.size}:${e.complete}`)
+        .sort(),
       real: store
         .list()
         .map((e) => `${e.key}:${e.size}:${e.complete}`)
@@ -31,7 +34,7 @@ describe('the warm-up', () => {
     });
     let evicted = 0;
     for (let t = 0; t < 3000; t++) {
-      const key = `${1 + Math.floor(random() * 60)}-q5`;
+      const key = cacheKey(1 + Math.floor(random() * 60), 'q5');
       if (random() < 0.3) {
         warm.use(key, t);
         real.use(key, t);
@@ -69,12 +72,12 @@ describe('the warm-up', () => {
     const one = warmState(machines, DCS, defaultSynthetic, { ...options, days: 1 });
     const two = warmState(machines, DCS, defaultSynthetic, { ...options, days: 14 });
     expect(two.daily).toHaveLength(14);
-    const size = (w: typeof one) => [...w.caches.values()].reduce((n, c) => n + c.length, 0);
+    const size = (w: typeof one) => [...w.caches.values()].reduce((n, c) => n + c.size, 0);
     expect(size(two)).toBeGreaterThan(size(one));
     const share = (d: { plays: number; cacheHits: number }) => d.cacheHits / d.plays;
     expect(share(two.daily.at(-1)!)).toBeGreaterThan(share(two.daily[0]));
     // every time is before the window's 0, and the tracker remembers at most its 20 a track
-    for (const c of two.caches.values()) for (const e of c) expect(e.lastUsed).toBeLessThan(0);
+    for (const c of two.caches.values()) for (const e of c.list()) expect(e.lastUsed).toBeLessThan(0);
     for (const list of two.trackers.values()) {
       const per = new Map<string, number>();
       for (const a of list) per.set(`${a.track}/${a.quality}`, (per.get(`${a.track}/${a.quality}`) ?? 0) + 1);
@@ -106,16 +109,26 @@ describe('the warm-up', () => {
         { t: 12_000 + d, action: 'skip' },
         { t: 20_000 + d, action: 'logout' },
       ]);
-      const cache = new Map(w.caches.get('m0')!.map((e) => [e.key, e]));
-      expect(cache.get('7-q5')).toMatchObject({ complete: true, size: trackBytes(7, 'q5') });
+      const cache = new Map(
+        w.caches
+          .get('m0')!
+          .list()
+          .map((e) => [e.key, e]),
+      );
+      expect(cache.get(cacheKey(7, 'q5'))).toMatchObject({ complete: true, size: trackBytes(7, 'q5') });
       // 10 s at 500 kbit/s: 625,000 bytes of the track
-      expect(cache.get('9-q5')).toMatchObject({ complete: false, size: 625_000 });
+      expect(cache.get(cacheKey(9, 'q5'))).toMatchObject({ complete: false, size: 625_000 });
       expect(w.trackers.get('stockholm')).toEqual([{ machine: 'm0', track: 7, quality: 'q5' }]);
     });
 
     it('a mobile client caches what it plays but reports nothing to the tracker', () => {
       const w = one(8_000, [login(0, true), { t: 2_000, action: 'play', track: 7, access: 'random' }, { t: 400_000, action: 'logout' }]);
-      expect(w.caches.get('m0')!.map((e) => e.key)).toEqual(['7-q5']);
+      expect(
+        w.caches
+          .get('m0')!
+          .list()
+          .map((e) => e.key),
+      ).toEqual([cacheKey(7, 'q5')]);
       expect(w.trackers.get('stockholm')).toEqual([]);
     });
 
@@ -130,12 +143,18 @@ describe('the warm-up', () => {
       expect(
         w.caches
           .get('m0')!
-          .map((e) => `${e.key}:${e.complete}`)
+          .list()
+          .map((e) => `${keyTrack(e.key)}-${keyQuality(e.key)}:${e.complete}`)
           .sort(),
       ).toEqual(['11-q5:true', '7-q5:true']);
       expect(w.daily.at(-1)).toMatchObject({ plays: 2, cacheHits: 1 });
       const off = one(8_000, [login(0), { t: 2_000, action: 'play', track: 7, access: 'random', next: 11 }, { t: 3_000 + d7, action: 'logout' }], { prefetch: false });
-      expect(off.caches.get('m0')!.map((e) => e.key)).toEqual(['7-q5']);
+      expect(
+        off.caches
+          .get('m0')!
+          .list()
+          .map((e) => e.key),
+      ).toEqual([cacheKey(7, 'q5')]);
     });
   });
 

@@ -16,8 +16,7 @@
 // The fetch takes the track's size at the access link's downstream rate: where the bytes come from
 // (servers or peers) does not change what the cache holds.
 
-import type { CacheEntryInfo } from '../../node-image/core/cache.ts';
-import { CacheEntries, cacheKey } from '../../node-image/core/cache.ts';
+import { CacheEntries, type CacheKey, cacheKey } from '../../node-image/core/cache.ts';
 import { trackBytes, trackDurationSec } from '../../node-image/core/content.ts';
 import type { Quality } from '../../node-image/core/reports.ts';
 import type { ScriptEvent } from '../../node-image/core/script.ts';
@@ -82,8 +81,8 @@ export interface WarmState {
   /** the history's plays, per day, and how many of them the cache could have served */
   daily: WarmDay[];
   plays: number;
-  /** per machine, its cache's entries (times are workload ms before the window: negative) */
-  caches: Map<string, CacheEntryInfo[]>;
+  /** per machine, its cache's entries (times are workload ms before the window: negative), for its client to take over */
+  caches: Map<string, CacheEntries>;
   /** per data centre, (machine, track, quality) reports in the order the tracker heard them, the last `trackerKeep` per track */
   trackers: Map<string, { machine: string; track: number; quality: Quality }[]>;
   wallMs: number;
@@ -109,7 +108,7 @@ interface Announce {
 /** what the replay keeps between days: the caches, the trackers, the day counts */
 class History {
   readonly caches = new Map<string, CacheEntries>();
-  readonly trackers: Map<string, Announce[]>[];
+  readonly trackers: Map<CacheKey, Announce[]>[];
   readonly daily: WarmDay[] = [];
   private readonly dnsRandom: () => number;
 
@@ -166,8 +165,8 @@ class History {
         if (announce && !mobile) announces.push({ t: done, dc, machine: m.name, track, quality });
       } else {
         const prefix = Math.floor((to - from) * bytesPerMs);
-        const held = cache.get(key);
-        if (prefix > 0 && (!held || held.size < prefix)) cache.put(key, prefix, false, to);
+        // -1 when none is held
+        if (prefix > 0 && cache.sizeOf(key) < prefix) cache.put(key, prefix, false, to);
       }
     };
     // a prefetch the next play takes over: that play's fetch began at the prefetch point
@@ -188,15 +187,15 @@ class History {
       const end = Math.min(untilMs, after?.t ?? e.t + trackDurationSec(e.track) * 1000);
       const key = cacheKey(e.track, quality);
       count.plays++;
-      const held = cache.get(key);
+      const hit = cache.isComplete(key);
       cache.use(key, e.t);
       const from = prefetched?.track === e.track ? prefetched.from : e.t;
       prefetched = null;
-      if (held?.complete) count.cacheHits++;
+      if (hit) count.cacheHits++;
       else fetch(e.track, from, end, true);
       // the prefetch point: 30 s of audio before the track's end, if the play gets there
       const prefetchAt = e.t + (trackDurationSec(e.track) - this.o.prefetchSec) * 1000;
-      if (!this.o.prefetch || e.next === undefined || prefetchAt >= end || cache.get(cacheKey(e.next, quality))?.complete) continue;
+      if (!this.o.prefetch || e.next === undefined || prefetchAt >= end || cache.isComplete(cacheKey(e.next, quality))) continue;
       if (after?.action === 'play' && after.track === e.next) prefetched = { track: e.next, from: prefetchAt };
       // a prefetch nobody plays next is stopped when the play ends (kept in part), or has finished by then
       else fetch(e.next, prefetchAt, end, true);
@@ -210,12 +209,11 @@ class History {
 
   /** what the run starts from; `shift` moves the history's times so that the window begins at 0 */
   state(days: number, rule: string, wallMs: number, shift = 0): WarmState {
-    const caches = new Map<string, CacheEntryInfo[]>();
-    for (const [name, c] of this.caches)
-      caches.set(
-        name,
-        [...c.entries.values()].map((e) => ({ ...e, lastUsed: e.lastUsed - shift })),
-      );
+    // handed over, not copied (a copy was every entry of every machine twice at the peak): the
+    // history is done once its state is taken
+    for (const c of this.caches.values()) c.shiftTimes(-shift);
+    const caches = new Map(this.caches);
+    this.caches.clear();
     const trackers = new Map<string, { machine: string; track: number; quality: Quality }[]>();
     this.dcNames.forEach((name, i) => {
       const all = [...this.trackers[i].values()].flat().sort((a, b) => a.t - b.t);

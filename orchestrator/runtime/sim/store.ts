@@ -8,39 +8,22 @@
 // What it cannot do: keep bytes that differ from the content function. A peer that received
 // corrupt bytes would serve good ones from here; the integrity check of the play itself still
 // sees what arrived.
-import type { CacheEntryInfo, CacheStore } from '../../../node-image/core/cache.ts';
+import { type CacheEntryInfo, type CacheKey, type CacheStore, keyQuality, keyTrack } from '../../../node-image/core/cache.ts';
 import type { ContentSource } from '../../../node-image/core/content.ts';
-import type { Quality } from '../../../node-image/core/reports.ts';
-
-function parseKey(key: string): { track: number; quality: Quality } {
-  const [track, quality] = key.split('-');
-  return { track: Number(track), quality: quality as Quality };
-}
 
 export class RangeStore implements CacheStore {
-  /**
-   * `initial`: what the cache held before the run (a warm start), handed to the index once and
-   * not kept: after that the index's entries are the only record (load and readRange get theirs),
-   * so a peer's cache costs one entry per track, not two.
-   */
-  constructor(
-    private readonly content: ContentSource,
-    private initial: CacheEntryInfo[] = [],
-  ) {}
+  constructor(private readonly content: ContentSource) {}
 
+  /** nothing: a warm start hands the index its entries itself (ClientDeps.warmCache) */
   list(): CacheEntryInfo[] {
-    const out = this.initial;
-    this.initial = [];
-    return out;
+    return [];
   }
   save(): void {}
-  load(key: string, entry: CacheEntryInfo): Buffer | null {
-    const { track, quality } = parseKey(key);
-    return this.content.range(track, quality, 0, entry.size);
+  load(key: CacheKey, size: number): Buffer | null {
+    return this.content.range(keyTrack(key), keyQuality(key), 0, size);
   }
-  readRange(key: string, offset: number, length: number, entry: CacheEntryInfo): Buffer | null {
-    const { track, quality } = parseKey(key);
-    return this.content.range(track, quality, offset, length, entry.size);
+  readRange(key: CacheKey, offset: number, length: number, size: number): Buffer | null {
+    return this.content.range(keyTrack(key), keyQuality(key), offset, length, size);
   }
   touch(): void {}
   remove(): void {}
