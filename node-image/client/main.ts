@@ -110,17 +110,29 @@ let exiting = false;
 async function exit(reason: string): Promise<void> {
   if (exiting) return;
   exiting = true;
+  // an exiting program plays nothing more: what its script still held is told in the exit record
+  script.cancel();
   if (client.loggedIn) client.logout();
   const drained = await client.drain(reason === 'script done' ? 30_000 : 3_000);
   client.stop();
   server.close();
   // the exit record first: removing the port mapping talks to the router and may not answer
-  process.stdout.write(JSON.stringify({ event: 'exit', reason, clientId: client.id, generated: client.generated, unacked: client.unackedReports, drained }) + '\n');
+  process.stdout.write(
+    JSON.stringify({
+      event: 'exit',
+      reason,
+      clientId: client.id,
+      generated: client.generated,
+      unacked: client.unackedReports,
+      drained,
+      notPlayed: { ...client.notPlayed, notReached: script.playsLeft() },
+    }) + '\n',
+  );
   await Promise.race([mapper?.stop(), new Promise((r) => setTimeout(r, 3000))]);
   process.exit(0);
 }
 // a script that ends logged in (a bare `testbed up`) keeps the client online until SIGTERM
-runScript(client, events, () => {
+const script = runScript(client, events, () => {
   if (!client.loggedIn) void exit('script done');
 });
 process.on('SIGTERM', () => void exit('SIGTERM'));

@@ -198,6 +198,29 @@ describe('client and data centre', () => {
     expect(w.stored.find((r) => r.type === 'logout' && r.clientId === 'x')).toMatchObject({ lostHits: { late: 1, forgotten: 1 } });
   });
 
+  it('counts a play asked for without a user or while offline, by reason, and tells it at logout', async () => {
+    const w = world();
+    const a = w.client('a');
+    a.play(5, 'random');
+    a.play(6, 'random');
+    a.login('ua', 'SE', 'q5');
+    await w.run(500);
+    a.goOffline(10_000);
+    a.play(7, 'random');
+    expect(a.playback).toBeNull();
+    await w.run(20_000);
+    a.play(8, 'random');
+    await w.run(5_000);
+    a.logout();
+    await w.run(2_000);
+    expect(a.notPlayed).toEqual({ noUser: 2, offline: 1 });
+    expect(plays(w.stored, 'a').map((p) => p.track)).toEqual([8]);
+    expect(w.stored.find((r) => r.type === 'logout' && r.clientId === 'a')).toMatchObject({ notPlayed: { noUser: 2, offline: 1 } });
+    // after the last logout: no report can carry it, the exit record does (client/main.ts, runtime/sim/world.ts)
+    a.play(9, 'random');
+    expect(a.notPlayed).toEqual({ noUser: 3, offline: 1 });
+  });
+
   it('re-sends unacknowledged reports after the server connection drops', async () => {
     const w = world();
     const a = w.client('a');

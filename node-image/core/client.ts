@@ -20,7 +20,7 @@ import type { ProtocolParams } from './params.ts';
 import { Playback, type PlaybackHost } from './playback.ts';
 import { type Protocol, resolveProtocol } from './policies.ts';
 import { type ReportBody, ReportQueue } from './report-queue.ts';
-import type { Quality, UpnpOutcome } from './reports.ts';
+import type { NotPlayed, Quality, UpnpOutcome } from './reports.ts';
 import type { SearchWalk } from './search.ts';
 import { type ChunkWaiter, ServerLink } from './server-link.ts';
 import { Serving } from './serving.ts';
@@ -76,6 +76,8 @@ export class Client implements PlaybackHost {
   private loginReported = false;
   /** churn: the machine has no network until this workload time (null: online) */
   private offlineUntil: number | null = null;
+  /** plays asked for and not started, by reason: the run's accounting of its plays needs every one (report/summarise.ts) */
+  private readonly notStarted: NotPlayed = { noUser: 0, offline: 0 };
   playback: Playback | null = null;
   stopped = false;
 
@@ -166,6 +168,10 @@ export class Client implements PlaybackHost {
   get quality(): Quality {
     return this.user?.quality ?? 'q5';
   }
+  /** plays not started so far, by reason (a copy): the logout report and the exit record carry it */
+  get notPlayed(): NotPlayed {
+    return { ...this.notStarted };
+  }
 
   // ---- session ------------------------------------------------------------------------------
 
@@ -189,7 +195,7 @@ export class Client implements PlaybackHost {
     // let go of the play (its download's bytes, its cancelled prefetch): a client that logged
     // out holds nothing of its session; kept, it held up to two tracks' buffers while offline
     this.playback = null;
-    this.report({ type: 'logout', generated: this.reports.generated + 1, lostHits: { ...this.overlay.lostHits } } as ReportBody);
+    this.report({ type: 'logout', generated: this.reports.generated + 1, lostHits: { ...this.overlay.lostHits }, notPlayed: this.notPlayed } as ReportBody);
     for (const t of this.sessionTimers) t.cancel();
     this.sessionTimers = [];
     this.overlay.closeAll('logout');
@@ -314,8 +320,12 @@ export class Client implements PlaybackHost {
   // ---- playback -----------------------------------------------------------------------------
 
   play(track: number, access: 'playlist' | 'random', next?: number): void {
-    // a machine without network is taken to be away (asleep, unplugged): its plays do not happen
-    if (!this.user || this.offline) return;
+    // a machine without network is taken to be away (asleep, unplugged): its plays do not happen,
+    // but are counted, so that a run can tell plays its workload skipped from plays it lost
+    if (!this.user || this.offline) {
+      this.notStarted[this.user ? 'offline' : 'noUser']++;
+      return;
+    }
     const prefetched = this.playback?.takePrefetch(track) ?? null;
     this.playback?.stop('next');
     this.playback = new Playback(this, track, this.quality, access, next, prefetched);

@@ -54,7 +54,8 @@ describe('script runner', () => {
       { t: 2000, action: 'play', track: 1, access: 'random' },
       { t: 3000, action: 'logout' },
     ];
-    runScript(client as never, events as never, () => seen.push(['done', now]));
+    const script = runScript(client as never, events as never, () => seen.push(['done', now]));
+    expect(script.playsLeft()).toBe(1);
     let lateBy = 700; // the first timer fires 700 ms late, as a busy real clock's can
     while (armed) {
       const a: { due: number; fn: () => void } = armed;
@@ -65,6 +66,7 @@ describe('script runner', () => {
       a.fn();
     }
     expect(most).toBe(1);
+    expect(script.playsLeft()).toBe(0);
     expect(seen).toEqual([
       ['login', 1700],
       ['play', 2000],

@@ -80,6 +80,10 @@ describe('report checks', () => {
     expect(reportProblem(logout)).toBeNull();
     expect(reportProblem({ ...logout, lostHits: { late: 2, forgotten: 0 } })).toBeNull();
     expect(reportProblem({ ...logout, lostHits: { late: 2 } })).toMatch(/"lostHits" is not a valid lostHits/);
+    expect(reportProblem({ ...logout, notPlayed: { noUser: 4, offline: 0 } })).toBeNull();
+    for (const bad of [{ noUser: 4 }, { noUser: -1, offline: 0 }, { noUser: 1.5, offline: 0 }, { noUser: 0, offline: 0, lost: 3 }, [0, 0], null])
+      expect(reportProblem({ ...logout, notPlayed: bad }), JSON.stringify(bad)).toMatch(/"notPlayed" is not a valid notPlayed/);
+    expect(reportProblem({ ...base, type: 'neighbours', sinceLogin: 0, count: 1, notPlayed: { noUser: 0, offline: 0 } })).toMatch(/unknown field "notPlayed"/);
     // a field of one type is not taken on another
     expect(reportProblem({ ...logout, waitedMs: 3 })).toMatch(/unknown field "waitedMs"/);
   });

@@ -6,7 +6,24 @@
 import { trackBytes } from './content.ts';
 import { REPORT_TYPES, type Report } from './reports.ts';
 
-type Kind = 'string' | 'int' | 'number' | 'boolean' | 'quality' | 'object' | 'array' | 'upnp' | 'bytes' | 'trackerAnswer' | 'outcome' | 'access' | 'lostHits' | 'time' | 'realMs' | 'latency';
+type Kind =
+  | 'string'
+  | 'int'
+  | 'number'
+  | 'boolean'
+  | 'quality'
+  | 'object'
+  | 'array'
+  | 'upnp'
+  | 'bytes'
+  | 'trackerAnswer'
+  | 'outcome'
+  | 'access'
+  | 'lostHits'
+  | 'notPlayed'
+  | 'time'
+  | 'realMs'
+  | 'latency';
 
 /** workload ms since the run's start: no experiment runs longer than 366 days (config/experiment.ts) */
 const MAX_WORKLOAD_MS = 366 * 86_400_000;
@@ -42,7 +59,7 @@ const FIELDS: Record<Report['type'], Record<string, Kind>> = {
 /** fields the access point adds, never the client */
 const OPTIONAL: Record<string, Kind> = { serverSeenAddress: 'string' };
 /** fields added since the first runs: a report of an older run lacks them and is still well formed */
-const LATER: Partial<Record<Report['type'], Record<string, Kind>>> = { search: { waitedMs: 'realMs' }, logout: { lostHits: 'lostHits' } };
+const LATER: Partial<Record<Report['type'], Record<string, Kind>>> = { search: { waitedMs: 'realMs' }, logout: { lostHits: 'lostHits', notPlayed: 'notPlayed' } };
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 /** an object with no key but these (a nested "__proto__" or any stray field is refused, as at the top level) */
@@ -80,6 +97,8 @@ function ok(kind: Kind, v: unknown): boolean {
       );
     case 'lostHits':
       return isObj(v) && only(v, 'late', 'forgotten') && Number.isSafeInteger(v.late) && (v.late as number) >= 0 && Number.isSafeInteger(v.forgotten) && (v.forgotten as number) >= 0;
+    case 'notPlayed':
+      return isObj(v) && only(v, 'noUser', 'offline') && Number.isSafeInteger(v.noUser) && (v.noUser as number) >= 0 && Number.isSafeInteger(v.offline) && (v.offline as number) >= 0;
     case 'bytes':
       return isObj(v) && only(v, 'server', 'p2p', 'cache') && nonNeg(v.server) && nonNeg(v.p2p) && nonNeg(v.cache);
     case 'trackerAnswer':

@@ -104,6 +104,17 @@ export interface LogoutReport extends ReportBase {
    * the searcher stopped waiting, or after it had forgotten the query id (core/overlay.ts)
    */
   lostHits?: { late: number; forgotten: number };
+  /** plays the workload asked for that this client did not start, by reason, over the process's life so far (absent in runs before 2026-12-08) */
+  notPlayed?: NotPlayed;
+}
+
+/**
+ * Plays asked for and not started, by reason: no user logged in, or the machine offline (churn).
+ * Counted over a client process's life, so the latest count of a process holds all before it.
+ */
+export interface NotPlayed {
+  noUser: number;
+  offline: number;
 }
 
 export type Report = LoginReport | PlayReport | SearchReport | NeighboursReport | ConnectReport | LogoutReport;

@@ -3,7 +3,7 @@ import type { Client } from './client.ts';
 import type { TimerHandle } from './clock.ts';
 import type { ScriptEvent } from './script.ts';
 
-export function runScript(client: Client, events: readonly ScriptEvent[], onDone: () => void): { cancel(): void } {
+export function runScript(client: Client, events: readonly ScriptEvent[], onDone: () => void): { cancel(): void; playsLeft(): number } {
   const { clock } = client.deps;
   // One timer at a time, each event arming the next at its absolute time (e.t against the clock
   // then), so a late timer on a real clock delays nothing after it. Arming the whole script at
@@ -11,11 +11,15 @@ export function runScript(client: Client, events: readonly ScriptEvent[], onDone
   // simulated peers over a day, which made each of the run's events dearer (a deeper heap).
   let timer: TimerHandle | null = null;
   let i = 0;
+  // a program that exits before its script's end says how many plays it never reached: the run's
+  // accounting of its plays would otherwise find them missing (report/summarise.ts)
+  let playsLeft = events.reduce((n, e) => n + (e.action === 'play' ? 1 : 0), 0);
   const fire = (e: ScriptEvent) => {
     switch (e.action) {
       case 'login':
         return client.login(e.user, e.country, e.quality, e.mobile ?? false);
       case 'play':
+        playsLeft--;
         return client.play(e.track, e.access, e.next);
       case 'skip':
         return client.skip();
@@ -41,7 +45,7 @@ export function runScript(client: Client, events: readonly ScriptEvent[], onDone
     } else timer = clock.after(Math.max(0, last - clock.now()) + 1, onDone);
   };
   arm();
-  return { cancel: () => timer?.cancel() };
+  return { cancel: () => timer?.cancel(), playsLeft: () => playsLeft };
 }
 
 /** A script as the JSON Lines parseScript reads: one event per line. */

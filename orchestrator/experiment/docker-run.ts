@@ -63,7 +63,7 @@ export class DockerSession implements SessionRuntime {
     if (problems.length) throw new Error(`the plan is not valid:\n  ${problems.join('\n  ')}`);
     if (topology.hosts) plan = placeOnHosts(plan, topology.hosts);
     const peerMachines = plan.containers.filter((c) => c.role === 'peer').map((c) => ({ name: c.name, country: String(c.meta.country) }));
-    const w = await prepareWorkload(e, peerMachines, seed, variant, info, progress, warn);
+    const w = await prepareWorkload(e, peerMachines, seed, variant, info, progress, warn, repDir);
     let linkFaults: { finish(): Promise<void> } | null = null;
     progress.line(`run ${repId}: ${info.peers} peers, ${describeWorkload(w, e.durationMs)} of workload time at scale ${e.timeScale} (about ${Math.round(e.durationMs / e.timeScale / 1000)} s)`);
     const control = path.join(repDir, 'control');

@@ -69,6 +69,7 @@ export class LocalSession implements SessionRuntime {
       info,
       progress,
       r.warn,
+      repDir,
     );
     progress.line(
       `run ${r.repId} (local): ${placement.length} client processes on loopback, ${describeWorkload(w, e.durationMs)} of workload time at scale ${e.timeScale} (about ${Math.round(e.durationMs / e.timeScale / 1000)} s)`,

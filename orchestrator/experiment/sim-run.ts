@@ -87,7 +87,7 @@ export async function runSimRepetition(r: Repetition): Promise<SimResult> {
   const heap = heapAdvice(placement.length, undefined, e.warmup !== null);
   if (heap) r.warn(heap);
   const machines = placement.map((p) => ({ name: p.name, country: p.country }));
-  const w = await prepareWorkload(e, machines, r.seed, variant, info, progress, r.warn);
+  const w = await prepareWorkload(e, machines, r.seed, variant, info, progress, r.warn, r.repDir);
   const protocol = resolveProtocol({ ...variant.protocol, params: r.params });
   const pre = w.preRollMs ?? 0;
   const warm = e.warmup && e.workload.kind === 'synthetic' ? warmUp(r, placement, protocol, e.workload.params, w) : undefined;

@@ -12,7 +12,7 @@ import { runMatrix } from '../compare/matrix.ts';
 import { loadExperiment } from '../config/experiment.ts';
 import { placePeers } from '../plan/plan.ts';
 import { Progress } from '../progress/display.ts';
-import { readRawReports } from '../report/write.ts';
+import { readRawReports, writeReport } from '../report/write.ts';
 import { defaultSynthetic } from '../workload/synthetic.ts';
 import { runExperiment } from './run.ts';
 import { rewriteScaling, runScaling } from './scaling.ts';
@@ -99,6 +99,31 @@ describe('the simulated runtime', () => {
     expect(m.pong).toBeLessThanOrEqual(m.ping);
     expect(fs.readFileSync(path.join(r.dir, 'report.md'), 'utf8')).toMatch(/simulated/);
   }, 120_000);
+
+  it('accounts for every play its scripts held: reported, or not played while churn had the machine offline', async () => {
+    const file = experimentFile('24h', 'variants:\n  - name: churn\n    faults: [{ kind: churn, at: 6h, for: 2h, share: 0.5 }]\n');
+    const r = await run(file, 'simacct');
+    const s = r.summary as { valid: boolean; problems: string[]; playAccounting: { scheduled: number; reported: number; notPlayed: Record<string, number>; unaccounted: number; surplus: number } };
+    expect(s.problems).toEqual([]);
+    expect(s.valid).toBe(true);
+    const a = s.playAccounting;
+    expect(a.unaccounted).toBe(0);
+    expect(a.surplus).toBe(0);
+    expect(a.notPlayed.offline).toBeGreaterThan(0);
+    expect(a.scheduled).toBe(a.reported + Object.values(a.notPlayed).reduce((x, y) => x + y, 0));
+    // the scheduled plays are the scripts', recorded apart from anything the clients said
+    const info = JSON.parse(fs.readFileSync(path.join(r.dir, 'run.json'), 'utf8')) as { workload: { playsScheduled: number } };
+    expect(info.workload.playsScheduled).toBe(a.scheduled);
+    expect(fs.readFileSync(path.join(r.dir, 'report.md'), 'utf8')).toContain(`Plays scheduled ${a.scheduled} (${a.scheduled} in the measured window), reported ${a.reported}`);
+    // a play report gone from the sink is a play unaccounted for, named with its machine
+    const sink = path.join(r.dir, 'raw', 'stockholm', 'reports.jsonl');
+    const lines = fs.readFileSync(sink, 'utf8').split('\n');
+    fs.writeFileSync(sink, lines.filter((_, i) => i !== lines.findIndex((x) => x.includes('"type":"play"'))).join('\n'));
+    const broken = (await writeReport(r.dir)) as typeof s;
+    expect(broken.valid).toBe(false);
+    expect(broken.playAccounting.unaccounted).toBe(1);
+    expect(broken.problems.join('; ')).toMatch(/1 of \d+ scheduled plays are unaccounted for, .*: \S+ 1 \(plays without a report: track \d+ at/);
+  });
 
   it('replays a trace that starts on a Saturday from its first event: plays, weekends and hours fall where the trace puts them', async () => {
     const h = 3_600_000;

@@ -3,6 +3,7 @@
 import type { Experiment, Variant } from '../config/experiment.ts';
 import type { Progress } from '../progress/display.ts';
 import type { RunInfo } from '../report/run-info.ts';
+import { scheduledPlays, writeScheduledPlays } from '../report/scheduled.ts';
 import { addChurn } from '../workload/churn.ts';
 import { importLastfm } from '../workload/importers/lastfm.ts';
 import { importMssd } from '../workload/importers/mssd.ts';
@@ -45,11 +46,27 @@ async function workloadFor(e: Experiment, machines: Machine[], seed: number, war
   return r;
 }
 
-/** the workload of one repetition on these machines, churn put into its scripts, and run.json told of it */
-export async function prepareWorkload(e: Experiment, machines: Machine[], seed: number, variant: Variant, info: RunInfo, progress: Progress, warn: (line: string) => void): Promise<WorkloadResult> {
+/**
+ * the workload of one repetition on these machines, churn put into its scripts, run.json told of it,
+ * and the plays each machine is handed written to repDir/raw/scheduled-plays.jsonl (report/scheduled.ts)
+ */
+export async function prepareWorkload(
+  e: Experiment,
+  machines: Machine[],
+  seed: number,
+  variant: Variant,
+  info: RunInfo,
+  progress: Progress,
+  warn: (line: string) => void,
+  repDir: string,
+): Promise<WorkloadResult> {
   const w = await workloadFor(e, machines, seed, warn);
   const churned = addChurn(w.scripts, machines, variant.faults, seed);
   if (churned) progress.line(`churn: ${churned} peers will lose their network during the run`);
+  const scheduled = scheduledPlays(w.scripts);
+  writeScheduledPlays(repDir, scheduled);
+  let playsScheduled = 0;
+  for (const p of scheduled.values()) playsScheduled += p.length;
   info.peers = machines.length;
   info.workload = {
     kind: e.workload.kind,
@@ -57,6 +74,8 @@ export async function prepareWorkload(e: Experiment, machines: Machine[], seed: 
     tracks: w.tracks,
     sessions: w.sessions,
     plays: w.plays,
+    // what the scripts hold, pre-roll included: the plays the run must account for (report/summarise.ts)
+    playsScheduled,
     // the run's 0 in the replayed week (workload ms after Monday 00:00 UTC); the analysis adds it
     // back for weekends and the hour of the week
     ...(w.startMs + (w.preRollMs ?? 0) ? { startMs: w.startMs + (w.preRollMs ?? 0) } : {}),

@@ -5,6 +5,7 @@ import { NO_NETEM_NOTE } from '../linkcheck/netem.ts';
 import { figure1Chart, latencyCdfChart, offloadChart, render, tableIIIChart } from './charts.ts';
 import type { RunInfo } from './run-info.ts';
 import type { Analysis } from './summarise.ts';
+import type { Summary } from './summary.schema.ts';
 
 const pct = (x: number) => (100 * x).toFixed(1);
 
@@ -57,6 +58,15 @@ export async function runPlots(a: Analysis): Promise<Record<string, Buffer>> {
   };
 }
 
+/** the run's balance of its plays (report/accounting.ts) in one line, or nothing for a run made before it was kept */
+function playsLine(a: Summary['playAccounting']): string {
+  if (!a) return '';
+  const n = a.notPlayed;
+  const why = [`${n.noUser} without a user logged in`, `${n.offline} offline`, `${n.notReached} not reached before the program exited`, `${n.noExit} of programs that ended without their exit record`];
+  const off = a.unaccounted || a.surplus ? `**${a.unaccounted} unaccounted for${a.surplus ? `, ${a.surplus} more than scheduled` : ''}**` : 'every one accounted for';
+  return `Plays scheduled ${a.scheduled} (${a.inWindow} in the measured window), reported ${a.reported}, not played ${n.noUser + n.offline + n.notReached + n.noExit} (${why.join(', ')}): ${off}.\n`;
+}
+
 export function runMarkdown(a: Analysis, info: RunInfo, tables: Record<string, Table>, o: { topologyPng?: boolean } = {}): string {
   const { summary, plays, shares, quality: q } = a;
   const badLines = summary.rawLinesSkipped ?? 0;
@@ -70,7 +80,7 @@ ${info.notes.map((n) => `> ${n}`).join('\n')}
 ${o.topologyPng ? '![topology](topology.png)\n\n' : ''}## Offload
 
 ${plays.length} plays, ${(shares.bytes.total / 1e6).toFixed(1)} MB played: **${pct(shares.shares.server)}% from the servers, ${pct(shares.shares.p2p)}% from peers, ${pct(shares.shares.cache)}% from the local cache.**
-By data centre: ${Object.entries(summary.byDataCentre ?? {})
+${playsLine(summary.playAccounting)}By data centre: ${Object.entries(summary.byDataCentre ?? {})
     .map(([k, v]) => `${k} ${pct(v.server)}% server / ${pct(v.p2p)}% p2p / ${pct(v.cache)}% cache`)
     .join('; ')}.
 

@@ -7,7 +7,9 @@ import type { PlayReport, Report } from '../../node-image/core/reports.ts';
 import { faultEffects } from '../analysis/faults.ts';
 import { discovery, figure1, noNeighbourShare, offloadByDc, offloadOverTime, peersOnline, tableI, tableII, tableIII } from '../analysis/paper.ts';
 import { byteShares, playbackQuality, reportsLost } from '../analysis/playback.ts';
+import { accountingProblems, type ExitNotPlayed, playAccounting } from './accounting.ts';
 import type { RunInfo } from './run-info.ts';
+import type { ScheduledPlays } from './scheduled.ts';
 import type { Summary } from './summary.schema.ts';
 
 export interface SummariseInput {
@@ -18,6 +20,10 @@ export interface SummariseInput {
   generated: ReadonlyMap<string, number>;
   /** lines of raw/ skipped as torn or malformed */
   badLines: number;
+  /** the plays each machine's script held (raw/scheduled-plays.jsonl; absent in runs before it was written: no accounting) */
+  scheduled?: ScheduledPlays;
+  /** what each client instance's exit record says of the plays it did not start */
+  exits?: ReadonlyMap<string, ExitNotPlayed>;
 }
 
 /** where the run's 0 lies in its week (workload ms after Monday 00:00 UTC): 0 unless a trace started mid-week */
@@ -40,7 +46,7 @@ export function measuredReports(info: Pick<RunInfo, 'workload'>, reports: readon
   return out;
 }
 
-export function summarise({ info, reports: all, generated, badLines }: SummariseInput) {
+export function summarise({ info, reports: all, generated, badLines, scheduled, exits }: SummariseInput) {
   // every report counts for what was lost on the way; only the window's for the figures
   const reports = measuredReports(info, all);
   const plays = reports.filter((r): r is PlayReport => r.type === 'play');
@@ -53,11 +59,14 @@ export function summarise({ info, reports: all, generated, badLines }: Summarise
   const f1 = figure1(reports);
   const lost = reportsLost(all, generated);
   const silent = info.clientsWithoutExit ?? [];
+  // every report, pre-roll included: the balance is kept over the whole run (accounting.ts)
+  const accounting = scheduled ? playAccounting(scheduled, all, exits ?? new Map(), silent, Number(info.workload?.preRollMs ?? 0)) : null;
   const problems = [
     ...(silent.length ? [`${silent.length} peers ended without their exit record (died or stopped): ${silent.join(', ')}`] : []),
     ...(lost ? [`${lost} reports were generated and never stored`] : []),
     ...(q.integrityFailures ? [`${q.integrityFailures} plays played bytes that differ from the server's`] : []),
     ...(plays.length === 0 ? ['no play was reported'] : []),
+    ...(accounting ? accountingProblems(accounting) : []),
     ...(badLines ? [`${badLines} lines of the raw reports were torn, malformed or impossible (refused by core/report-check.ts)`] : []),
     // the reports are checked one by one; a figure made of them is checked again before it is published
     ...[...Object.entries(shares.bytes), ...Object.entries(shares.shares)].filter(([, v]) => !Number.isFinite(v)).map(([k, v]) => `the figure ${k} is ${v}, not a finite number`),
@@ -90,6 +99,7 @@ export function summarise({ info, reports: all, generated, badLines }: Summarise
     playsBeforeLogin: q.beforeLogin,
     reportsLost: lost,
     rawLinesSkipped: badLines,
+    ...(accounting ? { playAccounting: accounting } : {}),
     valid: problems.length === 0 && info.interrupted !== true,
     problems: info.interrupted ? ['the run was interrupted', ...problems] : problems,
     ...(info.variant?.faults.length ? { faults: faultEffects(reports, info.variant.faults as Fault[]) } : {}),

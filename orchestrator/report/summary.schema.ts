@@ -158,6 +158,53 @@ export const summarySchema = {
       minimum: 0,
       description: 'lines of raw/*/reports.jsonl skipped as torn (not JSON) or malformed (not a report)',
     },
+    playAccounting: {
+      type: 'object',
+      additionalProperties: false,
+      description:
+        'every play the scripts scheduled (raw/scheduled-plays.jsonl), pre-roll included: reported, or not played for a stated reason; unaccounted > 0 or surplus > 0 makes the run not valid (absent for runs before the scripts were recorded)',
+      required: ['scheduled', 'inWindow', 'reported', 'notPlayed', 'unaccounted', 'surplus', 'missing'],
+      properties: {
+        scheduled: { type: 'integer', minimum: 0 },
+        inWindow: { type: 'integer', minimum: 0, description: 'of the scheduled plays, those in the measured window (after the pre-roll)' },
+        reported: { type: 'integer', minimum: 0, description: 'play reports stored, pre-roll included' },
+        notPlayed: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['noUser', 'offline', 'notReached', 'noExit'],
+          properties: {
+            noUser: { type: 'integer', minimum: 0, description: 'asked for with no user logged in' },
+            offline: { type: 'integer', minimum: 0, description: 'asked for while the machine was offline (churn)' },
+            notReached: { type: 'integer', minimum: 0, description: "the program exited before its script reached them (its exit record's count)" },
+            noExit: { type: 'integer', minimum: 0, description: 'the shortfall of machines whose program ended without its exit record' },
+          },
+        },
+        unaccounted: { type: 'integer', minimum: 0, description: 'scheduled plays neither reported nor counted with a reason' },
+        surplus: { type: 'integer', minimum: 0, description: 'plays reported or counted beyond what the scripts scheduled' },
+        missing: {
+          type: 'array',
+          description: 'machines with unaccounted plays, most first (at most 10), with some of their plays that no play report matches',
+          items: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['machine', 'plays', 'unreported'],
+            properties: {
+              machine: { type: 'string' },
+              plays: { type: 'integer', minimum: 1 },
+              unreported: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  additionalProperties: false,
+                  required: ['t', 'track'],
+                  properties: { t: { type: 'number', description: 'workload ms of the run, pre-roll included' }, track: { type: 'integer' } },
+                },
+              },
+            },
+          },
+        },
+      },
+    },
     discovery: {
       type: 'object',
       required: ['tracker', 'overlay', 'overlayD1', 'overlayD2'],

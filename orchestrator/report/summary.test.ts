@@ -117,3 +117,97 @@ describe('the measured window of a run with a pre-roll', () => {
     expect(s.reportsLost).toBe(0);
   });
 });
+
+describe('the accounting of the plays a run scheduled', () => {
+  // m1's script held four plays and m2's two; m1's client reported two and said one was asked with nobody logged in
+  const scheduled = () =>
+    new Map<string, [number, number][]>([
+      [
+        'm1',
+        [
+          [1000, 1],
+          [2000, 2],
+          [3000, 3],
+          [4000, 4],
+        ],
+      ],
+      [
+        'm2',
+        [
+          [1000, 7],
+          [2000, 8],
+        ],
+      ],
+    ]);
+  const m1 = 'm1-0000000a';
+  const m2 = 'm2-0000000b';
+  const logout = (clientId: string, seq: number, noUser: number) => ({ ...base, clientId, seq, t: 5000, type: 'logout', generated: seq + 1, notPlayed: { noUser, offline: 0 } }) as Report;
+  const reported = [
+    playReport({ clientId: m1, seq: 0, t: 1500, track: 1 }),
+    playReport({ clientId: m1, seq: 1, t: 2500, track: 2 }),
+    logout(m1, 2, 1),
+    playReport({ clientId: m2, seq: 0, t: 1500, track: 7 }),
+    playReport({ clientId: m2, seq: 1, t: 2500, track: 8 }),
+    logout(m2, 2, 0),
+  ];
+  const run = (reports: Report[], o: { exits?: Map<string, { noUser: number; offline: number; notReached?: number }>; silent?: string[]; preRollMs?: number } = {}) =>
+    summarise({
+      info: { ...info, clientsWithoutExit: o.silent, workload: o.preRollMs ? { preRollMs: o.preRollMs } : {} },
+      reports,
+      generated: new Map(),
+      badLines: 0,
+      scheduled: scheduled(),
+      exits: o.exits,
+    }).summary;
+
+  it('calls a run whose reports fall short of its scripts not valid, with how many plays and which', () => {
+    const s = run(reported);
+    expect(s.playAccounting).toMatchObject({ scheduled: 6, reported: 4, notPlayed: { noUser: 1, offline: 0, notReached: 0, noExit: 0 }, unaccounted: 1, surplus: 0 });
+    expect(s.playAccounting!.missing).toEqual([
+      {
+        machine: 'm1',
+        plays: 1,
+        unreported: [
+          { t: 3000, track: 3 },
+          { t: 4000, track: 4 },
+        ],
+      },
+    ]);
+    expect(s.valid).toBe(false);
+    expect(s.problems).toEqual([
+      '1 of 6 scheduled plays are unaccounted for, neither reported nor counted as not played with a reason: m1 1 (plays without a report: track 3 at 0:00:03 of the run, track 4 at 0:00:04 of the run)',
+    ]);
+    expect(new Ajv({ strict: false }).validate(summarySchema, s)).toBe(true);
+  });
+
+  it("adds up with the plays a program's exit record says it did not start", () => {
+    // the exit record's counts are the process's whole life: they include the logout report's
+    const s = run(reported, { exits: new Map([[m1, { noUser: 1, offline: 0, notReached: 1 }]]) });
+    expect(s.playAccounting).toMatchObject({ unaccounted: 0, notPlayed: { noUser: 1, notReached: 1 } });
+    expect(s.valid).toBe(true);
+  });
+
+  it("puts a program's shortfall down to its end without an exit record, which is a problem of its own", () => {
+    const s = run(reported, { silent: ['m1'] });
+    expect(s.playAccounting).toMatchObject({ unaccounted: 0, notPlayed: { noExit: 1 } });
+    expect(s.problems).toEqual(['1 peers ended without their exit record (died or stopped): m1']);
+  });
+
+  it('counts plays reported beyond what the scripts scheduled', () => {
+    const s = run([...reported, playReport({ clientId: m2, seq: 3, t: 2600, track: 8 })], { exits: new Map([[m1, { noUser: 2, offline: 0 }]]) });
+    expect(s.playAccounting).toMatchObject({ unaccounted: 0, surplus: 1 });
+    expect(s.problems).toEqual(['1 plays more were reported or counted as not played than the scripts scheduled']);
+  });
+
+  it('balances the whole run, pre-roll included, and tells how many plays fell in the window', () => {
+    const s = run(reported, { preRollMs: 2000, exits: new Map([[m1, { noUser: 2, offline: 0 }]]) });
+    expect(s.playAccounting).toMatchObject({ scheduled: 6, inWindow: 4, reported: 4, unaccounted: 0 });
+    expect(s.plays).toBe(2);
+  });
+
+  it('keeps no accounting for a run made before the scripts were recorded', () => {
+    const s = summarise({ info, reports: reported, generated: new Map(), badLines: 0 }).summary;
+    expect(s.playAccounting).toBeUndefined();
+    expect(s.valid).toBe(true);
+  });
+});

@@ -8,9 +8,11 @@ import { Ajv } from 'ajv';
 import type { Report } from '../../node-image/core/reports.ts';
 import { dedupe } from '../analysis/playback.ts';
 import { UserFacingError } from '../errors.ts';
+import type { ExitNotPlayed } from './accounting.ts';
 import { type Parsed, readReportFile } from './raw.ts';
 import { runMarkdown, runPlots, runTables } from './render.ts';
 import type { RunInfo } from './run-info.ts';
+import { parseScheduledPlays, SCHEDULED_FILE, type ScheduledPlays } from './scheduled.ts';
 import { summarise } from './summarise.ts';
 import { type Summary, summarySchema } from './summary.schema.ts';
 
@@ -40,13 +42,22 @@ function rawFiles(dir: string, name: string): string[] {
   return (fs.readdirSync(dir, { recursive: true }) as string[]).filter((f) => f.split(path.sep).includes('raw') && path.basename(f) === name).map((f) => path.join(dir, f));
 }
 
-function readGenerated(dir: string): Map<string, number> {
-  const m = new Map<string, number>();
+/** each client instance's exit record: the reports it generated, and the plays it did not start (records before 2026-12-08 lack them) */
+function readExits(dir: string): { generated: Map<string, number>; exits: Map<string, ExitNotPlayed> } {
+  const generated = new Map<string, number>();
+  const exits = new Map<string, ExitNotPlayed>();
   for (const line of rawFiles(dir, 'clients.jsonl').flatMap((f) => fs.readFileSync(f, 'utf8').split('\n').filter(Boolean))) {
-    const e = JSON.parse(line) as { clientId: string; generated: number };
-    m.set(e.clientId, Math.max(m.get(e.clientId) ?? 0, e.generated));
+    const e = JSON.parse(line) as { clientId: string; generated: number; notPlayed?: ExitNotPlayed };
+    generated.set(e.clientId, Math.max(generated.get(e.clientId) ?? 0, e.generated));
+    if (e.notPlayed) exits.set(e.clientId, e.notPlayed);
   }
-  return m;
+  return { generated, exits };
+}
+
+/** the plays the scripts held, over the repetitions; undefined for a run made before they were written */
+function readScheduled(dir: string): ScheduledPlays | undefined {
+  const files = rawFiles(dir, SCHEDULED_FILE);
+  return files.length ? parseScheduledPlays(files.map((f) => fs.readFileSync(f, 'utf8'))) : undefined;
 }
 
 export async function writeReport(dir: string): Promise<Summary> {
@@ -54,7 +65,8 @@ export async function writeReport(dir: string): Promise<Summary> {
   if (!fs.existsSync(infoFile)) throw new ResultsError(`${dir} has no run.json: is it a results/<run-id> folder of a run?`);
   const info = JSON.parse(fs.readFileSync(infoFile, 'utf8')) as RunInfo;
   const { reports, badLines } = readRawReportsCounted(dir);
-  const a = summarise({ info, reports, generated: readGenerated(dir), badLines });
+  const { generated, exits } = readExits(dir);
+  const a = summarise({ info, reports, generated, badLines, scheduled: readScheduled(dir), exits });
   const ajv = new Ajv({ allErrors: true, strict: false });
   if (!ajv.validate(summarySchema, a.summary)) throw new Error(`summary does not match its schema: ${ajv.errorsText()}`);
   fs.writeFileSync(path.join(dir, 'summary.json'), JSON.stringify(a.summary, null, 2) + '\n');

@@ -243,7 +243,15 @@ function startPeers(w: SimWorld): Peers {
         net.leave(host);
         peers.finished.add(p.name);
         peers.exits.push(
-          JSON.stringify({ event: 'exit', reason: 'script done', clientId: client.id, generated: client.generated, unacked: client.unackedReports, drained: client.unackedReports === 0 }),
+          JSON.stringify({
+            event: 'exit',
+            reason: 'script done',
+            clientId: client.id,
+            generated: client.generated,
+            unacked: client.unackedReports,
+            drained: client.unackedReports === 0,
+            notPlayed: client.notPlayed,
+          }),
         );
       });
     });
