@@ -4,11 +4,13 @@
 // part of the real system's behaviour and show in the tracker's measured success rate. What is
 // kept and whom it answers is the tracker policy's (core/policies.ts; the default is the paper's).
 
+import { type CacheKey, cacheKey } from './cache.ts';
 import { resolveProtocol, type TrackerPolicy } from './policies.ts';
 import type { Quality } from './reports.ts';
 
 export class Tracker {
-  private readonly recent = new Map<string, string[]>();
+  /** by track and quality as one number (a string key was an object per track for a long run's collector to trace) */
+  private readonly recent = new Map<CacheKey, string[]>();
 
   constructor(
     private readonly keep: number,
@@ -18,13 +20,13 @@ export class Tracker {
   ) {}
 
   announce(peer: string, track: number, quality: Quality): void {
-    const key = `${track}/${quality}`;
+    const key = cacheKey(track, quality);
     this.recent.set(key, this.policy.keep(this.recent.get(key) ?? [], peer, this.keep));
   }
 
   /** up to `answer` peers of the list that `isOnline` accepts, never the asker */
   query(asker: string, track: number, quality: Quality, isOnline: (peer: string) => boolean): string[] {
-    const pool = (this.recent.get(`${track}/${quality}`) ?? []).filter((p) => p !== asker && isOnline(p));
+    const pool = (this.recent.get(cacheKey(track, quality)) ?? []).filter((p) => p !== asker && isOnline(p));
     return this.policy.answer(pool, this.answer, this.random);
   }
 }
