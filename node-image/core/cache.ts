@@ -36,6 +36,15 @@ export interface CacheStore {
 const NONE = -1;
 
 /**
+ * The bucket of a table of `mask` + 1 (a power of two) where a key's probe starts: Fibonacci
+ * hashing of its two 32-bit halves, the product's top bits (its low bits would keep consecutive
+ * track ids in consecutive buckets).
+ */
+export function probeStart(key: CacheKey, mask: number): number {
+  return Math.imul((key >>> 0) ^ Math.floor(key / 4294967296), 0x9e3779b1) >>> Math.clz32(mask);
+}
+
+/**
  * A cache's bookkeeping without its bytes: which entries it holds, least recently used first,
  * within a size limit. CacheIndex keeps a store's bytes beside it; the simulation's warm-up
  * (orchestrator/workload/warmup.ts) replays weeks of plays through it alone, and a simulated
@@ -48,9 +57,12 @@ const NONE = -1;
  * 20 million entries were 2.7 GB that every full collection walked.
  */
 export class CacheEntries {
-  private readonly slotOf = new Map<CacheKey, number>();
+  /** open addressing with linear probing: slot + 1 per bucket, 0 empty; a power of two, at most half full */
+  private table = new Int32Array(0);
+  private count = 0;
   private keys = new Float64Array(0);
-  private sizes = new Float64Array(0);
+  /** a track's bytes: a whole track is tens of MB, far below 2^32 (set refuses more) */
+  private sizes = new Uint32Array(0);
   private used = new Float64Array(0);
   private whole = new Uint8Array(0);
   private prev = new Int32Array(0);
@@ -71,28 +83,28 @@ export class CacheEntries {
 
   /** entries held */
   get size(): number {
-    return this.slotOf.size;
+    return this.count;
   }
 
   has(key: CacheKey): boolean {
-    return this.slotOf.has(key);
+    return this.find(key) !== NONE;
   }
 
   /** the entry's bytes, or -1 if there is none */
   sizeOf(key: CacheKey): number {
-    const s = this.slotOf.get(key);
-    return s === undefined ? -1 : this.sizes[s];
+    const s = this.find(key);
+    return s === NONE ? -1 : this.sizes[s];
   }
 
   isComplete(key: CacheKey): boolean {
-    const s = this.slotOf.get(key);
-    return s !== undefined && this.whole[s] === 1;
+    const s = this.find(key);
+    return s !== NONE && this.whole[s] === 1;
   }
 
   /** a copy of the entry (made on each call: for tests and the rare caller that wants all of it) */
   get(key: CacheKey): CacheEntryInfo | undefined {
-    const s = this.slotOf.get(key);
-    return s === undefined ? undefined : this.info(s);
+    const s = this.find(key);
+    return s === NONE ? undefined : this.info(s);
   }
 
   /** every entry, least recently used first */
@@ -125,8 +137,8 @@ export class CacheEntries {
 
   /** the entry becomes the most recently used; false if there is none */
   use(key: CacheKey, now: number): boolean {
-    const s = this.slotOf.get(key);
-    if (s === undefined) return false;
+    const s = this.find(key);
+    if (s === NONE) return false;
     this.used[s] = now;
     if (s !== this.tail) {
       this.unlink(s);
@@ -138,7 +150,7 @@ export class CacheEntries {
   /** the key's entry replaced by a new one; false (the old one gone all the same) when it is larger than the whole cache */
   set(key: CacheKey, size: number, complete: boolean, now: number): boolean {
     this.drop(key);
-    if (size > this.limit) return false;
+    if (size > this.limit || size >= 2 ** 32) return false;
     this.append(key, size, complete, now);
     return true;
   }
@@ -172,15 +184,14 @@ export class CacheEntries {
     this.used[s] = lastUsed;
     this.whole[s] = complete ? 1 : 0;
     this.link(s);
-    this.slotOf.set(key, s);
+    this.insert(key, s);
     this.total += size;
   }
 
   /** the key's entry gone, if there is one */
   private drop(key: CacheKey): void {
-    const s = this.slotOf.get(key);
-    if (s === undefined) return;
-    this.slotOf.delete(key);
+    const s = this.remove(key);
+    if (s === NONE) return;
     this.total -= this.sizes[s];
     this.unlink(s);
     this.next[s] = this.free;
@@ -216,14 +227,100 @@ export class CacheEntries {
     return this.filled++;
   }
 
+  /**
+   * the slots cut down to the entries held, and a little room: a warm cache handed to a run
+   * holds its entries for hours, and doubling had left up to half its slots empty. Free slots
+   * past the end are not kept, so the entries move to the front first.
+   */
+  trim(): void {
+    const order: number[] = [];
+    for (let s = this.head; s !== NONE; s = this.next[s]) order.push(s);
+    const { keys, sizes, used, whole } = this;
+    this.table = new Int32Array(0);
+    this.keys = new Float64Array(0);
+    this.sizes = new Uint32Array(0);
+    this.used = new Float64Array(0);
+    this.whole = new Uint8Array(0);
+    this.prev = new Int32Array(0);
+    this.next = new Int32Array(0);
+    this.head = this.tail = this.free = NONE;
+    this.count = this.filled = this.total = 0;
+    this.grow(order.length + 8);
+    for (const s of order) this.append(keys[s], sizes[s], whole[s] === 1, used[s]);
+  }
+
+  private bucket(key: CacheKey, mask: number): number {
+    return probeStart(key, mask);
+  }
+
+  /** the key's slot, or NONE */
+  private find(key: CacheKey): number {
+    const t = this.table;
+    if (t.length === 0) return NONE;
+    const mask = t.length - 1;
+    for (let i = this.bucket(key, mask); ; i = (i + 1) & mask) {
+      const v = t[i];
+      if (v === 0) return NONE;
+      if (this.keys[v - 1] === key) return v - 1;
+    }
+  }
+
+  /** a key not held, at slot `s` */
+  private insert(key: CacheKey, s: number): void {
+    if (2 * (this.count + 1) > this.table.length) this.rehash(Math.max(16, 2 * this.table.length));
+    const t = this.table;
+    const mask = t.length - 1;
+    let i = this.bucket(key, mask);
+    while (t[i] !== 0) i = (i + 1) & mask;
+    t[i] = s + 1;
+    this.count++;
+  }
+
+  /** the key's slot taken out of the table (NONE if it is not held); the probes after it shifted back so none is cut */
+  private remove(key: CacheKey): number {
+    const t = this.table;
+    if (t.length === 0) return NONE;
+    const mask = t.length - 1;
+    let i = this.bucket(key, mask);
+    while (t[i] !== 0 && this.keys[t[i] - 1] !== key) i = (i + 1) & mask;
+    if (t[i] === 0) return NONE;
+    const s = t[i] - 1;
+    for (let j = (i + 1) & mask; t[j] !== 0; j = (j + 1) & mask) {
+      const home = this.bucket(this.keys[t[j] - 1], mask);
+      // the entry at j may move to the hole at i unless its home lies cyclically in (i, j]
+      const stays = i <= j ? home > i && home <= j : home > i || home <= j;
+      if (!stays) {
+        t[i] = t[j];
+        i = j;
+      }
+    }
+    t[i] = 0;
+    this.count--;
+    return s;
+  }
+
+  private rehash(n: number): void {
+    const old = this.table;
+    this.table = new Int32Array(n);
+    this.count = 0;
+    const mask = n - 1;
+    for (const v of old) {
+      if (v === 0) continue;
+      let i = this.bucket(this.keys[v - 1], mask);
+      while (this.table[i] !== 0) i = (i + 1) & mask;
+      this.table[i] = v;
+      this.count++;
+    }
+  }
+
   private grow(n: number): void {
-    const more = <T extends Float64Array | Int32Array | Uint8Array>(a: T, make: (n: number) => T): T => {
+    const more = <T extends Float64Array | Uint32Array | Int32Array | Uint8Array>(a: T, make: (n: number) => T): T => {
       const b = make(n);
-      b.set(a);
+      b.set(a.subarray(0, Math.min(a.length, n)));
       return b;
     };
     this.keys = more(this.keys, (k) => new Float64Array(k));
-    this.sizes = more(this.sizes, (k) => new Float64Array(k));
+    this.sizes = more(this.sizes, (k) => new Uint32Array(k));
     this.used = more(this.used, (k) => new Float64Array(k));
     this.whole = more(this.whole, (k) => new Uint8Array(k));
     this.prev = more(this.prev, (k) => new Int32Array(k));

@@ -211,7 +211,10 @@ class History {
   state(days: number, rule: string, wallMs: number, shift = 0): WarmState {
     // handed over, not copied (a copy was every entry of every machine twice at the peak): the
     // history is done once its state is taken
-    for (const c of this.caches.values()) c.shiftTimes(-shift);
+    for (const c of this.caches.values()) {
+      c.shiftTimes(-shift);
+      c.trim();
+    }
     const caches = new Map(this.caches);
     this.caches.clear();
     const trackers = new Map<string, { machine: string; track: number; quality: Quality }[]>();
