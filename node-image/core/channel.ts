@@ -109,10 +109,18 @@ export class Channel {
   rttMs: number | null = null;
   private pingSentAt: number | null = null;
   private queued = 0;
+  /** queued + partly received bytes as last told to onHeld */
+  private held = 0;
   /** while a frame is partly received: closes the connection once it has taken partialFrameMs */
   private partialTimer: TimerHandle | null = null;
   onMessage: (msg: Message, ch: Channel) => void = () => {};
   onClosed: (reason: string, ch: Channel) => void = () => {};
+  /**
+   * the bytes this connection holds changed by `delta`: a data centre keeps their sum over its
+   * connections within one budget (core/dc.ts). Called after the change, with the channel in a
+   * consistent state, so the listener may close this channel or another
+   */
+  onHeld: (delta: number, ch: Channel) => void = () => {};
 
   constructor(
     readonly pipe: Pipe,
@@ -127,6 +135,7 @@ export class Channel {
     pipe.onDrain(() => {
       this.blocked = false;
       this.flush();
+      this.account();
     });
     pipe.onClose((reason) => this.finish(reason));
     this.timer = (opts.liveness ?? keepalives).watch(this);
@@ -145,6 +154,11 @@ export class Channel {
     return this.queued;
   }
 
+  /** what this connection holds in memory: its queue and the frame it is partly receiving */
+  get heldBytes(): number {
+    return this.held;
+  }
+
   send<K extends MessageType>(type: K, body: MessageMap[K], payload?: Buffer): void {
     if (this.closed) return;
     const msg = { type, body, payload } as Message;
@@ -158,6 +172,7 @@ export class Channel {
     this.queues[priorityOf(type)].push(frame);
     this.queued += len;
     this.flush();
+    this.account();
   }
 
   close(reason: string): void {
@@ -199,6 +214,8 @@ export class Channel {
       const ms = this.opts.partialFrameMs ?? this.opts.deadAfterMs;
       this.partialTimer = afterReal(this.clock, ms, () => this.close(`a frame from ${this.pipe.remoteAddress} took more than ${ms} ms`));
     }
+    // before the messages are handled: a connection shed for what it holds handles none of them
+    this.account();
     for (const m of msgs) {
       if (this.closed) return;
       this.dispatch(m);
@@ -250,6 +267,14 @@ export class Channel {
     this.rttMs = this.rttMs === null ? sample : 0.75 * this.rttMs + 0.25 * sample;
   }
 
+  private account(): void {
+    const now = this.closed ? 0 : this.queued + this.decoder.partialBytes;
+    if (now === this.held) return;
+    const delta = now - this.held;
+    this.held = now;
+    this.onHeld(delta, this);
+  }
+
   private endPartial(): void {
     this.partialTimer?.cancel();
     this.partialTimer = null;
@@ -262,6 +287,8 @@ export class Channel {
     this.endPartial();
     for (const q of this.queues) q.length = 0;
     this.queued = 0;
+    this.decoder.clear();
+    this.account();
     this.onClosed(reason, this);
   }
 }

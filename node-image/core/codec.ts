@@ -116,6 +116,11 @@ export class FrameDecoder {
     return this.buf.length;
   }
 
+  /** drops a partial frame: a closed connection should not keep its bytes */
+  clear(): void {
+    this.buf = Buffer.alloc(0);
+  }
+
   push(chunk: Buffer): Message[] {
     this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
     const out: Message[] = [];

@@ -1,8 +1,9 @@
 // The data centre against clients that misbehave: malformed reports, reports for another client,
 // one connection logging in as two clients.
 import { describe, expect, it } from 'vitest';
-import { Channel } from './channel.ts';
+import { Channel, type Pipe } from './channel.ts';
 import { ManualClock } from './clock.ts';
+import { encode } from './codec.ts';
 import { DataCentre, type ReportSink } from './dc.ts';
 import type { Message } from './messages.ts';
 import { resolveParams } from './params.ts';
@@ -150,5 +151,114 @@ describe('data centre whose sink fails', () => {
     await t.settle();
     expect(c.got.some((m) => m.type === 'reportAck')).toBe(false);
     expect(t.logs.find((l) => l.event === 'sink-failed')?.fields).toMatchObject({ reports: 1, error: expect.stringMatching(/EBADF/) });
+  });
+});
+
+describe("data centre's memory budget (dcBufferBytes)", () => {
+  // small limits so that a few connections reach the budget: 64 KiB frames, 128 KiB queues
+  const small = resolveParams({ maxFrameBytes: 64 << 10, maxQueuedBytes: 128 << 10, dcBufferBytes: 256 << 10 });
+
+  it('is refused below one connection at both of its own limits, naming them', () => {
+    expect(() => resolveParams({ dcBufferBytes: 4 << 20 })).toThrow(/dcBufferBytes \(4194304\) must hold one connection at both of its own limits \(maxQueuedBytes \+ maxFrameBytes = 9437184\)/);
+    expect(() => resolveParams({ dcBufferBytes: 0 })).toThrow(/"dcBufferBytes" must be a whole number > 0/);
+    expect(resolveParams({ maxQueuedBytes: 2 << 20, dcBufferBytes: 3 << 20 }).dcBufferBytes).toBe(3 << 20);
+  });
+
+  it('counts frames partly received, sheds the largest holders once over budget, and keeps serving the rest', async () => {
+    const clock = new ManualClock(0);
+    const logs: { event: string; fields?: Record<string, unknown> }[] = [];
+    const dc = new DataCentre('london', small, clock, { append: async () => {}, storedKeys: () => [] }, (event, fields) => logs.push({ event, fields }));
+    const settle = () => new Promise((r) => setTimeout(r, 0));
+    /** a raw connection that announces a frame of 60 KiB and sends `bytes` of it */
+    const partial = (bytes: number) => {
+      const [mine, theirs] = pipePair(1 << 20, '198.18.0.9', 'dc');
+      dc.accept(new Channel(theirs, clock, { ...small, name: 'c' }));
+      let closed = false;
+      mine.onClose(() => (closed = true));
+      const head = Buffer.alloc(4);
+      head.writeUInt32BE(60 << 10);
+      mine.write(Buffer.concat([head, Buffer.alloc(bytes - 4)]));
+      return { closed: () => closed };
+    };
+    const held = [50, 40, 60, 30, 55].map((k) => partial(k << 10));
+    await settle();
+    // 235 KiB: under the budget, all open
+    expect(dc.heldBytes).toBe(235 << 10);
+    expect(held.map((h) => h.closed())).toEqual([false, false, false, false, false]);
+    // 45 KiB more puts it at 280 KiB: the 60 KiB holder goes, and 220 KiB remain
+    const late = partial(45 << 10);
+    await settle();
+    expect(held.map((h) => h.closed())).toEqual([false, false, true, false, false]);
+    expect(late.closed()).toBe(false);
+    expect(dc.heldBytes).toBe(220 << 10);
+    expect(dc.stats).toMatchObject({ shedConnections: 1, shedBytes: 60 << 10 });
+    expect(dc.stats.peakHeldBytes).toBeLessThanOrEqual(small.dcBufferBytes);
+    expect(logs.find((l) => l.event === 'connection-shed')?.fields).toMatchObject({ holds: 60 << 10, held: 280 << 10, budget: 256 << 10 });
+    // a client that sends whole frames holds nothing and is answered
+    const [mine, theirs] = pipePair(1 << 20, '198.18.0.10', 'dc');
+    dc.accept(new Channel(theirs, clock, { ...small, name: 'c' }));
+    const good = new Channel(mine, clock, { ...small, name: 's' });
+    const got: Message[] = [];
+    good.onMessage = (m) => got.push(m);
+    good.send('login', login('g'));
+    good.send('trackerQuery', { qid: 1, track: 1, quality: 'q5' });
+    await settle();
+    expect(got.map((m) => m.type)).toEqual(['loginOk', 'trackerAnswer']);
+    // what a closed connection held is released
+    dc.setDown(true);
+    expect(dc.heldBytes).toBe(0);
+  });
+
+  it("counts a client's unread queue, and sheds it rather than a client that reads", async () => {
+    const clock = new ManualClock(0);
+    const dc = new DataCentre('london', small, clock, { append: async () => {}, storedKeys: () => [] });
+    const settle = () => new Promise((r) => setTimeout(r, 0));
+    /** the data centre's end of a client that never reads: the pipe takes one frame, never drains */
+    const stalled = (addr: string) => {
+      let feed: (b: Buffer) => void = () => {};
+      let closed = '';
+      const pipe: Pipe = {
+        remoteAddress: addr,
+        write: () => false,
+        onData: (cb) => void (feed = cb),
+        onDrain: () => {},
+        onClose: (cb) => void (closeCbs = cb),
+        close: () => closeCbs('closed'),
+      };
+      let closeCbs: (r: string) => void = () => {};
+      const ch = new Channel(pipe, clock, { ...small, name: 'c' });
+      dc.accept(ch);
+      const onClosed = ch.onClosed;
+      ch.onClosed = (r, c) => {
+        closed = r;
+        onClosed(r, c);
+      };
+      return { send: (m: Message) => feed(encode(m)), ch, closed: () => closed };
+    };
+    const slow = [stalled('198.18.0.1'), stalled('198.18.0.2')];
+    for (const [i, s] of slow.entries()) {
+      s.send({ type: 'login', body: login(`slow${i}`) });
+      s.send({ type: 'dataRequest', body: { rid: 1, track: 5, quality: 'q9', offset: 0, length: (120 - 10 * i) << 10 } });
+    }
+    // all but the first frame of each answer waits in the queue
+    expect(dc.heldBytes).toBe(slow[0]!.ch.queuedBytes + slow[1]!.ch.queuedBytes);
+    expect(dc.heldBytes).toBeGreaterThan(190 << 10);
+    expect(slow.map((s) => s.closed())).toEqual(['', '']);
+    // a client that reads asks for less than they hold: its answer passes through its queue (its
+    // pipe reports itself full after every frame) and puts the total over, so the slow reader
+    // that holds the most is shed
+    const [mine, theirs] = pipePair(1, '198.18.0.3', 'dc');
+    dc.accept(new Channel(theirs, clock, { ...small, name: 'c' }));
+    const reader = new Channel(mine, clock, { ...small, name: 's' });
+    let bytes = 0;
+    reader.onMessage = (m) => void (m.type === 'data' && (bytes += m.payload?.length ?? 0));
+    reader.send('login', login('reader'));
+    reader.send('dataRequest', { rid: 1, track: 5, quality: 'q9', offset: 0, length: 80 << 10 });
+    await settle();
+    expect(slow[0]!.closed()).toMatch(/^shed: held \d+ bytes, the most of any connection, while the data centre held \d+, over its budget of 262144/);
+    expect(slow[1]!.closed()).toBe('');
+    expect(bytes).toBe(80 << 10);
+    expect(dc.stats.peakHeldBytes).toBeLessThanOrEqual(small.dcBufferBytes);
+    expect(dc.heldBytes).toBe(slow[1]!.ch.queuedBytes);
   });
 });

@@ -43,7 +43,23 @@ export class DataCentre {
   private readonly stored: StoredReports;
   private pending: { report: Report; acks: { ch: Channel; seq: number }[] }[] = [];
   private flushing = false;
-  stats = { logins: 0, reports: 0, duplicates: 0, bytesServed: 0, badConnections: 0, badReports: 0, refusedConnections: 0 };
+  /** bytes held over every open connection: queues and frames partly received (Channel.heldBytes) */
+  private held = 0;
+  private shedding = false;
+  stats = {
+    logins: 0,
+    reports: 0,
+    duplicates: 0,
+    bytesServed: 0,
+    badConnections: 0,
+    badReports: 0,
+    refusedConnections: 0,
+    /** connections closed because the data centre held more than dcBufferBytes, and what they held */
+    shedConnections: 0,
+    shedBytes: 0,
+    /** the most held at once (after any shedding) */
+    peakHeldBytes: 0,
+  };
 
   constructor(
     readonly name: string,
@@ -65,6 +81,11 @@ export class DataCentre {
 
   get online(): number {
     return this.sessions.size;
+  }
+
+  /** bytes held now over every open connection, as the budget (dcBufferBytes) counts them */
+  get heldBytes(): number {
+    return this.held;
   }
 
   /**
@@ -103,6 +124,8 @@ export class DataCentre {
       return;
     }
     this.channels.add(ch);
+    ch.onHeld = (delta) => this.holding(delta);
+    this.holding(ch.heldBytes);
     let session: Session | null = null;
     ch.onMessage = (m) => {
       if (m.type === 'login') {
@@ -121,6 +144,39 @@ export class DataCentre {
       }
       if (session && this.sessions.get(session.clientId)?.ch === ch) this.sessions.delete(session.clientId);
     };
+  }
+
+  private holding(delta: number): void {
+    this.held += delta;
+    if (this.held > this.params.dcBufferBytes && delta >= 0) this.shed();
+    if (this.held > this.stats.peakHeldBytes) this.stats.peakHeldBytes = this.held;
+  }
+
+  /**
+   * Over budget: close the connections that hold the most until the rest fit. Many connections
+   * each below its own limits (a frame begun, a queue unread) add up to more than the process
+   * has; the largest holders are the likeliest attackers and free the most per connection closed,
+   * while a client that reads and sends whole frames holds little and keeps its connection.
+   */
+  private shed(): void {
+    // closing a connection reports its bytes released, which lands back here
+    if (this.shedding) return;
+    this.shedding = true;
+    try {
+      const budget = this.params.dcBufferBytes;
+      while (this.held > budget) {
+        let victim: Channel | null = null;
+        for (const ch of this.channels) if (victim === null || ch.heldBytes > victim.heldBytes) victim = ch;
+        if (victim === null || victim.heldBytes === 0) break;
+        const holds = victim.heldBytes;
+        this.stats.shedConnections++;
+        this.stats.shedBytes += holds;
+        this.log('connection-shed', { remote: victim.remoteAddress, holds, held: this.held, budget });
+        victim.close(`shed: held ${holds} bytes, the most of any connection, while the data centre held ${this.held}, over its budget of ${budget} (dcBufferBytes)`);
+      }
+    } finally {
+      this.shedding = false;
+    }
   }
 
   private login(ch: Channel, m: MessageOf<'login'>): Session {

@@ -76,6 +76,11 @@ export interface ProtocolParams {
   partialFrameMs: number;
   /** client connections a data centre holds at once; more are closed at once */
   maxConnections: number;
+  /**
+   * bytes a data centre may hold over all its connections at once: frames partly received and
+   * outgoing queues. Past it the connections holding the most are closed first (core/dc.ts)
+   */
+  dcBufferBytes: number;
 }
 
 export const defaultParams: ProtocolParams = {
@@ -118,6 +123,11 @@ export const defaultParams: ProtocolParams = {
   maxQueuedBytes: 8 << 20,
   partialFrameMs: 5_000,
   maxConnections: 5_000,
+  // docs/multi-host.md leaves the services host about 1 GB for its two data centres under load:
+  // 512 MB each, of which half is held bytes, the rest the process itself (77 MB idle) and what
+  // allocation adds to the bytes. It is still a full server head and window (about 1.2 MB at q9)
+  // unread by each of 200 clients at once (docs/architecture.md, "The data centre's limits")
+  dcBufferBytes: 256 << 20,
 };
 
 /** counts and sizes: whole numbers */
@@ -142,6 +152,7 @@ const INTEGER = new Set<keyof ProtocolParams>([
   'maxFrameBytes',
   'maxQueuedBytes',
   'maxConnections',
+  'dcBufferBytes',
 ]);
 /** the only parameters that may be 0 (a mechanism switched off, or no wait); every other must be > 0 */
 const ZERO_OK = new Set<keyof ProtocolParams>(['pruneHeadroom', 'prefetchSec', 'emergencySec', 'startBufferSec', 'firstNeighbourReportMs', 'serverHeadSec', 'serverAheadSec', 'searchWaitMs']);
@@ -191,6 +202,10 @@ export function resolveParams(overrides: Record<string, unknown> = {}): Protocol
     [out.keepaliveMs < out.deadAfterMs, `keepaliveMs (${out.keepaliveMs}) must be below deadAfterMs (${out.deadAfterMs}), or every quiet connection dies`],
     [out.reconnectMinMs <= out.reconnectMaxMs, `reconnectMinMs (${out.reconnectMinMs}) must not exceed reconnectMaxMs (${out.reconnectMaxMs})`],
     [out.maxQueuedBytes >= 2 * out.maxFrameBytes, `maxQueuedBytes (${out.maxQueuedBytes}) must hold at least two frames (2 × maxFrameBytes = ${2 * out.maxFrameBytes})`],
+    [
+      out.dcBufferBytes >= out.maxQueuedBytes + out.maxFrameBytes,
+      `dcBufferBytes (${out.dcBufferBytes}) must hold one connection at both of its own limits (maxQueuedBytes + maxFrameBytes = ${out.maxQueuedBytes + out.maxFrameBytes}), or the data centre's budget closes a connection its own limits allow`,
+    ],
   ];
   const broken = rules.filter(([ok]) => !ok).map(([, why]) => why);
   if (broken.length) throw new Error(broken.join('; '));

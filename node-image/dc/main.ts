@@ -38,7 +38,7 @@ const dc = new DataCentre(name, params, clock, sink, log, random, protocol.track
 const server = await listen(host, Number(portText), (pipe) => {
   dc.accept(new Channel(pipe, clock, channelOptions(params, 'client')));
 });
-const stats = setInterval(() => log('stats', { online: dc.online, ...dc.stats }), 5000);
+const stats = setInterval(() => log('stats', { online: dc.online, heldBytes: dc.heldBytes, ...dc.stats }), 5000);
 stats.unref();
 
 // faults run on the clients' workload clock: its epoch is given, or appears in the start file
@@ -64,7 +64,7 @@ process.stdout.write(`READY dc ${name}\n`);
 
 process.on('SIGTERM', () => {
   server.close();
-  log('exit', { online: dc.online, ...dc.stats });
+  log('exit', { online: dc.online, heldBytes: dc.heldBytes, ...dc.stats });
   sink.close();
   process.exit(0);
 });

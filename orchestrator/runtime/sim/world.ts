@@ -104,7 +104,7 @@ const hexId = (random: () => number) =>
     .padStart(8, '0');
 
 export async function runSim(input: SimInput): Promise<SimResult> {
-  const protocol = withDataModel(input.protocol, input.model);
+  const protocol = provisioned(withDataModel(input.protocol, input.model), input.placement.length);
   const t0 = Date.now();
   const clock = new SimClock(0, input.timeScale ?? 1);
   const net = new SimNetwork(clock, seededRandom(input.seed ^ 0x5e7));
@@ -328,6 +328,22 @@ function withDataModel(protocol: Protocol, model: SimModel | undefined): Protoco
   // within the pipeline a user set: a run is chunks in flight to one peer
   if (model?.peerData === 'runs') p = { ...p, peerRunChunks: Math.min(PEER_RUN_CHUNKS, p.peerPipeline) };
   return p === protocol.params ? protocol : { ...protocol, params: p };
+}
+
+/**
+ * The data centres' memory budget (dcBufferBytes, core/dc.ts) with room for every peer's whole
+ * window from the server at once. The budget guards the programs against clients that hold
+ * memory without reading or finishing frames; its default is sized for the Docker testbed's
+ * hundreds of clients. The simulation has no such client, and at 100,000 peers thousands stream
+ * from one site at once: a budget of a few hundred MB would close well-behaved connections there,
+ * a server sized for a testbed, not the service the run stands for. Below a few hundred peers the
+ * default stands.
+ */
+function provisioned(protocol: Protocol, peers: number): Protocol {
+  const p = protocol.params;
+  const window = p.serverWindowChunks * p.chunkBytes + Math.max(p.serverFrameBytes, p.serverRunChunks * p.chunkBytes);
+  const budget = Math.max(p.dcBufferBytes, peers * window);
+  return budget === p.dcBufferBytes ? protocol : { ...protocol, params: { ...p, dcBufferBytes: budget } };
 }
 
 /**
