@@ -42,9 +42,12 @@ async function expectNothingLeft(id: string) {
     expect((await fw.listUserChain()).join('\n'), h.name).not.toContain(`tb:${id}`);
   }
 }
+/** the experiment folders made, removed after the tests whether they passed or not */
+const experimentDirs: string[] = [];
 /** a folder with the small topology over the swarm's hosts (spread.yaml) and the experiment over it (exp.yaml) */
 function experimentDir(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tb-multihost-run-'));
+  experimentDirs.push(dir);
   const hostsYaml = `hosts:\n${swarm!.hosts.map((h) => `  - { name: ${h.name}, docker: "${h.docker}", peers: ${h.peers}${h.services ? ', services: true' : ''} }`).join('\n')}\n`;
   fs.writeFileSync(path.join(dir, 'spread.yaml'), fs.readFileSync('topologies/small.yaml', 'utf8').replace(/^name: .*$/m, 'name: spread') + hostsYaml);
   fs.copyFileSync('test/docker/fixtures/multihost-run.yaml', path.join(dir, 'exp.yaml'));
@@ -83,6 +86,7 @@ afterAll(async () => {
   await rt?.down(run).catch(() => {});
   await swarm?.stop();
   fs.rmSync(results, { recursive: true, force: true });
+  for (const dir of experimentDirs) fs.rmSync(dir, { recursive: true, force: true });
 });
 
 describe('the small testbed over three Swarm-joined engines', () => {
