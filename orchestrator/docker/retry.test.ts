@@ -12,6 +12,9 @@ describe("the engine's transient failures", () => {
     expect(isTransient(engineError(409, 'Conflict. The container name "/x" is already in use'))).toBe(false);
     expect(isTransient(engineError(500, 'Address already in use'))).toBe(false);
     expect(isTransient(engineError(404, 'no such image'))).toBe(false);
+    // an overlay a nested engine has not heard of yet (named by its swarm id), not a network the run never made
+    expect(isTransient(engineError(404, 'network h68k53je8oz4b8qvu6xdyms10 not found'))).toBe(true);
+    expect(isTransient(engineError(404, 'network tb-x-h1 not found'))).toBe(false);
   });
 
   it('are retried with doubling waits until the call goes through', async () => {

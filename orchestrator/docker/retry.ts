@@ -13,6 +13,10 @@ export function isTransient(err: unknown): boolean {
   const e = err as { statusCode?: number; code?: string; message?: string; json?: { message?: string } };
   if (e?.code && ['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ESOCKETTIMEDOUT'].includes(e.code)) return true;
   const text = `${e?.json?.message ?? ''} ${e?.message ?? ''}`;
+  // a Swarm overlay that a nested engine has not learnt of yet: it is named by its id, and the
+  // same call goes through once the swarm's state has reached that engine (a multihost run failed
+  // on "network h68k53je8oz4b8qvu6xdyms10 not found" with every network created)
+  if (e?.statusCode === 404 && /network [0-9a-z]{25} not found/i.test(text)) return true;
   return (e?.statusCode === 500 || e?.statusCode === 503) && /context deadline exceeded|i\/o timeout|timed out|timeout exceeded|connection reset/i.test(text);
 }
 
