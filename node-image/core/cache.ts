@@ -249,16 +249,12 @@ export class CacheEntries {
     for (const s of order) this.append(keys[s], sizes[s], whole[s] === 1, used[s]);
   }
 
-  private bucket(key: CacheKey, mask: number): number {
-    return probeStart(key, mask);
-  }
-
   /** the key's slot, or NONE */
   private find(key: CacheKey): number {
     const t = this.table;
     if (t.length === 0) return NONE;
     const mask = t.length - 1;
-    for (let i = this.bucket(key, mask); ; i = (i + 1) & mask) {
+    for (let i = probeStart(key, mask); ; i = (i + 1) & mask) {
       const v = t[i];
       if (v === 0) return NONE;
       if (this.keys[v - 1] === key) return v - 1;
@@ -268,9 +264,14 @@ export class CacheEntries {
   /** a key not held, at slot `s` */
   private insert(key: CacheKey, s: number): void {
     if (2 * (this.count + 1) > this.table.length) this.rehash(Math.max(16, 2 * this.table.length));
+    this.place(s);
+  }
+
+  /** slot `s` in the first free bucket of its key's probe */
+  private place(s: number): void {
     const t = this.table;
     const mask = t.length - 1;
-    let i = this.bucket(key, mask);
+    let i = probeStart(this.keys[s], mask);
     while (t[i] !== 0) i = (i + 1) & mask;
     t[i] = s + 1;
     this.count++;
@@ -281,12 +282,12 @@ export class CacheEntries {
     const t = this.table;
     if (t.length === 0) return NONE;
     const mask = t.length - 1;
-    let i = this.bucket(key, mask);
+    let i = probeStart(key, mask);
     while (t[i] !== 0 && this.keys[t[i] - 1] !== key) i = (i + 1) & mask;
     if (t[i] === 0) return NONE;
     const s = t[i] - 1;
     for (let j = (i + 1) & mask; t[j] !== 0; j = (j + 1) & mask) {
-      const home = this.bucket(this.keys[t[j] - 1], mask);
+      const home = probeStart(this.keys[t[j] - 1], mask);
       // the entry at j may move to the hole at i unless its home lies cyclically in (i, j]
       const stays = i <= j ? home > i && home <= j : home > i || home <= j;
       if (!stays) {
@@ -303,20 +304,13 @@ export class CacheEntries {
     const old = this.table;
     this.table = new Int32Array(n);
     this.count = 0;
-    const mask = n - 1;
-    for (const v of old) {
-      if (v === 0) continue;
-      let i = this.bucket(this.keys[v - 1], mask);
-      while (this.table[i] !== 0) i = (i + 1) & mask;
-      this.table[i] = v;
-      this.count++;
-    }
+    for (const v of old) if (v !== 0) this.place(v - 1);
   }
 
   private grow(n: number): void {
     const more = <T extends Float64Array | Uint32Array | Int32Array | Uint8Array>(a: T, make: (n: number) => T): T => {
       const b = make(n);
-      b.set(a.subarray(0, Math.min(a.length, n)));
+      b.set(a);
       return b;
     };
     this.keys = more(this.keys, (k) => new Float64Array(k));
