@@ -4,6 +4,7 @@
 // these pairs. Every metric that comes from plays or searches is recomputed from any set of units.
 import type { PlayReport, Report, SearchReport } from '../../node-image/core/reports.ts';
 import { percentile } from '../analysis/playback.ts';
+import { runMachineOf } from '../report/accounting.ts';
 
 export interface UnitPlay {
   server: number;
@@ -25,7 +26,7 @@ export interface Unit {
 
 /** `tb-<run>-p-se-003-1a2b3c4d` → `se-003`: the machine, whatever run it was in */
 export function machineOf(clientId: string): string {
-  return clientId.replace(/-[0-9a-f]{8}$/, '').replace(/^tb-[a-z0-9]+-p-/, '');
+  return runMachineOf(clientId).replace(/^tb-[a-z0-9]+-p-/, '');
 }
 
 export function unitsOf(reports: readonly Report[]): Map<string, Unit> {

@@ -36,8 +36,8 @@ export interface PlayAccounting {
   missing: { machine: string; plays: number; unreported: { t: number; track: number }[] }[];
 }
 
-/** the machine a client id belongs to: `<machine>-<8 hex>` in every runtime (client/main.ts, runtime/sim/world.ts) */
-export const machineOf = (clientId: string): string => clientId.replace(/-[0-9a-f]{8}$/, '');
+/** the machine a client id belongs to, as its run's plan and scripts name it: `<machine>-<8 hex>` in every runtime (client/main.ts, runtime/sim/world.ts) */
+export const runMachineOf = (clientId: string): string => clientId.replace(/-[0-9a-f]{8}$/, '');
 
 export function playAccounting(scheduled: ScheduledPlays, reports: readonly Report[], exits: ReadonlyMap<string, ExitNotPlayed>, withoutExit: readonly string[], preRollMs: number): PlayAccounting {
   // a client's counts grow over its process's life: its latest (the largest) holds the rest
@@ -52,7 +52,7 @@ export function playAccounting(scheduled: ScheduledPlays, reports: readonly Repo
     if (r.type === 'logout' && r.notPlayed) keep(r.clientId, r.notPlayed);
     if (r.type !== 'play') continue;
     reported++;
-    const m = machineOf(r.clientId);
+    const m = runMachineOf(r.clientId);
     let tracks = reportedTracks.get(m);
     if (!tracks) reportedTracks.set(m, (tracks = new Map()));
     tracks.set((r as PlayReport).track, (tracks.get((r as PlayReport).track) ?? 0) + 1);
@@ -64,7 +64,7 @@ export function playAccounting(scheduled: ScheduledPlays, reports: readonly Repo
     notPlayed.noUser += n.noUser;
     notPlayed.offline += n.offline;
     notPlayed.notReached += n.notReached ?? 0;
-    const m = machineOf(id);
+    const m = runMachineOf(id);
     perMachine.set(m, (perMachine.get(m) ?? 0) + n.noUser + n.offline + (n.notReached ?? 0));
   }
   const died = new Set(withoutExit);
