@@ -184,7 +184,7 @@ export class CacheEntries {
     this.used[s] = lastUsed;
     this.whole[s] = complete ? 1 : 0;
     this.link(s);
-    this.insert(key, s);
+    this.insert(s);
     this.total += size;
   }
 
@@ -261,8 +261,8 @@ export class CacheEntries {
     }
   }
 
-  /** a key not held, at slot `s` */
-  private insert(key: CacheKey, s: number): void {
+  /** slot `s`, whose key the table does not hold yet */
+  private insert(s: number): void {
     if (2 * (this.count + 1) > this.table.length) this.rehash(Math.max(16, 2 * this.table.length));
     this.place(s);
   }
