@@ -14,15 +14,17 @@ import { formatError, UserError } from '../errors.ts';
 import { isLocalEngine } from '../plan/hosts.ts';
 import { type ContainerPlan, type DockerHost, LABEL_PLANNED, LABEL_PROJECT, LABEL_ROLE, LABEL_RUN, type Plan, PROJECT } from '../plan/types.ts';
 import { countsLine, Progress } from '../progress/display.ts';
-import { explainOverlap, removeNetwork } from './networks.ts';
+import { explainOverlap, removeNetwork, untilGone } from './networks.ts';
 import { pool, poolDisjoint } from './schedule.ts';
 import { type ApplyOptions, ContainerError, DownIncompleteError, type RunStatus, type Runtime } from './types.ts';
 
 /** containers created and started at once: the machine has two cores */
 const PARALLEL = 6;
+/** how long down waits for a worker to drop its copy of an overlay the manager removed */
+const OVERLAY_DROP_MS = 60_000;
 
 /** on every object of a run spread over several hosts: the hosts, so `down` and `status` find them all */
-export const LABEL_HOSTS = 'testbed.hosts';
+const LABEL_HOSTS = 'testbed.hosts';
 
 /** one Docker engine of a run: this machine's, or a host of a multi-host testbed */
 interface Engine {
@@ -389,6 +391,7 @@ export class DockerRuntime implements Runtime {
     // bridges on their engine; an overlay once, on a manager (a worker may not remove it)
     const overlays = new Map<string, string>();
     const overlaysTried = new Set<string>();
+    const overlaysRemoved = new Set<string>();
     for (const e of ordered) {
       const networks = await listed(e, 'networks', e.docker.listNetworks({ filters: { label: [filter] } }));
       for (const n of networks) if (n.Scope === 'swarm') overlays.set(n.Id, n.Name);
@@ -396,15 +399,27 @@ export class DockerRuntime implements Runtime {
       const mine = networks.filter((n) => n.Scope !== 'swarm' || (manager && !overlaysTried.has(n.Id)));
       for (const n of mine) if (n.Scope === 'swarm') overlaysTried.add(n.Id);
       await pool(mine, PARALLEL, (n) =>
-        keepGoing('network', n.Name + where(e), () =>
-          removeNetwork(e.docker.getNetwork(n.Id), {
+        keepGoing('network', n.Name + where(e), async () => {
+          await removeNetwork(e.docker.getNetwork(n.Id), {
             onStale: (eps) => progress.line(`network ${n.Name}: dockerd still held endpoints of removed containers (${eps.join(', ')}); disconnected them`),
-          }),
-        ),
+          });
+          if (n.Scope === 'swarm') overlaysRemoved.add(n.Id);
+        }),
       );
     }
     for (const [id, name] of overlays)
       if (!overlaysTried.has(id)) failures.push(`network ${name}: an overlay, and no swarm manager among the hosts that answered removed it; on a manager: docker network rm ${name}`);
+    // a worker lists its copy of an overlay until its swarm agent hears that the manager removed
+    // it (seconds on a loaded machine): down returns once no host lists one, so "removed" holds
+    // for whoever looks next
+    if (overlaysRemoved.size) {
+      for (const e of ordered) {
+        const removedOverlays = async () => (await e.docker.listNetworks({ filters: { label: [filter] } })).filter((n) => overlaysRemoved.has(n.Id)).map((n) => n.Name);
+        const left = await untilGone(removedOverlays, OVERLAY_DROP_MS).catch((err: Error) => [`(could not list: ${err.message})`]);
+        for (const name of left)
+          failures.push(`network ${name}${where(e)}: the manager removed this overlay, yet the host still lists it after ${OVERLAY_DROP_MS / 1000} s; its swarm agent may be cut off from the manager`);
+      }
+    }
     for (const e of ordered) {
       // the rules of one host go together: on another host that is one helper container, not one each
       const fw = this.firewall(e, runId === 'all' ? 'cleanup' : runId);

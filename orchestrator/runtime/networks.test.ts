@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LABEL_RUN } from '../plan/types.ts';
-import { explainOverlap, type NetworkHandle, removeNetwork } from './networks.ts';
+import { explainOverlap, type NetworkHandle, removeNetwork, untilGone } from './networks.ts';
 
 const dockerError = (statusCode: number, message: string) => Object.assign(new Error(message), { statusCode });
 
@@ -104,5 +104,30 @@ describe('explainOverlap', () => {
   it('says when the address space is held by a network the testbed did not make, and finds nothing when nothing overlaps', () => {
     expect(explainOverlap(want, [{ Name: 'lab', IPAM: { Config: [{ Subnet: '198.18.2.0/24' }] } }])?.message).toMatch(/lab already uses 198\.18\.2\.0\/24; it is not the testbed's/);
     expect(explainOverlap(want, [{ Name: 'lab', IPAM: { Config: [{ Subnet: '198.18.4.0/24' }, { Subnet: 'fd00::/64' }] } }])).toBeNull();
+  });
+});
+
+describe('untilGone', () => {
+  it('asks again until the list is empty (a worker dropping its copy of an overlay)', async () => {
+    let asked = 0;
+    const left = await untilGone(async () => (++asked < 3 ? ['tb-x-backbone'] : []), 10_000, { stepMs: 1 });
+    expect(left).toEqual([]);
+    expect(asked).toBe(3);
+  });
+
+  it('returns what is still listed once the time is up', async () => {
+    let t = 0;
+    let asked = 0;
+    const left = await untilGone(
+      async () => {
+        asked++;
+        t += 400;
+        return ['tb-x-backbone'];
+      },
+      1000,
+      { stepMs: 1, now: () => t },
+    );
+    expect(left).toEqual(['tb-x-backbone']);
+    expect(asked).toBe(3);
   });
 });

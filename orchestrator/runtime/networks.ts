@@ -55,6 +55,22 @@ export async function removeNetwork(net: NetworkHandle, o: { attempts?: number; 
   }
 }
 
+/**
+ * Asks `list` until it names nothing or `timeoutMs` passed, waiting a little longer each time;
+ * returns what it named last (empty once all is gone).
+ */
+export async function untilGone(list: () => Promise<string[]>, timeoutMs: number, o: { stepMs?: number; now?: () => number } = {}): Promise<string[]> {
+  const now = o.now ?? Date.now;
+  const end = now() + timeoutMs;
+  let step = o.stepMs ?? 250;
+  for (;;) {
+    const left = await list();
+    if (!left.length || now() >= end) return left;
+    await new Promise((r) => setTimeout(r, Math.min(step, Math.max(0, end - now()))));
+    step = Math.min(step * 2, 4000);
+  }
+}
+
 /** a network that stands in the way of one the plan needs, and what to do about it */
 export class NetworkConflictError extends UserFacingError {}
 

@@ -33,13 +33,20 @@ let swarmBefore = '';
 
 const peer = (country: string, category: string) => peerOf(plan, country, category);
 /** no container, network or DOCKER-USER rule of the run on any engine of the swarm (each chain read back) */
-async function expectNothingLeft(id: string) {
+async function expectNothingLeft(id: string, said = '') {
   for (const h of swarm!.hosts) {
+    const name = said ? `${h.name}, after:\n${said}` : h.name;
     const d = h.name === 'a' ? engine() : engineFor(h);
-    expect(await d.listContainers({ all: true, filters: { label: [`${LABEL_RUN}=${id}`] } }), h.name).toHaveLength(0);
-    expect(await d.listNetworks({ filters: { label: [`${LABEL_RUN}=${id}`] } }), h.name).toHaveLength(0);
+    expect(
+      (await d.listContainers({ all: true, filters: { label: [`${LABEL_RUN}=${id}`] } })).map((c) => `${c.Names[0]} (${c.State})`),
+      name,
+    ).toEqual([]);
+    expect(
+      (await d.listNetworks({ filters: { label: [`${LABEL_RUN}=${id}`] } })).map((n) => `${n.Name} (${n.Scope})`),
+      name,
+    ).toEqual([]);
     const fw = h.name === 'a' ? localFirewall : engineFirewall(d, async () => image, `${id}chk`);
-    expect((await fw.listUserChain()).join('\n'), h.name).not.toContain(`tb:${id}`);
+    expect((await fw.listUserChain()).join('\n'), name).not.toContain(`tb:${id}`);
   }
 }
 /** the experiment folders made, removed after the tests whether they passed or not */
@@ -221,7 +228,7 @@ describe('the small testbed over three Swarm-joined engines', () => {
     const st = await execa(process.execPath, ['bin/testbed.js', 'status'], { reject: false });
     expect(st.stderr).toContain(`removing run ${runId}: its orchestrator process is gone`);
     expect(st.stderr).toMatch(/removed \d+ containers, \d+ networks, \d+ DOCKER-USER rules of run \w+ on 3 hosts/);
-    await expectNothingLeft(runId);
+    await expectNothingLeft(runId, st.stderr);
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
