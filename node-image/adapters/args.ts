@@ -34,7 +34,7 @@ export function parseOptions(program: string, spec: OptionSpec, argv = process.a
   return out;
 }
 
-export function usage(program: string, spec: OptionSpec): string {
+function usage(program: string, spec: OptionSpec): string {
   const lines = Object.entries(spec).map(
     ([k, s]) => `  --${k}${s.boolean ? '' : ' VALUE'}  ${s.help}${s.default !== undefined ? ` (default ${s.default})` : ''}  [env TB_${k.toUpperCase().replace(/-/g, '_')}]`,
   );

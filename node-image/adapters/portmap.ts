@@ -7,7 +7,7 @@ import { type Gateway, pmpNat, upnpNat } from '@achingbrain/nat-port-mapper';
 import type { UpnpOutcome } from '../core/reports.ts';
 
 /** The IPv4 default gateway from /proc/net/route, or null. */
-export function defaultGateway(): string | null {
+function defaultGateway(): string | null {
   try {
     for (const line of fs.readFileSync('/proc/net/route', 'utf8').split('\n').slice(1)) {
       const f = line.trim().split(/\s+/);

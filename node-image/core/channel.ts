@@ -56,7 +56,7 @@ export interface Liveness {
 }
 
 /** the protocol's own: a ping every keepaliveMs; closed after deadAfterMs without a byte */
-export const keepalives: Liveness = {
+const keepalives: Liveness = {
   watch: (ch) => everyReal(ch.clock, ch.opts.keepaliveMs, () => ch.keepalive()),
 };
 

@@ -25,7 +25,7 @@ import type { SearchWalk } from './search.ts';
 import { type ChunkWaiter, ServerLink } from './server-link.ts';
 import { Serving } from './serving.ts';
 
-export interface ClientIdentity {
+interface ClientIdentity {
   clientId: string;
   /** address and port other peers dial (the UPnP-mapped one when mapping worked) */
   advertiseHost: string;

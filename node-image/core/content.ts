@@ -11,8 +11,8 @@
 import { createHash } from 'node:crypto';
 import type { Quality } from './reports.ts';
 
-export const BITRATE_BYTES: Record<Quality, number> = { q5: 160_000 / 8, q9: 320_000 / 8 };
-export const BLOCK = 16 * 1024;
+const BITRATE_BYTES: Record<Quality, number> = { q5: 160_000 / 8, q9: 320_000 / 8 };
+const BLOCK = 16 * 1024;
 /** the smallest a scaled track gets; experiments pick a chunk size that splits it several ways */
 export const MIN_TRACK_BYTES = 8 * 1024;
 

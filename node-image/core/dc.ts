@@ -30,7 +30,7 @@ interface Session {
 export type DcLog = (event: string, fields?: Record<string, unknown>) => void;
 
 /** Strip the IPv4-mapped prefix Node puts on addresses of dual-stack sockets. */
-export const plainAddress = (a: string) => a.replace(/^::ffff:/, '');
+const plainAddress = (a: string) => a.replace(/^::ffff:/, '');
 
 export class DataCentre {
   tracker: Tracker;

@@ -23,7 +23,7 @@
 
 import type { Clock, TimerHandle } from './clock.ts';
 
-export type DcFault = { kind: 'tracker-outage' | 'dc-outage'; atMs: number; forMs: number; dc?: string };
+type DcFault = { kind: 'tracker-outage' | 'dc-outage'; atMs: number; forMs: number; dc?: string };
 export type PeerFault =
   | { kind: 'churn' | 'link-cut' | 'router-restart'; atMs: number; forMs: number; share: number; country?: string }
   | { kind: 'link-rate'; atMs: number; forMs: number; share: number; country?: string; factor: number };

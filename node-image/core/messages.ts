@@ -44,7 +44,7 @@ export type Message = { [K in MessageType]: { type: K; body: MessageMap[K]; payl
 export type MessageOf<K extends MessageType> = { type: K; body: MessageMap[K]; payload?: Buffer };
 
 /** Priorities for the outgoing queue: lower goes first. Interactive before control before bulk. */
-export const PRIORITY = { interactive: 0, control: 1, bulk: 2 } as const;
+const PRIORITY = { interactive: 0, control: 1, bulk: 2 } as const;
 export type Priority = (typeof PRIORITY)[keyof typeof PRIORITY];
 
 export function priorityOf(type: MessageType): Priority {
@@ -67,7 +67,7 @@ const int = 'int' as const;
 const str = 'string' as const;
 const q = 'quality' as const;
 
-export const SCHEMA: { [K in MessageType]: Record<keyof MessageMap[K], FieldKind> } = {
+const SCHEMA: { [K in MessageType]: Record<keyof MessageMap[K], FieldKind> } = {
   login: { clientId: str, user: str, country: str, listenHost: str, listenPort: int },
   loginOk: { dc: str, seenAddress: str },
   report: { seq: int, report: 'object' },

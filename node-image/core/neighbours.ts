@@ -63,7 +63,7 @@ export function trimStats(s: NeighbourStats, now: number): void {
 }
 
 /** The six criteria in the paper's order, with their weights. */
-export const CRITERIA: { name: string; weight: number; score: (s: NeighbourStats, now: number) => number }[] = [
+const CRITERIA: { name: string; weight: number; score: (s: NeighbourStats, now: number) => number }[] = [
   { name: 'sent10', weight: 1.0, score: (s, now) => s.sent.since(now - 10 * MIN) },
   { name: 'sent60', weight: 0.9, score: (s, now) => s.sent.since(now - 60 * MIN) },
   { name: 'received10', weight: 1.1, score: (s, now) => s.received.since(now - 10 * MIN) },

@@ -83,7 +83,7 @@ export interface ProtocolParams {
   dcBufferBytes: number;
 }
 
-export const defaultParams: ProtocolParams = {
+const defaultParams: ProtocolParams = {
   softLimit: 50,
   hardLimit: 60,
   pruneHeadroom: 5,

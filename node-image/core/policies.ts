@@ -17,7 +17,7 @@ import { type ProtocolParams, resolveParams } from './params.ts';
 // ---- peer choice ----------------------------------------------------------------------------
 
 /** A connected candidate for the next chunk, with what the client knows about it. */
-export interface PeerOption {
+interface PeerOption {
   id: string;
   /** requests to it in flight now */
   inFlight: number;
@@ -27,7 +27,7 @@ export interface PeerOption {
   rttMs: number | null;
 }
 
-export interface PeerChoicePolicy {
+interface PeerChoicePolicy {
   readonly name: string;
   /** the peer for one chunk of `chunkBytes`, among `options` (all below their pipeline limit) */
   pick(options: readonly PeerOption[], chunkBytes: number, random: () => number): string | null;
@@ -62,14 +62,14 @@ function shuffle<T>(xs: T[], random: () => number): T[] {
 
 // ---- pruning --------------------------------------------------------------------------------
 
-export interface PrunedNeighbour {
+interface PrunedNeighbour {
   id: string;
   stats: NeighbourStats;
   /** workload ms when the connection was made */
   since: number;
 }
 
-export interface PruningPolicy {
+interface PruningPolicy {
   readonly name: string;
   /** the neighbours to disconnect so that `target` remain */
   victims(ns: readonly PrunedNeighbour[], now: number, target: number, random: () => number): string[];
@@ -115,7 +115,7 @@ const trackers: Record<string, TrackerPolicy> = {
 
 // ---- discovery ------------------------------------------------------------------------------
 
-export interface DiscoveryPolicy {
+interface DiscoveryPolicy {
   readonly name: string;
   tracker: boolean;
   overlay: boolean;
@@ -146,7 +146,7 @@ export interface Features {
 }
 
 export const defaultFeatures: Features = { upnp: true, reversal: true, prefetch: true, emergency: true, p2p: true };
-export const defaultPolicies: Record<PolicyKind, string> = { peerChoice: 'edt', pruning: 'paper', tracker: 'recent', discovery: 'tracker+overlay' };
+const defaultPolicies: Record<PolicyKind, string> = { peerChoice: 'edt', pruning: 'paper', tracker: 'recent', discovery: 'tracker+overlay' };
 
 /** What an experiment's `protocol:` block says, as plain data (it travels to the programs as JSON). */
 export interface ProtocolSpec {

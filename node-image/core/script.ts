@@ -5,16 +5,9 @@
 // users come back from other addresses, which is what Table I measures.
 //
 // File format: JSON Lines, one ScriptEvent per line, sorted by `t`. A first line
-// `{"header": {...}}` (ScriptHeader) may precede the events.
+// `{"header": {...}}` may precede the events; parseScript skips it.
 
 import type { Quality } from './reports.ts';
-
-export interface ScriptHeader {
-  /** workload ms of the first instant of the run (its start = 0: Monday 00:00 UTC, or a trace's chosen start) */
-  start: number;
-  /** workload ms at which the run ends */
-  end: number;
-}
 
 export type ScriptEvent =
   | { t: number; action: 'login'; user: string; country: string; quality: Quality; mobile?: boolean }
@@ -27,5 +20,3 @@ export type ScriptEvent =
   | { t: number; action: 'logout' }
   /** the machine loses its network abruptly for `durationMs` (workload ms): churn (core/faults.ts) */
   | { t: number; action: 'offline'; durationMs: number };
-
-export type ScriptAction = ScriptEvent['action'];

@@ -15,13 +15,13 @@ export const PAPER_RULES: Record<string, string[]> = { SE: ['stockholm'], FI: ['
 
 const toInt = (ip: string) => ip.split('.').reduce((n, o) => (n << 8) + Number(o), 0) >>> 0;
 
-export function inCidr(ip: string, cidr: string): boolean {
+function inCidr(ip: string, cidr: string): boolean {
   const [net, bits] = cidr.split('/');
   const mask = Number(bits) === 0 ? 0 : (~0 << (32 - Number(bits))) >>> 0;
   return (toInt(ip) & mask) === (toInt(net) & mask);
 }
 
-export function countryOf(cfg: DnsConfig, ip: string): string | null {
+function countryOf(cfg: DnsConfig, ip: string): string | null {
   return cfg.countries.find((c) => inCidr(ip, c.cidr))?.country ?? null;
 }
 

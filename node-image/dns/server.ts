@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import dnsPacket from 'dns-packet';
 import { type DnsConfig, dcsFor } from './rules.ts';
 
-export function answer(cfg: DnsConfig, query: dnsPacket.Packet, from: string): dnsPacket.Packet {
+function answer(cfg: DnsConfig, query: dnsPacket.Packet, from: string): dnsPacket.Packet {
   const q = query.questions?.[0];
   const base = { id: query.id, type: 'response' as const, flags: dnsPacket.AUTHORITATIVE_ANSWER, questions: query.questions ?? [] };
   if (!q) return { ...base, flags: base.flags | 1 /* FORMERR */, answers: [] };

@@ -9,7 +9,7 @@ export interface Firewall {
   remove(m: Mapping): Promise<void>;
 }
 
-export function dnatArgs(op: '-A' | '-D', wanIf: string, m: Mapping): string[] {
+function dnatArgs(op: '-A' | '-D', wanIf: string, m: Mapping): string[] {
   return [
     '-t',
     'nat',

@@ -5,9 +5,9 @@
 
 import { MappingError, type MappingTable, type Proto } from './mappings.ts';
 
-export const IGD = 'urn:schemas-upnp-org:device:InternetGatewayDevice:2';
-export const WANIP = 'urn:schemas-upnp-org:service:WANIPConnection:2';
-export const WANCFG = 'urn:schemas-upnp-org:service:WANCommonInterfaceConfig:1';
+const IGD = 'urn:schemas-upnp-org:device:InternetGatewayDevice:2';
+const WANIP = 'urn:schemas-upnp-org:service:WANIPConnection:2';
+const WANCFG = 'urn:schemas-upnp-org:service:WANCommonInterfaceConfig:1';
 /** the search targets we answer M-SEARCH for */
 export const SEARCH_TARGETS = [
   'ssdp:all',
@@ -88,14 +88,14 @@ export function parseSoap(body: string, soapAction?: string): SoapCall | null {
   return { action, args };
 }
 
-export function soapResponse(service: string, action: string, out: Record<string, string | number>): string {
+function soapResponse(service: string, action: string, out: Record<string, string | number>): string {
   const fields = Object.entries(out)
     .map(([k, v]) => `<${k}>${esc(String(v))}</${k}>`)
     .join('');
   return `<?xml version="1.0"?>\n<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/" s:encodingStyle="http://schemas.xmlsoap.org/soap/encoding/"><s:Body><u:${action}Response xmlns:u="${service}">${fields}</u:${action}Response></s:Body></s:Envelope>\n`;
 }
 
-export function soapFault(code: number, description: string): string {
+function soapFault(code: number, description: string): string {
   return `<?xml version="1.0"?>\n<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/" s:encodingStyle="http://schemas.xmlsoap.org/soap/encoding/"><s:Body><s:Fault><faultcode>s:Client</faultcode><faultstring>UPnPError</faultstring><detail><UPnPError xmlns="urn:schemas-upnp-org:control-1-0"><errorCode>${code}</errorCode><errorDescription>${esc(description)}</errorDescription></UPnPError></detail></s:Fault></s:Body></s:Envelope>\n`;
 }
 

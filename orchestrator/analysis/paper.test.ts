@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { LoginReport, NeighboursReport, PlayReport, Report, SearchReport } from '../../node-image/core/reports.ts';
 import { playReport } from '../../node-image/core/test/reports.ts';
-import { classifyAddresses, discovery, figure1, isWeekend, noNeighbourShare, offloadByDc, peersOnline, tableI, tableII, tableIII } from './paper.ts';
+import { classifyAddresses, discovery, figure1, isWeekend, noNeighbourShare, offloadByDc, offloadOverTime, peersOnline, tableI, tableII, tableIII } from './paper.ts';
 
 let seq = 0;
 const base = (user: string, country = 'SE', t = 0) => ({ clientId: `c-${user}`, seq: seq++, user, country, t, dc: 'stockholm' });
@@ -76,6 +76,27 @@ describe('Fig. 1', () => {
     expect(f.map((r) => r.minutes)).toEqual([30, 60]);
     expect(f[0]).toMatchObject({ n: 3, p50: 10, p90: 20, p10: 0 });
     expect(noNeighbourShare(rs)).toBe(0.25);
+  });
+});
+
+describe('offload over time', () => {
+  const H = 3_600_000;
+  const at = (hour: number, server: number) => playReport({ ...base('p', 'SE', hour * H + 60_000), bytes: { server, p2p: 0, cache: 0 } });
+  const rs = [at(0, 1), at(1, 2), at(2, 3), at(6, 4)];
+
+  it("has a row for every hour of the run's window, zero where nothing played", () => {
+    const o = offloadOverTime(rs, H, 0, 7 * H);
+    expect(o.map((r) => r.hour)).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    expect(o.map((r) => r.server)).toEqual([1, 2, 3, 0, 0, 0, 4]);
+    expect(o[4]).toEqual({ hour: 4, server: 0, p2p: 0, cache: 0 });
+  });
+
+  it('counts hours of the week from the run start, and fills the quiet hours between plays without a window too', () => {
+    // a run from Monday 10:00 for 8 h: hours 10..17, plays only at its hours 0 and 3
+    const o = offloadOverTime([at(0, 1), at(3, 2)], H, 10 * H, 8 * H);
+    expect(o.map((r) => r.hour)).toEqual([10, 11, 12, 13, 14, 15, 16, 17]);
+    expect(offloadOverTime([at(0, 1), at(3, 2)]).map((r) => r.server)).toEqual([1, 0, 0, 2]);
+    expect(offloadOverTime([])).toEqual([]);
   });
 });
 

@@ -8,7 +8,7 @@ import { byteShares, percentile } from './playback.ts';
 const DAY = 86_400_000;
 
 /** Private as the paper defines it (10/8, 169.254/16, 172.16/12, 192.168/16), plus CGN 100.64/10. */
-export function isPrivate(ip: string): boolean {
+function isPrivate(ip: string): boolean {
   const [a, b] = ip.split('.').map(Number);
   return a === 10 || (a === 169 && b === 254) || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 100 && b >= 64 && b <= 127);
 }
@@ -189,8 +189,13 @@ export function peersOnline(rs: Report[], durationMs: number, repetitions = 1): 
   return repetitions === 1 ? { mean, peak } : { mean };
 }
 
-/** Bytes by source per workload hour (0 = Monday 00:00 UTC: the run's `startMs` is added back). */
-export function offloadOverTime(rs: Report[], binMs = 3_600_000, startMs = 0): { hour: number; server: number; p2p: number; cache: number }[] {
+/**
+ * Bytes by source per workload hour (0 = Monday 00:00 UTC: the run's `startMs` is added back).
+ * Every hour from the first to the last is a row, zero where nothing played, and with the run's
+ * `durationMs` every hour of its window [startMs, startMs + durationMs) too: a chart drawn from
+ * the rows must not put the hours either side of a quiet stretch next to each other.
+ */
+export function offloadOverTime(rs: Report[], binMs = 3_600_000, startMs = 0, durationMs?: number): { hour: number; server: number; p2p: number; cache: number }[] {
   const bins = new Map<number, { server: number; p2p: number; cache: number }>();
   for (const p of rs.filter((r): r is PlayReport => r.type === 'play')) {
     const b = Math.floor((p.t + startMs) / binMs);
@@ -200,7 +205,11 @@ export function offloadOverTime(rs: Report[], binMs = 3_600_000, startMs = 0): {
     x.cache += p.bytes.cache;
     bins.set(b, x);
   }
-  return [...bins.entries()].sort((a, b) => a[0] - b[0]).map(([b, x]) => ({ hour: (b * binMs) / 3_600_000, ...x }));
+  const ends = [...bins.keys()];
+  if (durationMs !== undefined && durationMs > 0) ends.push(Math.floor(startMs / binMs), Math.ceil((startMs + durationMs) / binMs) - 1);
+  if (!ends.length) return [];
+  const [lo, hi] = [Math.min(...ends), Math.max(...ends)];
+  return Array.from({ length: hi - lo + 1 }, (_, i) => lo + i).map((b) => ({ hour: (b * binMs) / 3_600_000, ...(bins.get(b) ?? { server: 0, p2p: 0, cache: 0 }) }));
 }
 
 /** Offload per data centre; plays made before any login belong to none (they carry no bytes). */

@@ -21,11 +21,11 @@ export interface GateOptions {
   window: number;
   alpha: number;
 }
-export const DEFAULT_GATE: GateOptions = { window: 10, alpha: 0.05 };
+const DEFAULT_GATE: GateOptions = { window: 10, alpha: 0.05 };
 
-export type Verdict = 'regressed' | 'improved' | '~' | '?' | '=' | 'changed';
+type Verdict = 'regressed' | 'improved' | '~' | '?' | '=' | 'changed';
 
-export interface MeasureVerdict {
+interface MeasureVerdict {
   name: string;
   unit: string;
   better: Measure['better'];
@@ -87,7 +87,7 @@ const same = (a: number, b: number) => a === b || Math.abs(a - b) <= 1e-9 * Math
  * An exact measure against the last record that has it (`previous`, its samples): '=' or 'changed'.
  * Samples that differ within one run say the computation is not deterministic, which is a change too.
  */
-export function compareExact(measure: Measure, previous: readonly number[]): MeasureVerdict {
+function compareExact(measure: Measure, previous: readonly number[]): MeasureVerdict {
   const newMedian = median(measure.samples);
   const base = { name: measure.name, unit: measure.unit, better: measure.better, threshold: 0, newMedian, oldN: previous.length, newN: measure.samples.length, p: null };
   if (!previous.length) return { ...base, oldMedian: null, change: null, verdict: '?', note: 'not in the previous record (a new measure)' };
@@ -98,7 +98,7 @@ export function compareExact(measure: Measure, previous: readonly number[]): Mea
   return { ...base, oldMedian, change, verdict: same(newMedian, oldMedian) ? '=' : 'changed' };
 }
 
-export function compareMeasure(measure: Measure, old: readonly number[], alpha: number): MeasureVerdict {
+function compareMeasure(measure: Measure, old: readonly number[], alpha: number): MeasureVerdict {
   const threshold = measure.threshold ?? DEFAULT_THRESHOLD;
   const newMedian = median(measure.samples);
   const base = { name: measure.name, unit: measure.unit, better: measure.better, threshold, newMedian, oldN: old.length, newN: measure.samples.length };

@@ -11,7 +11,7 @@ export function defaultHistoryPath(env: NodeJS.ProcessEnv = process.env, home: s
   return path.join(home, '.local', 'share', 'p2p-music-testbed', 'bench-history.jsonl');
 }
 
-export interface BadLine {
+interface BadLine {
   /** 1-based */
   line: number;
   reason: string;

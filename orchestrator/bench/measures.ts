@@ -3,7 +3,7 @@
 import os from 'node:os';
 import { execa } from 'execa';
 
-export type Better = 'lower' | 'higher';
+type Better = 'lower' | 'higher';
 
 export interface Measure {
   /** stable across runs: the gate matches measures of different runs by this name */
@@ -43,7 +43,7 @@ export interface RunRecord {
 /** 10 %: below that a timing on a shared machine moves by itself from night to night */
 export const DEFAULT_THRESHOLD = 0.1;
 
-export function machineKind(cores: number, memGiB: number, platform: string): string {
+function machineKind(cores: number, memGiB: number, platform: string): string {
   return `${cores}c-${memGiB}g-${platform}`;
 }
 

@@ -76,7 +76,7 @@ interface Sim10kResult extends SimResult {
  * bench/sim-scale.ts's 10,000-peer hour: its answer and the events it takes are exact (the same
  * input gives the same run); its wall time and memory are timings, one a night
  */
-export function sim10kPoints(result: unknown): Point[] {
+function sim10kPoints(result: unknown): Point[] {
   const r = result as Sim10kResult;
   return [
     { name: 'sim-10k/wall', unit: 's', better: 'lower', value: r.wallSeconds },

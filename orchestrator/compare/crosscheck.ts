@@ -98,7 +98,7 @@ export function crossIncompatibilities(runs: readonly CrossRun[]): string[] {
 }
 
 /** the runs by place and scale, in the order first seen */
-export function groupCrossRuns(runs: readonly CrossRun[]): Map<string, CrossRun[]> {
+function groupCrossRuns(runs: readonly CrossRun[]): Map<string, CrossRun[]> {
   const m = new Map<string, CrossRun[]>();
   for (const r of runs) m.set(r.group, [...(m.get(r.group) ?? []), r]);
   return m;
@@ -110,7 +110,7 @@ function meanOf(runs: readonly CrossRun[], key: FigureKey): number | null {
   return vs.length ? vs.reduce((a, b) => a + b, 0) / vs.length : null;
 }
 
-export interface Verdict {
+interface Verdict {
   figure: FigureKey;
   label: string;
   tolerance: number;

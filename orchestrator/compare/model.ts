@@ -33,14 +33,14 @@ export interface RunSample {
  */
 export type Method = 'bootstrap' | 't';
 
-export type Direction = 'lower' | 'higher' | 'none';
+type Direction = 'lower' | 'higher' | 'none';
 /** how a value is shown: fractions as %, ms, per-play rates, bytes and plain counts */
 export type Unit = 'fraction' | 'ms' | 'per play' | 'bytes' | 'count';
 export type MetricGroup = 'offload' | 'playback' | 'discovery' | 'other';
 /** `~` the interval holds 0 (noise); `?` fewer than 2 pairs; `differs` for metrics with no better side */
-export type Verdict = '~' | 'better' | 'worse' | 'differs' | '?';
+type Verdict = '~' | 'better' | 'worse' | 'differs' | '?';
 
-export interface MetricDef {
+interface MetricDef {
   key: string;
   label: string;
   unit: Unit;
@@ -50,7 +50,7 @@ export interface MetricDef {
   get(s: Record<string, any>): number | null | undefined;
 }
 
-export const METRICS: readonly MetricDef[] = [
+const METRICS: readonly MetricDef[] = [
   { key: 'shares.server', label: 'server share of played bytes', unit: 'fraction', better: 'lower', group: 'offload', get: (s) => s.shares?.server },
   { key: 'shares.p2p', label: 'peer share of played bytes', unit: 'fraction', better: 'higher', group: 'offload', get: (s) => s.shares?.p2p },
   { key: 'shares.cache', label: 'cache share of played bytes', unit: 'fraction', better: 'none', group: 'offload', get: (s) => s.shares?.cache },

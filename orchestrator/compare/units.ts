@@ -6,14 +6,14 @@ import type { PlayReport, Report, SearchReport } from '../../node-image/core/rep
 import { percentile } from '../analysis/playback.ts';
 import { runMachineOf } from '../report/accounting.ts';
 
-export interface UnitPlay {
+interface UnitPlay {
   server: number;
   p2p: number;
   cache: number;
   latencyMs: number;
   stutters: number;
 }
-export interface UnitSearch {
+interface UnitSearch {
   /** the tracker was asked, and whether it answered peers */
   asked: boolean;
   trackerHit: boolean;

@@ -100,7 +100,7 @@ interface RawVariant {
 }
 
 /** `patch` over `base`: policies, features and params merge key by key */
-export function patchProtocol(base: ProtocolSpec, patch: ProtocolSpec = {}): ProtocolSpec {
+function patchProtocol(base: ProtocolSpec, patch: ProtocolSpec = {}): ProtocolSpec {
   return {
     policies: { ...base.policies, ...patch.policies },
     features: { ...base.features, ...patch.features },
@@ -108,7 +108,7 @@ export function patchProtocol(base: ProtocolSpec, patch: ProtocolSpec = {}): Pro
   };
 }
 
-export function describeFaults(fs: readonly Fault[]): string {
+function describeFaults(fs: readonly Fault[]): string {
   const h = (ms: number) => (ms % 3_600_000 === 0 ? `${ms / 3_600_000}h` : `${Math.round(ms / 60_000)}min`);
   return fs
     .map((f) => {

@@ -7,17 +7,17 @@ import { checkHosts } from './hosts.ts';
 import { ConfigError, type Loaded, loadYamlFile, parseDuration, parsePercent, parseRate, parseYaml } from './yaml.ts';
 
 const require = createRequire(import.meta.url);
-export const topologySchema = require('../../topologies/topology.schema.json') as object;
+const topologySchema = require('../../topologies/topology.schema.json') as object;
 
 export type Access = 'dsl' | 'cable' | 'fibre' | 'mobile';
 export type RouterCategory = 'noNat' | 'upnp' | 'noUpnp' | 'mismatch' | 'private';
 export type DcName = 'stockholm' | 'london';
-export const ACCESS: Access[] = ['dsl', 'cable', 'fibre', 'mobile'];
+const ACCESS: Access[] = ['dsl', 'cable', 'fibre', 'mobile'];
 export const CATEGORIES: RouterCategory[] = ['noNat', 'upnp', 'mismatch', 'private', 'noUpnp'];
 export const DCS: DcName[] = ['stockholm', 'london'];
 
 /** The paper's Table II, percent of IP addresses: no NAT, UPnP worked, mismatch, private IP. */
-export const TABLE_II: Record<string, [number, number, number, number]> = {
+const TABLE_II: Record<string, [number, number, number, number]> = {
   ES: [11.58, 9.09, 2.13, 0.61],
   FI: [60.15, 11.54, 0.97, 1.3],
   FR: [11.0, 47.58, 10.16, 0.98],
@@ -38,7 +38,7 @@ export function tableIIDefaults(country: string): Record<RouterCategory, number>
  * Access mixes, a judgement for 2011: the paper explains Finland's and Sweden's many public
  * addresses by 3G/4G USB modems, so mobile broadband is a larger share there.
  */
-export function accessDefaults(country: string): Record<Access, number> {
+function accessDefaults(country: string): Record<Access, number> {
   const mobile = country === 'FI' ? 0.35 : country === 'SE' ? 0.25 : 0.08;
   const rest = 1 - mobile;
   return { dsl: rest * 0.55, cable: rest * 0.3, fibre: rest * 0.15, mobile };
@@ -55,14 +55,14 @@ const NOT_COUNTRIES: Record<string, string> = { UK: 'use GB, its ISO 3166-1 code
  * alpha-2 code that the runtime's region names know (Intl, from CLDR): a user-assigned or unknown
  * code (ZZ, QQ) used to be taken as a country with Table II's average routers.
  */
-export function countryCodeProblem(code: string): string | null {
+function countryCodeProblem(code: string): string | null {
   if (NOT_COUNTRIES[code]) return `${code} is not a country code here (${NOT_COUNTRIES[code]}); give an ISO 3166-1 alpha-2 code such as ${PAPER_COUNTRIES.join(', ')}`;
   const name = new Intl.DisplayNames(['en'], { type: 'region' }).of(code);
   if (!name || name === code || name === 'Unknown Region') return `${code} is not a country code; give an ISO 3166-1 alpha-2 code such as the paper's ${PAPER_COUNTRIES.join(', ')}`;
   return null;
 }
 
-export interface LinkProfile {
+interface LinkProfile {
   downKbit: number;
   upKbit: number;
   delayMs: number;
@@ -71,16 +71,16 @@ export interface LinkProfile {
 }
 
 /** 2011-era access links: ADSL2, DOCSIS 2/3, early FTTH, HSPA. */
-export const LINK_DEFAULTS: Record<Access, LinkProfile> = {
+const LINK_DEFAULTS: Record<Access, LinkProfile> = {
   dsl: { downKbit: 8000, upKbit: 1000, delayMs: 20, jitterMs: 2, lossPct: 0.1 },
   cable: { downKbit: 20000, upKbit: 2000, delayMs: 12, jitterMs: 3, lossPct: 0.05 },
   fibre: { downKbit: 100000, upKbit: 50000, delayMs: 4, jitterMs: 1, lossPct: 0 },
   mobile: { downKbit: 4000, upKbit: 1000, delayMs: 60, jitterMs: 15, lossPct: 0.5 },
 };
 
-export const PAPER_DNS_RULES: Record<string, DcName[]> = { SE: ['stockholm'], FI: ['stockholm'], NO: ['stockholm', 'london'], default: ['london'] };
+const PAPER_DNS_RULES: Record<string, DcName[]> = { SE: ['stockholm'], FI: ['stockholm'], NO: ['stockholm', 'london'], default: ['london'] };
 
-export interface CountrySpec {
+interface CountrySpec {
   peers: number;
   access: Record<Access, number>;
   routers: Record<RouterCategory, number>;

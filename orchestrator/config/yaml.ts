@@ -35,7 +35,7 @@ export function didYouMean(word: string, options: string[]): string {
 /** problems named one by one; the rest are counted */
 const MAX_PROBLEMS = 25;
 /** no topology or experiment nests deeper than a handful of levels; a file that does is refused, not recursed into */
-export const MAX_DEPTH = 64;
+const MAX_DEPTH = 64;
 
 /** the deepest nesting of mappings and sequences in a document, and where it is (iterative: no recursion to overflow) */
 function deepest(root: unknown): { depth: number; node: Node | null } {

@@ -138,4 +138,4 @@ export async function requireSwarm(hosts: readonly DockerHost[] | undefined): Pr
   if (problems.length) throw new SwarmNotReadyError(`the hosts are not ready for a testbed that spans them:\n  ${problems.join('\n  ')}`);
 }
 
-export class SwarmNotReadyError extends UserFacingError {}
+class SwarmNotReadyError extends UserFacingError {}

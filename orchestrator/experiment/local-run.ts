@@ -30,7 +30,7 @@ export const LOCAL_MAX_PEERS = 60;
 /** temporary folders of local runs: caches and scripts, removed at the end (and by the next run if the orchestrator died) */
 const TMP_PREFIX = 'tb-local-run-';
 
-export class LocalRuntimeError extends UserFacingError {}
+class LocalRuntimeError extends UserFacingError {}
 
 /** why an experiment cannot run on loopback, or null */
 export function localRefusal(peers: number, faults: readonly Fault[]): string | null {

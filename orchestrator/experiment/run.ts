@@ -18,7 +18,7 @@ const ROOT = path.resolve(import.meta.dirname, '../..');
  * between 1 and 16 KiB: under a large time scale tracks hold few bytes, and 16 KiB chunks would
  * leave nothing for peers to serve after the server's head.
  */
-export function chunkBytesFor(scale: number): number {
+function chunkBytesFor(scale: number): number {
   const track = (240 * 20_000) / scale;
   return Math.min(16_384, Math.max(1024, 2 ** Math.floor(Math.log2(track / 16))));
 }

@@ -35,7 +35,7 @@ export interface ScalingRow {
 }
 
 /** what scaling.md says of the experiment, kept in scaling.json so that `testbed report` can rewrite it */
-export interface ScalingHeader {
+interface ScalingHeader {
   name: string;
   runtime: string;
   timeScale: number;
@@ -105,7 +105,7 @@ function rowOf(peers: number, runId: string, s: Summary, runJson: string): Scali
 
 const pct = (x: number) => (100 * x).toFixed(1);
 
-export function scalingTable(rows: readonly ScalingRow[]): string {
+function scalingTable(rows: readonly ScalingRow[]): string {
   const k = KN2010;
   const head =
     '| peers | online (mean / peak) | plays | server | peers | cache | tracker | overlay | latency p50 / p75 / p90 ms | stutters per play | wall s | events/s | heap MB |\n| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n';
@@ -196,7 +196,7 @@ function lineChart(heading: string, all: readonly ScalingRow[], series: { key: k
   };
 }
 
-export function sharesChart(rows: readonly ScalingRow[]): ChartConfiguration {
+function sharesChart(rows: readonly ScalingRow[]): ChartConfiguration {
   const k = KN2010.shares;
   return lineChart('Played bytes by source against the peers online (dashed: Spotify, [1])', rows, [
     { key: 'server', label: 'servers', value: (r) => r.shares.server, ref: k.server },
@@ -205,7 +205,7 @@ export function sharesChart(rows: readonly ScalingRow[]): ChartConfiguration {
   ]);
 }
 
-export function searchChart(rows: readonly ScalingRow[]): ChartConfiguration {
+function searchChart(rows: readonly ScalingRow[]): ChartConfiguration {
   return lineChart('Searches answered with peers against the peers online (dashed: Spotify, [1])', rows, [
     { key: 'tracker', label: 'tracker', value: (r) => r.tracker, ref: KN2010.tracker },
     { key: 'overlay', label: 'overlay', value: (r) => r.overlay, ref: KN2010.overlay },

@@ -73,7 +73,7 @@ export const HEAP_PER_PEER = 200 * 1024;
  * peaked at 2.6 GB RSS over Monday's evening hour and passed 3 GB in the afternoon of their day,
  * where Node's default heap limit here (4 GB) made the collector stall the run (2026-12-07).
  */
-export const WARM_HEAP_PER_PEER = 350 * 1024;
+const WARM_HEAP_PER_PEER = 350 * 1024;
 export function heapAdvice(peers: number, limit = v8.getHeapStatistics().heap_size_limit, warm = false): string | null {
   const need = peers * (warm ? WARM_HEAP_PER_PEER : HEAP_PER_PEER);
   if (need <= 0.8 * limit) return null;
@@ -81,7 +81,7 @@ export function heapAdvice(peers: number, limit = v8.getHeapStatistics().heap_si
   return `${peers} simulated peers need about ${(need / 2 ** 30).toFixed(1)} GB of JS heap, and this process may use ${(limit / 2 ** 30).toFixed(1)} GB: run it as NODE_OPTIONS=--max-old-space-size=${mbNeeded} npx testbed run ... (the machine has ${(os.totalmem() / 2 ** 30).toFixed(0)} GB), or with fewer peers`;
 }
 
-export async function runSimRepetition(r: Repetition): Promise<SimResult> {
+async function runSimRepetition(r: Repetition): Promise<SimResult> {
   const { e, variant, info, progress } = r;
   const placement = placePeers(r.topology);
   const heap = heapAdvice(placement.length, undefined, e.warmup !== null);

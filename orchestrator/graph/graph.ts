@@ -5,14 +5,14 @@
 import { execa } from 'execa';
 import type { Plan } from '../plan/types.ts';
 
-export interface GraphNode {
+interface GraphNode {
   id: string;
   label: string;
   kind: 'core' | 'dc' | 'dns' | 'router' | 'peer' | 'network' | 'group';
   /** the country's box it is drawn in, if any */
   country?: string;
 }
-export interface GraphEdge {
+interface GraphEdge {
   from: string;
   to: string;
 }
@@ -24,7 +24,7 @@ export interface TopologyGraph {
 }
 
 /** plans up to this many containers are drawn one box per container */
-export const FULL_DETAIL_MAX = 80;
+const FULL_DETAIL_MAX = 80;
 
 /** `tb-<run>-p-se-003` → `p-se-003`: the name the plan, inspect, logs and exec use */
 export const shortName = (plan: Pick<Plan, 'runId'>, name: string) => name.replace(new RegExp(`^tb-${plan.runId}-`), '');

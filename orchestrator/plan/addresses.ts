@@ -15,7 +15,7 @@ export interface Subnet {
   size: number;
 }
 
-export function subnet(base: string, bits: number): Subnet {
+function subnet(base: string, bits: number): Subnet {
   const b = ipToInt(base);
   const size = 2 ** (32 - bits);
   return {

@@ -5,8 +5,8 @@ import { checkPlan, type PlanOptions, planTopology } from './plan.ts';
 import type { DockerHost, Plan } from './types.ts';
 
 export { formatPlan } from './format.ts';
-export { PlacementError, placeOnHosts } from './hosts.ts';
-export { checkPlan, type PlanOptions, placePeers, planTopology } from './plan.ts';
+export { placeOnHosts } from './hosts.ts';
+export { checkPlan, type PlanOptions, planTopology } from './plan.ts';
 export type { Plan } from './types.ts';
 
 /**

@@ -20,10 +20,10 @@ import { type Attachment, type ContainerPlan, LABEL_PLANNED, LABEL_PROJECT, LABE
 /** networks one plan may make: every one is a Linux bridge and a DOCKER-USER rule on this host */
 export const MAX_NETWORKS = 4000;
 
-export class PlanError extends UserFacingError {}
+class PlanError extends UserFacingError {}
 
 /** Docker allows about 1000 endpoints per bridge network; stay well under it. */
-export const WAN_ENDPOINTS = 900;
+const WAN_ENDPOINTS = 900;
 export const DC_PORT = 4070;
 export const PEER_PORT = 4100;
 const APP = '/app/node-image';
@@ -73,7 +73,7 @@ export function withPeers(t: Topology, n: number): Topology {
   return { ...t, countries: Object.fromEntries(Object.entries(t.countries).map(([c, s]) => [c, { ...s, peers: counts[c] }])) };
 }
 
-export function expectedDc(t: Topology, country: string): DcName | 'either' {
+function expectedDc(t: Topology, country: string): DcName | 'either' {
   const dcs = t.dnsRules[country] ?? t.dnsRules.default;
   return dcs.length === 1 ? dcs[0] : 'either';
 }

@@ -67,17 +67,10 @@ export interface Shaping {
   down: LinkDirection;
 }
 
-export interface Route {
+interface Route {
   dst: string; // CIDR or 'default'
   via: string;
 }
-
-/** NAT behaviour of a router, one per category of the paper's Table II plus the plain cases. */
-export type RouterMode =
-  | 'upnp' // NAT whose UPnP IGD / NAT-PMP work
-  | 'no-upnp' // NAT with UPnP disabled
-  | 'mismatch' // UPnP answers a wrong external address
-  | 'private'; // double NAT: UPnP answers this router's own private WAN address
 
 export interface ContainerNet {
   routes: Route[];
@@ -124,7 +117,7 @@ export interface DockerHost {
 }
 
 /** A host firewall rule the run needs; created before containers, removed by `down`. */
-export interface HostRule {
+interface HostRule {
   table: 'filter';
   chain: 'DOCKER-USER';
   /** the rule's arguments after `-I DOCKER-USER`, including a comment naming the run */

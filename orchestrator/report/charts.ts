@@ -1,4 +1,5 @@
-// PNG plots with chart.js on node-canvas.
+// PNG plots with chart.js on node-canvas. A run's charts are plain data (no functions): the same
+// configuration object is drawn to PNG here and handed as JSON to Chart.js in report.html (html.ts).
 
 import type { ChartConfiguration } from 'chart.js';
 import { ChartJSNodeCanvas } from 'chartjs-node-canvas';
@@ -6,25 +7,49 @@ import { ChartJSNodeCanvas } from 'chartjs-node-canvas';
 const canvas = new ChartJSNodeCanvas({ width: 900, height: 500, backgroundColour: 'white' });
 const COLORS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2'];
 
+/** a copy of the plain objects and arrays of `x`; anything else (a plugin's hooks in another module's charts) is shared */
+const copyData = <T>(x: T): T =>
+  (Array.isArray(x)
+    ? x.map(copyData)
+    : x !== null && typeof x === 'object' && Object.getPrototypeOf(x) === Object.prototype
+      ? Object.fromEntries(Object.entries(x).map(([k, v]) => [k, copyData(v)]))
+      : x) as T;
+
+/** draws `config` to PNG; the renderer and Chart.js change the object they are given, so they get a copy and `config` stays as it was */
 export function render(config: ChartConfiguration): Promise<Buffer> {
-  return canvas.renderToBuffer(config);
+  return canvas.renderToBuffer(copyData(config));
 }
 
 export const title = (text: string) => ({ title: { display: true, text, font: { size: 16 } } });
 const axis = (x: string, y: string) => ({ x: { title: { display: true, text: x } }, y: { title: { display: true, text: y }, beginAtZero: true } });
 
-export function figure1Chart(rows: { minutes: number; p10: number; p25: number; p50: number; p75: number; p90: number }[]): ChartConfiguration {
+/**
+ * Fig. 1's rows are bins of `periodMinutes` that held reports; every bin from the first period to
+ * the last row is on the axis, a bin without reports a gap in the lines (null: no report, not zero neighbours).
+ */
+export function figure1Chart(rows: { minutes: number; p10: number; p25: number; p50: number; p75: number; p90: number }[], periodMinutes = 30): ChartConfiguration {
   const keys = ['p90', 'p75', 'p50', 'p25', 'p10'] as const;
+  const last = rows.length ? Math.max(...rows.map((r) => r.minutes)) : 0;
+  const byMinute = new Map(rows.map((r) => [r.minutes, r]));
+  const minutes = [...new Set([...Array.from({ length: Math.floor(last / periodMinutes) }, (_, i) => (i + 1) * periodMinutes), ...rows.map((r) => r.minutes)])].sort((a, b) => a - b);
   return {
     type: 'line',
     data: {
-      labels: rows.map((r) => String(r.minutes)),
-      datasets: keys.map((k, i) => ({ label: `${k.slice(1)}th percentile`, data: rows.map((r) => r[k]), borderColor: COLORS[i], backgroundColor: COLORS[i], pointRadius: 0, tension: 0 })),
+      labels: minutes.map(String),
+      datasets: keys.map((k, i) => ({
+        label: `${k.slice(1)}th percentile`,
+        data: minutes.map((m) => byMinute.get(m)?.[k] ?? null),
+        borderColor: COLORS[i],
+        backgroundColor: COLORS[i],
+        pointRadius: 0,
+        tension: 0,
+      })),
     },
     options: { plugins: title("Peer connections against time since login (cf. the paper's Fig. 1)"), scales: axis('minutes since login', 'peer connections') },
   };
 }
 
+/** one point per row: the rows must hold every hour of the run, zero where nothing played (analysis/paper.ts offloadOverTime with the run's window) */
 export function offloadChart(rows: { hour: number; server: number; p2p: number; cache: number }[]): ChartConfiguration {
   const mb = (x: number) => +(x / 1e6).toFixed(3);
   return {
@@ -47,9 +72,12 @@ export function offloadChart(rows: { hour: number; server: number; p2p: number; 
   };
 }
 
-export function latencyCdfChart(latencies: number[]): ChartConfiguration {
+/** the CDF at most `maxPoints` points (every play's own up to that many, then evenly spaced ranks and the last), so that report.html stays small for a large run */
+export function latencyCdfChart(latencies: number[], maxPoints = 2000): ChartConfiguration {
   const s = [...latencies].sort((a, b) => a - b);
-  const pts = s.map((x, i) => ({ x, y: (i + 1) / s.length }));
+  const step = Math.max(1, s.length / maxPoints);
+  const ranks = s.length <= maxPoints ? s.map((_, i) => i) : [...new Set([...Array.from({ length: maxPoints }, (_, j) => Math.floor(j * step)), s.length - 1])];
+  const pts = ranks.map((i) => ({ x: s[i], y: (i + 1) / s.length }));
   return {
     type: 'scatter',
     data: { datasets: [{ label: 'plays', data: pts, borderColor: COLORS[0], backgroundColor: COLORS[0], showLine: true, pointRadius: 0 }] },

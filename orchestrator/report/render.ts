@@ -1,8 +1,9 @@
-// Renderers of one run's analysis (summarise.ts): tables as CSV and Markdown, PNG plots, and
-// report.md. They compute nothing the summary does not hold or the analysis did not make.
+// Renderers of one run's analysis (summarise.ts): tables as CSV and Markdown, the charts' configurations
+// (drawn to PNG and in report.html), and report.md. They compute nothing the summary does not hold or the analysis did not make.
+import type { ChartConfiguration } from 'chart.js';
 import type { LinkCheck } from '../linkcheck/linkcheck.ts';
 import { NO_NETEM_NOTE } from '../linkcheck/netem.ts';
-import { figure1Chart, latencyCdfChart, offloadChart, render, tableIIIChart } from './charts.ts';
+import { figure1Chart, latencyCdfChart, offloadChart, tableIIIChart } from './charts.ts';
 import type { RunInfo } from './run-info.ts';
 import type { Analysis } from './summarise.ts';
 import type { Summary } from './summary.schema.ts';
@@ -14,7 +15,7 @@ export interface Table {
   md: string;
 }
 
-export function table(headers: string[], rows: (string | number)[][]): Table {
+function table(headers: string[], rows: (string | number)[][]): Table {
   const csv = [headers, ...rows].map((r) => r.map((c) => (/[",\n]/.test(String(c)) ? `"${String(c).replace(/"/g, '""')}"` : String(c))).join(',')).join('\n') + '\n';
   const md = [`| ${headers.join(' | ')} |`, `| ${headers.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n') + '\n';
   return { csv, md };
@@ -49,12 +50,13 @@ export function runTables(a: Analysis): Record<string, Table> {
   return tables;
 }
 
-export async function runPlots(a: Analysis): Promise<Record<string, Buffer>> {
+/** the run's charts by the file under plots/ each is drawn to, each built once: write.ts draws it to PNG and hands the same object to report.html */
+export function runCharts(a: Analysis): Record<string, ChartConfiguration> {
   return {
-    'figure1.png': await render(figure1Chart(a.figure1)),
-    'offload.png': await render(offloadChart(a.offload)),
-    'latency-cdf.png': await render(latencyCdfChart(a.plays.map((p) => p.latencyMs).filter((x) => x >= 0))),
-    'table3.png': await render(tableIIIChart(a.table3)),
+    'figure1.png': figure1Chart(a.figure1),
+    'offload.png': offloadChart(a.offload),
+    'latency-cdf.png': latencyCdfChart(a.plays.map((p) => p.latencyMs).filter((x) => x >= 0)),
+    'table3.png': tableIIIChart(a.table3),
   };
 }
 

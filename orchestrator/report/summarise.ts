@@ -1,7 +1,7 @@
 // The analysis of one run as a pure function: the clients' reports and what the orchestrator
 // knew (run.json) in, the summary (typed from its schema, summary.schema.ts) and the data of every
 // table and plot out. No file is read or written here: write.ts reads raw/ and writes the results
-// folder, render.ts turns an analysis into tables, plots and report.md.
+// folder, render.ts turns an analysis into tables, charts and report.md.
 import type { Fault } from '../../node-image/core/faults.ts';
 import type { PlayReport, Report } from '../../node-image/core/reports.ts';
 import { faultEffects } from '../analysis/faults.ts';
@@ -123,7 +123,7 @@ export function summarise({ info, reports: all, generated, badLines, scheduled, 
     table2: t2,
     table3: t3,
     figure1: f1,
-    offload: offloadOverTime(reports, undefined, startMs),
+    offload: offloadOverTime(reports, undefined, startMs, info.durationMs),
   };
 }
 

@@ -1,5 +1,6 @@
 // The results folder (docs/architecture.md, principle 8): from results/<run>/raw/ and run.json, write
-// summary.json (schema: summary.schema.ts), tables as CSV and Markdown, PNG plots and report.md.
+// summary.json (schema: summary.schema.ts), tables as CSV and Markdown, PNG plots, report.md and
+// report.html (report.md with the plots drawn interactively from the same chart configurations).
 // `testbed report` calls this on an existing folder; nothing is run again.
 
 import fs from 'node:fs';
@@ -9,8 +10,10 @@ import type { Report } from '../../node-image/core/reports.ts';
 import { dedupe } from '../analysis/playback.ts';
 import { UserFacingError } from '../errors.ts';
 import type { ExitNotPlayed } from './accounting.ts';
+import { render } from './charts.ts';
+import { reportHtml } from './html.ts';
 import { type Parsed, readReportFile } from './raw.ts';
-import { runMarkdown, runPlots, runTables } from './render.ts';
+import { runCharts, runMarkdown, runTables } from './render.ts';
 import type { RunInfo } from './run-info.ts';
 import { parseScheduledPlays, SCHEDULED_FILE, type ScheduledPlays } from './scheduled.ts';
 import { summarise } from './summarise.ts';
@@ -28,7 +31,7 @@ export function readRawReports(dir: string): Report[] {
 }
 
 /** the same, with the lines that were skipped as torn or malformed */
-export function readRawReportsCounted(dir: string): Parsed {
+function readRawReportsCounted(dir: string): Parsed {
   const files = rawFiles(dir, 'reports.jsonl');
   if (!files.length) throw new ResultsError(`${dir} holds no raw/<data-centre>/reports.jsonl: is it a results/<run-id> folder of a run?`);
   const all: Parsed = { reports: [], badLines: 0 };
@@ -79,7 +82,19 @@ export async function writeReport(dir: string): Promise<Summary> {
     fs.writeFileSync(path.join(tdir, `${name}.csv`), t.csv);
     fs.writeFileSync(path.join(tdir, `${name}.md`), t.md);
   }
-  for (const [f, b] of Object.entries(await runPlots(a))) fs.writeFileSync(path.join(pdir, f), b);
-  fs.writeFileSync(path.join(dir, 'report.md'), runMarkdown(a, info, tables, { topologyPng: fs.existsSync(path.join(dir, 'topology.png')) }));
+  // each chart is built once: the PNG and report.html's canvas draw the same configuration
+  const charts = runCharts(a);
+  for (const [f, c] of Object.entries(charts)) fs.writeFileSync(path.join(pdir, f), await render(c));
+  const topology = path.join(dir, 'topology.png');
+  const markdown = runMarkdown(a, info, tables, { topologyPng: fs.existsSync(topology) });
+  fs.writeFileSync(path.join(dir, 'report.md'), markdown);
+  fs.writeFileSync(
+    path.join(dir, 'report.html'),
+    reportHtml(markdown, {
+      title: `${info.experiment}: run ${info.runId}`,
+      charts: Object.fromEntries(Object.entries(charts).map(([f, c]) => [`plots/${f}`, c])),
+      images: fs.existsSync(topology) ? { 'topology.png': fs.readFileSync(topology) } : {},
+    }),
+  );
   return a.summary;
 }

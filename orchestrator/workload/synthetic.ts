@@ -65,7 +65,7 @@ export const defaultSynthetic: SyntheticParams = {
 };
 
 /** The paper's Table I, % of users by the number of IPs they logged in from, k = 1..10. */
-export const TABLE_I: Record<string, number[]> = {
+const TABLE_I: Record<string, number[]> = {
   ES: [46.27, 22.69, 10.73, 6.1, 3.9, 2.65, 1.9, 1.32, 0.94, 0.69],
   FI: [59.15, 16.79, 6.77, 4.09, 2.85, 2.1, 1.61, 1.29, 1.03, 0.77],
   FR: [53.55, 25.12, 8.91, 4.35, 2.45, 1.63, 1.12, 0.78, 0.49, 0.34],

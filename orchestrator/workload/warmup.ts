@@ -95,7 +95,7 @@ export interface WarmState {
  * the weekly cycle is not mistaken for warming); then the history is that many days, in whole
  * weeks, and at most AUTO.maxDays.
  */
-export const AUTO = { points: 1, days: 7, maxDays: 56 };
+const AUTO = { points: 1, days: 7, maxDays: 56 };
 
 interface Announce {
   t: number;

@@ -11,7 +11,7 @@ import { trackBytes } from '../../node-image/core/content.ts';
 import type { MessageOf } from '../../node-image/core/messages.ts';
 import type { ProtocolParams } from '../../node-image/core/params.ts';
 
-export const login = (id: string): MessageOf<'login'>['body'] => ({ clientId: id, user: id, country: 'GB', listenHost: '127.0.0.1', listenPort: 1 });
+const login = (id: string): MessageOf<'login'>['body'] => ({ clientId: id, user: id, country: 'GB', listenHost: '127.0.0.1', listenPort: 1 });
 
 /** a raw socket to the data centre; `closed` settles when it is gone, `written` when `bytes` are handed to the kernel */
 function connect(port: number, bytes: Buffer, read: boolean): Promise<{ sock: net.Socket; written: Promise<void> }> {
@@ -46,7 +46,7 @@ export async function partialFrames(port: number, n: number, maxFrameBytes: numb
 }
 
 /** a q9 track of at least `bytes` */
-export function trackOfAtLeast(bytes: number): number {
+function trackOfAtLeast(bytes: number): number {
   for (let t = 1; ; t++) if (trackBytes(t, 'q9') >= bytes) return t;
 }
 

@@ -10,7 +10,7 @@ import { type ProtocolSpec, resolveProtocol } from '../policies.ts';
 import type { Report } from '../reports.ts';
 import { pipePair } from './memory-pipe.ts';
 
-export const TEST_PARAMS = { searchWaitMs: 50, connectTimeoutMs: 200, reversalWaitMs: 400 };
+const TEST_PARAMS = { searchWaitMs: 50, connectTimeoutMs: 200, reversalWaitMs: 400 };
 
 /** `spec` is the variant every client and the data centre run (default: the paper's protocol) */
 export function world(spec: ProtocolSpec = {}) {

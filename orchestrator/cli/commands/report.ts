@@ -9,7 +9,7 @@ export const order = 60;
 export function register(program: Command): void {
   program
     .command('report')
-    .description('rebuild summary.json, tables, plots and report.md of a run from its raw reports (runs nothing)')
+    .description('rebuild summary.json, tables, plots, report.md and report.html of a run from its raw reports (runs nothing)')
     .argument('<results-dir>', "results/<run-id> (a scaling experiment's folder: every population, then scaling.md)")
     .action(async (dir: string) => {
       if (fs.existsSync(path.join(dir, 'scaling.json'))) {
@@ -18,6 +18,6 @@ export function register(program: Command): void {
         return;
       }
       const s = await writeReport(path.resolve(dir));
-      process.stderr.write(`wrote ${path.join(dir, 'summary.json')}, tables/, plots/ and report.md (${s.plays} plays)\n`);
+      process.stderr.write(`wrote ${path.join(dir, 'summary.json')}, tables/, plots/, report.md and report.html (${s.plays} plays)\n`);
     });
 }

@@ -41,7 +41,7 @@ const DC_LINK = { kbit: 10_000_000, delayMs: 1, jitterMs: 0, lossPct: 0 };
  * events with one in 1,024), but a verified play holds its whole track in memory and generates and
  * hashes it twice: at 100,000 peers those buffers drove the collector over a 7 GB heap.
  */
-export function verifyEvery(peers: number): number {
+function verifyEvery(peers: number): number {
   return 32 * Math.max(1, Math.ceil(peers / 1000));
 }
 /** after its last event a client has this long to have its reports acknowledged, as in the programs */
@@ -70,7 +70,7 @@ export interface SimInput {
   progress?: (p: SimProgress) => void;
 }
 
-export interface SimProgress {
+interface SimProgress {
   virtualMs: number;
   events: number;
   eventsPerSec: number;
