@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { decodeFrame, encode, FrameDecoder, frameOf, ProtocolError, pack, unpack } from './codec.ts';
 import { type Message, TYPE_CODES } from './messages.ts';
 
@@ -32,6 +32,38 @@ describe('codec', () => {
         expect(got).toEqual(msgs.map((m) => (m.type === 'chunk' ? m : { type: m.type, body: m.body })));
       }),
     );
+  });
+
+  it('copies a frame that trickles in byte by byte about once, not once per byte', () => {
+    const m: Message = { type: 'chunk', body: { rid: 1, index: 2 }, payload: Buffer.alloc(16 * 1024, 7) };
+    const bytes = encode(m);
+    const dec = new FrameDecoder(1 << 20);
+    // every way the decoder may copy: joining pieces, or copying them into a frame of its own
+    let copied = 0;
+    const concat = vi.spyOn(Buffer, 'concat');
+    const copy = vi.spyOn(Buffer.prototype, 'copy');
+    try {
+      const got: Message[] = [];
+      for (let i = 0; i < bytes.length; i++) got.push(...dec.push(bytes.subarray(i, i + 1)));
+      for (const r of concat.mock.results) copied += (r.value as Buffer).length;
+      for (const c of copy.mock.calls) copied += ((c[3] as number | undefined) ?? (c[0] as Buffer).length) - ((c[2] as number | undefined) ?? 0);
+      expect(got).toEqual([m]);
+    } finally {
+      concat.mockRestore();
+      copy.mockRestore();
+    }
+    expect(copied).toBeLessThanOrEqual(2 * bytes.length);
+    expect(dec.partialBytes).toBe(0);
+  });
+
+  it('counts the bytes of a frame begun, and forgets them when cleared', () => {
+    const bytes = Buffer.concat([encode({ type: 'ping', body: {} }), encode({ type: 'bye', body: { reason: 'x' } })]);
+    const dec = new FrameDecoder(1024);
+    expect(dec.push(bytes.subarray(0, bytes.length - 3))).toEqual([{ type: 'ping', body: {} }]);
+    expect(dec.partialBytes).toBe(bytes.length - 3 - encode({ type: 'ping', body: {} }).length);
+    dec.clear();
+    expect(dec.partialBytes).toBe(0);
+    expect(dec.push(encode({ type: 'ping', body: {} }))).toEqual([{ type: 'ping', body: {} }]);
   });
 
   it('turns arbitrary bytes into messages or a ProtocolError, never anything else', () => {

@@ -108,30 +108,73 @@ function message(type: MessageType, body: unknown, payload: Buffer): Message {
 
 /** Reassembles frames from a byte stream. Feed it chunks; it returns whole messages. */
 export class FrameDecoder {
-  private buf: Buffer = Buffer.alloc(0);
+  // The bytes received and not yet decoded, as the pieces they came in. A frame's pieces are
+  // joined once, when its last byte is here: joining on every arrival (as this did until
+  // 2026-12-07) copies a frame that trickles in k pieces k times over, which a peer writing a
+  // large frame a byte at a time turns into gigabytes of copying.
+  private parts: Buffer[] = [];
+  private have = 0;
+  /** bytes of the frame begun (header included), once its header is here; -1 before */
+  private need = -1;
   constructor(private readonly maxFrame: number) {}
 
   /** bytes of a frame that has begun but not ended (a slow or stalled sender holds it open) */
   get partialBytes(): number {
-    return this.buf.length;
+    return this.have;
   }
 
   /** drops a partial frame: a closed connection should not keep its bytes */
   clear(): void {
-    this.buf = Buffer.alloc(0);
+    this.parts = [];
+    this.have = 0;
+    this.need = -1;
   }
 
   push(chunk: Buffer): Message[] {
-    this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
     const out: Message[] = [];
-    while (this.buf.length >= 4) {
-      const len = this.buf.readUInt32BE(0);
-      if (len > this.maxFrame) throw new ProtocolError(`frame of ${len} bytes exceeds the limit of ${this.maxFrame}`);
-      if (this.buf.length < 4 + len) break;
-      const frame = this.buf.subarray(4, 4 + len);
-      this.buf = this.buf.subarray(4 + len);
+    if (!chunk.length) return out;
+    this.parts.push(chunk);
+    this.have += chunk.length;
+    for (;;) {
+      if (this.need < 0) {
+        if (this.have < 4) break;
+        const len = this.front(4).readUInt32BE(0);
+        if (len > this.maxFrame) throw new ProtocolError(`frame of ${len} bytes exceeds the limit of ${this.maxFrame}`);
+        this.need = 4 + len;
+      }
+      if (this.have < this.need) break;
+      const frame = this.take(this.need).subarray(4);
+      this.need = -1;
       out.push(decodeFrame(frame));
     }
     return out;
+  }
+
+  /** the first piece, made at least `n` bytes long (joined with those after it) */
+  private front(n: number): Buffer {
+    if (this.parts[0].length < n) this.parts = [Buffer.concat(this.parts)];
+    return this.parts[0];
+  }
+
+  /** the first `n` bytes received, out of the pieces (one copy when they span several) */
+  private take(n: number): Buffer {
+    this.have -= n;
+    const first = this.parts[0];
+    if (first.length >= n) {
+      if (first.length === n) this.parts.shift();
+      else this.parts[0] = first.subarray(n);
+      return first.subarray(0, n);
+    }
+    const whole = Buffer.allocUnsafe(n);
+    let at = 0;
+    while (at < n) {
+      const p = this.parts[0];
+      const k = Math.min(p.length, n - at);
+      p.copy(whole, at, 0, k);
+      at += k;
+      if (k === p.length) this.parts.shift();
+      else this.parts[0] = p.subarray(k);
+    }
+    return whole;
   }
 }
