@@ -10,6 +10,7 @@ import { mapPort, type PortMapper } from '../adapters/portmap.ts';
 import { listen, tcpDialer } from '../adapters/tcp.ts';
 import { Client } from '../core/client.ts';
 import { realClock } from '../core/clock.ts';
+import { CREDENTIAL_ENV } from '../core/credential.ts';
 import { type ProtocolSpec, resolveProtocol } from '../core/policies.ts';
 import { dnsRandom, seededRandom } from '../core/random.ts';
 import type { UpnpOutcome } from '../core/reports.ts';
@@ -101,7 +102,8 @@ const client = new Client({
   random,
   log,
   policies: protocol,
-  identity: { clientId: `${name}-${randomBytes(4).toString('hex')}`, advertiseHost, advertisePort, localAddress, upnp },
+  // the id names this machine (the data centre checks the credential against that name: core/credential.ts)
+  identity: { clientId: `${name}-${randomBytes(4).toString('hex')}`, advertiseHost, advertisePort, localAddress, upnp, credential: process.env[CREDENTIAL_ENV] || undefined },
 });
 const server = await listen('0.0.0.0', listenPort, (pipe) => client.acceptPeer(maybeDelayed(pipe, rxDelay)));
 if (!opts['start-file']) process.stdout.write(`READY client ${name}\n`);

@@ -32,6 +32,8 @@ interface ClientIdentity {
   advertisePort: number;
   localAddress: string;
   upnp: UpnpOutcome;
+  /** the machine's credential for this run (core/credential.ts); none where the data centres ask for none (the simulation) */
+  credential?: string;
 }
 
 export interface ClientDeps {
@@ -92,6 +94,7 @@ export class Client implements PlaybackHost {
       {
         id: identity.clientId,
         listen: { host: identity.advertiseHost, port: identity.advertisePort },
+        credential: identity.credential,
         get user() {
           return self.user;
         },

@@ -2,8 +2,10 @@
 // one connection logging in as two clients.
 import { describe, expect, it } from 'vitest';
 import { Channel, type Pipe } from './channel.ts';
+import { machineOfClientId } from './client-id.ts';
 import { ManualClock } from './clock.ts';
 import { encode } from './codec.ts';
+import { credentialFor, credentialProblem } from './credential.ts';
 import { DataCentre, type ReportSink } from './dc.ts';
 import type { Message } from './messages.ts';
 import { resolveParams } from './params.ts';
@@ -139,6 +141,67 @@ describe('data centre against misbehaving clients', () => {
     c.ch.close('bye');
     await t.settle();
     expect(t.dc.online).toBe(1);
+  });
+});
+
+describe("data centre that checks each login's credential (core/credential.ts)", () => {
+  const secret = 'a run secret';
+  const withCredential = (clientId: string, machine = machineOfClientId(clientId)) => ({ ...login(clientId), credential: credentialFor(secret, machine) });
+
+  it('names the machine a client id belongs to, and gives each machine its own credential', () => {
+    expect(machineOfClientId('tb-ab12-p-se-003-0f3c9a1b')).toBe('tb-ab12-p-se-003');
+    expect(machineOfClientId('c7')).toBe('c7');
+    expect(credentialFor(secret, 'tb-ab12-p-se-003')).toMatch(/^[0-9a-f]{32}$/);
+    expect(credentialFor(secret, 'tb-ab12-p-se-003')).not.toBe(credentialFor(secret, 'tb-ab12-p-se-004'));
+    expect(credentialFor(secret, 'tb-ab12-p-se-003')).not.toBe(credentialFor('another run', 'tb-ab12-p-se-003'));
+    expect(credentialProblem(secret, 'tb-ab12-p-se-003-0f3c9a1b', credentialFor(secret, 'tb-ab12-p-se-003'))).toBeNull();
+    expect(credentialProblem(secret, 'tb-ab12-p-se-003-0f3c9a1b', undefined)).toBe('no credential');
+    expect(credentialProblem(secret, 'tb-ab12-p-se-003-0f3c9a1b', 'short')).toMatch(/not the credential of machine "tb-ab12-p-se-003"/);
+  });
+
+  it("refuses a login under another machine's id, and the victim keeps its session and its reports", async () => {
+    const t = setup();
+    t.dc.requireCredentials(secret);
+    const victim = t.connect('198.18.0.9');
+    victim.ch.send('login', withCredential('m1-0a0b0c0d'));
+    await t.settle();
+    expect(victim.got.map((m) => m.type)).toEqual(['loginOk']);
+    // another machine's program, with its own (valid) credential, under the victim's id
+    const thief = t.connect('198.18.0.66');
+    thief.ch.send('login', withCredential('m1-0a0b0c0d', 'm2'));
+    thief.ch.send('report', { seq: 0, report: good('m1-0a0b0c0d', 0) });
+    await t.settle();
+    expect(thief.closed()).not.toBe('');
+    expect(thief.got.map((m) => m.type)).toEqual([]);
+    expect(t.dc.stats.refusedLogins).toBe(1);
+    expect(t.logs.find((l) => l.event === 'login-refused')?.fields).toMatchObject({
+      remote: expect.stringContaining('198.18.0.66'),
+      clientId: 'm1-0a0b0c0d',
+      reason: 'not the credential of machine "m1"',
+    });
+    // and without one, even its own machine's id
+    const bare = t.connect('198.18.0.67');
+    bare.ch.send('login', login('m2-0a0b0c0d'));
+    await t.settle();
+    expect(bare.closed()).not.toBe('');
+    expect(t.logs.filter((l) => l.event === 'login-refused').map((l) => l.fields?.reason)).toEqual(['not the credential of machine "m1"', 'no credential']);
+    expect(t.dc.online).toBe(1);
+    victim.ch.send('report', { seq: 0, report: good('m1-0a0b0c0d', 0) });
+    await t.settle();
+    expect(victim.closed()).toBe('');
+    expect(t.stored.map((r) => r.clientId)).toEqual(['m1-0a0b0c0d']);
+  });
+
+  it('refuses a second login without the credential on a connection that logged in with one', async () => {
+    const t = setup();
+    t.dc.requireCredentials(secret);
+    const c = t.connect('198.18.0.9');
+    c.ch.send('login', withCredential('m1-0a0b0c0d'));
+    c.ch.send('login', login('m3-0a0b0c0d'));
+    await t.settle();
+    expect(c.closed()).not.toBe('');
+    expect(t.dc.stats.refusedLogins).toBe(1);
+    expect(t.dc.online).toBe(0);
   });
 });
 

@@ -5,6 +5,7 @@
 import type { Channel } from './channel.ts';
 import type { Clock } from './clock.ts';
 import { type ContentSource, REAL_CONTENT, trackBytes } from './content.ts';
+import { credentialProblem } from './credential.ts';
 import type { Message, MessageOf, PeerAddress } from './messages.ts';
 import type { ProtocolParams } from './params.ts';
 import { resolveProtocol, type TrackerPolicy } from './policies.ts';
@@ -46,6 +47,8 @@ export class DataCentre {
   /** bytes held over every open connection: queues and frames partly received (Channel.heldBytes) */
   private held = 0;
   private shedding = false;
+  /** the run's secret, where logins must carry their machine's credential (requireCredentials) */
+  private secret: string | null = null;
   stats = {
     logins: 0,
     reports: 0,
@@ -54,6 +57,8 @@ export class DataCentre {
     badConnections: 0,
     badReports: 0,
     refusedConnections: 0,
+    /** logins without their machine's credential (requireCredentials) */
+    refusedLogins: 0,
     /** connections closed because the data centre held more than dcBufferBytes, and what they held */
     shedConnections: 0,
     shedBytes: 0,
@@ -132,7 +137,8 @@ export class DataCentre {
         // one connection, one client: a login under another id ends the previous session, so the
         // tracker never answers with a client that is no longer there
         if (session && session.clientId !== m.body.clientId && this.sessions.get(session.clientId)?.ch === ch) this.sessions.delete(session.clientId);
-        session = this.login(ch, m);
+        // a refused login closes the connection: nothing it sends after counts
+        session = this.login(ch, m) ?? session;
       } else if (!session) ch.close(`${m.type} before login`);
       else this.handle(session, m);
     };
@@ -179,8 +185,23 @@ export class DataCentre {
     }
   }
 
-  private login(ch: Channel, m: MessageOf<'login'>): Session {
+  /**
+   * From now on a login must carry the credential of the machine its client id names, under the
+   * run's `secret` (core/credential.ts). Without it (the simulation, unit tests) any id logs in.
+   */
+  requireCredentials(secret: string): void {
+    this.secret = secret;
+  }
+
+  private login(ch: Channel, m: MessageOf<'login'>): Session | null {
     const b = m.body;
+    const refused = this.secret === null ? null : credentialProblem(this.secret, b.clientId, b.credential);
+    if (refused) {
+      this.stats.refusedLogins++;
+      this.log('login-refused', { remote: ch.remoteAddress, clientId: b.clientId.slice(0, 120), reason: refused });
+      ch.close(`login refused: ${refused}`);
+      return null;
+    }
     const seen = plainAddress(ch.remoteAddress);
     const old = this.sessions.get(b.clientId);
     if (old && old.ch !== ch) old.ch.close('replaced by a newer login');

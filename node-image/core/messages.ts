@@ -12,7 +12,8 @@ export interface PeerAddress {
 
 export interface MessageMap {
   // client <-> data centre
-  login: { clientId: string; user: string; country: string; listenHost: string; listenPort: number };
+  /** `credential`: the machine's, where the run has a secret (core/credential.ts) */
+  login: { clientId: string; user: string; country: string; listenHost: string; listenPort: number; credential?: string };
   loginOk: { dc: string; seenAddress: string };
   report: { seq: number; report: Report };
   reportAck: { seq: number };
@@ -61,14 +62,17 @@ export function priorityOf(type: MessageType): Priority {
   }
 }
 
-/** `count` is a whole number of at least 1 that may be absent (a frame without it is as the protocol's first version wrote it) */
-type FieldKind = 'string' | 'int' | 'count' | 'quality' | 'object' | 'peer' | 'peers';
+/**
+ * `count` is a whole number of at least 1 that may be absent (a frame without it is as the
+ * protocol's first version wrote it); `optionalString` a string that may be absent, likewise
+ */
+type FieldKind = 'string' | 'optionalString' | 'int' | 'count' | 'quality' | 'object' | 'peer' | 'peers';
 const int = 'int' as const;
 const str = 'string' as const;
 const q = 'quality' as const;
 
 const SCHEMA: { [K in MessageType]: Record<keyof MessageMap[K], FieldKind> } = {
-  login: { clientId: str, user: str, country: str, listenHost: str, listenPort: int },
+  login: { clientId: str, user: str, country: str, listenHost: str, listenPort: int, credential: 'optionalString' },
   loginOk: { dc: str, seenAddress: str },
   report: { seq: int, report: 'object' },
   reportAck: { seq: int },
@@ -136,17 +140,19 @@ export function checkBody(type: MessageType, body: unknown): string | null {
     const ok =
       kind === 'string'
         ? typeof v === 'string' && v.length <= 4096
-        : kind === 'int'
-          ? Number.isSafeInteger(v) && (v as number) >= 0
-          : kind === 'count'
-            ? v === undefined || (Number.isSafeInteger(v) && (v as number) >= 1)
-            : kind === 'quality'
-              ? v === 'q5' || v === 'q9'
-              : kind === 'object'
-                ? !!v && typeof v === 'object' && !Array.isArray(v)
-                : kind === 'peer'
-                  ? isPeer(v)
-                  : Array.isArray(v) && v.length <= 100 && v.every(isPeer);
+        : kind === 'optionalString'
+          ? v === undefined || (typeof v === 'string' && v.length <= 4096)
+          : kind === 'int'
+            ? Number.isSafeInteger(v) && (v as number) >= 0
+            : kind === 'count'
+              ? v === undefined || (Number.isSafeInteger(v) && (v as number) >= 1)
+              : kind === 'quality'
+                ? v === 'q5' || v === 'q9'
+                : kind === 'object'
+                  ? !!v && typeof v === 'object' && !Array.isArray(v)
+                  : kind === 'peer'
+                    ? isPeer(v)
+                    : Array.isArray(v) && v.length <= 100 && v.every(isPeer);
     if (!ok) return `${type}: field "${k}" must be ${kind}, got ${JSON.stringify(v)?.slice(0, 60)}`;
   }
   return null;

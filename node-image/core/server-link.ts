@@ -30,6 +30,8 @@ export interface LinkSession {
   readonly stopped: boolean;
   /** the login message's address fields */
   readonly listen: { host: string; port: number };
+  /** the machine's credential for this run, where the run has one (core/credential.ts) */
+  readonly credential?: string;
 }
 
 export interface LinkEvents {
@@ -143,8 +145,8 @@ export class ServerLink {
   }
 
   private sendLogin(ch: Channel): void {
-    const { id, user, listen } = this.session;
-    ch.send('login', { clientId: id, user: user?.user ?? '', country: user?.country ?? '', listenHost: listen.host, listenPort: listen.port });
+    const { id, user, listen, credential } = this.session;
+    ch.send('login', { clientId: id, user: user?.user ?? '', country: user?.country ?? '', listenHost: listen.host, listenPort: listen.port, ...(credential === undefined ? {} : { credential }) });
   }
 
   private onMessage(m: Message): void {

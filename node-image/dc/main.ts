@@ -5,6 +5,7 @@ import { FileSink } from '../adapters/file-sink.ts';
 import { listen } from '../adapters/tcp.ts';
 import { Channel, channelOptions } from '../core/channel.ts';
 import { realClock } from '../core/clock.ts';
+import { SECRET_ENV } from '../core/credential.ts';
 import { DataCentre } from '../core/dc.ts';
 import { armDcFaults, type Fault } from '../core/faults.ts';
 import { type ProtocolSpec, resolveProtocol } from '../core/policies.ts';
@@ -34,6 +35,9 @@ const log = logger(P, name);
 const sink = new FileSink(requireOption(P, opts, 'sink'));
 const random = opts.seed === undefined ? Math.random : seededRandom(numberOption(P, opts, 'seed'));
 const dc = new DataCentre(name, params, clock, sink, log, random, protocol.tracker);
+// the run's secret: every login must then carry its machine's credential (core/credential.ts)
+const secret = process.env[SECRET_ENV];
+if (secret) dc.requireCredentials(secret);
 
 const server = await listen(host, Number(portText), (pipe) => {
   dc.accept(new Channel(pipe, clock, channelOptions(params, 'client')));

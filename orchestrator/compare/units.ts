@@ -2,9 +2,10 @@
 // repetition put the same machines (same placement seed) through the same scripts (same workload
 // seed), so a machine's plays in two variants are a pair; the bootstrap in model.ts resamples
 // these pairs. Every metric that comes from plays or searches is recomputed from any set of units.
+
+import { machineOfClientId } from '../../node-image/core/client-id.ts';
 import type { PlayReport, Report, SearchReport } from '../../node-image/core/reports.ts';
 import { percentile } from '../analysis/playback.ts';
-import { runMachineOf } from '../report/accounting.ts';
 
 interface UnitPlay {
   server: number;
@@ -26,7 +27,7 @@ export interface Unit {
 
 /** `tb-<run>-p-se-003-1a2b3c4d` → `se-003`: the machine, whatever run it was in */
 export function machineOf(clientId: string): string {
-  return runMachineOf(clientId).replace(/^tb-[a-z0-9]+-p-/, '');
+  return machineOfClientId(clientId).replace(/^tb-[a-z0-9]+-p-/, '');
 }
 
 export function unitsOf(reports: readonly Report[]): Map<string, Unit> {

@@ -5,9 +5,11 @@
 // written by the data centres' own sinks, so the report, `testbed compare` and `crosscheck` read
 // it as any run. What loopback cannot have is said in report.md: no home routers (every peer
 // accepts connections; no NAT, no UPnP, no reversal needed), no shaped links, no access delay.
+
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { credentialEnv, newRunSecret } from '../../node-image/core/credential.ts';
 import { type Fault, isPeerFault } from '../../node-image/core/faults.ts';
 import { dcSeed, dnsRandom, peerSeed, pickWeighted } from '../../node-image/core/random.ts';
 import { formatScript } from '../../node-image/core/script-runner.ts';
@@ -103,6 +105,8 @@ export class LocalSession implements SessionRuntime {
       const protocol = JSON.stringify({ ...variant.protocol, params: r.params });
       const dcFaults = variant.faults.filter((f) => !isPeerFault(f));
       const dcPort = new Map<string, number>();
+      // each login is checked against its machine's credential, as in Docker (core/credential.ts)
+      const secret = newRunSecret();
       for (const [i, dc] of DCS.entries()) {
         const port = await freePort();
         dcPort.set(dc, port);
@@ -122,7 +126,7 @@ export class LocalSession implements SessionRuntime {
           String(dcSeed(r.seed, i)),
         ];
         if (dcFaults.length) args.push('--faults', JSON.stringify(dcFaults), '--start-file', control);
-        track(dcs, `dc-${dc}`, await startProgram(args, () => {}, 60_000, opts));
+        track(dcs, `dc-${dc}`, await startProgram(args, () => {}, 60_000, { ...opts, env: credentialEnv('dc', dc, secret) }));
       }
       // clients: the data centre DNS would give their country (one of the rule's at random, as the
       // other runtimes' first pick for that peer: core/random.ts); a fixed --server keeps it for good
@@ -175,7 +179,7 @@ export class LocalSession implements SessionRuntime {
               if (line.startsWith('{"event":"exit"')) exits.set(pl.name, line);
             },
             120_000,
-            opts,
+            { ...opts, env: credentialEnv('peer', pl.name, secret) },
           );
           track(clients, pl.name, started);
           progress.update(`started ${clients.length}/${chosen.length} client processes`);

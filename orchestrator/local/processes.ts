@@ -32,11 +32,11 @@ export async function startProgram(
   args: string[],
   onLine: (line: string) => void,
   timeoutMs = 60_000,
-  o: { detached?: boolean; onSpawn?: (pid: number) => void } = {},
+  o: { detached?: boolean; onSpawn?: (pid: number) => void; env?: Record<string, string> } = {},
 ): Promise<{ p: Proc; stderr: () => string }> {
   // detached: a process group of its own, so that a Ctrl-C at the terminal reaches the
   // orchestrator only, which then stops the programs in order (clients first, then servers)
-  const p = execa(process.execPath, [...TSX, ...args], { cwd: ROOT, buffer: false, reject: false, stdin: 'ignore', stderr: 'pipe', detached: o.detached ?? false }) as Proc;
+  const p = execa(process.execPath, [...TSX, ...args], { cwd: ROOT, buffer: false, reject: false, stdin: 'ignore', stderr: 'pipe', detached: o.detached ?? false, env: o.env }) as Proc;
   if (p.pid !== undefined) o.onSpawn?.(p.pid);
   let stderr = '';
   p.stderr!.on('data', (b: Buffer) => (stderr = (stderr + b.toString()).slice(-4000)));

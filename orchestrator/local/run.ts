@@ -1,9 +1,11 @@
 // `testbed local`: one data-centre process and N client processes on loopback, a generated
 // workload, and a summary computed from the sink's reports only. The same programs run inside the
 // Docker testbed; here they share 127.0.0.1 and differ by port.
+
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { credentialEnv, newRunSecret } from '../../node-image/core/credential.ts';
 import type { ConnectReport, PlayReport, SearchReport } from '../../node-image/core/reports.ts';
 import { formatScript } from '../../node-image/core/script-runner.ts';
 import { byteShares, dedupe, playbackQuality, reportsLost } from '../analysis/playback.ts';
@@ -70,7 +72,9 @@ export async function runLocal(o: LocalOptions): Promise<LocalSummary> {
     const dcPort = await freePort();
     const params = JSON.stringify(o.params ?? {});
     const dcArgs = ['node-image/dc/main.ts', '--name', 'local', '--listen', `127.0.0.1:${dcPort}`, '--sink', sink, '--time-scale', String(o.timeScale), '--params', params];
-    let dc = (await startProgram(dcArgs, () => {})).p;
+    const secret = newRunSecret();
+    const dcEnv = { env: credentialEnv('dc', 'local', secret) };
+    let dc = (await startProgram(dcArgs, () => {}, undefined, dcEnv)).p;
     procs.add(dc);
 
     const epoch = Date.now() + 3000 + 150 * o.clients;
@@ -104,12 +108,17 @@ export async function runLocal(o: LocalOptions): Promise<LocalSummary> {
         '--params',
         params,
       ];
-      const { p } = await startProgram(args, (line) => {
-        if (!line.startsWith('{"event":"exit"')) return;
-        const e = JSON.parse(line) as { clientId: string; generated: number };
-        generated.set(e.clientId, e.generated);
-        ends[i].record = true;
-      });
+      const { p } = await startProgram(
+        args,
+        (line) => {
+          if (!line.startsWith('{"event":"exit"')) return;
+          const e = JSON.parse(line) as { clientId: string; generated: number };
+          generated.set(e.clientId, e.generated);
+          ends[i].record = true;
+        },
+        undefined,
+        { env: credentialEnv('peer', `c${i}`, secret) },
+      );
       procs.add(p);
       clients.push(p);
       void p.then((r) => {
@@ -153,7 +162,7 @@ export async function runLocal(o: LocalOptions): Promise<LocalSummary> {
         await dc;
         procs.delete(dc);
         await new Promise((r) => setTimeout(r, 1000));
-        dc = (await startProgram(dcArgs, () => {})).p;
+        dc = (await startProgram(dcArgs, () => {}, undefined, dcEnv)).p;
         procs.add(dc);
         restarts++;
       }

@@ -5,6 +5,7 @@
 // The balance is kept per machine over the whole run, pre-roll included. A play report's t is when
 // the play ended, so a play asked for at the pre-roll's end may be reported inside the window: the
 // window alone cannot be balanced, the whole run can.
+import { machineOfClientId } from '../../node-image/core/client-id.ts';
 import type { NotPlayed, PlayReport, Report } from '../../node-image/core/reports.ts';
 import type { ScheduledPlays } from './scheduled.ts';
 
@@ -36,9 +37,6 @@ export interface PlayAccounting {
   missing: { machine: string; plays: number; unreported: { t: number; track: number }[] }[];
 }
 
-/** the machine a client id belongs to, as its run's plan and scripts name it: `<machine>-<8 hex>` in every runtime (client/main.ts, runtime/sim/world.ts) */
-export const runMachineOf = (clientId: string): string => clientId.replace(/-[0-9a-f]{8}$/, '');
-
 export function playAccounting(scheduled: ScheduledPlays, reports: readonly Report[], exits: ReadonlyMap<string, ExitNotPlayed>, withoutExit: readonly string[], preRollMs: number): PlayAccounting {
   // a client's counts grow over its process's life: its latest (the largest) holds the rest
   const byClient = new Map<string, ExitNotPlayed>();
@@ -52,7 +50,7 @@ export function playAccounting(scheduled: ScheduledPlays, reports: readonly Repo
     if (r.type === 'logout' && r.notPlayed) keep(r.clientId, r.notPlayed);
     if (r.type !== 'play') continue;
     reported++;
-    const m = runMachineOf(r.clientId);
+    const m = machineOfClientId(r.clientId);
     let tracks = reportedTracks.get(m);
     if (!tracks) reportedTracks.set(m, (tracks = new Map()));
     tracks.set((r as PlayReport).track, (tracks.get((r as PlayReport).track) ?? 0) + 1);
@@ -64,7 +62,7 @@ export function playAccounting(scheduled: ScheduledPlays, reports: readonly Repo
     notPlayed.noUser += n.noUser;
     notPlayed.offline += n.offline;
     notPlayed.notReached += n.notReached ?? 0;
-    const m = runMachineOf(id);
+    const m = machineOfClientId(id);
     perMachine.set(m, (perMachine.get(m) ?? 0) + n.noUser + n.offline + (n.notReached ?? 0));
   }
   const died = new Set(withoutExit);

@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import type Docker from 'dockerode';
+import { credentialEnv, newRunSecret } from '../../node-image/core/credential.ts';
 import { requireEngine, socketPath } from '../docker/engine.ts';
 import { demux, engineFirewall, type HostFirewall, localFirewall, rulesOfRun } from '../docker/firewall.ts';
 import { retryEngine } from '../docker/retry.ts';
@@ -251,6 +252,7 @@ export class DockerRuntime implements Runtime {
       await this.firewall(e, plan.runId, plan.containers[0]?.image).run(rules);
     }
 
+    const secret = newRunSecret();
     const total = new Map<string, number>();
     for (const c of plan.containers) total.set(c.role, (total.get(c.role) ?? 0) + 1);
     const ready = new Map<string, number>();
@@ -263,7 +265,9 @@ export class DockerRuntime implements Runtime {
         async (c) => {
           const e = engineOf(c.host);
           this.located.set(c.name, e);
-          await this.startContainer(e, { ...c, labels: { ...c.labels, ...extra } }, o.readyTimeoutMs ?? 120_000, signal);
+          // the secret and credentials go into the containers' environment only, not the plan
+          // (results/<run>/plan.json): a data centre checks each login against them
+          await this.startContainer(e, { ...c, labels: { ...c.labels, ...extra }, env: { ...c.env, ...credentialEnv(c.role, c.name, secret) } }, o.readyTimeoutMs ?? 120_000, signal);
           ready.set(c.role, (ready.get(c.role) ?? 0) + 1);
           progress.update(countsLine('ready', ready, total));
         },
