@@ -2,11 +2,11 @@
 // Set-up that the README's two commands do for themselves, each step only when it is missing and
 // each saying what it does: Debian packages (the Docker engine, iptables, debootstrap for the base
 // image, miniupnpc for the router tests, the build tools canvas needs for the charts, graphviz for
-// the topology pictures), the Docker
+// the topology pictures, chromium for the browser test of `testbed serve`), the Docker
 // engine started if it is not running, and the npm packages installed when they are missing or
 // older than package-lock.json. Plain Node with no dependency: it runs before `npm ci` has.
 //
-//   node bin/setup.js [--docker]     (npm test runs it first; bin/testbed.js calls ensureSetup)
+//   node bin/setup.js [--docker] [--tests]     (npm test runs it first with both; bin/testbed.js calls ensureSetup)
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -29,6 +29,9 @@ const DEBIAN = [
   ['libgif-dev', () => fs.existsSync('/usr/include/gif_lib.h')],
   ['librsvg2-dev', () => pkgConfig('librsvg-2.0')],
   ['graphviz', () => has('dot')],
+  // the browser the test of `testbed serve` drives headless (orchestrator/serve/browser.int.test.ts):
+  // for the tests only (--tests, npm test's set-up), not a download every user of `testbed` waits for
+  ['chromium', () => has('chromium'), 'tests'],
 ];
 
 const say = (line) => process.stderr.write(`setup: ${line}\n`);
@@ -45,8 +48,8 @@ function run(cmd, args, env = {}) {
 }
 const isRoot = () => typeof process.getuid === 'function' && process.getuid() === 0;
 
-function debianPackages() {
-  const missing = DEBIAN.filter(([, ok]) => !ok()).map(([name]) => name);
+function debianPackages(tests) {
+  const missing = DEBIAN.filter(([, ok, only]) => (tests || only !== 'tests') && !ok()).map(([name]) => name);
   if (!missing.length) return;
   if (!isRoot() || !has('apt-get')) {
     throw new Error(`missing Debian packages: ${missing.join(' ')}; install them (apt-get install -y ${missing.join(' ')}) or run this as root on Debian, where it installs them itself`);
@@ -85,16 +88,16 @@ function npmPackages() {
   run('npm', ['ci', '--no-audit', '--no-fund'], { npm_config_loglevel: 'warn' });
 }
 
-/** everything a command needs; `docker`: the command talks to the engine */
-export function ensureSetup({ docker = false } = {}) {
-  debianPackages();
+/** everything a command needs; `docker`: the command talks to the engine; `tests`: what only the tests use too */
+export function ensureSetup({ docker = false, tests = false } = {}) {
+  debianPackages(tests);
   npmPackages();
   if (docker) dockerEngine();
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   try {
-    ensureSetup({ docker: process.argv.includes('--docker') });
+    ensureSetup({ docker: process.argv.includes('--docker'), tests: process.argv.includes('--tests') });
   } catch (err) {
     process.stderr.write(`setup: ${err.message}\n`);
     process.exit(1);

@@ -1,0 +1,153 @@
+// `testbed serve` in a real browser: Debian's Chromium, headless, driven by puppeteer-core (which
+// never downloads a browser; bin/setup.js installs the `chromium` package). The index's shares are
+// summary.json's, clicking a header reorders the rows, typing in the filter hides rows, and every
+// chart of a run's page is a live Chart.js chart holding the run's numbers. Waits are on events
+// and selectors only. A failing test leaves a screenshot in a temporary folder and prints its path.
+// Without Chromium the test fails, it does not skip: CI must have it.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildServer } from './server.ts';
+import { makeResults, type TestResults } from './test/results.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+
+let results: TestResults;
+let app: FastifyInstance;
+let base: string;
+let browser: Browser;
+let page: Page;
+const pageErrors: string[] = [];
+
+beforeAll(async () => {
+  if (!fs.existsSync(CHROMIUM)) {
+    throw new Error(`Chromium is missing (${CHROMIUM}): the browser test needs Debian's chromium package; bin/setup.js installs it (npm test does, as root), or apt-get install -y chromium`);
+  }
+  results = await makeResults();
+  app = await buildServer(results.root, { label: 'results' });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+  // --no-sandbox: the tests run as root, where Chromium's own sandbox cannot start
+  browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
+  page = await browser.newPage();
+  page.setDefaultTimeout(15_000);
+  await page.setViewport({ width: 1400, height: 900 });
+  page.on('pageerror', (e) => pageErrors.push(String(e)));
+  page.on('console', (m) => {
+    if (m.type() === 'error') pageErrors.push(m.text());
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await app?.close();
+  results?.remove();
+});
+
+/** runs a test's steps; on failure saves a screenshot of the page and prints where */
+async function shot(name: string, steps: () => Promise<void>): Promise<void> {
+  try {
+    await steps();
+  } catch (err) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tb-serve-browser-'));
+    const file = path.join(dir, `${name}.png`);
+    await page.screenshot({ path: file as `${string}.png`, fullPage: true }).then(
+      () => process.stderr.write(`browser test "${name}" failed at ${page.url()}; screenshot: ${file}\n`),
+      (e) => process.stderr.write(`browser test "${name}" failed; no screenshot (${e})\n`),
+    );
+    throw err;
+  }
+}
+
+/** the folders of the index's rows as shown, hidden rows left out */
+const visibleRows = () => page.$$eval('#results tbody tr', (rows) => rows.filter((r) => !(r as HTMLElement).hidden).map((r) => r.getAttribute('data-path')));
+
+describe('testbed serve in Chromium', () => {
+  it("shows the run's shares as summary.json has them", () =>
+    shot('index-shares', async () => {
+      await page.goto(`${base}/`, { waitUntil: 'load' });
+      await page.waitForSelector('tr[data-path="r1"]');
+      const cells = await page.$$eval('tr[data-path="r1"] td', (tds) => tds.map((td) => ({ text: td.textContent, value: td.getAttribute('data-value') })));
+      const summary = JSON.parse(fs.readFileSync(path.join(results.root, 'r1', 'summary.json'), 'utf8'));
+      const shares = [summary.shares.server, summary.shares.p2p, summary.shares.cache];
+      expect(cells.slice(-3).map((c) => Number(c.value))).toEqual(shares);
+      expect(cells.slice(-3).map((c) => c.text)).toEqual(shares.map((x: number) => `${(100 * x).toFixed(1)} %`));
+      expect(pageErrors).toEqual([]);
+    }));
+
+  it('sorts by the column whose header is clicked, and the other way on a second click', () =>
+    shot('index-sort', async () => {
+      const before = await visibleRows();
+      expect(before).toEqual(['broken', 'compare-abc', 'r1', 'r2', 'scal']);
+      const server = (await page.$$('#results thead th'))[8];
+      expect(await server.evaluate((th) => th.textContent)).toBe('server');
+      await server.click();
+      await page.waitForSelector('#results thead th[aria-sort="ascending"]');
+      // r2 (mostly cache) before r1 (mostly server); folders without shares last
+      expect((await visibleRows()).slice(0, 2)).toEqual(['r2', 'r1']);
+      const values = () => page.$$eval('#results tbody tr td:nth-child(9)', (tds) => tds.map((td) => td.getAttribute('data-value')).filter((v) => v !== ''));
+      const up = (await values()).map(Number);
+      expect(up).toEqual([...up].sort((a, b) => a - b));
+      await server.click();
+      await page.waitForSelector('#results thead th[aria-sort="descending"]');
+      expect((await visibleRows()).slice(0, 2)).toEqual(['r1', 'r2']);
+      expect((await values()).map(Number)).toEqual([...up].reverse());
+    }));
+
+  it('hides the rows that do not hold what is typed in the filter', () =>
+    shot('index-filter', async () => {
+      await page.type('#filter', 'compare-disc');
+      await page.waitForFunction(() => document.getElementById('shown')?.textContent === '1');
+      expect(await visibleRows()).toEqual(['compare-abc']);
+      await page.$eval('#filter', (el) => {
+        (el as HTMLInputElement).value = '';
+      });
+      await page.type('#filter', 'r');
+      await page.type('#filter', '2');
+      await page.waitForFunction(() => document.getElementById('shown')?.textContent === '1');
+      expect(await visibleRows()).toEqual(['r2']);
+    }));
+
+  it("draws every chart of the run's page with the run's numbers", () =>
+    shot('run-charts', async () => {
+      await page.goto(`${base}/`, { waitUntil: 'load' });
+      await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click('tr[data-path="r1"] a')]);
+      expect(new URL(page.url()).pathname).toBe('/runs/r1/');
+      // every canvas has its Chart.js instance and something drawn (a pixel that is not transparent)
+      await page.waitForFunction(() => {
+        const canvases = [...document.querySelectorAll('canvas')];
+        const C = (window as unknown as { Chart?: { getChart(c: HTMLCanvasElement): unknown } }).Chart;
+        const painted = (c: HTMLCanvasElement) =>
+          c.width > 0 &&
+          c
+            .getContext('2d')!
+            .getImageData(0, 0, c.width, c.height)
+            .data.some((v, i) => i % 4 === 3 && v !== 0);
+        return canvases.length > 0 && C !== undefined && canvases.every((c) => C.getChart(c) !== undefined && painted(c));
+      });
+      const charts = await page.$$eval('canvas', (canvases) =>
+        canvases.map((c) => {
+          const chart = (window as unknown as { Chart: { getChart(c: HTMLCanvasElement): { config: { type: string }; data: { datasets: { label?: string; data: unknown[] }[] } } } }).Chart.getChart(c);
+          return { type: chart.config.type, datasets: chart.data.datasets.map((d) => ({ label: d.label, data: d.data })) };
+        }),
+      );
+      const summary = JSON.parse(fs.readFileSync(path.join(results.root, 'r1', 'summary.json'), 'utf8'));
+      const md = fs.readFileSync(path.join(results.root, 'r1', 'report.md'), 'utf8');
+      expect(charts.length).toBe([...md.matchAll(/!\[[^\]]*\]\(plots\/[^)]+\.png\)/g)].length);
+      // the offload chart: MB per hour by source, summing to summary.json's bytes
+      const offload = charts.find((c) => c.datasets.some((d) => d.label === 'p2p'));
+      expect(offload).toBeDefined();
+      for (const k of ['server', 'p2p', 'cache']) {
+        const mb = offload!.datasets.find((d) => d.label === k)!.data as number[];
+        expect(Math.round(mb.reduce((x, y) => x + y, 0) * 1e6)).toBe(summary.bytes[k]);
+      }
+      // the latency CDF: one point per play, its median summary.json's p50
+      const cdf = charts.find((c) => c.type === 'scatter')!.datasets[0].data as { x: number; y: number }[];
+      expect(cdf.length).toBe(summary.plays);
+      expect(cdf.find((p) => p.y >= 0.5)!.x).toBe(summary.latencyMs.p50);
+      expect(pageErrors).toEqual([]);
+    }));
+});

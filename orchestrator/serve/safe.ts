@@ -1,0 +1,67 @@
+// Path safety for `testbed serve`: a URL path becomes a file only if it names one inside the
+// results folder, as the file system resolves it. A request is refused before it touches the
+// disk when its path has an empty, `.` or `..` segment, or an encoded slash, backslash, dot or NUL
+// (`%2F`, `%5C`, `%2E`, `%00`: a decoder further on must not be able to make a separator or a
+// parent of them); what is left is resolved with realpath, symlinks and all, and must lie inside
+// the results folder's own realpath.
+import fs from 'node:fs/promises';
+import path from 'node:path';
+
+/** why a URL path was refused (400) */
+export class BadPath extends Error {}
+
+const ENCODED_SEPARATOR = /%(2f|5c|2e|00)/i;
+
+/**
+ * the segments of a raw URL path below `prefix` (`/runs/a/b.png` → ['a', 'b.png']), each
+ * percent-decoded; `trailingSlash` says whether it named a folder
+ */
+export function urlSegments(rawUrl: string, prefix: string): { segments: string[]; trailingSlash: boolean } {
+  const p = rawUrl.split(/[?#]/, 1)[0];
+  if (!p.startsWith(prefix)) throw new BadPath(`not under ${prefix}`);
+  const rest = p.slice(prefix.length);
+  if (ENCODED_SEPARATOR.test(rest)) throw new BadPath('an encoded slash, backslash, dot or NUL');
+  const trailingSlash = rest.endsWith('/');
+  const raw = trailingSlash ? rest.slice(0, -1) : rest;
+  if (!raw) return { segments: [], trailingSlash };
+  const segments = raw.split('/').map((s) => {
+    let d: string;
+    try {
+      d = decodeURIComponent(s);
+    } catch {
+      throw new BadPath('malformed percent-encoding');
+    }
+    if (d === '' || d === '.' || d === '..' || /[/\\\0]/.test(d)) throw new BadPath(`segment "${s}"`);
+    return d;
+  });
+  return { segments, trailingSlash };
+}
+
+const isInside = (rootReal: string, real: string) => real === rootReal || real.startsWith(rootReal.endsWith(path.sep) ? rootReal : rootReal + path.sep);
+
+/**
+ * the real path of `segments` below the results folder (`rootReal`: its realpath), or null when
+ * there is nothing there or it resolves outside the folder (a symlink out of it)
+ */
+export async function resolveInside(rootReal: string, segments: string[]): Promise<string | null> {
+  let real: string;
+  try {
+    real = await fs.realpath(path.join(rootReal, ...segments));
+  } catch {
+    return null;
+  }
+  return isInside(rootReal, real) ? real : null;
+}
+
+/** a file's bytes if it resolves inside the results folder, else null */
+export async function readInside(rootReal: string, file: string): Promise<Buffer | null> {
+  const rel = path.relative(rootReal, file);
+  if (rel.startsWith('..') || path.isAbsolute(rel)) return null;
+  const real = await resolveInside(rootReal, rel ? rel.split(path.sep) : []);
+  if (!real) return null;
+  try {
+    return await fs.readFile(real);
+  } catch {
+    return null;
+  }
+}
