@@ -34,36 +34,76 @@ describe('codec', () => {
     );
   });
 
-  it('copies a frame that trickles in byte by byte about once, not once per byte', () => {
+  it('copies a frame that trickles in byte by byte a bounded number of times, and counts what it holds', () => {
     const m: Message = { type: 'chunk', body: { rid: 1, index: 2 }, payload: Buffer.alloc(16 * 1024, 7) };
     const bytes = encode(m);
     const dec = new FrameDecoder(1 << 20);
-    // every way the decoder may copy: joining pieces, or copying them into a frame of its own
+    // every way the decoder may copy: joining pieces, or copying them into a buffer of its own
     let copied = 0;
+    let held = 0;
     const concat = vi.spyOn(Buffer, 'concat');
     const copy = vi.spyOn(Buffer.prototype, 'copy');
     try {
       const got: Message[] = [];
-      for (let i = 0; i < bytes.length; i++) got.push(...dec.push(bytes.subarray(i, i + 1)));
+      for (let i = 0; i < bytes.length; i++) {
+        got.push(...dec.push(bytes.subarray(i, i + 1)));
+        // what it holds is counted (the memory budget reads it), and is at most twice what came
+        if (i < bytes.length - 1) expect(dec.partialBytes).toBeGreaterThanOrEqual(i + 1);
+        held = Math.max(held, dec.partialBytes);
+      }
       for (const r of concat.mock.results) copied += (r.value as Buffer).length;
-      for (const c of copy.mock.calls) copied += ((c[3] as number | undefined) ?? (c[0] as Buffer).length) - ((c[2] as number | undefined) ?? 0);
+      // source.copy(target, targetStart = 0, sourceStart = 0, sourceEnd = source.length)
+      copy.mock.calls.forEach((c, k) => {
+        const source = copy.mock.contexts[k] as Buffer;
+        const [target, targetStart = 0, sourceStart = 0, sourceEnd = source.length] = c as [Buffer, number?, number?, number?];
+        copied += Math.max(0, Math.min(sourceEnd - sourceStart, target.length - targetStart));
+      });
       expect(got).toEqual([m]);
     } finally {
       concat.mockRestore();
       copy.mockRestore();
     }
-    expect(copied).toBeLessThanOrEqual(2 * bytes.length);
+    // each byte copied in once; the doublings copy at most twice the frame again
+    expect(copied).toBeLessThanOrEqual(3 * bytes.length);
+    expect(held).toBeLessThanOrEqual(2 * bytes.length);
     expect(dec.partialBytes).toBe(0);
   });
 
-  it('counts the bytes of a frame begun, and forgets them when cleared', () => {
-    const bytes = Buffer.concat([encode({ type: 'ping', body: {} }), encode({ type: 'bye', body: { reason: 'x' } })]);
+  it('keeps the payloads it returned intact while later bytes arrive', () => {
+    const a: Message = { type: 'chunk', body: { rid: 1, index: 0 }, payload: Buffer.alloc(3000, 1) };
+    const b: Message = { type: 'chunk', body: { rid: 1, index: 1 }, payload: Buffer.alloc(3000, 2) };
+    const bytes = Buffer.concat([encode(a), encode(b), encode(a)]);
+    const dec = new FrameDecoder(1 << 20);
+    const got: Message[] = [];
+    // cut so that a frame ends inside a piece that also begins the next one
+    for (const [from, to] of [
+      [0, 100],
+      [100, 3100],
+      [3100, 6200],
+      [6200, bytes.length],
+    ])
+      got.push(...dec.push(bytes.subarray(from, to)));
+    expect(got).toEqual([a, b, a]);
+  });
+
+  it('counts what it holds of a frame begun, and forgets it when cleared', () => {
+    const ping = encode({ type: 'ping', body: {} });
+    const bye = encode({ type: 'bye', body: { reason: 'x' } });
     const dec = new FrameDecoder(1024);
-    expect(dec.push(bytes.subarray(0, bytes.length - 3))).toEqual([{ type: 'ping', body: {} }]);
-    expect(dec.partialBytes).toBe(bytes.length - 3 - encode({ type: 'ping', body: {} }).length);
+    expect(dec.push(Buffer.concat([ping, bye.subarray(0, bye.length - 3)]))).toEqual([{ type: 'ping', body: {} }]);
+    expect(dec.partialBytes).toBeGreaterThanOrEqual(bye.length - 3);
     dec.clear();
     expect(dec.partialBytes).toBe(0);
-    expect(dec.push(encode({ type: 'ping', body: {} }))).toEqual([{ type: 'ping', body: {} }]);
+    expect(dec.push(ping)).toEqual([{ type: 'ping', body: {} }]);
+    expect(dec.partialBytes).toBe(0);
+  });
+
+  it('reads nothing more once a header broke the limit', () => {
+    const dec = new FrameDecoder(1024);
+    const big = Buffer.alloc(4);
+    big.writeUInt32BE(1 << 20);
+    expect(() => dec.push(big)).toThrow(/exceeds the limit/);
+    expect(() => dec.push(encode({ type: 'ping', body: {} }))).toThrow(/exceeds the limit/);
   });
 
   it('turns arbitrary bytes into messages or a ProtocolError, never anything else', () => {

@@ -106,75 +106,73 @@ function message(type: MessageType, body: unknown, payload: Buffer): Message {
   return { type, body, ...(hasPayload(type) ? { payload } : {}) } as Message;
 }
 
+const EMPTY = Buffer.alloc(0);
+/** the smallest buffer a partial frame is held in (a header and a short body) */
+const MIN_HELD = 64;
+
 /** Reassembles frames from a byte stream. Feed it chunks; it returns whole messages. */
 export class FrameDecoder {
-  // The bytes received and not yet decoded, as the pieces they came in. A frame's pieces are
-  // joined once, when its last byte is here: joining on every arrival (as this did until
-  // 2026-12-07) copies a frame that trickles in k pieces k times over, which a peer writing a
-  // large frame a byte at a time turns into gigabytes of copying.
-  private parts: Buffer[] = [];
-  private have = 0;
-  /** bytes of the frame begun (header included), once its header is here; -1 before */
-  private need = -1;
+  // Bytes received and not yet decoded: [0, len) of `buf`, whose capacity doubles as they come.
+  // Joining on every arrival (as this did until 2026-12-07) copied a frame that trickles in k
+  // pieces k times over, and keeping the pieces as they came cost a few hundred bytes of heap a
+  // piece that the memory budget did not see; here each byte is copied in once, the doublings
+  // copy at most as much again, and what the decoder holds is the buffer's capacity.
+  private buf: Buffer = EMPTY;
+  private len = 0;
+  /** a frame whose header broke the limit: the stream cannot be read on from there */
+  private broken: ProtocolError | null = null;
   constructor(private readonly maxFrame: number) {}
 
-  /** bytes of a frame that has begun but not ended (a slow or stalled sender holds it open) */
+  /** bytes held for a frame that has begun but not ended (a slow or stalled sender holds it open) */
   get partialBytes(): number {
-    return this.have;
+    return this.len ? this.buf.length : 0;
   }
 
   /** drops a partial frame: a closed connection should not keep its bytes */
   clear(): void {
-    this.parts = [];
-    this.have = 0;
-    this.need = -1;
+    this.buf = EMPTY;
+    this.len = 0;
   }
 
   push(chunk: Buffer): Message[] {
+    if (this.broken) throw this.broken;
     const out: Message[] = [];
     if (!chunk.length) return out;
-    this.parts.push(chunk);
-    this.have += chunk.length;
-    for (;;) {
-      if (this.need < 0) {
-        if (this.have < 4) break;
-        const len = this.front(4).readUInt32BE(0);
-        if (len > this.maxFrame) throw new ProtocolError(`frame of ${len} bytes exceeds the limit of ${this.maxFrame}`);
-        this.need = 4 + len;
-      }
-      if (this.have < this.need) break;
-      const frame = this.take(this.need).subarray(4);
-      this.need = -1;
-      out.push(decodeFrame(frame));
+    // nothing held: frames are read from the chunk itself, and only a partial one is copied
+    const held = this.len > 0;
+    if (held) this.append(chunk);
+    const data = held ? this.buf.subarray(0, this.len) : chunk;
+    let off = 0;
+    while (data.length - off >= 4) {
+      const len = data.readUInt32BE(off);
+      if (len > this.maxFrame) throw (this.broken = new ProtocolError(`frame of ${len} bytes exceeds the limit of ${this.maxFrame}`));
+      if (data.length - off < 4 + len) break;
+      out.push(decodeFrame(data.subarray(off + 4, off + 4 + len)));
+      off += 4 + len;
+    }
+    const rest = data.length - off;
+    if (rest === 0) this.clear();
+    else if (!held || off > 0) {
+      // what begins the next frame goes into a buffer of its own: the payloads just decoded may be
+      // views of `data`, which must not be written again
+      const b = Buffer.allocUnsafe(Math.max(MIN_HELD, rest));
+      data.copy(b, 0, off);
+      this.buf = b;
+      this.len = rest;
     }
     return out;
   }
 
-  /** the first piece, made at least `n` bytes long (joined with those after it) */
-  private front(n: number): Buffer {
-    if (this.parts[0].length < n) this.parts = [Buffer.concat(this.parts)];
-    return this.parts[0];
-  }
-
-  /** the first `n` bytes received, out of the pieces (one copy when they span several) */
-  private take(n: number): Buffer {
-    this.have -= n;
-    const first = this.parts[0];
-    if (first.length >= n) {
-      if (first.length === n) this.parts.shift();
-      else this.parts[0] = first.subarray(n);
-      return first.subarray(0, n);
+  private append(chunk: Buffer): void {
+    const need = this.len + chunk.length;
+    if (need > this.buf.length) {
+      // no larger than the frame begun, once its header is here (the buffer starts at a frame)
+      const frame = this.len >= 4 ? 4 + this.buf.readUInt32BE(0) : Number.POSITIVE_INFINITY;
+      const b = Buffer.allocUnsafe(Math.max(need, Math.min(this.buf.length * 2, frame)));
+      this.buf.copy(b, 0, 0, this.len);
+      this.buf = b;
     }
-    const whole = Buffer.allocUnsafe(n);
-    let at = 0;
-    while (at < n) {
-      const p = this.parts[0];
-      const k = Math.min(p.length, n - at);
-      p.copy(whole, at, 0, k);
-      at += k;
-      if (k === p.length) this.parts.shift();
-      else this.parts[0] = p.subarray(k);
-    }
-    return whole;
+    chunk.copy(this.buf, this.len);
+    this.len = need;
   }
 }

@@ -417,12 +417,20 @@ export class DockerRuntime implements Runtime {
     // it (seconds on a loaded machine): down returns once no host lists one, so "removed" holds
     // for whoever looks next
     if (overlaysRemoved.size) {
-      for (const e of ordered) {
-        const removedOverlays = async () => (await e.docker.listNetworks({ filters: { label: [filter] } })).filter((n) => overlaysRemoved.has(n.Id)).map((n) => n.Name);
-        const left = await untilGone(removedOverlays, OVERLAY_DROP_MS).catch((err: Error) => [`(could not list: ${err.message})`]);
-        for (const name of left)
-          failures.push(`network ${name}${where(e)}: the manager removed this overlay, yet the host still lists it after ${OVERLAY_DROP_MS / 1000} s; its swarm agent may be cut off from the manager`);
-      }
+      // every host at once, under one deadline: a host cut off from the manager costs the wait once
+      await Promise.all(
+        ordered.map(async (e) => {
+          const removedOverlays = async () => (await e.docker.listNetworks({ filters: { label: [filter] } })).filter((n) => overlaysRemoved.has(n.Id)).map((n) => n.Name);
+          const left = await untilGone(removedOverlays, OVERLAY_DROP_MS).catch((err: Error) => {
+            failures.push(`${label(e)}: could not list its networks to see the removed overlays go (${err.message})`);
+            return [] as string[];
+          });
+          for (const name of left)
+            failures.push(
+              `network ${name}${where(e)}: the manager removed this overlay, yet the host still lists it after ${OVERLAY_DROP_MS / 1000} s; its swarm agent may be cut off from the manager`,
+            );
+        }),
+      );
     }
     for (const e of ordered) {
       // the rules of one host go together: on another host that is one helper container, not one each

@@ -4,6 +4,7 @@
 // (`%2F`, `%5C`, `%2E`, `%00`: a decoder further on must not be able to make a separator or a
 // parent of them); what is left is resolved with realpath, symlinks and all, and must lie inside
 // the results folder's own realpath.
+import { constants as fsConstants } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 
@@ -53,15 +54,43 @@ export async function resolveInside(rootReal: string, segments: string[]): Promi
   return isInside(rootReal, real) ? real : null;
 }
 
+/**
+ * A regular file inside the results folder, opened: the last step may not be a symlink
+ * (O_NOFOLLOW), and the file actually opened is checked again through /proc/self/fd, so a
+ * symlink swapped in between the realpath and the open (a container writes under results/) cannot
+ * lead outside. null when there is none, or it is not a regular file (a FIFO would hang the read).
+ */
+export async function openInside(rootReal: string, real: string): Promise<{ handle: fs.FileHandle; size: number } | null> {
+  let handle: fs.FileHandle;
+  try {
+    handle = await fs.open(real, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK);
+  } catch {
+    return null;
+  }
+  try {
+    const st = await handle.stat();
+    const opened = await fs.readlink(`/proc/self/fd/${handle.fd}`).catch(() => null);
+    if (st.isFile() && opened !== null && isInside(rootReal, opened)) return { handle, size: st.size };
+  } catch {
+    // gone meanwhile: as if it had never been there
+  }
+  await handle.close();
+  return null;
+}
+
 /** a file's bytes if it resolves inside the results folder, else null */
 export async function readInside(rootReal: string, file: string): Promise<Buffer | null> {
   const rel = path.relative(rootReal, file);
   if (rel.startsWith('..') || path.isAbsolute(rel)) return null;
   const real = await resolveInside(rootReal, rel ? rel.split(path.sep) : []);
   if (!real) return null;
+  const f = await openInside(rootReal, real);
+  if (!f) return null;
   try {
-    return await fs.readFile(real);
+    return await f.handle.readFile();
   } catch {
     return null;
+  } finally {
+    await f.handle.close();
   }
 }

@@ -2,6 +2,7 @@
 // the index lists every kind of results folder with what its files say, a broken file as a row
 // saying so; pages and files are served with their content types; and no path leads out of the
 // folder, however it is spelled or linked.
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -28,10 +29,10 @@ afterAll(async () => {
 });
 
 /** a request sent with its path exactly as written: fetch would normalise `..` and `%2e` first */
-function raw(p: string, method = 'GET'): Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders }> {
+function raw(p: string, method = 'GET', headers: http.OutgoingHttpHeaders = {}): Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders }> {
   const { port } = new URL(base);
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, path: p, method }, (res) => {
+    const req = http.request({ host: '127.0.0.1', port, path: p, method, headers }, (res) => {
       let body = '';
       res.setEncoding('latin1');
       res.on('data', (c: string) => {
@@ -148,6 +149,43 @@ describe('testbed serve: pages and files', () => {
   it('changes nothing: only GET and HEAD are answered', async () => {
     expect((await raw('/runs/r1/summary.json', 'HEAD')).status).toBe(200);
     for (const m of ['POST', 'PUT', 'DELETE']) expect((await raw('/runs/r1/summary.json', m)).status).toBe(404);
+  });
+});
+
+describe('testbed serve: what a request cannot reach', () => {
+  it("answers only requests that name loopback as their Host: another site's page whose name was rebound to 127.0.0.1 gets nothing", async () => {
+    const { port } = new URL(base);
+    expect((await raw('/runs/r1/summary.json', 'GET', { host: `localhost:${port}` })).status).toBe(200);
+    for (const host of [`evil.example:${port}`, 'evil.example', `127.0.0.1.evil.example:${port}`]) {
+      const res = await raw('/runs/r1/summary.json', 'GET', { host });
+      expect(res.status, host).toBe(403);
+      expect(res.body).not.toContain('"shares"');
+    }
+  });
+
+  it('reads no file that is not a regular one: a FIFO as a run.json would hang the index', async () => {
+    const dir = path.join(results.root, 'fifo-run');
+    fs.mkdirSync(dir);
+    execFileSync('mkfifo', [path.join(dir, 'run.json'), path.join(dir, 'summary.json')]);
+    try {
+      // nothing ever writes into the FIFOs: a read of one would wait for good
+      const index = await raw('/');
+      expect(index.status).toBe(200);
+      expect(index.body).toContain('r1aaaa');
+      expect((await raw('/runs/fifo-run/summary.json')).status).toBe(404);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('serves the bytes a file had when it was opened, whatever is appended meanwhile', async () => {
+    const f = path.join(results.root, 'r1', 'growing.jsonl');
+    fs.writeFileSync(f, '{"a":1}\n');
+    const res = await raw('/runs/r1/growing.jsonl');
+    fs.appendFileSync(f, '{"b":2}\n');
+    expect(res.status).toBe(200);
+    expect(res.body).toBe('{"a":1}\n');
+    fs.rmSync(f);
   });
 });
 

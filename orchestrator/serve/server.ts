@@ -7,13 +7,12 @@
 //   /runs/<folder>/<file> a file inside, with its content type
 // Every path goes through safe.ts: refused (400) when it could name a parent or carries an encoded
 // separator, not found (404) when it resolves, symlinks and all, outside the results folder.
-import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { UserError } from '../errors.ts';
 import { indexPage, markdownPage } from './pages.ts';
-import { BadPath, readInside, resolveInside, urlSegments } from './safe.ts';
+import { BadPath, openInside, readInside, resolveInside, urlSegments } from './safe.ts';
 import { scanResults } from './scan.ts';
 
 const TYPES: Record<string, string> = {
@@ -44,7 +43,14 @@ const FILE_CSP = "default-src 'none'; img-src 'self' data:; style-src 'unsafe-in
 /** `![alt](src)` sources of a Markdown text */
 const imageSources = (md: string) => [...md.matchAll(/!\[[^\]]*\]\(\s*<?([^)\s>]+)/g)].map((m) => m[1]);
 
-export async function buildServer(resultsDir: string, o: { label?: string } = {}): Promise<FastifyInstance> {
+/** the names a browser may use for a server bound to loopback: any other Host is a page of another site that rebound its name to 127.0.0.1 (DNS rebinding) */
+const LOOPBACK_NAMES = ['127.0.0.1', 'localhost', '[::1]'];
+
+/**
+ * `host`: the address it will listen on. On loopback (the default) a request is answered only
+ * when its Host header names loopback; bound elsewhere, the user has chosen to expose the results.
+ */
+export async function buildServer(resultsDir: string, o: { label?: string; host?: string } = {}): Promise<FastifyInstance> {
   let rootReal: string;
   try {
     rootReal = await fs.realpath(resultsDir);
@@ -54,6 +60,18 @@ export async function buildServer(resultsDir: string, o: { label?: string } = {}
   }
   const label = o.label ?? resultsDir;
   const app = Fastify({ logger: false });
+
+  const loopbackOnly = ['127.0.0.1', '::1', 'localhost', undefined].includes(o.host);
+  app.addHook('onRequest', async (req, reply) => {
+    if (!loopbackOnly) return;
+    const host = (req.headers.host ?? '').toLowerCase();
+    const port = req.socket.localPort;
+    if (LOOPBACK_NAMES.some((n) => host === `${n}:${port}` || (port === 80 && host === n))) return;
+    return reply
+      .code(403)
+      .type('text/plain; charset=utf-8')
+      .send(`refused: Host ${JSON.stringify(host).slice(0, 80)} is not this machine's loopback (open http://127.0.0.1:${port}/)\n`);
+  });
 
   app.addHook('onSend', async (_req, reply, payload) => {
     reply.header('x-content-type-options', 'nosniff');
@@ -120,12 +138,16 @@ export async function buildServer(resultsDir: string, o: { label?: string } = {}
       return folderPage(reply, real, rel);
     }
     if (!st.isFile() || p.trailingSlash) return text(reply, 404, `not found: ${rel}`);
+    const f = await openInside(rootReal, real);
+    if (!f) return text(reply, 404, `not found: ${rel}`);
     const type = contentType(real);
+    // the bytes the file had when it was opened, without a length: a file a run still appends
+    // to (raw/<dc>/reports.jsonl) must not break the response's framing
+    const stream = f.size ? f.handle.createReadStream({ start: 0, end: f.size - 1 }) : (await f.handle.close(), '');
     return reply
       .type(type)
-      .header('content-length', st.size)
       .header('content-security-policy', type.startsWith('text/html') ? PAGE_CSP : FILE_CSP)
-      .send(createReadStream(real));
+      .send(stream);
   });
 
   return app;

@@ -16,7 +16,7 @@ export function register(program: Command): void {
     .action(async (o: { results: string; port: string; host: string }) => {
       const port = Number(o.port);
       if (!/^\d+$/.test(o.port) || port > 65535) throw new UserError(`--port ${o.port} is not a TCP port; give a whole number from 0 to 65535`);
-      const app = await buildServer(o.results);
+      const app = await buildServer(o.results, { host: o.host });
       try {
         await app.listen({ port, host: o.host });
       } catch (err) {
