@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EngineBusyError, isTransient, retryEngine } from './retry.ts';
+import { EngineBusyError, isNotYetKnown, isTransient, retryEngine } from './retry.ts';
 
 /** an error as dockerode makes it from an engine answer */
 const engineError = (statusCode: number, message: string) => Object.assign(new Error(`(HTTP code ${statusCode}) server error - ${message}`), { statusCode, json: { message } });
@@ -15,6 +15,10 @@ describe("the engine's transient failures", () => {
     // an overlay a nested engine has not heard of yet (named by its swarm id), not a network the run never made
     expect(isTransient(engineError(404, 'network h68k53je8oz4b8qvu6xdyms10 not found'))).toBe(true);
     expect(isTransient(engineError(404, 'network tb-x-h1 not found'))).toBe(false);
+    // by its name, only a network the run has just made (the container's own attachments)
+    expect(isNotYetKnown(engineError(404, 'no such container - network tb-o272xg-wan-se0 not found'), ['tb-o272xg-wan-se0', 'tb-o272xg-lan-se-001'])).toBe(true);
+    expect(isNotYetKnown(engineError(404, 'no such container - network tb-o272xg-wan-se0 not found'), ['tb-o272xg-lan-se-001'])).toBe(false);
+    expect(isNotYetKnown(engineError(500, 'network tb-o272xg-wan-se0 not found'), ['tb-o272xg-wan-se0'])).toBe(false);
   });
 
   it('are retried with doubling waits until the call goes through', async () => {

@@ -27,6 +27,16 @@ export interface RetryOptions {
   sleep?: (ms: number) => Promise<void>;
   /** before a repeat: whether the failed try took effect after all (then it is not repeated) */
   done?: () => Promise<boolean>;
+  /** networks the run has just made: "network NAME not found" for one of them is the swarm's state not there yet */
+  madeNetworks?: readonly string[];
+}
+
+/** a 404 for a network of `made` by its name: a worker that has not learnt of the overlay yet */
+export function isNotYetKnown(err: unknown, made: readonly string[]): boolean {
+  const e = err as { statusCode?: number; message?: string; json?: { message?: string } };
+  if (e?.statusCode !== 404) return false;
+  const text = `${e?.json?.message ?? ''} ${e?.message ?? ''}`;
+  return made.some((n) => text.includes(`network ${n} not found`));
 }
 
 /**
@@ -42,7 +52,7 @@ export async function retryEngine<T>(what: string, fn: () => Promise<T>, o: Retr
     try {
       return await fn();
     } catch (err) {
-      if (!isTransient(err)) throw err;
+      if (!isTransient(err) && !isNotYetKnown(err, o.madeNetworks ?? [])) throw err;
       const message = (err as { json?: { message?: string } }).json?.message ?? (err as Error).message;
       if (i >= attempts)
         throw new EngineBusyError(

@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cacheKey } from '../../node-image/core/cache.ts';
+import { Playback } from '../../node-image/core/playback.ts';
 import { resolveProtocol } from '../../node-image/core/policies.ts';
 import { classifyAddresses } from '../analysis/paper.ts';
 import { runMatrix } from '../compare/matrix.ts';
@@ -238,6 +239,25 @@ describe('the simulated runtime', () => {
     fs.writeFileSync(path.join(root, 'other.yaml'), fs.readFileSync(file, 'utf8').replace('seed: 3', 'seed: 4'));
     const d = await run(path.join(root, 'other.yaml'), 'simbb4');
     expect(comparable(d.dir)).not.toBe(comparable(a.dir));
+  }, 240_000);
+
+  it('plays the same with the player sleeping on its grid as with a tick every 25 ms, in fewer events', async () => {
+    const file = experimentFile('12h');
+    const sleeping = await run(file, 'simgs1');
+    const every = Playback.gridSleepTicks;
+    Playback.gridSleepTicks = 1;
+    let ticking: Awaited<ReturnType<typeof run>>;
+    try {
+      ticking = await run(file, 'simgs2');
+    } finally {
+      Playback.gridSleepTicks = every;
+    }
+    expect(comparable(sleeping.dir)).toBe(comparable(ticking.dir));
+    const plays = (dir: string) => readRawReports(dir).filter((x) => x.type === 'play');
+    expect(plays(sleeping.dir).length).toBeGreaterThan(100);
+    expect(plays(sleeping.dir)).toEqual(plays(ticking.dir));
+    const events = (dir: string) => (JSON.parse(fs.readFileSync(path.join(dir, 'run.json'), 'utf8')) as { sim: { events: number } }).sim.events;
+    expect(events(sleeping.dir)).toBeLessThan(events(ticking.dir));
   }, 240_000);
 
   it('runs the variants of a comparison: without peer assistance the servers carry every byte not in a cache', async () => {

@@ -301,11 +301,15 @@ export class DockerRuntime implements Runtime {
     // the engine's own time-outs (attaching to a Swarm overlay on a loaded machine) are retried;
     // an attach or start that went through despite its error is not repeated
     const attached = async (network: string) => Object.hasOwn((await container.inspect()).NetworkSettings.Networks ?? {}, network);
+    // an overlay made on the manager moments ago may not be known on this engine yet, by id or by
+    // name (a multihost run's start failed on "network tb-<run>-wan-se0 not found")
+    const madeNetworks = c.attachments.map((a) => a.network);
     for (const a of rest)
       await retryEngine(`attaching ${c.name} to ${a.network}`, () => docker.getNetwork(a.network).connect({ Container: container.id, EndpointConfig: { IPAMConfig: { IPv4Address: a.ip } } }), {
         done: () => attached(a.network),
+        madeNetworks,
       });
-    await retryEngine(`starting ${c.name}`, () => container.start(), { done: async () => (await container.inspect()).State.Running });
+    await retryEngine(`starting ${c.name}`, () => container.start(), { done: async () => (await container.inspect()).State.Running, madeNetworks });
     // following the log of a running container replays it from the start, so no line is missed
     const logs = (await container.logs({ follow: true, stdout: true, stderr: true })) as unknown as NodeJS.ReadableStream & { destroy(): void };
     const tail: string[] = [];
@@ -411,8 +415,24 @@ export class DockerRuntime implements Runtime {
         }),
       );
     }
-    for (const [id, name] of overlays)
-      if (!overlaysTried.has(id)) failures.push(`network ${name}: an overlay, and no swarm manager among the hosts that answered removed it; on a manager: docker network rm ${name}`);
+    // an overlay that only workers list: a copy left on a worker after the manager removed it
+    // (its containers were on a host that did not answer then); the worker drops it once its
+    // agent hears, so it is waited for below like the ones removed now
+    const untried = [...overlays].filter(([id]) => !overlaysTried.has(id));
+    const manager = untried.length ? await managerOf(engines).catch(() => undefined) : undefined;
+    for (const [id, name] of untried) {
+      const gone =
+        manager &&
+        (await manager.docker
+          .getNetwork(id)
+          .inspect()
+          .then(
+            () => false,
+            (err: { statusCode?: number }) => err.statusCode === 404,
+          ));
+      if (gone) overlaysRemoved.add(id);
+      else failures.push(`network ${name}: an overlay, and no swarm manager among the hosts that answered removed it; on a manager: docker network rm ${name}`);
+    }
     // a worker lists its copy of an overlay until its swarm agent hears that the manager removed
     // it (seconds on a loaded machine): down returns once no host lists one, so "removed" holds
     // for whoever looks next
