@@ -4,27 +4,11 @@ import { describe, expect, it } from 'vitest';
 import type { Report } from '../../node-image/core/reports.ts';
 import { playReport } from '../../node-image/core/test/reports.ts';
 import { figure1Chart, latencyCdfChart, offloadChart, render } from './charts.ts';
-import type { RunInfo } from './run-info.ts';
 import { summarise } from './summarise.ts';
+import { testRunInfo } from './test/run-info.ts';
 
 const H = 3_600_000;
-const info: RunInfo = {
-  experiment: 'x',
-  runId: 'abcd',
-  seed: 1,
-  timeScale: 600,
-  peers: 1,
-  topology: 'small',
-  durationMs: 7 * H,
-  repetitions: 1,
-  gitCommit: 'g',
-  images: {},
-  netem: false,
-  notes: [],
-  linkCheck: [],
-  workload: {},
-  startedAt: '2026-11-25T00:00:00Z',
-};
+const info = testRunInfo({ peers: 1, durationMs: 7 * H });
 const play = (seq: number, hour: number, server: number): Report => playReport({ seq, t: hour * H + 60_000, bytes: { server, p2p: 0, cache: 0 } });
 
 describe('the offload chart', () => {

@@ -10,30 +10,14 @@ import type { Report } from '../../node-image/core/reports.ts';
 import { playReport } from '../../node-image/core/test/reports.ts';
 import { escapeHtml, reportHtml } from './html.ts';
 import { runCharts } from './render.ts';
-import type { RunInfo } from './run-info.ts';
 import { summarise } from './summarise.ts';
 import type { Summary } from './summary.schema.ts';
+import { testRunInfo } from './test/run-info.ts';
 import { writeReport } from './write.ts';
 
 const H = 3_600_000;
 const HOSTILE = '<script>alert(1)</script>';
-const info: RunInfo = {
-  experiment: HOSTILE,
-  runId: 'h7ml',
-  seed: 1,
-  timeScale: 600,
-  peers: 2,
-  topology: 'small',
-  durationMs: 4 * H,
-  repetitions: 1,
-  gitCommit: 'g',
-  images: {},
-  netem: false,
-  notes: ['a note with <img src=x onerror="alert(2)"> in it'],
-  linkCheck: [],
-  workload: {},
-  startedAt: '2026-11-25T00:00:00Z',
-};
+const info = testRunInfo({ experiment: HOSTILE, runId: 'h7ml', durationMs: 4 * H, notes: ['a note with <img src=x onerror="alert(2)"> in it'] });
 // plays at hours 0, 0, 1 and 3 of a 4-hour window: hour 2 is quiet
 const reports: Report[] = [
   playReport({ clientId: 'a', seq: 0, t: 60_000, bytes: { server: 600_000, p2p: 300_000, cache: 100_000 }, latencyMs: 40 }),

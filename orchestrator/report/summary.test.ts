@@ -10,25 +10,10 @@ import type { Report } from '../../node-image/core/reports.ts';
 import { playReport } from '../../node-image/core/test/reports.ts';
 import { measuredReports, summarise } from './summarise.ts';
 import { summarySchema } from './summary.schema.ts';
-import { type RunInfo, writeReport } from './write.ts';
+import { testRunInfo } from './test/run-info.ts';
+import { writeReport } from './write.ts';
 
-const info: RunInfo = {
-  experiment: 'x',
-  runId: 'abcd',
-  seed: 1,
-  timeScale: 600,
-  peers: 2,
-  topology: 'small',
-  durationMs: 3_600_000,
-  repetitions: 1,
-  gitCommit: 'g',
-  images: {},
-  netem: false,
-  notes: [],
-  linkCheck: [],
-  workload: {},
-  startedAt: '2026-11-25T00:00:00Z',
-};
+const info = testRunInfo();
 const base = { user: 'u', country: 'SE', dc: 'stockholm' };
 const play = (clientId: string, seq: number, server: number, p2p: number, cache: number): Report => ({
   ...base,

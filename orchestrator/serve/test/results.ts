@@ -15,31 +15,23 @@ import type { Report } from '../../../node-image/core/reports.ts';
 import { playReport } from '../../../node-image/core/test/reports.ts';
 import type { RunInfo } from '../../report/run-info.ts';
 import type { Summary } from '../../report/summary.schema.ts';
+import { testRunInfo } from '../../report/test/run-info.ts';
 import { writeReport } from '../../report/write.ts';
 
 const H = 3_600_000;
 export const HOSTILE = '<script>alert(1)</script>';
 export const SECRET = 'secret-outside-the-results';
 
-const info = (runId: string, experiment: string): RunInfo => ({
-  experiment,
-  runId,
-  seed: 1,
-  runtime: 'sim',
-  timeScale: 1,
-  peers: 2,
-  topology: 'small',
-  durationMs: 4 * H,
-  repetitions: 1,
-  gitCommit: 'g',
-  images: {},
-  netem: false,
-  notes: [],
-  linkCheck: [],
-  workload: {},
-  startedAt: runId === 'r1aaaa' ? '2026-11-25T00:00:00Z' : '2026-11-26T00:00:00Z',
-  finishedAt: '2026-11-26T04:00:00Z',
-});
+const info = (runId: string, experiment: string): RunInfo =>
+  testRunInfo({
+    experiment,
+    runId,
+    runtime: 'sim',
+    timeScale: 1,
+    durationMs: 4 * H,
+    startedAt: runId === 'r1aaaa' ? '2026-11-25T00:00:00Z' : '2026-11-26T00:00:00Z',
+    finishedAt: '2026-11-26T04:00:00Z',
+  });
 
 async function run(dir: string, i: RunInfo, reports: Report[]): Promise<Summary> {
   fs.mkdirSync(path.join(dir, 'raw', 'stockholm'), { recursive: true });
