@@ -516,21 +516,12 @@ export class Playback {
     let ms = TICK_MS;
     this.onGrid = this.startedAt === null || this.stalledAt !== null || (this.emergency && !this.dl.complete);
     this.gridFrom = now;
-    if (!soon && this.rate > 0 && this.onGrid) ms = this.gridWait(now);
-    else if (!soon && this.rate > 0) {
-      const p = this.client.deps.params;
-      const ahead = this.dl.contiguousFrom(this.position) - this.position;
-      let bytes = this.dl.size - this.position;
-      if (this.toPrefetch !== null) bytes = Math.min(bytes, this.dl.size - p.prefetchSec * this.bytesPerSec - this.position);
-      let wait = Number.POSITIVE_INFINITY;
-      if (!this.dl.complete) {
-        bytes = Math.min(bytes, ahead);
-        if (this.client.policies.features.emergency) bytes = Math.min(bytes, ahead - p.emergencySec * this.bytesPerSec);
-        const cb = this.dl.chunkBytes;
-        bytes = Math.min(bytes, (Math.floor(this.position / cb) + 1) * cb - this.position);
-        wait = this.dl.peerDeadline() - now;
-      }
-      ms = Math.max(TICK_MS, Math.min(wait, Math.ceil(bytes / this.rate)));
+    if (!soon && this.rate > 0) {
+      // the next thing a tick acts on that is known now: a peer request's time-out, and while the
+      // position moves, what it meets next (off the grid, the emergency window too)
+      let wait = this.dl.complete ? Number.POSITIVE_INFINITY : this.dl.peerDeadline() - now;
+      if (this.startedAt !== null && this.stalledAt === null) wait = Math.min(wait, Math.ceil(this.bytesToNext(!this.onGrid) / this.rate));
+      ms = this.onGrid ? this.gridWait(wait) : Math.max(TICK_MS, wait);
     }
     this.wakeAt = now + ms;
     this.timer = afterReal(this.client.deps.clock, ms, () => this.tick());
@@ -549,15 +540,27 @@ export class Playback {
    * gridSleepTicks: a neighbour that dialled us is not told to the download, and a tick soon
    * after finds it, as before.
    */
-  private gridWait(now: number): number {
-    let wait = this.dl.complete ? Number.POSITIVE_INFINITY : this.dl.peerDeadline() - now;
-    if (this.startedAt !== null && this.stalledAt === null) {
-      const cb = this.dl.chunkBytes;
-      let bytes = Math.min(this.dl.contiguousFrom(this.position) - this.position, (Math.floor(this.position / cb) + 1) * cb - this.position);
-      if (this.toPrefetch !== null) bytes = Math.min(bytes, this.dl.size - this.client.deps.params.prefetchSec * this.bytesPerSec - this.position);
-      wait = Math.min(wait, bytes / this.rate);
-    }
+  private gridWait(wait: number): number {
     return TICK_MS * Math.min(Playback.gridSleepTicks, Math.max(1, Math.ceil(wait / TICK_MS)));
+  }
+
+  /**
+   * bytes the position moves before it meets the next thing a tick acts on: the end or the
+   * prefetch point; while downloading, missing data and its next chunk (the urgent window moves
+   * on), and with `emergencyWindow` the buffer falling under the emergency window
+   */
+  private bytesToNext(emergencyWindow: boolean): number {
+    const p = this.client.deps.params;
+    let bytes = this.dl.size - this.position;
+    if (this.toPrefetch !== null) bytes = Math.min(bytes, this.dl.size - p.prefetchSec * this.bytesPerSec - this.position);
+    if (!this.dl.complete) {
+      const ahead = this.dl.contiguousFrom(this.position) - this.position;
+      bytes = Math.min(bytes, ahead);
+      if (emergencyWindow && this.client.policies.features.emergency) bytes = Math.min(bytes, ahead - p.emergencySec * this.bytesPerSec);
+      const cb = this.dl.chunkBytes;
+      bytes = Math.min(bytes, (Math.floor(this.position / cb) + 1) * cb - this.position);
+    }
+    return bytes;
   }
 
   /** something a tick acts on changed: on the grid, its next tick comes now (see gridWait) */
