@@ -17,7 +17,7 @@ import { buildFresh, ensureImages } from '../orchestrator/image/build.ts';
 import { isLocalEngine } from '../orchestrator/plan/hosts.ts';
 import { planFromFile } from '../orchestrator/plan/index.ts';
 import type { DockerHost } from '../orchestrator/plan/types.ts';
-import { DockerRuntime } from '../orchestrator/runtime/docker.ts';
+import { DockerRuntime } from '../orchestrator/runtime/docker/index.ts';
 
 async function containerMemMB(names: string[]): Promise<number> {
   const r = await execa('docker', ['stats', '--no-stream', '--format', '{{.Name}} {{.MemUsage}}', ...names]);

@@ -14,7 +14,7 @@ import { ensureImages } from '../orchestrator/image/build.ts';
 import { checkLinks, type LinkCheck } from '../orchestrator/linkcheck/linkcheck.ts';
 import { planFromFile } from '../orchestrator/plan/index.ts';
 import type { DockerHost } from '../orchestrator/plan/types.ts';
-import { DockerRuntime } from '../orchestrator/runtime/docker.ts';
+import { DockerRuntime } from '../orchestrator/runtime/docker/index.ts';
 
 const memAvailableMB = () => Number(/MemAvailable:\s+(\d+) kB/.exec(fs.readFileSync('/proc/meminfo', 'utf8'))?.[1] ?? Number.NaN) / 1024;
 const median = (xs: number[]) => {

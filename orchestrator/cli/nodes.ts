@@ -8,7 +8,7 @@ import { UserError } from '../errors.ts';
 import { shortName } from '../graph/graph.ts';
 import { checkRunId } from '../plan/index.ts';
 import type { Plan } from '../plan/types.ts';
-import type { DockerRuntime } from '../runtime/docker.ts';
+import type { DockerRuntime } from '../runtime/docker/index.ts';
 
 export async function runNodes(rt: DockerRuntime, runId: string) {
   checkRunId(runId);

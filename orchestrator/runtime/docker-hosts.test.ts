@@ -3,7 +3,7 @@
 // engine is needed.
 import { describe, expect, it } from 'vitest';
 import { requireSwarm } from '../docker/swarm.ts';
-import { DockerRuntime } from './docker.ts';
+import { DockerRuntime } from './docker/index.ts';
 import { DownIncompleteError } from './types.ts';
 
 const gone = [{ name: 'b', docker: 'tcp://127.0.0.1:1', peers: 10 }];

@@ -1,6 +1,9 @@
 // Bounded concurrency for Docker calls: the machine has two cores and dockerd serialises much of
 // its work anyway, so a handful at once is as fast as it gets.
 
+/** containers created and started at once: the machine has two cores */
+export const PARALLEL = 6;
+
 /**
  * Runs fn over items, n at a time; stops taking new items after the first failure or an abort,
  * waits for the calls in flight, and then rethrows. Waiting matters: a clean-up that starts while

@@ -19,7 +19,7 @@ import { ensureImages } from '../../orchestrator/image/build.ts';
 import { checkLinks } from '../../orchestrator/linkcheck/linkcheck.ts';
 import { planFromFile } from '../../orchestrator/plan/index.ts';
 import { type ContainerPlan, LABEL_RUN, type Plan } from '../../orchestrator/plan/types.ts';
-import { DockerRuntime } from '../../orchestrator/runtime/docker.ts';
+import { DockerRuntime } from '../../orchestrator/runtime/docker/index.ts';
 import { DownIncompleteError } from '../../orchestrator/runtime/types.ts';
 import { expectLogins, expectReversedStream, peerOf, probe, reportsIn, routerOf, shareTrack, wanIp } from './fixtures/small-testbed.ts';
 

@@ -12,7 +12,7 @@ import { ensureImages } from '../../orchestrator/image/build.ts';
 import { checkLinks } from '../../orchestrator/linkcheck/linkcheck.ts';
 import { planFromFile } from '../../orchestrator/plan/index.ts';
 import { type ContainerPlan, LABEL_RUN, type Plan } from '../../orchestrator/plan/types.ts';
-import { DockerRuntime } from '../../orchestrator/runtime/docker.ts';
+import { DockerRuntime } from '../../orchestrator/runtime/docker/index.ts';
 import { expectLogins, expectReversedStream, peerOf, probe, routerOf, shareTrack, wanIp } from './fixtures/small-testbed.ts';
 
 const run = `t${Date.now().toString(36).slice(-5)}`;

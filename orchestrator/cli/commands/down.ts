@@ -3,7 +3,7 @@ import { loadHosts } from '../../config/hosts.ts';
 import { UserError } from '../../errors.ts';
 import { checkRunId } from '../../plan/index.ts';
 import { Progress } from '../../progress/display.ts';
-import { DockerRuntime } from '../../runtime/docker.ts';
+import { DockerRuntime } from '../../runtime/docker/index.ts';
 
 export const order = 40;
 

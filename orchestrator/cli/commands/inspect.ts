@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { shortName } from '../../graph/graph.ts';
-import { DockerRuntime } from '../../runtime/docker.ts';
+import { DockerRuntime } from '../../runtime/docker/index.ts';
 import { findPlan, runNodes } from '../nodes.ts';
 
 export const order = 37;

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { DockerRuntime } from '../../runtime/docker.ts';
+import { DockerRuntime } from '../../runtime/docker/index.ts';
 import { resolveNode } from '../nodes.ts';
 
 export const order = 38;

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { loadHosts } from '../../config/hosts.ts';
 import { Progress } from '../../progress/display.ts';
-import { DockerRuntime } from '../../runtime/docker.ts';
+import { DockerRuntime } from '../../runtime/docker/index.ts';
 
 export const order = 35;
 

@@ -9,7 +9,7 @@ import { ensureImages } from '../../image/build.ts';
 import { netemStatus } from '../../linkcheck/netem.ts';
 import { checkRunId, formatPlan, newRunId, planFromFile } from '../../plan/index.ts';
 import { Progress } from '../../progress/display.ts';
-import { DockerRuntime } from '../../runtime/docker.ts';
+import { DockerRuntime } from '../../runtime/docker/index.ts';
 
 export const order = 30;
 
