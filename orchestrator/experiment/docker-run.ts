@@ -17,8 +17,7 @@ import { netemStatus } from '../linkcheck/netem.ts';
 import { checkPlan, placeOnHosts, planTopology } from '../plan/index.ts';
 import type { DockerHost, Plan } from '../plan/types.ts';
 import type { Progress } from '../progress/display.ts';
-import { DockerRuntime } from '../runtime/docker.ts';
-import { SinkFollower } from './follow.ts';
+import { DockerRuntime } from '../runtime/docker/index.ts';
 import { planLinkFaults, runLinkFaults } from './link-faults.ts';
 import type { Repetition, SessionRuntime } from './session.ts';
 import { describeWorkload, fmtWorkload, prepareWorkload } from './workload.ts';
@@ -133,7 +132,7 @@ export class DockerSession implements SessionRuntime {
         (c) => rt.running(c),
         (c, on) => rt.power(c, on),
       );
-      await monitor(rt, plan, repDir, epoch, e, progress, signal);
+      await monitor(rt, plan, repDir, epoch, r);
     } finally {
       await linkFaults?.finish();
       // a collection that fails (a host gone) must not keep down from removing the rest
@@ -153,16 +152,14 @@ export class DockerSession implements SessionRuntime {
   }
 }
 
-async function monitor(rt: DockerRuntime, plan: Plan, dir: string, epoch: number, e: Experiment, progress: Progress, signal: AbortSignal): Promise<void> {
+async function monitor(rt: DockerRuntime, plan: Plan, dir: string, epoch: number, { e, progress, signal, live }: Repetition): Promise<void> {
   const peers = new Set(plan.containers.filter((c) => c.role === 'peer').map((c) => c.name));
   const realEnd = epoch + e.durationMs / e.timeScale;
   // clients drain their reports (up to 30 s) after their last event
   const deadline = realEnd + 120_000;
   const reported = new Set<string>();
-  const sinks = new SinkFollower(plan.containers.filter((c) => c.role === 'dc').map((c) => path.join(dir, 'raw', String(c.meta.dc), 'reports.jsonl')));
   while (!signal.aborted) {
     const now = Date.now();
-    sinks.poll();
     const status = await rt.status(plan.runId);
     const peerStatus = status[0]?.roles.peer ?? { count: peers.size, running: 0, exited: 0 };
     // a container that died with an error surfaces by name
@@ -174,7 +171,8 @@ async function monitor(rt: DockerRuntime, plan: Plan, dir: string, epoch: number
       }
     }
     const wt = Math.min(e.durationMs, Math.max(0, (now - epoch) * e.timeScale));
-    progress.update(`${fmtWorkload(wt)} of ${fmtWorkload(e.durationMs)} | ${sinks.summary()} | peer programs finished ${peerStatus.exited}/${peers.size}`);
+    // the data centres' sinks, read as they grow, on the progress line and the live page
+    progress.update(`${fmtWorkload(wt)} of ${fmtWorkload(e.durationMs)} | ${live(wt)} | peer programs finished ${peerStatus.exited}/${peers.size}`);
     if (now > realEnd && peerStatus.running === 0) break;
     if (now > deadline) {
       progress.line(`warning: ${peerStatus.running} peers still running ${Math.round((now - realEnd) / 1000)} s after the workload's end; stopping them`);

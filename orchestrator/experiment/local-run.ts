@@ -18,7 +18,6 @@ import { UserFacingError } from '../errors.ts';
 import { freePort, type Proc, startProgram } from '../local/processes.ts';
 import { placePeers } from '../plan/plan.ts';
 import type { Progress } from '../progress/display.ts';
-import { SinkFollower } from './follow.ts';
 import type { Repetition, SessionRuntime } from './session.ts';
 import { describeWorkload, fmtWorkload, prepareWorkload } from './workload.ts';
 
@@ -266,15 +265,13 @@ function readCmdline(pid: number): string {
 
 /** wait for the clients to finish their scripts, showing the sinks' progress */
 async function follow(r: Repetition, clients: Program[], dcs: Program[], epoch: number): Promise<void> {
-  const { e, progress, signal } = r;
+  const { e, progress, signal, live } = r;
   const realEnd = epoch + e.durationMs / e.timeScale;
   // clients drain their reports (up to 30 s) after their last event
   const deadline = realEnd + 120_000;
-  const sinks = new SinkFollower(DCS.map((dc) => path.join(r.repDir, 'raw', dc, 'reports.jsonl')));
   let dcWarned = false;
   while (!signal.aborted) {
     const now = Date.now();
-    sinks.poll();
     const done = clients.filter((x) => x.ended).length;
     if (!dcWarned && dcs.some((x) => x.ended)) {
       dcWarned = true;
@@ -286,7 +283,8 @@ async function follow(r: Repetition, clients: Program[], dcs: Program[], epoch: 
       );
     }
     const wt = Math.min(e.durationMs, Math.max(0, (now - epoch) * e.timeScale));
-    progress.update(`${fmtWorkload(wt)} of ${fmtWorkload(e.durationMs)} | ${sinks.summary()} | peer programs finished ${done}/${clients.length}`);
+    // the data centres' sinks, read as they grow, on the progress line and the live page
+    progress.update(`${fmtWorkload(wt)} of ${fmtWorkload(e.durationMs)} | ${live(wt)} | peer programs finished ${done}/${clients.length}`);
     if (done === clients.length) break;
     if (now > deadline) {
       progress.line(`warning: ${clients.length - done} peers still running ${Math.round((now - realEnd) / 1000)} s after the workload's end; stopping them`);

@@ -68,6 +68,9 @@ describe('the local runtime', () => {
         .split('\n'),
     ).toHaveLength(12);
     expect(info.notes.join('\n')).toMatch(/no home routers/);
+    // the live page's file, followed from the sinks as the run went, ends with the summary's plays
+    const live = JSON.parse(fs.readFileSync(path.join(r.dir, 'live.json'), 'utf8')) as { state: string; plays: number; workloadMs: number; shares: unknown };
+    expect(live).toMatchObject({ state: 'finished', plays: s.plays, workloadMs: 4 * 3_600_000, shares: s.shares });
     // nothing left: no program of this run, no temporary folder of this process
     expect(leftovers(r.dir)).toEqual([]);
   });
@@ -76,10 +79,12 @@ describe('the local runtime', () => {
     const file = experimentFile('local-int', '24h');
     const id = 'locint';
     // Ctrl-C once the first play has reached a data centre's sink
+    let liveThen: { state: string; runtime: string } | undefined;
     const watch = setInterval(() => {
       const sinks = ['stockholm', 'london'].map((dc) => path.join(root, id, 'raw', dc, 'reports.jsonl'));
       if (sinks.some((f) => fs.existsSync(f) && fs.readFileSync(f, 'utf8').includes('"type":"play"'))) {
         clearInterval(watch);
+        liveThen = JSON.parse(fs.readFileSync(path.join(root, id, 'live.json'), 'utf8'));
         process.emit('SIGINT');
       }
     }, 500);
@@ -89,6 +94,11 @@ describe('the local runtime', () => {
     const info = JSON.parse(fs.readFileSync(path.join(r.dir, 'run.json'), 'utf8')) as { workload: { plays: number } };
     expect(s.plays).toBeGreaterThan(0);
     expect(s.plays).toBeLessThan(info.workload.plays);
+    // live while it ran; failed, saying why, once stopped, with what was collected
+    expect(liveThen).toMatchObject({ state: 'running', runtime: 'local' });
+    const live = JSON.parse(fs.readFileSync(path.join(r.dir, 'live.json'), 'utf8')) as { state: string; plays: number; warnings: { text: string }[] };
+    expect(live).toMatchObject({ state: 'failed', plays: s.plays });
+    expect(live.warnings.at(-1)?.text).toBe('the run was interrupted');
     // the clients were stopped before the data centres, so their exit records made it
     expect(
       fs

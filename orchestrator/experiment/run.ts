@@ -5,10 +5,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import type { Experiment, ExperimentRuntime, Variant } from '../config/experiment.ts';
+import { DCS } from '../config/topology.ts';
 import { checkRunId, newRunId, RunIdError } from '../plan/index.ts';
 import { Progress } from '../progress/display.ts';
+import { LiveFile } from '../progress/live.ts';
 import { type RunInfo, writeReport } from '../report/write.ts';
+import { SinkFollower } from './follow.ts';
 import { sessionRuntime } from './runtimes.ts';
+import type { SessionRuntime } from './session.ts';
 import { distortedAt } from './time-scale.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -68,14 +72,46 @@ export async function runExperiment(e: Experiment, o: RunOptions): Promise<RunOu
   // what the runtime cannot do with this experiment is said before anything is made
   const runtime = o.runtime ?? e.runtime;
   const session = await sessionRuntime(runtime, e);
-  const progress = o.progress ?? new Progress();
+  const display = o.progress ?? new Progress();
   let runId = o.runId === undefined ? newRunId() : checkRunId(o.runId);
   // a fresh id that happens to name an existing folder is drawn again; a given one is checked
   while (o.runId === undefined && o.dir === undefined && fs.existsSync(path.join(o.resultsRoot, runId))) runId = newRunId();
   const dir = path.resolve(o.dir ?? path.join(o.resultsRoot, runId));
   checkResultsFolder(dir, o.replace);
-  const variant = o.variant ?? e.variants[0];
   fs.mkdirSync(dir, { recursive: true });
+  const count = o.repetitionOffset === undefined ? e.repetitions : 1;
+  // the page `testbed serve` shows while the run goes (progress/live.ts); every warning the run prints goes on it too
+  const live = new LiveFile(
+    dir,
+    { runId, experiment: e.name, runtime, durationMs: e.durationMs, repetitions: count },
+    { onError: (err) => display.line(`warning: ${path.join(dir, 'live.json')} cannot be written (${err.message}); the run goes on without its live page`) },
+  );
+  const progress = display.observed((line) => {
+    if (line.startsWith('warning: ')) live.warn(line.slice('warning: '.length));
+  });
+  try {
+    const outcome = await runIn(e, o, { session, runtime, progress, runId, dir, count, live });
+    live.end(outcome.interrupted ? 'failed' : 'finished', outcome.interrupted ? 'the run was interrupted' : undefined);
+    return outcome;
+  } catch (err) {
+    live.end('failed', `the run failed: ${err instanceof Error ? err.message : String(err)}`);
+    throw err;
+  }
+}
+
+interface Setting {
+  session: SessionRuntime;
+  runtime: ExperimentRuntime;
+  progress: Progress;
+  runId: string;
+  dir: string;
+  /** repetitions this call runs */
+  count: number;
+  live: LiveFile;
+}
+
+async function runIn(e: Experiment, o: RunOptions, { session, runtime, progress, runId, dir, count, live }: Setting): Promise<RunOutcome> {
+  const variant = o.variant ?? e.variants[0];
   fs.copyFileSync(e.file, path.join(dir, 'experiment.yaml'));
   fs.writeFileSync(path.join(dir, 'topology.yaml'), e.topologyText);
   const { image } = await session.prepare(progress);
@@ -115,9 +151,10 @@ export async function runExperiment(e: Experiment, o: RunOptions): Promise<RunOu
     progress.line(`note: ${line}`);
     notes.push(line);
   }
+  // one follower for the whole run: plays and shares add up over the repetitions, as in the summary
+  const sinks = new SinkFollower([], () => Number(info.workload?.preRollMs ?? 0));
   try {
     const first = o.repetitionOffset ?? 0;
-    const count = o.repetitionOffset === undefined ? e.repetitions : 1;
     if (o.repetitionOffset !== undefined) info.repetitions = 1;
     for (let rep = first; rep < first + count && !ac.signal.aborted; rep++) {
       const seed = e.seed + rep;
@@ -137,7 +174,24 @@ export async function runExperiment(e: Experiment, o: RunOptions): Promise<RunOu
         params.chunkBytes = chunkBytesFor(e.timeScale);
         if (params.chunkBytes !== 16_384) note(`chunk size ${params.chunkBytes} bytes instead of 16 KiB, so that tracks shortened by the time scale ${e.timeScale} still span several chunks`);
       }
-      await session.run({ e, variant, topology, seed, repId, repDir, params, info, first: rep === first, note, progress, signal: ac.signal, warn, writeInfo });
+      sinks.follow(DCS.map((dc) => path.join(repDir, 'raw', dc, 'reports.jsonl')));
+      let reached = { workloadMs: 0, preRoll: false };
+      const publish = () => live.update({ repetition: rep - first + 1, ...reached, ...sinks.figures() });
+      const tick = (workloadMs: number, preRoll = false) => {
+        reached = { workloadMs, preRoll };
+        sinks.poll();
+        publish();
+        return sinks.summary();
+      };
+      try {
+        await session.run({ e, variant, topology, seed, repId, repDir, params, info, first: rep === first, note, progress, signal: ac.signal, warn, writeInfo, live: tick });
+        // run to its end, it reached the window's end whether or not a tick saw it (a short simulation takes less than one)
+        if (!ac.signal.aborted) reached = { workloadMs: e.durationMs, preRoll: false };
+      } finally {
+        // the data centres are stopped: what their sinks hold now is all this repetition reported
+        sinks.poll();
+        publish();
+      }
     }
   } finally {
     process.off('SIGINT', onSigint);

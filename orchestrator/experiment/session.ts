@@ -30,6 +30,12 @@ export interface Repetition {
   signal: AbortSignal;
   warn: (line: string) => void;
   writeInfo: () => void;
+  /**
+   * the workload time reached (workload ms of the measured window; `preRoll` while the simulated
+   * runtime is before it): reads what the data centres' sinks appended, publishes it to live.json
+   * for `testbed serve`'s live page, and returns the counts for the progress line
+   */
+  live: (workloadMs: number, preRoll?: boolean) => string;
 }
 
 export interface SessionRuntime {

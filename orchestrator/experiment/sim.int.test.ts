@@ -13,6 +13,7 @@ import { runMatrix } from '../compare/matrix.ts';
 import { loadExperiment } from '../config/experiment.ts';
 import { placePeers } from '../plan/plan.ts';
 import { Progress } from '../progress/display.ts';
+import type { LiveState } from '../progress/live.ts';
 import { readRawReports, writeReport } from '../report/write.ts';
 import { defaultSynthetic } from '../workload/synthetic.ts';
 import { runExperiment } from './run.ts';
@@ -100,6 +101,22 @@ describe('the simulated runtime', () => {
     expect(m.pong).toBeLessThanOrEqual(m.ping);
     expect(fs.readFileSync(path.join(r.dir, 'report.md'), 'utf8')).toMatch(/simulated/);
   }, 120_000);
+
+  it("leaves live.json finished with the summary's figures: the sinks it followed as it ran count what the analysis counts", async () => {
+    const r = await run(experimentFile('4h'), 'simlive');
+    const live = JSON.parse(fs.readFileSync(path.join(r.dir, 'live.json'), 'utf8')) as LiveState;
+    const s = r.summary as { plays: number; shares: LiveState['shares']; playsNeverStarted: number; reportsLost: number; discovery: { searches: number } };
+    expect(live).toMatchObject({ state: 'finished', runId: 'simlive', runtime: 'sim', workloadMs: 4 * 3_600_000, durationMs: 4 * 3_600_000, preRoll: false });
+    expect(s.plays).toBeGreaterThan(0);
+    expect(live.plays).toBe(s.plays);
+    expect(live.shares).toEqual(s.shares);
+    expect(live.playsNeverStarted).toBe(s.playsNeverStarted);
+    expect(live.reportsLost).toBe(s.reportsLost);
+    expect(live.search.searches).toBe(s.discovery.searches);
+    expect(live.hourly.reduce((n, h) => n + h.bytes, 0)).toBe(live.bytes.server + live.bytes.p2p + live.bytes.cache);
+    // nothing is left of the writes but the file itself
+    expect(fs.readdirSync(r.dir).filter((f) => f.startsWith('live.json'))).toEqual(['live.json']);
+  });
 
   it('accounts for every play its scripts held: reported, or not played while churn had the machine offline', async () => {
     const file = experimentFile('24h', 'variants:\n  - name: churn\n    faults: [{ kind: churn, at: 6h, for: 2h, share: 0.5 }]\n');
@@ -319,6 +336,8 @@ describe('the simulated runtime', () => {
     expect(playsIn(0, 2 * 3_600_000)).toBeGreaterThan(0);
     const s = r.summary as { plays: number; valid: boolean; reportsLost: number };
     expect(s.plays).toBe(playsIn(2 * 3_600_000, Number.POSITIVE_INFINITY));
+    // the live page counted the window's plays too
+    expect((JSON.parse(fs.readFileSync(path.join(r.dir, 'live.json'), 'utf8')) as LiveState).plays).toBe(s.plays);
     expect(s.valid).toBe(true);
     expect(s.reportsLost).toBe(0);
   });

@@ -8,11 +8,22 @@ export class Progress {
     private readonly quiet = false,
     /** put before every line: `testbed compare` says which run of its matrix is speaking */
     private readonly prefix = '',
+    /** told every line, shown or not (quiet): `testbed run` puts the warnings on its live page */
+    private readonly onLine?: (raw: string) => void,
   ) {}
 
   /** the same display with `prefix` before every line */
   prefixed(prefix: string): Progress {
-    return new Progress(this.quiet, prefix);
+    return new Progress(this.quiet, prefix, this.onLine);
+  }
+
+  /** the same display, telling `onLine` every line as well (after whoever was told before) */
+  observed(onLine: (raw: string) => void): Progress {
+    const before = this.onLine;
+    return new Progress(this.quiet, this.prefix, (raw) => {
+      before?.(raw);
+      onLine(raw);
+    });
   }
 
   update(raw: string, force = false): void {
@@ -31,6 +42,7 @@ export class Progress {
   }
 
   line(raw: string): void {
+    this.onLine?.(raw);
     const text = this.prefix + raw;
     if (this.quiet) return;
     if (this.tty) process.stderr.write(`\r\x1b[K${text}\n`);

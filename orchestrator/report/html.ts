@@ -17,6 +17,9 @@ const CHART_JS = path.join(path.dirname(createRequire(import.meta.url).resolve('
 
 export const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
+/** Chart.js's UMD build, to stand inside <script>: the library's own text may not hold "</script" (it does not today); made harmless if it ever does */
+export const chartJsInline = () => fs.readFileSync(CHART_JS, 'utf8').replace(/<\/(script)/gi, '<\\/$1');
+
 /** JSON that may stand inside <script>: nothing in it can close the element or start a comment */
 const scriptJson = (x: unknown) =>
   JSON.stringify(x)
@@ -64,8 +67,7 @@ td:first-child,th:first-child{text-align:left}blockquote{color:#555;border-left:
 export function reportHtml(markdown: string, o: { title: string; charts: Record<string, ChartConfiguration>; images?: Record<string, Buffer> }): string {
   const page: Page = { charts: o.charts, images: o.images ?? {}, drawn: [] };
   const body = md.render(markdown, page);
-  // the library's own text may not hold "</script" (it does not today); made harmless if it ever does
-  const chartJs = fs.readFileSync(CHART_JS, 'utf8').replace(/<\/(script)/gi, '<\\/$1');
+  const chartJs = chartJsInline();
   return `<!doctype html>
 <html lang="en">
 <head>

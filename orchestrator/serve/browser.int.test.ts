@@ -1,7 +1,8 @@
 // `testbed serve` in a real browser: Debian's Chromium, headless, driven by puppeteer-core (which
 // never downloads a browser; bin/setup.js installs the `chromium` package). The index's shares are
-// summary.json's, clicking a header reorders the rows, typing in the filter hides rows, and every
-// chart of a run's page is a live Chart.js chart holding the run's numbers. Waits are on events
+// summary.json's, clicking a header reorders the rows, typing in the filter hides rows, every
+// chart of a run's page is a live Chart.js chart holding the run's numbers, and a running run's live
+// page follows its live.json as the run rewrites it. Waits are on events
 // and selectors only. A failing test leaves a screenshot in a temporary folder and prints its path.
 // Without Chromium the test fails, it does not skip: CI must have it.
 import fs from 'node:fs';
@@ -10,6 +11,7 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LiveState } from '../progress/live.ts';
 import { buildServer } from './server.ts';
 import { makeResults, type TestResults } from './test/results.ts';
 
@@ -149,5 +151,86 @@ describe('testbed serve in Chromium', () => {
       expect(cdf.length).toBe(summary.plays);
       expect(cdf.find((p) => p.y >= 0.5)!.x).toBe(summary.latencyMs.p50);
       expect(pageErrors).toEqual([]);
+    }));
+
+  it("follows a running run's live.json: its numbers and chart change as the run rewrites it, and it says when the run is over", () =>
+    shot('live-page', async () => {
+      const dir = path.join(results.root, 'live-run');
+      const H = 3_600_000;
+      const write = (o: Partial<LiveState>) => {
+        const s: LiveState = {
+          state: 'running',
+          runId: 'live01',
+          experiment: 'quick',
+          runtime: 'local',
+          durationMs: 4 * H,
+          repetitions: 1,
+          startedAt: new Date().toISOString(),
+          updatedAt: new Date().toISOString(),
+          warnings: [],
+          repetition: 1,
+          workloadMs: H / 2,
+          preRoll: false,
+          plays: 12,
+          bytes: { server: 600, p2p: 300, cache: 100 },
+          shares: { server: 0.6, p2p: 0.3, cache: 0.1 },
+          hourly: [{ hour: 0, bytes: 1000, shares: { server: 0.6, p2p: 0.3, cache: 0.1 } }],
+          peersOnline: 5,
+          search: { searches: 4, overlayFound: 3, trackerAsked: 4, trackerFound: 2 },
+          reportsLost: 0,
+          playsNeverStarted: 0,
+          ...o,
+        };
+        // as the run writes it: whole, renamed over the old file
+        fs.writeFileSync(path.join(dir, 'live.json.tmp'), JSON.stringify(s));
+        fs.renameSync(path.join(dir, 'live.json.tmp'), path.join(dir, 'live.json'));
+      };
+      fs.mkdirSync(dir);
+      try {
+        write({});
+        await page.goto(`${base}/`, { waitUntil: 'load' });
+        await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click('tr[data-path="live-run"] a.live')]);
+        expect(new URL(page.url()).pathname).toBe('/runs/live-run/live');
+        const text = (id: string) => page.$eval(`#${id}`, (el) => el.textContent);
+        await page.waitForFunction(() => document.getElementById('plays')?.textContent === '12');
+        expect(await text('state')).toBe('running');
+        expect(await text('workload')).toBe('day 0 00:30 of day 0 04:00');
+        expect(await text('overlay')).toBe('75.0 % of 4');
+        /** the hourly chart's datasets, as Chart.js holds them */
+        const chart = () =>
+          page.$eval('#hourly', (c) => {
+            const ch = (window as unknown as { Chart: { getChart(c: Element): { data: { labels: string[]; datasets: { label: string; data: (number | null)[] }[] } } } }).Chart.getChart(c);
+            return { labels: ch.data.labels, data: Object.fromEntries(ch.data.datasets.map((d) => [d.label, d.data])) };
+          });
+        expect(await chart()).toEqual({ labels: ['0'], data: { server: [60], p2p: [30], cache: [10] } });
+
+        write({
+          plays: 42,
+          workloadMs: 2 * H + 15 * 60_000,
+          peersOnline: 9,
+          playsNeverStarted: 1,
+          hourly: [
+            { hour: 0, bytes: 1000, shares: { server: 0.6, p2p: 0.3, cache: 0.1 } },
+            { hour: 2, bytes: 2000, shares: { server: 0.25, p2p: 0.5, cache: 0.25 } },
+          ],
+          warnings: [{ at: new Date().toISOString(), text: '1 plays never started so far: they ended before any audio was playable' }],
+        });
+        await page.waitForFunction(() => document.getElementById('plays')?.textContent === '42');
+        expect(await text('online')).toBe('9');
+        expect(await text('workload')).toBe('day 0 02:15 of day 0 04:00');
+        expect(await page.$$eval('#warnings li', (lis) => lis.map((li) => li.textContent))).toEqual([expect.stringMatching(/: 1 plays never started so far/)]);
+        // the hour without a play is a gap, not a zero
+        expect(await chart()).toEqual({ labels: ['0', '1', '2'], data: { server: [60, null, 25], p2p: [30, null, 50], cache: [10, null, 25] } });
+        expect(await page.$eval('#report', (el) => (el as HTMLElement).hidden)).toBe(true);
+
+        write({ state: 'finished', plays: 50, workloadMs: 4 * H });
+        await page.waitForFunction(() => document.getElementById('state')?.textContent === 'finished');
+        expect(await text('plays')).toBe('50');
+        expect(await page.$eval('#report', (el) => (el as HTMLElement).hidden)).toBe(false);
+        expect(await page.$eval('#report a', (a) => a.getAttribute('href'))).toBe('/runs/live-run/');
+        expect(pageErrors).toEqual([]);
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
     }));
 });

@@ -1,8 +1,9 @@
 // The pages `testbed serve` makes itself: the index of results folders (a table sorted by
 // clicking a column's header and filtered by a text box, with a few lines of inline script), and
 // a folder's Markdown (a comparison's, a cross-check's, a scaling experiment's, or a run's
-// report.md when report.html is missing) rendered by report/html.ts with its PNGs inline. Every
-// value from a results folder goes through escapeHtml; Markdown is rendered with raw HTML off.
+// report.md when report.html is missing) rendered by report/html.ts with its PNGs inline; a run in
+// progress gets a link to its live page (live-page.ts). Every value from a results folder goes
+// through escapeHtml; Markdown is rendered with raw HTML off.
 import { escapeHtml, reportHtml } from '../report/html.ts';
 import type { Entry } from './scan.ts';
 
@@ -42,7 +43,7 @@ function row(e: Entry): string {
   const share = (k: 'server' | 'p2p' | 'cache') => (e.shares ? td(pct(e.shares[k]), e.shares[k], 'num') : td('', '', 'num'));
   return [
     `<tr data-path="${escapeHtml(e.path)}" data-kind="${e.kind}"${e.errors.length ? ' class="broken"' : ''}>`,
-    `<td><a href="${escapeHtml(folderUrl(e.path))}">${escapeHtml(e.path)}</a></td>`,
+    `<td><a href="${escapeHtml(folderUrl(e.path))}">${escapeHtml(e.path)}</a>${e.live ? ` <a class="live" href="${escapeHtml(`${folderUrl(e.path)}live`)}">live</a>` : ''}</td>`,
     td(e.kind),
     td(e.runId ?? ''),
     td(e.experiment ?? ''),
@@ -60,7 +61,7 @@ function row(e: Entry): string {
 const STYLE = `body{font-family:system-ui,sans-serif;margin:2em auto;padding:0 1em;max-width:1400px;color:#222}
 table{border-collapse:collapse;font-size:.9em;width:100%}th,td{border:1px solid #ccc;padding:.25em .5em;text-align:left;vertical-align:top}
 th{background:#f4f4f4;cursor:pointer;user-select:none;white-space:nowrap}th[aria-sort=ascending]::after{content:" ▲"}th[aria-sort=descending]::after{content:" ▼"}
-td.num{text-align:right;white-space:nowrap}td.invalid,tr.broken td.broken{color:#a00}td.valid{color:#070}input{font-size:1em;padding:.2em .4em;margin:0 0 1em;width:20em}`;
+td.num{text-align:right;white-space:nowrap}a.live{font-size:.8em;padding:0 .4em;border-radius:.3em;background:#c00;color:#fff;text-decoration:none}td.invalid,tr.broken td.broken{color:#a00}td.valid{color:#070}input{font-size:1em;padding:.2em .4em;margin:0 0 1em;width:20em}`;
 
 // sorts by a cell's data-value when it has one (numbers, ISO dates), else its text; empty cells
 // last in either direction. The filter hides rows whose text does not contain what was typed.
@@ -100,7 +101,7 @@ export function indexPage(entries: Entry[], resultsLabel: string): string {
 </head>
 <body>
 <h1>Results in ${escapeHtml(resultsLabel)}</h1>
-<p><span id="shown">${entries.length}</span> of ${entries.length} folders (runs, comparisons, cross-checks, scaling experiments). Click a column's header to sort by it. Shares are of the bytes played.</p>
+<p><span id="shown">${entries.length}</span> of ${entries.length} folders (runs, comparisons, cross-checks, scaling experiments). Click a column's header to sort by it. Shares are of the bytes played. A run in progress has a <em>live</em> link: its figures as they come.</p>
 <input id="filter" type="search" placeholder="filter rows" aria-label="filter rows">
 <table id="results">
 <thead><tr>${COLUMNS.map(([l, t]) => `<th data-type="${t}">${escapeHtml(l)}</th>`).join('')}</tr></thead>

@@ -1,5 +1,6 @@
 // What `testbed serve` lists: every results folder under the results directory, read from the
-// files it holds and nothing else. A run folder has run.json or summary.json (orchestrator/report/);
+// files it holds and nothing else. A run folder has run.json, summary.json (orchestrator/report/) or
+// live.json (progress/live.ts: a run in progress, before its run.json);
 // a comparison comparison.json or comparison.md (orchestrator/compare/write.ts); a cross-check
 // crosscheck.md (cli/commands/crosscheck.ts); a scaling experiment scaling.json
 // (experiment/scaling.ts). Runs inside comparisons and scaling folders are listed too. A file that
@@ -26,6 +27,8 @@ export interface Entry {
   /** why it is not valid, warnings, or what is missing */
   notes: string[];
   shares?: { server: number; p2p: number; cache: number };
+  /** a run in progress: its live.json says running and there is no summary.json yet */
+  live?: boolean;
   /** files of the folder that could not be read or parsed, with why */
   errors: string[];
 }
@@ -63,15 +66,30 @@ async function mtime(file: string): Promise<string | undefined> {
   }
 }
 
+/** a live.json not written for this long belongs to a run that died without saying so (its writer beats every 30 s) */
+const STALE_MS = 5 * 60_000;
+
 async function runEntry(rootReal: string, dir: string, rel: string, files: Set<string>): Promise<Entry> {
   const e: Entry = { path: rel, kind: 'run', notes: [], errors: [] };
   const info = files.has('run.json') ? await readJson(rootReal, path.join(dir, 'run.json'), e) : undefined;
   const summary = files.has('summary.json') ? await readJson(rootReal, path.join(dir, 'summary.json'), e) : undefined;
-  e.runId = str(info?.runId) ?? str(summary?.runId);
-  e.experiment = str(info?.experiment) ?? str(summary?.experiment);
-  e.runtime = str(info?.runtime) ?? (info ? 'docker' : undefined);
+  const live = files.has('live.json') && !files.has('summary.json') ? await readJson(rootReal, path.join(dir, 'live.json'), e) : undefined;
+  e.runId = str(info?.runId) ?? str(summary?.runId) ?? str(live?.runId);
+  e.experiment = str(info?.experiment) ?? str(summary?.experiment) ?? str(live?.experiment);
+  e.runtime = str(info?.runtime) ?? (info ? 'docker' : str(live?.runtime));
   e.variant = str((info?.variant as Json | undefined)?.name);
-  e.date = str(info?.startedAt);
+  e.date = str(info?.startedAt) ?? str(live?.startedAt);
+  if (live?.state === 'running') {
+    e.live = true;
+    const reached = num(live.workloadMs);
+    const of = num(live.durationMs);
+    e.notes.push(`running${reached !== undefined && of ? `: ${Math.floor((100 * reached) / of)} % of the workload, ${num(live.plays) ?? 0} plays so far` : ''}`);
+    const age = Date.now() - Date.parse(str(live.updatedAt) ?? '');
+    if (age > STALE_MS) e.notes.push(`no news for ${Math.round(age / 60_000)} min: the run may have died`);
+    return e;
+  }
+  // a run that failed before its analysis says why on its live page's last warning
+  if (live?.state === 'failed' && Array.isArray(live.warnings)) e.notes.push(`failed: ${str((live.warnings.at(-1) as Json | undefined)?.text) ?? 'see its live page'}`);
   if (info?.interrupted === true) e.notes.push('interrupted');
   if (summary) {
     if (typeof summary.valid === 'boolean') e.valid = summary.valid;
@@ -146,7 +164,7 @@ export async function scanResults(rootReal: string): Promise<Entry[]> {
     }
     const files = new Set(items.filter((d) => d.isFile() || d.isSymbolicLink()).map((d) => d.name));
     if (rel) {
-      if (files.has('run.json') || files.has('summary.json')) {
+      if (files.has('run.json') || files.has('summary.json') || files.has('live.json')) {
         out.push(await runEntry(rootReal, dir, rel, files));
         return; // a run's own folders (raw/, plots/...) are not results of their own
       }

@@ -5,12 +5,16 @@
 //   /runs/<folder>/       a run's report.html (made from report.md when it is missing), or a
 //                         comparison's, cross-check's or scaling experiment's Markdown as HTML
 //   /runs/<folder>/<file> a file inside, with its content type
+//   /runs/<folder>/live   a run's live page, while it runs and after (live-page.ts), for a folder
+//                         with live.json; /runs/<folder>/live/events its server-sent events (live.ts)
 // Every path goes through safe.ts: refused (400) when it could name a parent or carries an encoded
 // separator, not found (404) when it resolves, symlinks and all, outside the results folder.
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { UserError } from '../errors.ts';
+import { liveEvents, readLive } from './live.ts';
+import { livePage } from './live-page.ts';
 import { indexPage, markdownPage } from './pages.ts';
 import { BadPath, openInside, readInside, resolveInside, urlSegments } from './safe.ts';
 import { scanResults } from './scan.ts';
@@ -37,11 +41,16 @@ const INDEX_CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'un
 // a page from a results folder (report.html and the like) runs its inline Chart.js in a sandbox:
 // an origin of its own, so whatever a folder holds cannot read the rest through this server
 const PAGE_CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; sandbox allow-scripts";
+// the live page is the server's own, its values put in as text: it may ask this server for its events
+const LIVE_CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'";
 // any other file is data: nothing in it runs
 const FILE_CSP = "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; sandbox";
 
 /** `![alt](src)` sources of a Markdown text */
 const imageSources = (md: string) => [...md.matchAll(/!\[[^\]]*\]\(\s*<?([^)\s>]+)/g)].map((m) => m[1]);
+
+/** the URL of a results folder's page */
+const folderUrlOf = (rel: string) => `/runs/${rel.split('/').map(encodeURIComponent).join('/')}/`;
 
 /** the names a browser may use for a server bound to loopback: any other Host is a page of another site that rebound its name to 127.0.0.1 (DNS rebinding) */
 const LOOPBACK_NAMES = ['127.0.0.1', 'localhost', '[::1]'];
@@ -59,7 +68,8 @@ export async function buildServer(resultsDir: string, o: { label?: string; host?
     throw new UserError(`${resultsDir} is not a folder: give the results folder with --results DIR`);
   }
   const label = o.label ?? resultsDir;
-  const app = Fastify({ logger: false });
+  // closing drops open event streams: a live page left open must not keep the server from stopping
+  const app = Fastify({ logger: false, forceCloseConnections: true });
 
   const loopbackOnly = ['127.0.0.1', '::1', 'localhost', undefined].includes(o.host);
   app.addHook('onRequest', async (req, reply) => {
@@ -103,9 +113,11 @@ export async function buildServer(resultsDir: string, o: { label?: string; host?
     const inDir = path.relative(rootReal, dir).split(path.sep).filter(Boolean);
     const has = async (f: string) => (await resolveInside(rootReal, [...inDir, f])) !== null;
     const report = `\`npx testbed report ${path.join(label, rel)}\``;
-    if ((await has('run.json')) || (await has('summary.json'))) {
+    if ((await has('run.json')) || (await has('summary.json')) || (await has('live.json'))) {
       const page = await readInside(rootReal, path.join(dir, 'report.html'));
       if (page) return html(reply, PAGE_CSP, page.toString('utf8'));
+      // no report yet: a run that says how far it got does so on its live page
+      if (!(await has('report.md')) && (await readLive(rootReal, dir))) return reply.redirect(`${folderUrlOf(rel)}live`, 302);
       if (await has('report.md'))
         return markdownOf(
           reply,
@@ -129,6 +141,17 @@ export async function buildServer(resultsDir: string, o: { label?: string; host?
       throw err;
     }
     if (!p.segments.length) return reply.redirect('/', 302);
+    // `live` and `live/events` after a folder that holds live.json (a run writes no file of that name)
+    const last = p.trailingSlash ? undefined : p.segments.at(-1);
+    const events = last === 'events' && p.segments.at(-2) === 'live';
+    const liveOf = events ? p.segments.slice(0, -2) : last === 'live' ? p.segments.slice(0, -1) : [];
+    const liveDir = liveOf.length ? await resolveInside(rootReal, liveOf) : null;
+    if (liveDir && (await readLive(rootReal, liveDir))) {
+      // HEAD: the headers alone, not a stream that never ends
+      if (events && req.method === 'HEAD') return reply.type('text/event-stream; charset=utf-8').send('');
+      if (events) return liveEvents(reply, rootReal, liveDir);
+      return html(reply, LIVE_CSP, livePage(liveOf.join('/')));
+    }
     const rel = p.segments.join('/');
     const real = await resolveInside(rootReal, p.segments);
     if (!real) return text(reply, 404, `not found: ${rel}`);
