@@ -74,6 +74,8 @@ export async function simDay(n: number, hours: number, params: Record<string, un
           process.stderr.write(`  ${n} peers: warm-up day ${d}, rss ${Math.round(process.memoryUsage().rss / 2 ** 20)} MB\n`),
         );
   const warmupMs = Date.now() - t1;
+  // as a simulated experiment does: the week before the window served the warm-up only
+  w.before = undefined;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tb-sim-bench-'));
   // Ctrl-C (or a kill) on a run of hours must not leave its raw reports in /tmp
   const onSignal = (signal: NodeJS.Signals) => {

@@ -23,6 +23,21 @@ describe('tracker', () => {
     expect(t.query('p12', 7, 'q5', (p) => p === 'p12' || p === 'p15')).toEqual(['p15']);
     expect(t.query('x', 7, 'q9', () => true)).toEqual([]); // q9 is a different object
   });
+
+  it('keeps a list of one peer, once, and grows it in recency order', () => {
+    const t = new Tracker(20, 10, () => 0.5);
+    t.announce('a', 3, 'q5');
+    t.announce('a', 3, 'q5');
+    expect(t.query('x', 3, 'q5', () => true)).toEqual(['a']);
+    expect(t.query('a', 3, 'q5', () => true)).toEqual([]);
+    t.announce('b', 3, 'q5');
+    expect(t.query('x', 3, 'q5', () => true).sort()).toEqual(['a', 'b']);
+    // only the most recent of a tracker that keeps one
+    const one = new Tracker(1, 10, () => 0.5);
+    one.announce('a', 3, 'q5');
+    one.announce('b', 3, 'q5');
+    expect(one.query('x', 3, 'q5', () => true)).toEqual(['b']);
+  });
 });
 
 describe('query memory', () => {

@@ -46,6 +46,8 @@ export interface LinkEvents {
 export class ServerLink {
   private ch: Channel | null = null;
   private connecting = false;
+  /** logged out with reports still unacknowledged: close on the last acknowledgement */
+  private closeWhenAcked = false;
   private reconnectDelay: number;
   private reconnectTimer: TimerHandle | null = null;
   private nextId = 1;
@@ -107,12 +109,23 @@ export class ServerLink {
   /** the session ended: tell the data centre, keep the connection until every report is acknowledged */
   logout(): void {
     this.ch?.send('logout', {});
-    const check = () => {
-      if (this.session.user || this.session.stopped) return;
-      if (this.reports.unackedCount === 0) this.ch?.close('logged out');
-      else afterReal(this.deps.clock, 50, check);
-    };
-    check();
+    this.closeWhenAcked = true;
+    this.closeIfAcked();
+  }
+
+  /**
+   * Closes the connection of a logged-out session once its last report is acknowledged: on the
+   * acknowledgement itself, not on a poll (a poll every 50 ms cost 19 events a play at 100,000
+   * simulated peers, whose acks wait seconds behind the data already queued on the downlink).
+   * A new login, or stopping, ends the wait.
+   */
+  private closeIfAcked(): void {
+    if (!this.closeWhenAcked) return;
+    if (this.session.user || this.session.stopped) this.closeWhenAcked = false;
+    else if (this.reports.unackedCount === 0) {
+      this.closeWhenAcked = false;
+      this.ch?.close('logged out');
+    }
   }
 
   sendReport(r: Report): void {
@@ -165,7 +178,8 @@ export class ServerLink {
         return;
       }
       case 'reportAck':
-        return this.reports.ack(m.body.seq);
+        this.reports.ack(m.body.seq);
+        return this.closeIfAcked();
       case 'trackerAnswer': {
         const w = this.trackerWaiters.get(m.body.qid);
         this.trackerWaiters.delete(m.body.qid);
