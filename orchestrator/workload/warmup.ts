@@ -16,7 +16,7 @@
 // The fetch takes the track's size at the access link's downstream rate: where the bytes come from
 // (servers or peers) does not change what the cache holds.
 
-import { CacheEntries, type CacheKey, cacheKey } from '../../node-image/core/cache.ts';
+import { CacheEntries, type CacheKey, cacheKey, keyQuality } from '../../node-image/core/cache.ts';
 import { trackBytes, trackDurationSec } from '../../node-image/core/content.ts';
 import type { Quality } from '../../node-image/core/reports.ts';
 import type { ScriptEvent } from '../../node-image/core/script.ts';
@@ -83,8 +83,8 @@ export interface WarmState {
   plays: number;
   /** per machine, its cache's entries (times are workload ms before the window: negative), for its client to take over */
   caches: Map<string, CacheEntries>;
-  /** per data centre, (machine, track, quality) reports in the order the tracker heard them, the last `trackerKeep` per track */
-  trackers: Map<string, { machine: string; track: number; quality: Quality }[]>;
+  /** per data centre, what its tracker remembers: the last `trackerKeep` machines per track and quality, oldest first */
+  trackers: Map<string, WarmTracker>;
   wallMs: number;
 }
 
@@ -105,10 +105,29 @@ interface Announce {
   quality: Quality;
 }
 
+/**
+ * One tracker's memory after the warm-up: by track and quality, the machines that reported it,
+ * oldest first; one machine is its name, not a list. Neither the times nor an object per report
+ * are kept (at 100,000 machines a report object each was 12 million objects, the largest part of
+ * the warm-up's memory): a tracker's list for a track depends only on the order of that track's
+ * reports, which the list keeps.
+ */
+export type WarmTracker = Map<CacheKey, string | string[]>;
+
+/** a warm tracker's memory as the reports that rebuild it, track by track in the order heard */
+export function* announcementsOf(tracker: WarmTracker): Generator<{ machine: string; track: number; quality: Quality }> {
+  for (const [key, kept] of tracker) {
+    const track = Math.floor(key / 2);
+    const quality = keyQuality(key);
+    if (typeof kept === 'string') yield { machine: kept, track, quality };
+    else for (const machine of kept) yield { machine, track, quality };
+  }
+}
+
 /** what the replay keeps between days: the caches, the trackers, the day counts */
 class History {
   readonly caches = new Map<string, CacheEntries>();
-  readonly trackers: Map<CacheKey, Announce[]>[];
+  readonly trackers: WarmTracker[];
   readonly daily: WarmDay[] = [];
   private readonly dnsRandom: () => number;
 
@@ -135,15 +154,17 @@ class History {
     }
     announces.sort((a, b) => a.t - b.t);
     for (const a of announces) {
+      // the tracker keeps the most recent reporters (core/tracker.ts): a peer reported again moves to the end
+      const tracker = this.trackers[a.dc];
       const key = cacheKey(a.track, a.quality);
-      const list = this.trackers[a.dc].get(key);
-      if (!list) this.trackers[a.dc].set(key, [a]);
+      const kept = tracker.get(key);
+      if (kept === undefined || kept === a.machine) tracker.set(key, a.machine);
+      else if (typeof kept === 'string') tracker.set(key, this.o.trackerKeep >= 2 ? [kept, a.machine] : a.machine);
       else {
-        // the tracker keeps the most recent reporters (core/tracker.ts): a peer reported again moves to the end
-        const at = list.findIndex((x) => x.machine === a.machine);
-        if (at >= 0) list.splice(at, 1);
-        list.push(a);
-        if (list.length > this.o.trackerKeep) list.shift();
+        const at = kept.indexOf(a.machine);
+        if (at >= 0) kept.splice(at, 1);
+        kept.push(a.machine);
+        if (kept.length > this.o.trackerKeep) kept.shift();
       }
     }
     this.daily.push(count);
@@ -217,14 +238,7 @@ class History {
     }
     const caches = new Map(this.caches);
     this.caches.clear();
-    const trackers = new Map<string, { machine: string; track: number; quality: Quality }[]>();
-    this.dcNames.forEach((name, i) => {
-      const all = [...this.trackers[i].values()].flat().sort((a, b) => a.t - b.t);
-      trackers.set(
-        name,
-        all.map(({ machine, track, quality }) => ({ machine, track, quality })),
-      );
-    });
+    const trackers = new Map(this.dcNames.map((name, i) => [name, this.trackers[i]]));
     return { days, rule, daily: this.daily, plays: this.daily.reduce((n, d) => n + d.plays, 0), caches, trackers, wallMs };
   }
 }

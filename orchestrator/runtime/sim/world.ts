@@ -21,7 +21,7 @@ import type { DcName, Topology } from '../../config/topology.ts';
 import { DCS } from '../../config/topology.ts';
 import type { PeerPlacement } from '../../plan/plan.ts';
 import { DC_PORT, PEER_PORT } from '../../plan/plan.ts';
-import type { WarmState } from '../../workload/warmup.ts';
+import { announcementsOf, type WarmState } from '../../workload/warmup.ts';
 import { SimClock } from './clock.ts';
 import { Homes } from './homes.ts';
 import { armLinkFaults } from './link-faults.ts';
@@ -268,12 +268,12 @@ function startPeers(w: SimWorld): Peers {
   return peers;
 }
 
-/** the trackers' memory from the warm-up, in the order it was heard, under the clients' ids */
+/** the trackers' memory from the warm-up, track by track in the order it was heard, under the clients' ids */
 function loadWarmTrackers(input: SimInput, dcs: Map<DcName, DataCentre>, clients: Map<string, Client>): void {
-  for (const [name, reports] of input.warm?.trackers ?? []) {
+  for (const [name, tracker] of input.warm?.trackers ?? []) {
     const dc = dcs.get(name as DcName);
     if (!dc) continue;
-    for (const a of reports) {
+    for (const a of announcementsOf(tracker)) {
       const c = clients.get(a.machine);
       if (c) dc.tracker.announce(c.id, a.track, a.quality);
     }
