@@ -18,7 +18,7 @@ import type { Clock, TimerHandle } from './clock.ts';
 import { type ContentSource, expectedSha256, UNVERIFIED } from './content.ts';
 import type { PeerAddress } from './messages.ts';
 import type { ProtocolParams } from './params.ts';
-import type { Protocol } from './policies.ts';
+import type { PeerOption, Protocol } from './policies.ts';
 import type { ReportBody } from './report-queue.ts';
 import type { Quality, Report } from './reports.ts';
 import type { ChunkWaiter } from './server-link.ts';
@@ -118,6 +118,15 @@ export class Download {
   private readonly candidates = new Map<string, PeerAddress>();
   private readonly peerRate = new Map<string, { bytes: number; ms: number }>();
   private readonly failures = new Map<string, number>();
+  /**
+   * What a schedule asks the peer choice with, reused from call to call: schedule runs on every
+   * arrival, and an array of new option objects for every chunk it placed was the largest share of
+   * what a simulated evening allocated (13 % at 10,000 peers). The policy reads them during `pick`
+   * only.
+   */
+  private readonly load = new Map<string, number>();
+  private readonly options: PeerOption[] = [];
+  private readonly optionPool: PeerOption[] = [];
   private discovered = false;
   private headRequested = false;
   private received = 0;
@@ -286,13 +295,14 @@ export class Download {
       // 4. the rest from peers, each chunk to the lowest expected download time. With runs
       // (peerRunChunks > 1) the chosen peer gets the chunks after it too, up to a run and as many
       // as its pipeline has room for: what is in flight to each peer stays the protocol's.
-      const load = new Map(peers.map((id) => [id, 0]));
+      const load = this.load;
+      load.clear();
+      for (const id of peers) load.set(id, 0);
       if (this.pending.peers > 0) for (const pend of this.pending.values()) if (pend.kind === 'peer' && load.has(pend.peer)) load.set(pend.peer, load.get(pend.peer)! + 1);
       const choice = c.policies.peerChoice;
       for (let i = this.missingFrom(startChunk); i < this.chunks; i = this.missingFrom(i + 1)) {
         if (this.pending.has(i)) continue;
-        const options = peers.filter((id) => load.get(id)! < p.peerPipeline).map((id) => ({ id, inFlight: load.get(id)!, bytesPerMs: this.rateOf(id), rttMs: c.neighbourRtt(id) }));
-        const best = choice.pick(options, this.chunkBytes, c.deps.random);
+        const best = choice.pick(this.optionsWithRoom(peers, p.peerPipeline), this.chunkBytes, c.deps.random);
         if (best === null) break;
         const run = p.peerRunChunks === 1 ? 1 : this.runFrom(i, Math.min(p.peerRunChunks, p.peerPipeline - load.get(best)!));
         load.set(best, load.get(best)! + run);
@@ -323,6 +333,23 @@ export class Download {
       inflight += run;
       i += run - 1;
     }
+  }
+
+  /** the peers, in their order, with room in their pipeline as `load` has it now, each as the peer choice sees it */
+  private optionsWithRoom(peers: readonly string[], pipeline: number): readonly PeerOption[] {
+    const options = this.options;
+    options.length = 0;
+    for (const id of peers) {
+      const inFlight = this.load.get(id)!;
+      if (inFlight >= pipeline) continue;
+      const o = this.optionPool[options.length] ?? (this.optionPool[options.length] = { id, inFlight, bytesPerMs: 0, rttMs: null });
+      o.id = id;
+      o.inFlight = inFlight;
+      o.bytesPerMs = this.rateOf(id);
+      o.rttMs = this.client.neighbourRtt(id);
+      options.push(o);
+    }
+    return options;
   }
 
   /** chunks from `i` on, at most `max`, that have neither arrived nor been asked for */

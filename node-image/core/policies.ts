@@ -17,7 +17,7 @@ import { type ProtocolParams, resolveParams } from './params.ts';
 // ---- peer choice ----------------------------------------------------------------------------
 
 /** A connected candidate for the next chunk, with what the client knows about it. */
-interface PeerOption {
+export interface PeerOption {
   id: string;
   /** requests to it in flight now */
   inFlight: number;
