@@ -8,8 +8,9 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { execa } from 'execa';
+import { dcArgv } from '../node-image/contract.ts';
 import { realClock } from '../node-image/core/clock.ts';
-import { resolveParams } from '../node-image/core/params.ts';
+import { resolveProtocol } from '../node-image/core/policies.ts';
 import { askUntil, normalClient, partialFrames, percentile, slowReaders } from '../test/integration/dc-attacks.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -27,7 +28,8 @@ async function freePort(): Promise<number> {
 
 async function scenario(attack: 'partial-frames' | 'slow-readers', budget: 'default' | 'off') {
   const overrides = budget === 'off' ? { dcBufferBytes: 2 ** 40 } : {};
-  const params = resolveParams(overrides);
+  const protocol = resolveProtocol({ params: overrides });
+  const { params } = protocol;
   const port = await freePort();
   const sinkDir = fs.mkdtempSync(path.join(root, 'bench', 'out', 'dc-memory-'));
   // its log to a file, not a pipe to this process: Node writes to a pipe synchronously, so a busy
@@ -35,7 +37,7 @@ async function scenario(attack: 'partial-frames' | 'slow-readers', budget: 'defa
   const logFile = path.join(sinkDir, 'dc.log');
   const proc = execa(
     process.execPath,
-    ['--import', 'tsx', 'node-image/dc/main.ts', '--name', 'london', '--listen', `127.0.0.1:${port}`, '--sink', path.join(sinkDir, 'reports.jsonl'), '--params', JSON.stringify(overrides)],
+    ['--import', 'tsx', 'node-image/dc/main.ts', ...dcArgv({ name: 'london', listen: { host: '127.0.0.1', port }, sink: path.join(sinkDir, 'reports.jsonl'), protocol })],
     { cwd: root, reject: false, stdout: { file: logFile } },
   );
   const log = () => (fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8').split('\n') : []);

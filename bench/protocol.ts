@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { listen, tcpDialer } from '../node-image/adapters/tcp.ts';
+import { clientArgv } from '../node-image/contract.ts';
 import { Channel } from '../node-image/core/channel.ts';
 import { realClock } from '../node-image/core/clock.ts';
 import { encode, FrameDecoder } from '../node-image/core/codec.ts';
@@ -49,7 +50,7 @@ async function clientMemory() {
   const port = 20000 + Math.floor(Math.random() * 20000);
   const proc = execa(
     process.execPath,
-    ['--import', 'tsx', 'node-image/client/main.ts', '--name', 'bench', '--server', `127.0.0.1:${dcPort}`, '--script', script, '--listen-port', String(port), '--cache-dir', path.join(dir, 'cache')],
+    ['--import', 'tsx', 'node-image/client/main.ts', ...clientArgv({ name: 'bench', server: { host: '127.0.0.1', port: dcPort }, script, listenPort: port, cacheDir: path.join(dir, 'cache') })],
     { cwd: root, reject: false, buffer: false },
   );
   await new Promise<void>((resolve) => proc.stdout!.on('data', (b: Buffer) => b.toString().includes('READY') && resolve()));

@@ -2,65 +2,43 @@
 // UPnP/NAT-PMP at start-up, and a workload script to play.
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import { logger, numberOption, parseOptions, requireOption } from '../adapters/args.ts';
+import { logger } from '../adapters/args.ts';
 import { maybeDelayed, withReceiveDelay } from '../adapters/delay.ts';
 import { FileStore } from '../adapters/fs-store.ts';
 import { localAddressTowards, srvLocator } from '../adapters/locate.ts';
 import { mapPort, type PortMapper } from '../adapters/portmap.ts';
 import { listen, tcpDialer } from '../adapters/tcp.ts';
+import { CLIENT_DEFAULTS, clientUsage, parseClientArgs, wantsHelp } from '../contract.ts';
 import { Client } from '../core/client.ts';
 import { realClock } from '../core/clock.ts';
 import { CREDENTIAL_ENV } from '../core/credential.ts';
-import { type ProtocolSpec, resolveProtocol } from '../core/policies.ts';
 import { dnsRandom, seededRandom } from '../core/random.ts';
 import type { UpnpOutcome } from '../core/reports.ts';
 import { parseScript, runScript } from '../core/script-runner.ts';
 
 const P = 'client';
-const opts = parseOptions(P, {
-  name: { help: 'client name (logs, client id prefix)' },
-  server: { help: 'HOST:PORT of the data centre (instead of --dns)' },
-  dns: { help: 'HOST:PORT of the resolver answering _spotify-client._tcp SRV' },
-  domain: { default: 'spotify.test', help: 'domain of the SRV query' },
-  script: { help: 'workload script (JSON Lines, node-image/core/script.ts)' },
-  'epoch-real': { help: 'real Date.now() at which workload time equals --epoch-workload (default: now)' },
-  'epoch-workload': { default: '0', help: 'workload ms at --epoch-real' },
-  'time-scale': { default: '1', help: 'workload time runs this many times faster than real time' },
-  'cache-dir': { help: 'directory of the track cache (kept across restarts)' },
-  'cache-bytes': { help: 'cache size limit in bytes (default: the protocol parameter)' },
-  'listen-port': { default: '4100', help: 'TCP port for incoming peer connections' },
-  'advertise-host': { help: 'address peers should dial when no port mapping is made (default: local address)' },
-  upnp: { boolean: true, help: 'ask the home router for a port mapping (UPnP IGD, then NAT-PMP)' },
-  params: { default: '{}', help: "protocol parameter overrides as JSON (merged into --protocol's params)" },
-  protocol: { default: '{}', help: 'the protocol variant as JSON: {policies, features, params} (core/policies.ts)' },
-  'rx-delay-ms': { default: '0', help: 'hold received protocol data this long: the access link delay where the kernel has no netem (set by netsetup)' },
-  'rx-jitter-ms': { default: '0', help: 'uniform jitter around --rx-delay-ms' },
-  'start-file': { help: 'wait for this file, holding the real epoch (ms), before starting the clock (experiments start all peers together)' },
-  seed: { help: "this peer's seed (core/random.ts peerSeed): its draws, and its choice among the data centres a DNS answer names, as every runtime makes them (default: unseeded)" },
-});
-const name = requireOption(P, opts, 'name');
+// the options and their defaults: node-image/contract.ts; the protocol comes resolved
+const argv = process.argv.slice(2);
+if (wantsHelp(argv)) {
+  process.stdout.write(clientUsage());
+  process.exit(0);
+}
+const opts = { ...CLIENT_DEFAULTS, ...parseClientArgs(argv, process.env) };
+const { name, protocol } = opts;
 const log = logger(P, name);
-const spec = JSON.parse(opts.protocol!) as ProtocolSpec;
-const overrides = { ...spec.params, ...(JSON.parse(opts.params!) as Record<string, unknown>) };
-if (opts['cache-bytes']) overrides.cacheBytes = Number(opts['cache-bytes']);
-const protocol = resolveProtocol({ ...spec, params: overrides });
 const { params } = protocol;
-const scale = numberOption(P, opts, 'time-scale');
-const scriptFile = requireOption(P, opts, 'script');
-const events = parseScript(fs.readFileSync(scriptFile, 'utf8'), scriptFile);
-const listenPort = numberOption(P, opts, 'listen-port');
-const rxDelay = { ms: numberOption(P, opts, 'rx-delay-ms'), jitterMs: numberOption(P, opts, 'rx-jitter-ms') };
+const events = parseScript(fs.readFileSync(opts.script, 'utf8'), opts.script);
+const listenPort = opts.listenPort;
+const rxDelay = { ms: opts.rxDelayMs, jitterMs: opts.rxJitterMs };
 
-const seed = opts.seed === undefined ? null : numberOption(P, opts, 'seed');
+const seed = opts.seed ?? null;
 const random = seed === null ? Math.random : seededRandom(seed);
 
 let locate: () => Promise<{ host: string; port: number }>;
 if (opts.server) {
-  const [h, p] = opts.server.split(/:(?=\d+$)/);
-  locate = async () => ({ host: h, port: Number(p) });
-} else if (opts.dns) {
-  locate = srvLocator(opts.dns, opts.domain!, seed === null ? Math.random : dnsRandom(seed));
-} else throw new Error(`${P}: give --server HOST:PORT or --dns HOST:PORT`);
+  const { host, port } = opts.server;
+  locate = async () => ({ host, port });
+} else locate = srvLocator(`${opts.dns.host}:${opts.dns.port}`, opts.domain, seed === null ? Math.random : dnsRandom(seed));
 
 const first = await locate().catch((err: Error) => {
   log('locate-failed', { error: err.message });
@@ -77,27 +55,27 @@ const locateServer = async () => {
 const localAddress = first ? await localAddressTowards(first.host) : '0.0.0.0';
 let mapper: PortMapper | null = null;
 let upnp: UpnpOutcome = { ok: false, error: protocol.features.upnp ? 'upnp disabled' : 'upnp off in this protocol variant' };
-if (opts.upnp === 'true' && protocol.features.upnp) {
+if (opts.upnp && protocol.features.upnp) {
   mapper = await mapPort(listenPort, localAddress, 4000, log);
   upnp = mapper.outcome;
 }
-const advertiseHost = upnp.ok ? upnp.externalAddress : (opts['advertise-host'] ?? localAddress);
+const advertiseHost = upnp.ok ? upnp.externalAddress : (opts.advertiseHost ?? localAddress);
 const advertisePort = upnp.ok ? upnp.externalPort : listenPort;
 
 // experiments start every peer's clock together: READY first, then wait for the start file
-let epochReal = opts['epoch-real'] ? Number(opts['epoch-real']) : Date.now();
-if (opts['start-file']) {
-  const f = opts['start-file'];
+let epochReal = opts.epochReal ?? Date.now();
+if (opts.startFile) {
+  const f = opts.startFile;
   process.stdout.write(`READY client ${name}\n`);
   while (!fs.existsSync(f) || !fs.readFileSync(f, 'utf8').trim()) await new Promise((r) => setTimeout(r, 200));
   epochReal = Number(fs.readFileSync(f, 'utf8').trim());
 }
-const clock = realClock({ scale, epochReal, epochWorkload: numberOption(P, opts, 'epoch-workload') });
+const clock = realClock({ scale: opts.timeScale, epochReal, epochWorkload: opts.epochWorkload });
 const client = new Client({
   clock,
   params,
   dialer: withReceiveDelay(tcpDialer, rxDelay),
-  store: new FileStore(opts['cache-dir'] ?? `/tmp/tb-cache-${name}`),
+  store: new FileStore(opts.cacheDir ?? `/tmp/tb-cache-${name}`),
   locateServer,
   random,
   log,
@@ -106,7 +84,7 @@ const client = new Client({
   identity: { clientId: `${name}-${randomBytes(4).toString('hex')}`, advertiseHost, advertisePort, localAddress, upnp, credential: process.env[CREDENTIAL_ENV] || undefined },
 });
 const server = await listen('0.0.0.0', listenPort, (pipe) => client.acceptPeer(maybeDelayed(pipe, rxDelay)));
-if (!opts['start-file']) process.stdout.write(`READY client ${name}\n`);
+if (!opts.startFile) process.stdout.write(`READY client ${name}\n`);
 
 let exiting = false;
 async function exit(reason: string): Promise<void> {

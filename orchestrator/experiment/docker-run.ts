@@ -4,10 +4,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
-import { dcSeed, peerSeed } from '../../node-image/core/random.ts';
 import { formatScript } from '../../node-image/core/script-runner.ts';
 import type { Experiment } from '../config/experiment.ts';
-import { DCS, type DcName } from '../config/topology.ts';
 import { requireSwarm } from '../docker/swarm.ts';
 import { formatError } from '../errors.ts';
 import { writePlanPicture } from '../graph/graph.ts';
@@ -41,7 +39,7 @@ export class DockerSession implements SessionRuntime {
   }
 
   async run(r: Repetition): Promise<void> {
-    const { e, variant, topology, seed, repId, repDir, params, info, progress, signal, warn, writeInfo, first, note } = r;
+    const { e, variant, topology, seed, repId, repDir, protocol, info, progress, signal, warn, writeInfo, first, note } = r;
     // over several Docker hosts (the topology's hosts:) one runtime reaches them all, for every repetition
     const spread = (topology.hosts?.length ?? 0) > 1;
     if (spread && this.rtHosts !== topology.hosts) {
@@ -49,12 +47,15 @@ export class DockerSession implements SessionRuntime {
       this.rtHosts = topology.hosts;
     }
     const rt = this.rt;
+    const control = path.join(repDir, 'control');
     let plan = planTopology(topology, {
       runId: repId,
       resultsDir: repDir,
       image: this.image,
       timeScale: e.timeScale,
-      protocol: { ...variant.protocol, params },
+      protocol,
+      // the seeds and the start file; data-centre faults run in the data centres
+      repetition: { seed, control, ...(variant.faults.some((f) => f.kind !== 'churn') ? { dcFaults: variant.faults } : {}) },
       transient: { ownerPid: process.pid },
       overHosts: spread,
     });
@@ -65,23 +66,11 @@ export class DockerSession implements SessionRuntime {
     const w = await prepareWorkload(e, peerMachines, seed, variant, info, progress, warn, repDir);
     let linkFaults: { finish(): Promise<void> } | null = null;
     progress.line(`run ${repId}: ${info.peers} peers, ${describeWorkload(w, e.durationMs)} of workload time at scale ${e.timeScale} (about ${Math.round(e.durationMs / e.timeScale / 1000)} s)`);
-    const control = path.join(repDir, 'control');
     fs.mkdirSync(control, { recursive: true });
+    // the workload is made for the planned peers: their scripts replace the planned login-only ones
     for (const c of plan.containers.filter((x) => x.role === 'peer')) {
-      const script = w.scripts.get(c.name) ?? [];
       const f = plan.files.find((x) => x.host.endsWith(`/${c.name}.jsonl`))!;
-      f.content = formatScript(script);
-      c.mounts.push({ host: control, container: '/run/control', readOnly: true });
-      // the peer's draws and DNS picks as the simulation and the local runtime make them
-      c.cmd.push('--start-file', '/run/control/start', '--seed', String(peerSeed(seed, String(c.meta.peer))));
-    }
-    for (const c of plan.containers.filter((x) => x.role === 'dc')) c.cmd.push('--seed', String(dcSeed(seed, DCS.indexOf(c.meta.dc as DcName))));
-    // data-centre faults run on the peers' workload clock: the DCs read the same start file
-    if (variant.faults.some((f) => f.kind !== 'churn')) {
-      for (const c of plan.containers.filter((x) => x.role === 'dc')) {
-        c.mounts.push({ host: control, container: '/run/control', readOnly: true });
-        c.cmd.push('--faults', JSON.stringify(variant.faults), '--start-file', '/run/control/start');
-      }
+      f.content = formatScript(w.scripts.get(c.name) ?? []);
     }
     fs.writeFileSync(path.join(repDir, 'plan.json'), JSON.stringify(plan, null, 1));
     const picture = await writePlanPicture(plan, repDir);

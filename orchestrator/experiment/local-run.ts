@@ -9,6 +9,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { clientArgv, dcArgv } from '../../node-image/contract.ts';
 import { credentialEnv, newRunSecret } from '../../node-image/core/credential.ts';
 import { type Fault, isPeerFault } from '../../node-image/core/faults.ts';
 import { dcSeed, dnsRandom, peerSeed, pickWeighted } from '../../node-image/core/random.ts';
@@ -101,7 +102,7 @@ export class LocalSession implements SessionRuntime {
     };
     try {
       // the data centres, each with its sink where Docker mounts it
-      const protocol = JSON.stringify({ ...variant.protocol, params: r.params });
+      const { protocol } = r;
       const dcFaults = variant.faults.filter((f) => !isPeerFault(f));
       const dcPort = new Map<string, number>();
       // each login is checked against its machine's credential, as in Docker (core/credential.ts)
@@ -109,23 +110,16 @@ export class LocalSession implements SessionRuntime {
       for (const [i, dc] of DCS.entries()) {
         const port = await freePort();
         dcPort.set(dc, port);
-        const args = [
-          'node-image/dc/main.ts',
-          '--name',
-          dc,
-          '--listen',
-          `127.0.0.1:${port}`,
-          '--sink',
-          path.join(repDir, 'raw', dc, 'reports.jsonl'),
-          '--time-scale',
-          String(e.timeScale),
-          '--protocol',
+        const args = dcArgv({
+          name: dc,
+          listen: { host: '127.0.0.1', port },
+          sink: path.join(repDir, 'raw', dc, 'reports.jsonl'),
+          timeScale: e.timeScale,
           protocol,
-          '--seed',
-          String(dcSeed(r.seed, i)),
-        ];
-        if (dcFaults.length) args.push('--faults', JSON.stringify(dcFaults), '--start-file', control);
-        track(dcs, `dc-${dc}`, await startProgram(args, () => {}, 60_000, { ...opts, env: credentialEnv('dc', dc, secret) }));
+          seed: dcSeed(r.seed, i),
+          ...(dcFaults.length ? { faults: dcFaults, startFile: control } : {}),
+        });
+        track(dcs, `dc-${dc}`, await startProgram(['node-image/dc/main.ts', ...args], () => {}, 60_000, { ...opts, env: credentialEnv('dc', dc, secret) }));
       }
       // clients: the data centre DNS would give their country (one of the rule's at random, as the
       // other runtimes' first pick for that peer: core/random.ts); a fixed --server keeps it for good
@@ -150,30 +144,20 @@ export class LocalSession implements SessionRuntime {
           const script = path.join(tmp, `${pl.name}.jsonl`);
           fs.writeFileSync(script, formatScript(w.scripts.get(pl.name) ?? []));
           const port = await freePort();
+          const args = clientArgv({
+            name: pl.name,
+            server: { host: '127.0.0.1', port: dcPort.get(dc)! },
+            script,
+            timeScale: e.timeScale,
+            cacheDir: path.join(tmp, `cache-${pl.name}`),
+            listenPort: port,
+            advertiseHost: '127.0.0.1',
+            protocol,
+            seed,
+            startFile: control,
+          });
           const started = await startProgram(
-            [
-              'node-image/client/main.ts',
-              '--name',
-              pl.name,
-              '--server',
-              `127.0.0.1:${dcPort.get(dc)}`,
-              '--script',
-              script,
-              '--time-scale',
-              String(e.timeScale),
-              '--cache-dir',
-              path.join(tmp, `cache-${pl.name}`),
-              '--listen-port',
-              String(port),
-              '--advertise-host',
-              '127.0.0.1',
-              '--protocol',
-              protocol,
-              '--seed',
-              String(seed),
-              '--start-file',
-              control,
-            ],
+            ['node-image/client/main.ts', ...args],
             (line) => {
               if (line.startsWith('{"event":"exit"')) exits.set(pl.name, line);
             },

@@ -4,6 +4,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
+import { trackBytes, trackDurationSec } from '../../node-image/core/content.ts';
+import { resolveProtocol } from '../../node-image/core/policies.ts';
 import type { Experiment, ExperimentRuntime, Variant } from '../config/experiment.ts';
 import { DCS } from '../config/topology.ts';
 import { checkRunId, newRunId, RunIdError } from '../plan/index.ts';
@@ -17,13 +19,16 @@ import { distortedAt } from './time-scale.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
+/** bytes of q5 audio a second, as core/content.ts sizes tracks (any track's bytes over its seconds: 20,000) */
+const Q5_BYTES_PER_SEC = trackBytes(1, 'q5') / trackDurationSec(1);
+
 /**
  * A chunk size that splits a typical scaled track (240 s of q5 audio) into at least 16 chunks,
  * between 1 and 16 KiB: under a large time scale tracks hold few bytes, and 16 KiB chunks would
  * leave nothing for peers to serve after the server's head.
  */
-function chunkBytesFor(scale: number): number {
-  const track = (240 * 20_000) / scale;
+export function chunkBytesFor(scale: number): number {
+  const track = (240 * Q5_BYTES_PER_SEC) / scale;
   return Math.min(16_384, Math.max(1024, 2 ** Math.floor(Math.log2(track / 16))));
 }
 
@@ -174,6 +179,8 @@ async function runIn(e: Experiment, o: RunOptions, { session, runtime, progress,
         params.chunkBytes = chunkBytesFor(e.timeScale);
         if (params.chunkBytes !== 16_384) note(`chunk size ${params.chunkBytes} bytes instead of 16 KiB, so that tracks shortened by the time scale ${e.timeScale} still span several chunks`);
       }
+      // resolved here, once, for whichever runtime: the simulation runs it, the programs get it on their command lines
+      const protocol = resolveProtocol({ ...variant.protocol, params });
       sinks.follow(DCS.map((dc) => path.join(repDir, 'raw', dc, 'reports.jsonl')));
       let reached = { workloadMs: 0, preRoll: false };
       const publish = () => live.update({ repetition: rep - first + 1, ...reached, ...sinks.figures() });
@@ -184,7 +191,7 @@ async function runIn(e: Experiment, o: RunOptions, { session, runtime, progress,
         return sinks.summary();
       };
       try {
-        await session.run({ e, variant, topology, seed, repId, repDir, params, info, first: rep === first, note, progress, signal: ac.signal, warn, writeInfo, live: tick });
+        await session.run({ e, variant, topology, seed, repId, repDir, protocol, info, first: rep === first, note, progress, signal: ac.signal, warn, writeInfo, live: tick });
         // run to its end, it reached the window's end whether or not a tick saw it (a short simulation takes less than one)
         if (!ac.signal.aborted) reached = { workloadMs: e.durationMs, preRoll: false };
       } finally {

@@ -5,6 +5,7 @@
 // runtime (docker-run.ts) does it with containers, real NAT and shaped links; the simulated one
 // (sim-run.ts) with the same protocol core on a virtual clock. Both leave the same raw/, so the
 // report, `testbed compare` and `testbed crosscheck` read either.
+import type { Protocol } from '../../node-image/core/policies.ts';
 import type { Experiment, ExperimentRuntime, Variant } from '../config/experiment.ts';
 import type { Topology } from '../config/topology.ts';
 import type { Progress } from '../progress/display.ts';
@@ -19,8 +20,11 @@ export interface Repetition {
   seed: number;
   repId: string;
   repDir: string;
-  /** the variant's protocol parameters, with the chunk size the time scale calls for */
-  params: Record<string, unknown>;
+  /**
+   * the variant's protocol, resolved once for every runtime, with the chunk size the time scale
+   * calls for: the simulation runs it, the programs get it on their command lines (node-image/contract.ts)
+   */
+  protocol: Protocol;
   info: RunInfo;
   /** the run's first repetition: it alone checks links and adds its own notes */
   first: boolean;

@@ -5,7 +5,6 @@
 import os from 'node:os';
 import v8 from 'node:v8';
 import type { Protocol } from '../../node-image/core/policies.ts';
-import { resolveProtocol } from '../../node-image/core/policies.ts';
 import { DCS, type Topology } from '../config/topology.ts';
 import { type PeerPlacement, placePeers } from '../plan/plan.ts';
 import { runSim, type SimResult } from '../runtime/sim/world.ts';
@@ -84,13 +83,12 @@ export function heapAdvice(peers: number, limit = v8.getHeapStatistics().heap_si
 }
 
 async function runSimRepetition(r: Repetition): Promise<SimResult> {
-  const { e, variant, info, progress } = r;
+  const { e, variant, info, progress, protocol } = r;
   const placement = placePeers(r.topology);
   const heap = heapAdvice(placement.length, undefined, e.warmup !== null);
   if (heap) r.warn(heap);
   const machines = placement.map((p) => ({ name: p.name, country: p.country }));
   const w = await prepareWorkload(e, machines, r.seed, variant, info, progress, r.warn, r.repDir);
-  const protocol = resolveProtocol({ ...variant.protocol, params: r.params });
   const pre = w.preRollMs ?? 0;
   const warm = e.warmup && e.workload.kind === 'synthetic' ? warmUp(r, placement, protocol, e.workload.params, w) : undefined;
   // the week before the window served the warm-up only: kept, it held every machine's plays up to

@@ -5,7 +5,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { clientArgv, dcArgv } from '../../node-image/contract.ts';
 import { credentialEnv, newRunSecret } from '../../node-image/core/credential.ts';
+import type { Protocol } from '../../node-image/core/policies.ts';
 import type { ConnectReport, PlayReport, SearchReport } from '../../node-image/core/reports.ts';
 import { formatScript } from '../../node-image/core/script-runner.ts';
 import { byteShares, dedupe, playbackQuality, reportsLost } from '../analysis/playback.ts';
@@ -18,7 +20,8 @@ export interface LocalOptions extends LocalWorkload {
   restartDc: boolean;
   /** kill this many client processes (SIGKILL) at 40% of the run: shows that deaths are detected and named */
   killClients?: number;
-  params?: Record<string, unknown>;
+  /** the protocol every program runs, resolved (default: the paper's) */
+  protocol?: Protocol;
   keepDir?: boolean;
   progress?: (line: string) => void;
 }
@@ -70,8 +73,8 @@ export async function runLocal(o: LocalOptions): Promise<LocalSummary> {
   try {
     const scripts = localScripts(o);
     const dcPort = await freePort();
-    const params = JSON.stringify(o.params ?? {});
-    const dcArgs = ['node-image/dc/main.ts', '--name', 'local', '--listen', `127.0.0.1:${dcPort}`, '--sink', sink, '--time-scale', String(o.timeScale), '--params', params];
+    const { protocol } = o;
+    const dcArgs = ['node-image/dc/main.ts', ...dcArgv({ name: 'local', listen: { host: '127.0.0.1', port: dcPort }, sink, timeScale: o.timeScale, protocol })];
     const secret = newRunSecret();
     const dcEnv = { env: credentialEnv('dc', 'local', secret) };
     let dc = (await startProgram(dcArgs, () => {}, undefined, dcEnv)).p;
@@ -89,24 +92,17 @@ export async function runLocal(o: LocalOptions): Promise<LocalSummary> {
       const port = await freePort();
       const args = [
         'node-image/client/main.ts',
-        '--name',
-        `c${i}`,
-        '--server',
-        `127.0.0.1:${dcPort}`,
-        '--script',
-        file,
-        '--epoch-real',
-        String(epoch),
-        '--time-scale',
-        String(o.timeScale),
-        '--cache-dir',
-        path.join(dir, `cache-${i}`),
-        '--listen-port',
-        String(port),
-        '--advertise-host',
-        '127.0.0.1',
-        '--params',
-        params,
+        ...clientArgv({
+          name: `c${i}`,
+          server: { host: '127.0.0.1', port: dcPort },
+          script: file,
+          epochReal: epoch,
+          timeScale: o.timeScale,
+          cacheDir: path.join(dir, `cache-${i}`),
+          listenPort: port,
+          advertiseHost: '127.0.0.1',
+          protocol,
+        }),
       ];
       const { p } = await startProgram(
         args,

@@ -1,5 +1,8 @@
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { parseClientArgs, parseDcArgs } from '../../node-image/contract.ts';
+import { resolveProtocol } from '../../node-image/core/policies.ts';
+import { dcSeed, peerSeed } from '../../node-image/core/random.ts';
 import { loadTopology, parseTopology } from '../config/topology.ts';
 import { apportion, checkPlan, placePeers, planTopology } from './plan.ts';
 
@@ -75,6 +78,44 @@ describe('planner', () => {
       .map(([c, v]) => `  ${c}: ${v}`)
       .join('\n')}\n`;
     expect(() => planTopology(parseTopology(text, 'huge.yaml'), opts)).toThrow(/topology huge needs about 5000 home networks; one Docker engine here takes at most 4000 .*\(peersPerHome\)/);
+  });
+
+  it("gives the programs command lines they read back, with a repetition's seeds, start file and data-centre faults", () => {
+    const t = loadTopology('topologies/small.yaml');
+    const protocol = resolveProtocol({ params: { chunkBytes: 4096 } });
+    const faults = [{ kind: 'dc-outage' as const, atMs: 1000, forMs: 2000 }];
+    const plan = planTopology(t, { ...opts, timeScale: 60, protocol, repetition: { seed: 7, control: '/tmp/r/control', dcFaults: faults } });
+    const control = { host: '/tmp/r/control', container: '/run/control', readOnly: true };
+    const argsOf = (cmd: string[]) => cmd.slice(2);
+    for (const c of plan.containers.filter((x) => x.role === 'peer')) {
+      expect(c.cmd.slice(0, 2)).toEqual(['node', '/app/node-image/client/main.js']);
+      const a = parseClientArgs(argsOf(c.cmd));
+      expect(a).toMatchObject({ name: c.name, script: '/run/script.jsonl', timeScale: 60, upnp: true, startFile: '/run/control/start', seed: peerSeed(7, String(c.meta.peer)) });
+      expect(a.protocol).toEqual(protocol);
+      expect(c.mounts).toContainEqual(control);
+    }
+    const dcs = plan.containers.filter((x) => x.role === 'dc');
+    expect(dcs.map((c) => parseDcArgs(argsOf(c.cmd)))).toEqual(
+      ['stockholm', 'london'].map((name, i) => ({
+        name,
+        listen: { host: '0.0.0.0', port: 4070 },
+        sink: '/data/reports.jsonl',
+        timeScale: 60,
+        protocol,
+        seed: dcSeed(7, i),
+        faults,
+        startFile: '/run/control/start',
+      })),
+    );
+    for (const c of dcs) expect(c.mounts).toContainEqual(control);
+    // `testbed up`: no repetition, so no seeds, start file or control folder
+    const up = planTopology(t, opts);
+    for (const c of up.containers.filter((x) => x.role === 'peer' || x.role === 'dc')) {
+      const a = c.role === 'dc' ? parseDcArgs(argsOf(c.cmd)) : parseClientArgs(argsOf(c.cmd));
+      expect(a.seed).toBeUndefined();
+      expect(a.startFile).toBeUndefined();
+      expect(c.mounts.some((m) => m.container === '/run/control')).toBe(false);
+    }
   });
 
   it('apportions counts that add up', () => {

@@ -8,7 +8,10 @@
 // router's WAN. Peers without NAT sit on the WAN itself.
 
 import path from 'node:path';
-import type { ProtocolSpec } from '../../node-image/core/policies.ts';
+import { clientArgv, dcArgv } from '../../node-image/contract.ts';
+import type { Fault } from '../../node-image/core/faults.ts';
+import type { Protocol } from '../../node-image/core/policies.ts';
+import { dcSeed, peerSeed } from '../../node-image/core/random.ts';
 import type { Access, DcName, RouterCategory, Topology } from '../config/topology.ts';
 import { CATEGORIES, DCS } from '../config/topology.ts';
 import { UserFacingError } from '../errors.ts';
@@ -27,6 +30,8 @@ const WAN_ENDPOINTS = 900;
 export const DC_PORT = 4070;
 export const PEER_PORT = 4100;
 const APP = '/app/node-image';
+/** where a repetition's control folder (its start file) is mounted */
+const CONTROL = '/run/control';
 
 export interface PlanOptions {
   runId: string;
@@ -34,9 +39,14 @@ export interface PlanOptions {
   resultsDir: string;
   image: string;
   timeScale?: number;
-  /** protocol parameter overrides for every program */
-  /** the protocol variant the programs run (core/policies.ts); default: the paper's */
-  protocol?: ProtocolSpec;
+  /** the protocol variant the programs run, resolved (core/policies.ts); default: the paper's */
+  protocol?: Protocol;
+  /**
+   * one repetition of an experiment (experiment/docker-run.ts): each program's seed derives from
+   * `seed` as in every runtime (core/random.ts); the peers wait for the start file in the host
+   * folder `control` (mounted at /run/control), and so do the data centres when they run `dcFaults`
+   */
+  repetition?: { seed: number; control: string; dcFaults?: Fault[] };
   /** marks the run's objects for crash cleanup (experiments); plain `up` runs persist */
   transient?: { ownerPid: number };
   /** it will be placed on several Docker hosts: the one-engine network limit is checked per host (plan/hosts.ts) */
@@ -119,7 +129,11 @@ export function planTopology(t: Topology, o: PlanOptions): Plan {
   const run = o.runId;
   checkRunId(run);
   const scale = o.timeScale ?? 1;
-  const protocol = JSON.stringify(o.protocol ?? {});
+  const { protocol, repetition } = o;
+  const control = repetition ? { host: repetition.control, container: CONTROL, readOnly: true } : undefined;
+  const startFile = `${CONTROL}/start`;
+  // data-centre faults run on the peers' workload clock: the data centres read the same start file
+  const faults = repetition?.dcFaults;
   const labels = { [LABEL_PROJECT]: PROJECT, [LABEL_RUN]: run, ...(o.transient ? { 'testbed.transient': 'true', 'testbed.owner-pid': String(o.transient.ownerPid) } : {}) };
   const networks: NetworkPlan[] = [];
   const containers: ContainerPlan[] = [];
@@ -197,7 +211,7 @@ export function planTopology(t: Topology, o: PlanOptions): Plan {
   });
 
   const dcAddress: Record<string, string> = {};
-  for (const d of dcNets) {
+  for (const [i, d] of dcNets.entries()) {
     const ip = d.s.host(1);
     dcAddress[d.dc] = ip;
     container({
@@ -206,10 +220,22 @@ export function planTopology(t: Topology, o: PlanOptions): Plan {
       image: o.image,
       group: 1,
       readyLine: `READY dc ${d.dc}`,
-      cmd: ['node', `${APP}/dc/main.js`, '--name', d.dc, '--listen', `0.0.0.0:${DC_PORT}`, '--sink', '/data/reports.jsonl', '--time-scale', String(scale), '--protocol', protocol],
+      cmd: [
+        'node',
+        `${APP}/dc/main.js`,
+        ...dcArgv({
+          name: d.dc,
+          listen: { host: '0.0.0.0', port: DC_PORT },
+          sink: '/data/reports.jsonl',
+          timeScale: scale,
+          protocol,
+          ...(repetition ? { seed: dcSeed(repetition.seed, i) } : {}),
+          ...(faults ? { faults, startFile } : {}),
+        }),
+      ],
       attachments: attach([[d.net, ip]]),
       net: { routes: [{ dst: 'default', via: coreIp(d.s) }] },
-      mounts: [{ host: path.join(o.resultsDir, 'raw', d.dc), container: '/data' }],
+      mounts: [{ host: path.join(o.resultsDir, 'raw', d.dc), container: '/data' }, ...(control && faults ? [control] : [])],
       meta: { dc: d.dc },
     });
   }
@@ -330,21 +356,18 @@ export function planTopology(t: Topology, o: PlanOptions): Plan {
       cmd: [
         'node',
         `${APP}/client/main.js`,
-        '--name',
-        peerName,
-        '--dns',
-        `${dnsIp}:53`,
-        '--script',
-        '/run/script.jsonl',
-        '--time-scale',
-        String(scale),
-        '--listen-port',
-        String(PEER_PORT),
-        '--cache-dir',
-        '/cache',
-        '--upnp',
-        '--protocol',
-        protocol,
+        ...clientArgv({
+          name: peerName,
+          dns: { host: dnsIp, port: 53 },
+          script: '/run/script.jsonl',
+          timeScale: scale,
+          listenPort: PEER_PORT,
+          cacheDir: '/cache',
+          upnp: true,
+          protocol,
+          // the peer's draws and DNS picks as the simulation and the local runtime make them
+          ...(repetition ? { startFile, seed: peerSeed(repetition.seed, p.name) } : {}),
+        }),
       ],
       attachments: attach([attachment]),
       net: {
@@ -355,7 +378,7 @@ export function planTopology(t: Topology, o: PlanOptions): Plan {
           down: { rateKbit: link.downKbit, delayMs: link.delayMs / 2, jitterMs: link.jitterMs, lossPct: link.lossPct },
         },
       },
-      mounts: [{ host: script, container: '/run/script.jsonl', readOnly: true }],
+      mounts: [{ host: script, container: '/run/script.jsonl', readOnly: true }, ...(control ? [control] : [])],
       meta: {
         peer: p.name,
         country: p.country,

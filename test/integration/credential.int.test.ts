@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tcpDialer } from '../../node-image/adapters/tcp.ts';
+import { dcArgv } from '../../node-image/contract.ts';
 import { Channel, channelOptions } from '../../node-image/core/channel.ts';
 import { realClock } from '../../node-image/core/clock.ts';
 import { credentialEnv, credentialFor, newRunSecret } from '../../node-image/core/credential.ts';
@@ -45,7 +46,7 @@ describe('the data-centre program with a run secret', () => {
     const sink = path.join(dir, 'reports.jsonl');
     const lines: string[] = [];
     dc = (
-      await startProgram(['node-image/dc/main.ts', '--name', 'stockholm', '--listen', `127.0.0.1:${port}`, '--sink', sink], (l) => lines.push(l), 60_000, {
+      await startProgram(['node-image/dc/main.ts', ...dcArgv({ name: 'stockholm', listen: { host: '127.0.0.1', port }, sink })], (l) => lines.push(l), 60_000, {
         env: credentialEnv('dc', 'stockholm', secret),
       })
     ).p;

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { resolveParams } from '../../../node-image/core/params.ts';
+import { type Protocol, resolveProtocol } from '../../../node-image/core/policies.ts';
 import { UserError } from '../../errors.ts';
 import { runLocal } from '../../local/run.ts';
 
@@ -41,8 +41,10 @@ export function register(program: Command): void {
       } catch {
         throw new UserError(`--params must be a JSON object, got ${o.params}`);
       }
+      // resolved here, once: the programs get it on their command lines (node-image/contract.ts)
+      let protocol: Protocol;
       try {
-        resolveParams(params);
+        protocol = resolveProtocol({ params });
       } catch (err) {
         throw new UserError(`--params: ${(err as Error).message}`);
       }
@@ -55,7 +57,7 @@ export function register(program: Command): void {
         timeScale: o.timeScale,
         restartDc: o.restartDc,
         killClients: o.killClients,
-        params,
+        protocol,
         keepDir: o.keep,
         skipShare: 0.1,
         randomShare: 0.39,
