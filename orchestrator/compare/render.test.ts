@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { render } from '../report/charts.ts';
 import { buildComparison, type RunSample } from './model.ts';
-import { comparisonCharts, comparisonMarkdown } from './render.ts';
+import { comparisonChartConfigs, comparisonMarkdown } from './render.ts';
 
 const PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
@@ -48,11 +49,29 @@ describe('comparison rendering', () => {
     expect(md).toContain('- run x was interrupted');
   });
 
-  it('draws the charts as PNG, and leaves out those without data', async () => {
-    const png = await comparisonCharts(c, runs);
-    expect(Object.keys(png).sort()).toEqual(['discovery.png', 'latency-cdf.png', 'latency.png', 'p2p-over-time.png', 'shares.png']);
-    for (const b of Object.values(png)) expect(b.subarray(0, 8).equals(PNG)).toBe(true);
+  it('shows each chart drawn under its group, and no other', () => {
+    const md = comparisonMarkdown(c, ['shares.png', 'latency-cdf.png']);
+    const images = [...md.matchAll(/!\[[^\]]*\]\((plots\/[^)]+)\)/g)].map((m) => m[1]);
+    expect(images).toEqual(['plots/shares.png', 'plots/latency-cdf.png']);
+    expect(md.indexOf('plots/shares.png')).toBeGreaterThan(md.indexOf('## Offload'));
+    expect(md.indexOf('plots/shares.png')).toBeLessThan(md.indexOf('## Playback'));
+    expect(comparisonMarkdown(c)).not.toContain('![');
+  });
+
+  it('makes the charts as plain data (the same for the PNG and the page), and leaves out those without data', async () => {
+    const charts = comparisonChartConfigs(c, runs);
+    expect(Object.keys(charts).sort()).toEqual(['discovery.png', 'latency-cdf.png', 'latency.png', 'p2p-over-time.png', 'shares.png']);
+    for (const config of Object.values(charts)) {
+      // what comparison.html carries as JSON is the whole chart: no function, no plugin object
+      expect(JSON.parse(JSON.stringify(config))).toEqual(config);
+      expect((await render(config)).subarray(0, 8).equals(PNG)).toBe(true);
+    }
+    // the peer share's bars carry their intervals, in % as the bars are: 12.0% [7.0, 17.0] for the base
+    const shares = charts['shares.png'].data.datasets as unknown as { label: string; data: number[]; whiskers: [number, number][] }[];
+    expect(shares.map((d) => d.label)).toEqual(['default', 'server-only']);
+    expect(shares[0].data[1]).toBeCloseTo(12, 6);
+    expect(shares[0].whiskers[1].map((x) => +x.toFixed(1))).toEqual([7, 17]);
     const bare = runs.map(({ latencies: _l, offload: _o, ...r }) => r);
-    expect(Object.keys(await comparisonCharts(c, bare)).sort()).toEqual(['discovery.png', 'latency.png', 'shares.png']);
+    expect(Object.keys(comparisonChartConfigs(c, bare)).sort()).toEqual(['discovery.png', 'latency.png', 'shares.png']);
   }, 30_000);
 });

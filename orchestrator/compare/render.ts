@@ -1,14 +1,29 @@
 // What a person reads of `testbed compare`: a Markdown report of the comparison (model.ts) and
-// PNG charts, drawn with the same chart.js canvas as a single run's report.
-import type { ChartConfiguration, Plugin } from 'chart.js';
-import { render } from '../report/charts.ts';
+// its charts, plain data as a single run's are (report/charts.ts): drawn to plots/*.png and, from
+// the same configurations, interactively in comparison.html (write.ts).
+import type { ChartConfiguration } from 'chart.js';
 import type { BaseDiff, Comparison, MetricGroup, MetricResult, RunSample, Unit, VariantStat } from './model.ts';
 
-const GROUPS: { group: MetricGroup; title: string }[] = [
-  { group: 'offload', title: 'Offload: where played bytes came from' },
-  { group: 'playback', title: 'Playback: latency and stutters' },
-  { group: 'discovery', title: 'Peer discovery' },
-  { group: 'other', title: 'Other' },
+/** each group's table, and the charts (plots/<file>) shown under it */
+const GROUPS: { group: MetricGroup; title: string; charts: { file: string; alt: string }[] }[] = [
+  {
+    group: 'offload',
+    title: 'Offload: where played bytes came from',
+    charts: [
+      { file: 'shares.png', alt: 'share of played bytes by source, per variant' },
+      { file: 'p2p-over-time.png', alt: 'share of played bytes from peers per workload hour' },
+    ],
+  },
+  {
+    group: 'playback',
+    title: 'Playback: latency and stutters',
+    charts: [
+      { file: 'latency.png', alt: 'playback latency, per variant' },
+      { file: 'latency-cdf.png', alt: 'playback latency, CDF' },
+    ],
+  },
+  { group: 'discovery', title: 'Peer discovery', charts: [{ file: 'discovery.png', alt: 'searches answered with peers, per variant' }] },
+  { group: 'other', title: 'Other', charts: [] },
 ];
 
 /**
@@ -66,16 +81,18 @@ function groupTable(c: Comparison, metrics: MetricResult[]): string {
   return rows.join('\n') + '\n';
 }
 
-export function comparisonMarkdown(c: Comparison): string {
+/** `charts`: the files of plots/ that were drawn (comparisonChartConfigs), each shown under its group's table */
+export function comparisonMarkdown(c: Comparison, charts: readonly string[] = []): string {
   const pct = Math.round(100 * c.confidence);
   const reps = Math.max(0, ...c.variants.map((v) => v.runs.length));
   const variants = c.variants.map((v) => {
     const runs = v.runs.map((r) => `${r.repetition}: [${r.runId}](${r.dir})`).join(', ');
     return `- **${v.name}**${v.name === c.base ? ' (base)' : ''}${v.description ? `: ${v.description}` : ''}. Runs: ${runs || 'none'}.`;
   });
-  const tables = GROUPS.map(({ group, title }) => {
+  const tables = GROUPS.map(({ group, title, charts: shown }) => {
     const ms = c.metrics.filter((m) => m.group === group);
-    return ms.length ? `## ${title}\n\n${groupTable(c, ms)}` : '';
+    const images = shown.filter((x) => charts.includes(x.file)).map((x) => `\n![${x.alt}](plots/${x.file})\n`);
+    return ms.length ? `## ${title}\n\n${groupTable(c, ms)}${images.join('')}` : '';
   }).filter(Boolean);
   return `# ${c.experiment}: ${c.variants.length} variants compared
 
@@ -100,42 +117,6 @@ const COLORS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b'
 const color = (i: number) => COLORS[i % COLORS.length];
 const title = (text: string) => ({ display: true, text, font: { size: 16 } });
 
-/**
- * Interval whiskers over bars: chart.js has no error bars, and chartjs-chart-error-bars brings its
- * own chart types; a few lines after the datasets are drawn do. intervals[dataset][bar] in data units.
- */
-function whiskers(intervals: ([number, number] | null)[][]): Plugin {
-  return {
-    id: 'whiskers',
-    afterDatasetsDraw(chart) {
-      const { ctx } = chart;
-      const y = chart.scales.y;
-      ctx.save();
-      ctx.strokeStyle = '#222';
-      ctx.lineWidth = 1.5;
-      intervals.forEach((row, i) => {
-        const meta = chart.getDatasetMeta(i);
-        if (meta.hidden) return;
-        row.forEach((iv, j) => {
-          const bar = meta.data[j] as unknown as { x: number; width: number } | undefined;
-          if (!iv || !bar) return;
-          const [top, bottom] = [y.getPixelForValue(iv[1]), y.getPixelForValue(iv[0])];
-          const w = Math.min(8, bar.width / 4);
-          ctx.beginPath();
-          ctx.moveTo(bar.x, top);
-          ctx.lineTo(bar.x, bottom);
-          ctx.moveTo(bar.x - w, top);
-          ctx.lineTo(bar.x + w, top);
-          ctx.moveTo(bar.x - w, bottom);
-          ctx.lineTo(bar.x + w, bottom);
-          ctx.stroke();
-        });
-      });
-      ctx.restore();
-    },
-  };
-}
-
 /** bars of the given metrics (x), one per variant, with interval whiskers; null when no values */
 function intervalBars(c: Comparison, keys: { key: string; label: string }[], scale: number, heading: string, yLabel: string): ChartConfiguration | null {
   const metrics = keys.map((k) => ({ ...k, m: c.metrics.find((m) => m.key === k.key) }));
@@ -159,6 +140,8 @@ function intervalBars(c: Comparison, keys: { key: string; label: string }[], sca
           return m == null ? null : m * scale;
         }),
         backgroundColor: color(i),
+        // drawn by report/whiskers.ts, on the PNG and on the page
+        whiskers: intervals[i],
       })),
     },
     options: {
@@ -166,7 +149,6 @@ function intervalBars(c: Comparison, keys: { key: string; label: string }[], sca
       // whiskers are drawn outside chart.js's data range: make room for them
       scales: { y: { beginAtZero: true, suggestedMin: Math.min(0, ...ends), suggestedMax: Math.max(0, ...ends), title: { display: true, text: yLabel } } },
     },
-    plugins: [whiskers(intervals)],
   };
 }
 
@@ -238,8 +220,8 @@ function p2pOverTime(c: Comparison, runs: RunSample[]): ChartConfiguration | nul
   };
 }
 
-/** file name → PNG; a chart whose data no run has is left out */
-export async function comparisonCharts(c: Comparison, runs: RunSample[]): Promise<Record<string, Buffer>> {
+/** file name in plots/ → the chart drawn there (plain data); a chart whose data no run has is left out */
+export function comparisonChartConfigs(c: Comparison, runs: RunSample[]): Record<string, ChartConfiguration> {
   const configs: Record<string, ChartConfiguration | null> = {
     'shares.png': intervalBars(
       c,
@@ -275,7 +257,5 @@ export async function comparisonCharts(c: Comparison, runs: RunSample[]): Promis
     'latency-cdf.png': latencyCdf(c, runs),
     'p2p-over-time.png': p2pOverTime(c, runs),
   };
-  const out: Record<string, Buffer> = {};
-  for (const [name, config] of Object.entries(configs)) if (config) out[name] = await render(config);
-  return out;
+  return Object.fromEntries(Object.entries(configs).filter((e): e is [string, ChartConfiguration] => e[1] !== null));
 }

@@ -1,8 +1,13 @@
-// PNG plots with chart.js on node-canvas. A run's charts are plain data (no functions): the same
-// configuration object is drawn to PNG here and handed as JSON to Chart.js in report.html (html.ts).
+// PNG plots with chart.js on node-canvas. Charts are plain data (no functions): the same
+// configuration object is drawn to PNG here and handed as JSON to Chart.js in report.html,
+// comparison.html and the pages of `testbed serve` (html.ts). What Chart.js cannot draw from data
+// alone, interval whiskers over bars, is a dataset's `whiskers` and one plugin (whiskers.ts), which
+// both renderers run: here on node-canvas, and from its source text in the page.
 
 import type { ChartConfiguration } from 'chart.js';
 import { ChartJSNodeCanvas } from 'chartjs-node-canvas';
+import { title } from './chart-title.ts';
+import { drawWhiskers } from './whiskers.ts';
 
 const canvas = new ChartJSNodeCanvas({ width: 900, height: 500, backgroundColour: 'white' });
 const COLORS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2'];
@@ -17,10 +22,12 @@ const copyData = <T>(x: T): T =>
 
 /** draws `config` to PNG; the renderer and Chart.js change the object they are given, so they get a copy and `config` stays as it was */
 export function render(config: ChartConfiguration): Promise<Buffer> {
-  return canvas.renderToBuffer(copyData(config));
+  const copy = copyData(config);
+  return canvas.renderToBuffer({ ...copy, plugins: [...(copy.plugins ?? []), { id: 'whiskers', afterDatasetsDraw: drawWhiskers }] });
 }
 
-export const title = (text: string) => ({ title: { display: true, text, font: { size: 16 } } });
+export { title };
+
 const axis = (x: string, y: string) => ({ x: { title: { display: true, text: x } }, y: { title: { display: true, text: y }, beginAtZero: true } });
 
 /**

@@ -1,9 +1,11 @@
-// report.html: report.md for a browser, with its charts drawn interactively by Chart.js.
+// report.html: report.md for a browser, with its charts drawn interactively by Chart.js; the same
+// page for comparison.html (compare/write.ts) and a scaling experiment's page in `testbed serve`.
 //
 // Self-contained on purpose: a results folder is copied, archived and mailed around, and opened
 // from disk (file://) where there is no server and perhaps no network. So the page carries
 // everything it needs inline: Chart.js's UMD build, each chart's configuration as JSON (the very
-// object write.ts draws to plots/*.png, charts.ts), and the other images as data: URLs. Its
+// object write.ts draws to plots/*.png, charts.ts), the one plugin those charts use (whiskers.ts)
+// from its source text, and the other images as data: URLs. Its
 // Content-Security-Policy lets it load nothing from anywhere. The Markdown is rendered by
 // markdown-it with raw HTML off, so text from a run (an experiment's name, a note) comes out
 // escaped; the few strings this module puts into HTML itself go through `escapeHtml`.
@@ -12,13 +14,17 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { ChartConfiguration } from 'chart.js';
 import MarkdownIt from 'markdown-it';
+import { drawWhiskers } from './whiskers.ts';
 
 const CHART_JS = path.join(path.dirname(createRequire(import.meta.url).resolve('chart.js')), 'chart.umd.min.js');
 
 export const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
+/** script text that may stand inside <script>: "</script" in it (in a string or a comment) made harmless */
+const inlineScript = (js: string) => js.replace(/<\/(script)/gi, '<\\/$1');
+
 /** Chart.js's UMD build, to stand inside <script>: the library's own text may not hold "</script" (it does not today); made harmless if it ever does */
-export const chartJsInline = () => fs.readFileSync(CHART_JS, 'utf8').replace(/<\/(script)/gi, '<\\/$1');
+export const chartJsInline = () => inlineScript(fs.readFileSync(CHART_JS, 'utf8'));
 
 /** JSON that may stand inside <script>: nothing in it can close the element or start a comment */
 const scriptJson = (x: unknown) =>
@@ -82,6 +88,7 @@ ${body}
 <script>${chartJs}</script>
 <script type="application/json" id="chart-configs">${scriptJson(Object.fromEntries(page.drawn))}</script>
 <script>
+Chart.register({ id: 'whiskers', afterDatasetsDraw: ${inlineScript(drawWhiskers.toString())} });
 for (const [id, config] of Object.entries(JSON.parse(document.getElementById('chart-configs').textContent))) new Chart(document.getElementById(id), config);
 </script>
 </body>

@@ -1,8 +1,10 @@
 // `testbed serve` in a real browser: Debian's Chromium, headless, driven by puppeteer-core (which
 // never downloads a browser; bin/setup.js installs the `chromium` package). The index's shares are
 // summary.json's, clicking a header reorders the rows, typing in the filter hides rows, every
-// chart of a run's page is a live Chart.js chart holding the run's numbers, and a running run's live
-// page follows its live.json as the run rewrites it. Waits are on events
+// chart of a run's page is a live Chart.js chart holding the run's numbers, a comparison's and a
+// scaling experiment's charts answer the mouse (tooltips, legend toggles; the comparison's interval
+// whiskers drawn), the topology page of the paper's seven countries fits a 1366×768 screen, and a
+// running run's live page follows its live.json as the run rewrites it. Waits are on events
 // and selectors only. A failing test leaves a screenshot in a temporary folder and prints its path.
 // Without Chromium the test fails, it does not skip: CI must have it.
 import fs from 'node:fs';
@@ -64,6 +66,74 @@ async function shot(name: string, steps: () => Promise<void>): Promise<void> {
   }
 }
 
+/** what these tests use of a Chart.js chart in the page */
+type ChartLike = {
+  config: { type: string; options: { plugins?: { title?: { text?: string } } } };
+  data: { datasets: { label?: string; data: unknown[]; whiskers?: unknown }[] };
+  getDatasetMeta(i: number): { data: { x: number; y: number }[] };
+  isDatasetVisible(i: number): boolean;
+  scales: Record<string, { getPixelForValue(v: number): number }>;
+  currentDevicePixelRatio: number;
+  tooltip: { getActiveElements(): unknown[]; opacity: number; dataPoints?: { formattedValue: string }[] };
+  legend: { legendHitBoxes: { left: number; top: number; width: number; height: number }[] };
+};
+
+/** every canvas of the page once its Chart.js chart is drawn and its animation over: title, type and datasets */
+async function settledCharts(): Promise<{ title: string; type: string; datasets: { label?: string; data: unknown[] }[] }[]> {
+  await page.waitForFunction(() => {
+    const w = window as unknown as { Chart?: { getChart(c: Element): unknown; animator: { running(c: unknown): boolean } } };
+    const canvases = [...document.querySelectorAll('canvas')];
+    return w.Chart !== undefined && canvases.length > 0 && canvases.every((c) => w.Chart!.getChart(c) !== undefined && !w.Chart!.animator.running(w.Chart!.getChart(c)));
+  });
+  return page.$$eval('canvas', (canvases) =>
+    canvases.map((c) => {
+      const chart = (window as unknown as { Chart: { getChart(c: Element): ChartLike } }).Chart.getChart(c);
+      return { title: chart.config.options.plugins?.title?.text ?? '', type: chart.config.type, datasets: chart.data.datasets.map((d) => ({ label: d.label, data: d.data })) };
+    }),
+  );
+}
+
+/**
+ * The mouse over the first point (the middle of the first bar) of chart `i`'s first dataset shows a
+ * tooltip with its value; a click on its first legend entry hides that dataset, a second shows it
+ * again. Chart.js handles mouse events on its next animation frame: each step waits for the chart.
+ */
+async function expectInteractive(i: number): Promise<void> {
+  const canvas = (await page.$$('canvas'))[i];
+  await canvas.scrollIntoView();
+  const where = await canvas.evaluate((c) => {
+    const chart = (window as unknown as { Chart: { getChart(c: Element): ChartLike } }).Chart.getChart(c)!;
+    const b = c.getBoundingClientRect();
+    const p = chart.getDatasetMeta(0).data[0] as { x: number; y: number; base?: number };
+    const l = chart.legend.legendHitBoxes[0];
+    return { point: { x: b.left + p.x, y: b.top + (p.base === undefined ? p.y : (p.y + p.base) / 2) }, legend: { x: b.left + l.left + l.width / 2, y: b.top + l.top + l.height / 2 } };
+  });
+  const waitFor = (want: 'tooltip' | 'hidden' | 'shown', what: string) =>
+    page
+      .waitForFunction(
+        (c, w) => {
+          const chart = (window as unknown as { Chart: { getChart(c: Element): ChartLike } }).Chart.getChart(c)!;
+          return w === 'tooltip' ? chart.tooltip.getActiveElements().length > 0 && chart.tooltip.opacity > 0 : chart.isDatasetVisible(0) === (w === 'shown');
+        },
+        { timeout: 5000 },
+        canvas,
+        want,
+      )
+      .catch((err: Error) => {
+        throw new Error(`chart ${i}: ${what}: ${err.message}`);
+      });
+  await page.mouse.move(where.point.x, where.point.y);
+  await waitFor('tooltip', 'a tooltip under the mouse');
+  const value = await canvas.evaluate((c) => (window as unknown as { Chart: { getChart(c: Element): ChartLike } }).Chart.getChart(c)!.tooltip.dataPoints?.[0]?.formattedValue);
+  expect(value, `chart ${i}: the tooltip's value`).toBeTruthy();
+  await page.mouse.move(where.legend.x, where.legend.y);
+  await page.mouse.click(where.legend.x, where.legend.y);
+  await waitFor('hidden', 'its first dataset hidden by a click on the legend');
+  await page.mouse.click(where.legend.x, where.legend.y);
+  await waitFor('shown', 'and shown again by a second');
+  await page.mouse.move(0, 0);
+}
+
 /** the folders of the index's rows as shown, hidden rows left out */
 const visibleRows = () => page.$$eval('#results tbody tr', (rows) => rows.filter((r) => !(r as HTMLElement).hidden).map((r) => r.getAttribute('data-path')));
 
@@ -83,27 +153,27 @@ describe('testbed serve in Chromium', () => {
   it('sorts by the column whose header is clicked, and the other way on a second click', () =>
     shot('index-sort', async () => {
       const before = await visibleRows();
-      expect(before).toEqual(['broken', 'compare-abc', 'r1', 'r2', 'scal']);
+      expect(before).toEqual(['broken', 'cmp', 'compare-abc', 'r1', 'r2', 'scal', 'scaling', 'scaling/peers-10', 'scaling/peers-30']);
       const server = (await page.$$('#results thead th'))[8];
       expect(await server.evaluate((th) => th.textContent)).toBe('server');
       await server.click();
       await page.waitForSelector('#results thead th[aria-sort="ascending"]');
-      // r2 (mostly cache) before r1 (mostly server); folders without shares last
-      expect((await visibleRows()).slice(0, 2)).toEqual(['r2', 'r1']);
+      // r2 (mostly cache) first, r1 (mostly server) last of those with shares; folders without shares after them
+      expect((await visibleRows()).slice(0, 4)).toEqual(['r2', 'scaling/peers-30', 'scaling/peers-10', 'r1']);
       const values = () => page.$$eval('#results tbody tr td:nth-child(9)', (tds) => tds.map((td) => td.getAttribute('data-value')).filter((v) => v !== ''));
       const up = (await values()).map(Number);
       expect(up).toEqual([...up].sort((a, b) => a - b));
       await server.click();
       await page.waitForSelector('#results thead th[aria-sort="descending"]');
-      expect((await visibleRows()).slice(0, 2)).toEqual(['r1', 'r2']);
+      expect((await visibleRows()).slice(0, 4)).toEqual(['r1', 'scaling/peers-10', 'scaling/peers-30', 'r2']);
       expect((await values()).map(Number)).toEqual([...up].reverse());
     }));
 
   it('hides the rows that do not hold what is typed in the filter', () =>
     shot('index-filter', async () => {
       await page.type('#filter', 'compare-disc');
-      await page.waitForFunction(() => document.getElementById('shown')?.textContent === '1');
-      expect(await visibleRows()).toEqual(['compare-abc']);
+      await page.waitForFunction(() => document.getElementById('shown')?.textContent === '2');
+      expect(await visibleRows()).toEqual(['cmp', 'compare-abc']);
       await page.$eval('#filter', (el) => {
         (el as HTMLInputElement).value = '';
       });
@@ -151,6 +221,81 @@ describe('testbed serve in Chromium', () => {
       expect(cdf.length).toBe(summary.plays);
       expect(cdf.find((p) => p.y >= 0.5)!.x).toBe(summary.latencyMs.p50);
       expect(pageErrors).toEqual([]);
+    }));
+
+  it("draws a comparison's charts from comparison.html's configurations, answering the mouse: tooltips, legend toggles, interval whiskers", () =>
+    shot('comparison-charts', async () => {
+      await page.goto(`${base}/runs/cmp/`, { waitUntil: 'load' });
+      const charts = await settledCharts();
+      const files = fs.readdirSync(path.join(results.root, 'cmp', 'plots'));
+      expect(charts.length).toBe(files.length);
+      const shares = charts.findIndex((c) => c.title.startsWith('Share of played bytes by source'));
+      expect(shares).toBeGreaterThanOrEqual(0);
+      // the mean bars of the two variants, and the whisker over the base's peer share drawn in the page
+      const whisker = await page.evaluate((i) => {
+        const c = document.querySelectorAll('canvas')[i];
+        const chart = (window as unknown as { Chart: { getChart(c: Element): ChartLike } }).Chart.getChart(c)!;
+        const ds = chart.data.datasets[0] as { whiskers: [number, number][] };
+        const bar = chart.getDatasetMeta(0).data[1];
+        const top = chart.scales.y.getPixelForValue(ds.whiskers[1][1]);
+        const r = chart.currentDevicePixelRatio;
+        const px = c.getContext('2d')!.getImageData(Math.round((bar.x + 4) * r), Math.round(top * r), 1, 1).data;
+        return { interval: ds.whiskers[1], rgb: [px[0], px[1], px[2]] };
+      }, shares);
+      expect(whisker.interval[0]).toBeLessThan(whisker.interval[1]);
+      expect(Math.max(...whisker.rgb)).toBeLessThan(120);
+      await expectInteractive(shares);
+      expect(pageErrors).toEqual([]);
+    }));
+
+  it("draws a scaling experiment's charts from its scaling.json, answering the mouse", () =>
+    shot('scaling-charts', async () => {
+      await page.goto(`${base}/runs/scaling/`, { waitUntil: 'load' });
+      const charts = await settledCharts();
+      const json = JSON.parse(fs.readFileSync(path.join(results.root, 'scaling', 'scaling.json'), 'utf8'));
+      const shares = charts.find((c) => c.title.startsWith('Played bytes by source'))!;
+      expect(shares.datasets.find((d) => d.label === 'peers')!.data).toEqual(
+        json.rows.map((r: { online: { mean: number }; shares: { p2p: number } }) => ({ x: r.online.mean, y: +(100 * r.shares.p2p).toFixed(2) })),
+      );
+      for (const i of charts.keys()) await expectInteractive(i);
+      expect(pageErrors).toEqual([]);
+    }));
+
+  it("draws the topology of the paper's seven countries to fit a 1366×768 screen, the countries side by side; a click shows a country in full", () =>
+    shot('topology', async () => {
+      await page.setViewport({ width: 1366, height: 768 });
+      try {
+        await page.goto(`${base}/runs/r1/`, { waitUntil: 'load' });
+        await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click('a[href="/runs/r1/topology"]')]);
+        expect(new URL(page.url()).pathname).toBe('/runs/r1/topology');
+        const boxes = await page.$$eval('#topology a.country rect.box, #topology g.dc rect.box', (rects) =>
+          rects.map((r) => {
+            const b = r.getBoundingClientRect();
+            return { country: r.closest('a')?.getAttribute('data-country') ?? r.closest('g')?.getAttribute('data-dc'), left: b.left, right: b.right, top: b.top, bottom: b.bottom, width: b.width };
+          }),
+        );
+        expect(boxes.map((b) => b.country).sort()).toEqual(['ES', 'FI', 'FR', 'GB', 'NL', 'NO', 'SE', 'london', 'stockholm']);
+        for (const b of boxes) {
+          expect(b.left, String(b.country)).toBeGreaterThanOrEqual(0);
+          expect(b.right, String(b.country)).toBeLessThanOrEqual(1366);
+          expect(b.bottom, String(b.country)).toBeLessThanOrEqual(768);
+          expect(b.width, String(b.country)).toBeGreaterThan(100);
+        }
+        // side by side: the seven countries in one row, none over another
+        const countries = boxes.filter((b) => /^[A-Z]{2}$/.test(String(b.country))).sort((a, b) => a.left - b.left);
+        expect(new Set(countries.map((b) => Math.round(b.top))).size).toBe(1);
+        for (let i = 1; i < countries.length; i++) expect(countries[i].left).toBeGreaterThanOrEqual(countries[i - 1].right);
+        // nothing of the page's width is hidden: no horizontal scrolling
+        expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(1366);
+        expect(await page.$eval('#country-NO', (s) => getComputedStyle(s).display)).toBe('none');
+        await page.click('#topology a[data-country="NO"] rect.box');
+        await page.waitForFunction(() => getComputedStyle(document.getElementById('country-NO')!).display !== 'none');
+        expect(await page.$eval('#country-NO h2', (h) => h.textContent)).toBe('NO: Norway, 30 peers');
+        expect(await page.$eval('#topology a[data-country="NO"] > title', (t) => t.textContent)).toMatch(/^NO \(Norway\): 30 peers; no NAT \d+;/);
+        expect(pageErrors).toEqual([]);
+      } finally {
+        await page.setViewport({ width: 1400, height: 900 });
+      }
     }));
 
   it("follows a running run's live.json: its numbers and chart change as the run rewrites it, and it says when the run is over", () =>

@@ -80,8 +80,8 @@ events.onerror = () => {
   if (events.readyState !== EventSource.CLOSED) $('conn').textContent = 'connection to the server lost; retrying';
 };`;
 
-/** the live page of the run folder `rel` (relative to the results folder, '/' between segments) */
-export function livePage(rel: string): string {
+/** the live page of the run folder `rel` (relative to the results folder, '/' between segments); `topology`: it has a topology.yaml to link to */
+export function livePage(rel: string, o: { topology?: boolean } = {}): string {
   const folder = runsUrl(rel);
   return `<!doctype html>
 <html lang="en">
@@ -92,7 +92,7 @@ export function livePage(rel: string): string {
 <style>${STYLE}</style>
 </head>
 <body id="page" data-events="${escapeHtml(`${folder}/live/events`)}">
-<p><a href="/">all results</a> · ${escapeHtml(rel)}</p>
+<p><a href="/">all results</a> · ${escapeHtml(rel)}${o.topology ? ` · <a href="${escapeHtml(`${folder}/topology`)}">topology</a>` : ''}</p>
 <h1>${escapeHtml(rel)} <span id="state" class="badge">connecting</span></h1>
 <p><span id="what"></span> <span id="conn"></span></p>
 <p><progress id="bar" max="1" value="0"></progress> <span id="workload"></span></p>

@@ -1,10 +1,14 @@
 // The pages `testbed serve` makes itself: the index of results folders (a table sorted by
 // clicking a column's header and filtered by a text box, with a few lines of inline script), and
-// a folder's Markdown (a comparison's, a cross-check's, a scaling experiment's, or a run's
-// report.md when report.html is missing) rendered by report/html.ts with its PNGs inline; a run in
-// progress gets a link to its live page (live-page.ts). Every value from a results folder goes
-// through escapeHtml; Markdown is rendered with raw HTML off.
+// a folder's Markdown (a comparison's without comparison.html, a cross-check's, a scaling
+// experiment's, or a run's report.md when report.html is missing) rendered by report/html.ts, its
+// charts drawn interactively where the server has their configurations and its other PNGs inline;
+// each folder's page gets a line of links on top (withNav); a run in progress gets a link to its
+// live page (live-page.ts). Every value from a results folder goes through escapeHtml; Markdown is
+// rendered with raw HTML off.
+import type { ChartConfiguration } from 'chart.js';
 import { escapeHtml, reportHtml } from '../report/html.ts';
+import { el, toHtml } from './elements.ts';
 import type { Entry } from './scan.ts';
 
 /** the URL of a results folder's page */
@@ -117,8 +121,36 @@ ${SCRIPT}
 `;
 }
 
-/** a folder's Markdown as a page of its own (report/html.ts), a link back to the index on top */
-export function markdownPage(markdown: string, o: { title: string; rel: string; images: Record<string, Buffer> }): string {
-  const html = reportHtml(markdown, { title: o.title, charts: {}, images: o.images });
-  return html.replace('<body>\n', `<body>\n<p><a href="/">all results</a> · ${escapeHtml(o.rel)}</p>\n`);
+/** a page of the folder's own, besides its report: its topology */
+export interface PageLink {
+  href: string;
+  text: string;
+}
+
+/**
+ * A page from a results folder (report.html, comparison.html, or one made from Markdown) with a
+ * line on top: a link back to the index, the folder, and `links`. Pages that have no `<body>`
+ * line as report/html.ts writes it are left as they are.
+ */
+export function withNav(page: string, rel: string, links: PageLink[] = []): string {
+  const nav = toHtml(
+    el(
+      'p',
+      { class: 'nav' },
+      el('a', { href: '/' }, 'all results'),
+      ' · ',
+      rel,
+      links.map((l) => [' · ', el('a', { href: l.href }, l.text)]),
+    ),
+  );
+  return page.replace('<body>\n', () => `<body>\n${nav}\n`);
+}
+
+/**
+ * A folder's Markdown as a page of its own (report/html.ts), a link back to the index on top:
+ * `charts` maps an image path of the Markdown to the chart drawn there interactively, `images`
+ * other image paths to PNG bytes, shown inline.
+ */
+export function markdownPage(markdown: string, o: { title: string; rel: string; images: Record<string, Buffer>; charts?: Record<string, ChartConfiguration>; links?: PageLink[] }): string {
+  return withNav(reportHtml(markdown, { title: o.title, charts: o.charts ?? {}, images: o.images }), o.rel, o.links);
 }

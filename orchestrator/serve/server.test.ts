@@ -8,9 +8,13 @@ import http from 'node:http';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { parseTopology, tableIIDefaults } from '../config/topology.ts';
+import { apportion } from '../plan/plan.ts';
 import { escapeHtml } from '../report/html.ts';
+import { scalingCharts } from '../report/scaling-charts.ts';
 import { buildServer } from './server.ts';
-import { HOSTILE, makeResults, SECRET, type TestResults } from './test/results.ts';
+import { HOSTILE, makeResults, SECRET, type TestResults, TOPOLOGY } from './test/results.ts';
 
 let results: TestResults;
 let app: FastifyInstance;
@@ -45,6 +49,17 @@ function raw(p: string, method = 'GET', headers: http.OutgoingHttpHeaders = {}):
   });
 }
 
+type Config = {
+  options?: { plugins?: { title?: { text?: string } } };
+  data: { datasets: { label?: string; whiskers?: unknown[] }[] };
+};
+/** the chart configurations a page made by report/html.ts draws, in order */
+function chartConfigs(page: string): Config[] {
+  const m = /<script type="application\/json" id="chart-configs">(.*?)<\/script>/s.exec(page);
+  expect(m, 'the page has no chart configurations').not.toBeNull();
+  return Object.values(JSON.parse(m![1]) as Record<string, Config>);
+}
+
 /** the cells of the index's row for a folder */
 async function indexRow(folder: string): Promise<{ html: string; cells: string[]; values: (string | undefined)[] }> {
   const page = await (await fetch(`${base}/`)).text();
@@ -69,7 +84,7 @@ describe('testbed serve: the index', () => {
   it('lists comparisons and scaling experiments, skips folders that are no result and symlinks', async () => {
     const page = await (await fetch(`${base}/`)).text();
     const rows = [...page.matchAll(/<tr data-path="([^"]+)" data-kind="([^"]+)"/g)].map((m) => `${m[1]}:${m[2]}`);
-    expect(rows).toEqual(['broken:run', 'compare-abc:comparison', 'r1:run', 'r2:run', 'scal:scaling']);
+    expect(rows).toEqual(['broken:run', 'cmp:comparison', 'compare-abc:comparison', 'r1:run', 'r2:run', 'scal:scaling', 'scaling:scaling', 'scaling/peers-10:run', 'scaling/peers-30:run']);
     const c = await indexRow('compare-abc');
     expect(c.cells.slice(3, 8)).toEqual(['compare-discovery', '', 'a, b', '2026-11-27 00:00 UTC', 'one warning']);
     const sc = await indexRow('scal');
@@ -92,12 +107,13 @@ describe('testbed serve: the index', () => {
 });
 
 describe('testbed serve: pages and files', () => {
-  it("serves a run's report.html as it is, and a folder without the slash redirected", async () => {
+  it("serves a run's report.html as it is under a line of links (the index, its topology), and a folder without the slash redirected", async () => {
     const res = await fetch(`${base}/runs/r1/`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
     expect(res.headers.get('content-security-policy')).toContain('sandbox allow-scripts');
-    expect(await res.text()).toBe(fs.readFileSync(path.join(results.root, 'r1', 'report.html'), 'utf8'));
+    const nav = '<p class="nav"><a href="/">all results</a> · r1 · <a href="/runs/r1/topology">topology</a></p>\n';
+    expect(await res.text()).toBe(fs.readFileSync(path.join(results.root, 'r1', 'report.html'), 'utf8').replace('<body>\n', `<body>\n${nav}`));
     const moved = await raw('/runs/r1');
     expect(moved.status).toBe(301);
     expect(moved.headers.location).toBe('/runs/r1/');
@@ -107,6 +123,8 @@ describe('testbed serve: pages and files', () => {
     const page = await (await fetch(`${base}/runs/r2/`)).text();
     expect(page).toContain('<code>npx testbed report results/r2</code>');
     expect(page).toContain('<h2>Offload</h2>');
+    // r2 has no topology.yaml: no link to a picture of it
+    expect(page).not.toContain('/topology"');
     const inline = [...page.matchAll(/<img src="data:image\/png;base64,([^"]+)"/g)].map((m) => Buffer.from(m[1], 'base64'));
     expect(inline).toContainEqual(fs.readFileSync(path.join(results.root, 'r2', 'plots', 'offload.png')));
     // table3.png leads out of the folder: not inlined
@@ -144,6 +162,53 @@ describe('testbed serve: pages and files', () => {
     }
     expect((await fetch(`${base}/runs/compare-abc/`)).status).toBe(200);
     expect((await fetch(`${base}/runs/notes/`)).status).toBe(404);
+  });
+
+  it("serves a comparison's comparison.html, its charts drawn from the configurations its PNGs were drawn from", async () => {
+    const res = await fetch(`${base}/runs/cmp/`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-security-policy')).toContain('sandbox allow-scripts');
+    const page = await res.text();
+    const file = fs.readFileSync(path.join(results.root, 'cmp', 'comparison.html'), 'utf8');
+    expect(page).toBe(file.replace('<body>\n', '<body>\n<p class="nav"><a href="/">all results</a> · cmp</p>\n'));
+    const md = fs.readFileSync(path.join(results.root, 'cmp', 'comparison.md'), 'utf8');
+    const shown = [...md.matchAll(/!\[[^\]]*\]\((plots\/[^)]+)\)/g)].map((m) => m[1]);
+    expect(shown.sort()).toEqual(
+      fs
+        .readdirSync(path.join(results.root, 'cmp', 'plots'))
+        .map((f) => `plots/${f}`)
+        .sort(),
+    );
+    // every plot a chart on a canvas, none a picture; the bars carry their intervals
+    const charts = chartConfigs(page);
+    expect(charts.length).toBe(shown.length);
+    expect(page.includes('<img')).toBe(false);
+    const shares = charts.find((c) => c.options?.plugins?.title?.text?.startsWith('Share of played bytes by source'));
+    expect(shares?.data.datasets.map((d) => d.label)).toEqual(['a', 'b']);
+    expect(shares?.data.datasets.every((d) => Array.isArray(d.whiskers) && d.whiskers.length === 3)).toBe(true);
+    expect(page).toContain("Chart.register({ id: 'whiskers'");
+  });
+
+  it('shows the plots of a comparison made before comparison.md showed them, and says how to get them drawn interactively', async () => {
+    const dir = path.join(results.root, 'old-cmp');
+    fs.mkdirSync(path.join(dir, 'plots'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'comparison.md'), '# old: 2 variants compared\n\n| metric | a | b |\n| --- | --- | --- |\n| plays | 1 | 2 |\n');
+    const png = fs.readFileSync(path.join(results.root, 'cmp', 'plots', 'shares.png'));
+    fs.writeFileSync(path.join(dir, 'plots', 'shares.png'), png);
+    const page = await (await fetch(`${base}/runs/old-cmp/`)).text();
+    expect(page).toContain('<code>npx testbed compare results/old-cmp</code>');
+    expect(page).toContain('<h2>Plots</h2>');
+    expect(page).toContain(`<img src="data:image/png;base64,${png.toString('base64')}" alt="shares.png">`);
+  });
+
+  it("draws a scaling experiment's charts from its scaling.json, as its PNGs are drawn", async () => {
+    const page = await (await fetch(`${base}/runs/scaling/`)).text();
+    expect(page).toContain('<a href="/">all results</a> · scaling');
+    const json = JSON.parse(fs.readFileSync(path.join(results.root, 'scaling', 'scaling.json'), 'utf8'));
+    expect(chartConfigs(page)).toEqual(Object.values(scalingCharts(json.rows)).map((c) => JSON.parse(JSON.stringify(c))));
+    // the table of populations is the page's too
+    expect(/<th[^>]*>online \(mean \/ peak\)<\/th>/.test(page)).toBe(true);
+    expect(page.includes('<img')).toBe(false);
   });
 
   it('changes nothing: only GET and HEAD are answered', async () => {
@@ -217,5 +282,133 @@ describe('testbed serve: paths that lead out are refused', () => {
     expect(res.status).toBe(status);
     expect(res.body).not.toContain('root:');
     expect(res.body).not.toContain(SECRET);
+  });
+});
+
+describe('testbed serve: the topology page', () => {
+  /** each country box of the picture: its code, peers, and counts by NAT group and by access type */
+  function countryBoxes(page: string) {
+    const svg = /<svg id="topology"[\s\S]*?<\/svg>/.exec(page)?.[0] ?? '';
+    return [...svg.matchAll(/<a href="#country-([A-Z]{2})" class="country" data-country="\1" data-peers="(\d+)">([\s\S]*?)<\/a>/g)].map((m) => ({
+      code: m[1],
+      peers: Number(m[2]),
+      groups: Object.fromEntries([...m[3].matchAll(/data-group="(\w+)" data-count="(\d+)"/g)].map((g) => [g[1], Number(g[2])])),
+      access: Object.fromEntries([...m[3].matchAll(/data-access="(\w+)" data-count="(\d+)"/g)].map((g) => [g[1], Number(g[2])])),
+    }));
+  }
+  const folder = (name: string, files: Record<string, string>) => {
+    const dir = path.join(results.root, name);
+    fs.mkdirSync(dir, { recursive: true });
+    for (const [f, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, f), text);
+    return dir;
+  };
+
+  it("draws the run's seven countries with their peers by NAT category and access link, as topology.yaml has them", async () => {
+    const res = await fetch(`${base}/runs/r1/topology`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    // the server's own page: a picture and CSS, nothing runs
+    expect(res.headers.get('content-security-policy')).toBe("default-src 'none'; style-src 'unsafe-inline'");
+    const page = await res.text();
+    expect(page.includes('<script')).toBe(false);
+    const file = parse(fs.readFileSync(TOPOLOGY, 'utf8')) as { countries: Record<string, { peers: number }> };
+    const boxes = countryBoxes(page);
+    expect(boxes.map((b) => b.code).sort()).toEqual(['ES', 'FI', 'FR', 'GB', 'NL', 'NO', 'SE']);
+    expect(page).toContain('Topology paper-7: 300 peers in 7 countries');
+    for (const b of boxes) {
+      const peers = file.countries[b.code].peers;
+      expect(b.peers, b.code).toBe(peers);
+      // paper-7.yaml gives no routers: Table II's shares, apportioned as the planner does
+      const cats = apportion(peers, tableIIDefaults(b.code));
+      expect(b.groups, b.code).toEqual({ noNat: cats.noNat, upnp: cats.upnp, misleads: cats.mismatch + cats.private, noUpnp: cats.noUpnp });
+      expect(
+        Object.values(b.access).reduce((s, n) => s + n, 0),
+        b.code,
+      ).toBe(peers);
+      expect(page, b.code).toContain(`<title>${b.code}, NAT with UPnP: ${cats.upnp} of ${peers} peers`);
+    }
+    // the data centres on top, a line to each one a country's DNS rule names (the paper's: NO both)
+    expect([...page.matchAll(/<g class="dc" data-dc="(\w+)">/g)].map((m) => m[1])).toEqual(['stockholm', 'london']);
+    const lines = [...page.matchAll(/<line [^>]*class="dns"><title>([A-Z]{2}) → (\w+):/g)].map((m) => `${m[1]}-${m[2]}`).sort();
+    expect(lines).toEqual(['ES-london', 'FI-stockholm', 'FR-london', 'GB-london', 'NL-london', 'NO-london', 'NO-stockholm', 'SE-stockholm']);
+    // a section per country with its numbers in full, shown when it is clicked
+    for (const b of boxes) expect(page).toContain(`<section id="country-${b.code}" class="detail">`);
+  });
+
+  it("links from the run's page and back", async () => {
+    expect(await (await fetch(`${base}/runs/r1/`)).text()).toContain('<a href="/runs/r1/topology">topology</a>');
+    expect(await (await fetch(`${base}/runs/r1/topology`)).text()).toContain('<a href="/">all results</a> · <a href="/runs/r1/">r1</a> · topology');
+  });
+
+  it("draws a scaling experiment's population with the peers it ran, not those of the file it scaled", async () => {
+    const yaml = `${fs.readFileSync(TOPOLOGY, 'utf8')}# scaled by the experiment's populations to 1000 peers: SE 233, GB 200\n`;
+    folder('scaled-run', { 'run.json': '{}', 'topology.yaml': yaml });
+    const page = await (await fetch(`${base}/runs/scaled-run/topology`)).text();
+    expect(page).toContain('Topology paper-7: 1,000 peers in 7 countries');
+    expect(countryBoxes(page).reduce((s, b) => s + b.peers, 0)).toBe(1000);
+  });
+
+  it("shows a running run's live.json and nothing more, and its live page links to it", async () => {
+    const live = {
+      state: 'running',
+      runId: 'lv',
+      experiment: 'quick',
+      runtime: 'sim',
+      durationMs: 4e6,
+      repetitions: 1,
+      workloadMs: 1e6,
+      plays: 17,
+      peersOnline: 9,
+      updatedAt: '2026-12-01T10:00:00.000Z',
+      warnings: [],
+    };
+    folder('live-topo', { 'live.json': JSON.stringify(live), 'topology.yaml': fs.readFileSync(path.resolve(import.meta.dirname, '../../topologies/small.yaml'), 'utf8') });
+    const page = await (await fetch(`${base}/runs/live-topo/topology`)).text();
+    expect(page).toContain('Running (live.json of 2026-12-01T10:00:00.000Z): 25 % of the workload, 17 plays, 9 peers online in all countries.');
+    expect(page).toContain('<a href="/runs/live-topo/live">live</a>');
+    expect(countryBoxes(page).map((b) => `${b.code}:${b.peers}`)).toEqual(['SE:5', 'NO:2', 'GB:5']);
+    expect(await (await fetch(`${base}/runs/live-topo/live`)).text()).toContain('<a href="/runs/live-topo/topology">topology</a>');
+  });
+
+  it("escapes the folder's name, and says why a topology.yaml it cannot read is not drawn", async () => {
+    const hostile = '<img src=x onerror=alert(1)>';
+    folder(hostile, { 'run.json': '{}', 'topology.yaml': fs.readFileSync(TOPOLOGY, 'utf8') });
+    const res = await fetch(`${base}/runs/${encodeURIComponent(hostile)}/topology`);
+    expect(res.status).toBe(200);
+    const page = await res.text();
+    expect(page.includes(hostile)).toBe(false);
+    expect(page).toContain(escapeHtml(hostile));
+    folder('bad-topology', { 'run.json': '{}', 'topology.yaml': 'name: Not A Name\ncountries: {}\n' });
+    const bad = await raw('/runs/bad-topology/topology');
+    expect(bad.status).toBe(422);
+    expect(bad.headers['content-type']).toBe('text/plain; charset=utf-8');
+    expect(bad.body).toContain('bad-topology/topology.yaml is not a topology this testbed reads');
+    expect(() => parseTopology('name: Not A Name\ncountries: {}\n')).toThrow();
+  });
+
+  it.each([
+    ['/runs/../topology', 400],
+    ['/runs/%2e%2e/topology', 400],
+    ['/runs/r1%2Ftopology', 400],
+    ['/runs/r1/..%2Ftopology', 400],
+    ['/runs/./r1/topology', 400],
+    ['/runs/%00/topology', 400],
+    ['/runs/topology', 404],
+    ['/runs/r1/topology/', 404],
+    ['/runs/r2/topology', 404],
+    ['/runs/nothing/topology', 404],
+    ['/runs/leak/topology', 404],
+    ['/runs/outside/topology', 404],
+    ['/runs/%3Cscript%3Ealert(1)%3C%2Fscript%3E/topology', 400],
+    ['/runs/%3Cscript%3E/topology', 404],
+  ] as const)('refuses %s (%i)', async (p, status) => {
+    // a topology.yaml outside the results folder, behind the symlink `outside`: not to be drawn
+    fs.writeFileSync(path.join(results.outside, 'topology.yaml'), fs.readFileSync(TOPOLOGY, 'utf8'));
+    const res = await raw(p);
+    expect(res.status).toBe(status);
+    // said in plain text (nosniff): a name from the URL is never HTML here
+    expect(res.headers['content-type']).toBe('text/plain; charset=utf-8');
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.body.includes('<svg')).toBe(false);
   });
 });

@@ -2,22 +2,31 @@
 // It starts, stops and writes nothing: every page is made from the files as they are at the
 // request. Routes (fastify):
 //   /                     the index of results folders (pages.ts)
-//   /runs/<folder>/       a run's report.html (made from report.md when it is missing), or a
-//                         comparison's, cross-check's or scaling experiment's Markdown as HTML
+//   /runs/<folder>/       a run's report.html (made from report.md when it is missing), a
+//                         comparison's comparison.html (its Markdown when it has none), a
+//                         cross-check's Markdown, or a scaling experiment's Markdown with its charts
+//                         drawn from scaling.json (report/scaling-charts.ts); each with a line of
+//                         links on top (pages.ts withNav)
 //   /runs/<folder>/<file> a file inside, with its content type
 //   /runs/<folder>/live   a run's live page, while it runs and after (live-page.ts), for a folder
 //                         with live.json; /runs/<folder>/live/events its server-sent events (live.ts)
+//   /runs/<folder>/topology  the picture of a run's topology.yaml (topology-page.ts)
 // Every path goes through safe.ts: refused (400) when it could name a parent or carries an encoded
 // separator, not found (404) when it resolves, symlinks and all, outside the results folder.
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import type { ChartConfiguration } from 'chart.js';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import { parseTopology } from '../config/topology.ts';
 import { UserError } from '../errors.ts';
+import { withPeers } from '../plan/plan.ts';
+import { type ScalingChartRow, scalingCharts } from '../report/scaling-charts.ts';
 import { liveEvents, readLive } from './live.ts';
 import { livePage } from './live-page.ts';
-import { indexPage, markdownPage } from './pages.ts';
+import { indexPage, markdownPage, type PageLink, withNav } from './pages.ts';
 import { BadPath, openInside, readInside, resolveInside, urlSegments } from './safe.ts';
 import { scanResults } from './scan.ts';
+import { type LiveNote, topologyPage } from './topology-page.ts';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -43,6 +52,8 @@ const INDEX_CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'un
 const PAGE_CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; sandbox allow-scripts";
 // the live page is the server's own, its values put in as text: it may ask this server for its events
 const LIVE_CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'";
+// the topology page is the server's own, a picture and CSS: nothing runs
+const TOPOLOGY_CSP = "default-src 'none'; style-src 'unsafe-inline'";
 // any other file is data: nothing in it runs
 const FILE_CSP = "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; sandbox";
 
@@ -51,6 +62,32 @@ const imageSources = (md: string) => [...md.matchAll(/!\[[^\]]*\]\(\s*<?([^)\s>]
 
 /** the URL of a results folder's page */
 const folderUrlOf = (rel: string) => `/runs/${rel.split('/').map(encodeURIComponent).join('/')}/`;
+
+/** scaling.json's rows when every one has what its charts need, else null (a scaling.json of another version: its PNGs are shown instead) */
+function scalingRows(json: Buffer | null): ScalingChartRow[] | null {
+  let rows: unknown;
+  try {
+    rows = json ? (JSON.parse(json.toString('utf8')) as { rows?: unknown })?.rows : undefined;
+  } catch {
+    return null;
+  }
+  const n = (x: unknown) => typeof x === 'number' && Number.isFinite(x);
+  type Loose = { plays?: unknown; online?: { mean?: unknown }; shares?: Record<string, unknown>; tracker?: unknown; overlay?: unknown } | null;
+  const ok = (r: Loose) => r !== null && typeof r === 'object' && n(r.plays) && n(r.online?.mean) && ['server', 'p2p', 'cache'].every((k) => n(r.shares?.[k])) && n(r.tracker) && n(r.overlay);
+  return Array.isArray(rows) && rows.length > 0 && rows.every(ok) ? (rows as ScalingChartRow[]) : null;
+}
+
+/** what live.json of a running run says for the topology page, or null */
+function liveNote(text: string): LiveNote | null {
+  const x = JSON.parse(text) as Record<string, unknown>;
+  const n = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
+  return x.state === 'running'
+    ? { workloadMs: n(x.workloadMs), durationMs: n(x.durationMs), plays: n(x.plays), peersOnline: n(x.peersOnline), updatedAt: typeof x.updatedAt === 'string' ? x.updatedAt : '?' }
+    : null;
+}
+
+/** a topology.yaml that a scaling experiment ran with another number of peers says so in its last comment (experiment/scaling.ts) */
+const SCALED = /^# scaled by the experiment's populations to (\d+) peers/m;
 
 /** the names a browser may use for a server bound to loopback: any other Host is a page of another site that rebound its name to 127.0.0.1 (DNS rebinding) */
 const LOOPBACK_NAMES = ['127.0.0.1', 'localhost', '[::1]'];
@@ -95,18 +132,56 @@ export async function buildServer(resultsDir: string, o: { label?: string; host?
 
   app.get('/', async (_req, reply) => html(reply, INDEX_CSP, indexPage(await scanResults(rootReal), label)));
 
-  /** the Markdown `file` of folder `dir` as a page, its PNGs inline; `note` is put first */
-  async function markdownOf(reply: FastifyReply, dir: string, rel: string, file: string, note?: string) {
-    const md = (await readInside(rootReal, path.join(dir, file)))?.toString('utf8');
-    if (md === undefined) return text(reply, 404, `${rel}/${file} cannot be read`);
+  /**
+   * the Markdown `file` of folder `dir` as a page: the images `charts` names drawn interactively,
+   * the other PNGs inline; `note` is put first, `more` (Markdown) after it
+   */
+  async function markdownOf(
+    reply: FastifyReply,
+    dir: string,
+    rel: string,
+    file: string,
+    o: { note?: string; more?: (md: string) => Promise<string>; charts?: Record<string, ChartConfiguration>; links?: PageLink[] } = {},
+  ) {
+    const read = (await readInside(rootReal, path.join(dir, file)))?.toString('utf8');
+    if (read === undefined) return text(reply, 404, `${rel}/${file} cannot be read`);
+    const md = read + (o.more ? await o.more(read) : '');
+    const charts = o.charts ?? {};
     const images: Record<string, Buffer> = {};
     for (const src of imageSources(md)) {
-      if (!src.toLowerCase().endsWith('.png') || /^[a-z][a-z0-9+.-]*:|^\//i.test(src)) continue;
+      if (charts[src] || !src.toLowerCase().endsWith('.png') || /^[a-z][a-z0-9+.-]*:|^\//i.test(src)) continue;
       const png = await readInside(rootReal, path.join(dir, src));
       if (png) images[src] = png;
     }
     const title = /^# (.+)$/m.exec(md)?.[1] ?? rel;
-    return html(reply, PAGE_CSP, markdownPage(note ? `${note}\n\n${md}` : md, { title, rel, images }));
+    return html(reply, PAGE_CSP, markdownPage(o.note ? `${o.note}\n\n${md}` : md, { title, rel, images, charts, links: o.links }));
+  }
+
+  /** the PNGs of a comparison's plots/ that its Markdown does not show (comparisons made before comparison.md showed them), as Markdown */
+  async function unshownPlots(dir: string, md: string): Promise<string> {
+    const plots = await resolveInside(rootReal, [...path.relative(rootReal, dir).split(path.sep).filter(Boolean), 'plots']);
+    const names = plots ? await fs.readdir(plots).catch(() => [] as string[]) : [];
+    const shown = new Set(imageSources(md));
+    const more = names.filter((f) => f.toLowerCase().endsWith('.png') && !shown.has(`plots/${f}`)).sort();
+    return more.length ? `\n## Plots\n\n${more.map((f) => `![${f}](plots/${encodeURI(f)})\n`).join('\n')}` : '';
+  }
+
+  /** the topology page of the run folder `dir` (a real path inside the results folder), or null when it has no topology.yaml */
+  async function topologyOf(reply: FastifyReply, dir: string, rel: string) {
+    const yaml = (await readInside(rootReal, path.join(dir, 'topology.yaml')))?.toString('utf8');
+    if (yaml === undefined) return null;
+    let t: ReturnType<typeof parseTopology>;
+    try {
+      t = parseTopology(yaml, `${rel}/topology.yaml`);
+    } catch (err) {
+      return text(reply, 422, `${rel}/topology.yaml is not a topology this testbed reads: ${(err as Error).message}`);
+    }
+    const fileSays = Object.values(t.countries).reduce((s, c) => s + c.peers, 0);
+    const scaled = Number(SCALED.exec(yaml)?.[1]);
+    const ran = Number.isSafeInteger(scaled) && scaled > 0 && scaled !== fileSays ? withPeers(t, scaled) : t;
+    const live = await readLive(rootReal, dir);
+    const page = topologyPage(ran, { rel, folderUrl: folderUrlOf(rel), scaledFrom: ran === t ? undefined : fileSays, live: live ? liveNote(live.text) : null });
+    return html(reply, TOPOLOGY_CSP, page);
   }
 
   async function folderPage(reply: FastifyReply, dir: string, rel: string) {
@@ -114,21 +189,32 @@ export async function buildServer(resultsDir: string, o: { label?: string; host?
     const has = async (f: string) => (await resolveInside(rootReal, [...inDir, f])) !== null;
     const report = `\`npx testbed report ${path.join(label, rel)}\``;
     if ((await has('run.json')) || (await has('summary.json')) || (await has('live.json'))) {
+      const links = (await has('topology.yaml')) ? [{ href: `${folderUrlOf(rel)}topology`, text: 'topology' }] : [];
       const page = await readInside(rootReal, path.join(dir, 'report.html'));
-      if (page) return html(reply, PAGE_CSP, page.toString('utf8'));
+      if (page) return html(reply, PAGE_CSP, withNav(page.toString('utf8'), rel, links));
       // no report yet: a run that says how far it got does so on its live page
       if (!(await has('report.md')) && (await readLive(rootReal, dir))) return reply.redirect(`${folderUrlOf(rel)}live`, 302);
       if (await has('report.md'))
-        return markdownOf(
-          reply,
-          dir,
-          rel,
-          'report.md',
-          `> This folder has no report.html, so this page is its report.md with the plots as pictures; ${report} writes report.html with the charts drawn interactively.`,
-        );
+        return markdownOf(reply, dir, rel, 'report.md', {
+          note: `> This folder has no report.html, so this page is its report.md with the plots as pictures; ${report} writes report.html with the charts drawn interactively.`,
+          links,
+        });
       return text(reply, 404, `${rel} has no report.md yet: the run is still going, or was stopped before its analysis; ${report.replace(/`/g, '')} writes it from raw/`);
     }
-    for (const f of ['comparison.md', 'crosscheck.md', 'scaling.md']) if (await has(f)) return markdownOf(reply, dir, rel, f);
+    if (await has('comparison.md')) {
+      const page = await readInside(rootReal, path.join(dir, 'comparison.html'));
+      if (page) return html(reply, PAGE_CSP, withNav(page.toString('utf8'), rel));
+      return markdownOf(reply, dir, rel, 'comparison.md', {
+        note: `> This comparison has no comparison.html (it was made before \`testbed compare\` wrote one), so its plots are pictures; \`npx testbed compare ${path.join(label, rel)}\` compares its runs again into a new folder, with the charts drawn interactively.`,
+        more: (md) => unshownPlots(dir, md),
+      });
+    }
+    if (await has('crosscheck.md')) return markdownOf(reply, dir, rel, 'crosscheck.md');
+    if (await has('scaling.md')) {
+      // the charts drawn from the rows of scaling.json, as experiment/scaling.ts draws its PNGs
+      const rows = scalingRows(await readInside(rootReal, path.join(dir, 'scaling.json')));
+      return markdownOf(reply, dir, rel, 'scaling.md', rows ? { charts: scalingCharts(rows) } : {});
+    }
     return text(reply, 404, `${rel} is not a results folder (no run.json, summary.json, comparison.md, crosscheck.md or scaling.md)`);
   }
 
@@ -150,7 +236,16 @@ export async function buildServer(resultsDir: string, o: { label?: string; host?
       // HEAD: the headers alone, not a stream that never ends
       if (events && req.method === 'HEAD') return reply.type('text/event-stream; charset=utf-8').send('');
       if (events) return liveEvents(reply, rootReal, liveDir);
-      return html(reply, LIVE_CSP, livePage(liveOf.join('/')));
+      return html(reply, LIVE_CSP, livePage(liveOf.join('/'), { topology: (await resolveInside(rootReal, [...liveOf, 'topology.yaml'])) !== null }));
+    }
+    // `topology` after a folder that holds topology.yaml (no run writes a file of that name)
+    if (last === 'topology' && p.segments.length > 1) {
+      const of = p.segments.slice(0, -1);
+      const dir = await resolveInside(rootReal, of);
+      if (dir && (await fs.stat(dir).catch(() => null))?.isDirectory()) {
+        const sent = await topologyOf(reply, dir, of.join('/'));
+        if (sent) return sent;
+      }
     }
     const rel = p.segments.join('/');
     const real = await resolveInside(rootReal, p.segments);

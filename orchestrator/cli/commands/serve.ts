@@ -8,7 +8,7 @@ export function register(program: Command): void {
   program
     .command('serve')
     .description(
-      "serve the results folder to a browser, read-only: an index of every run, comparison and scaling folder (sortable, filterable), each run's report.html and its files, and a live page for each run in progress (starts, stops and writes nothing)",
+      "serve the results folder to a browser, read-only: an index of every run, comparison and scaling folder (sortable, filterable), each run's report.html, comparison's and scaling experiment's page with interactive charts, each run's topology as a picture, their files, and a live page for each run in progress (starts, stops and writes nothing)",
     )
     .option('--results <dir>', 'the results folder', 'results')
     .option('--port <n>', 'the TCP port (0: any free one)', '4173')
