@@ -13,7 +13,7 @@ import { DataCentre } from '../../../node-image/core/dc.ts';
 import { armDcFaults, type Fault } from '../../../node-image/core/faults.ts';
 import type { Protocol } from '../../../node-image/core/policies.ts';
 import { dcSeed, dnsRandom, peerSeed, pickWeighted, seededRandom } from '../../../node-image/core/random.ts';
-import type { Report } from '../../../node-image/core/reports.ts';
+import type { NotPlayed, Report } from '../../../node-image/core/reports.ts';
 import type { ScriptEvent } from '../../../node-image/core/script.ts';
 import { runScript } from '../../../node-image/core/script-runner.ts';
 import { PEER_RUN_CHUNKS, RUN_CHUNKS, type SimModel } from '../../config/sim-model.ts';
@@ -121,7 +121,7 @@ export async function runSim(input: SimInput): Promise<SimResult> {
   const { dcs, sinks } = startDataCentres(w);
   const peers = startPeers(w);
   armLinkFaults(input, peers.hosts, net, clock);
-  loadWarmTrackers(input, dcs, peers.clients);
+  loadWarmTrackers(input, dcs, peers.ids);
   await runLoop(w, dcs, peers);
   const unfinished = [...peers.clients.keys()].filter((n) => !peers.finished.has(n));
   for (const n of unfinished) peers.clients.get(n)!.stop();
@@ -133,7 +133,7 @@ export async function runSim(input: SimInput): Promise<SimResult> {
     wallMs,
     eventsPerSecond: Math.round(clock.events / Math.max(0.001, wallMs / 1000)),
     virtualMs: clock.now(),
-    peers: peers.clients.size,
+    peers: input.placement.length,
     reports: sinks.reduce((n, s) => n + s.count, 0),
     heapUsedMB: Math.round(process.memoryUsage().heapUsed / 2 ** 20),
     messages: Object.fromEntries([...net.messages].sort((a, b) => b[1] - a[1])),
@@ -161,7 +161,10 @@ interface SimWorld {
 /** the peers of a run and how far their scripts have got */
 interface Peers {
   hosts: Map<string, SimHost>;
+  /** the clients of the machines with something to do in the window */
   clients: Map<string, Client>;
+  /** every machine's client id, with or without a client (the warm trackers name them all) */
+  ids: Map<string, string>;
   /** peers whose script and drain are over */
   finished: Set<string>;
   /** each finished client's exit record (raw/clients.jsonl) */
@@ -199,7 +202,7 @@ function startPeers(w: SimWorld): Peers {
   const { input, protocol, clock, net } = w;
   const t = input.topology;
   const homes = new Homes(net, protocol.features.upnp);
-  const peers: Peers = { hosts: new Map(), clients: new Map(), finished: new Set(), exits: [], withWork: 0 };
+  const peers: Peers = { hosts: new Map(), clients: new Map(), ids: new Map(), finished: new Set(), exits: [], withWork: 0 };
   for (const p of input.placement) {
     const link = t.links[p.access];
     const up = { kbit: link.upKbit, delayMs: link.delayMs / 2, jitterMs: link.jitterMs, lossPct: link.lossPct };
@@ -213,6 +216,19 @@ function startPeers(w: SimWorld): Peers {
     const srv = (t.dnsRules[p.country] ?? t.dnsRules.default).map((name) => ({ name, weight: 1 }));
     const dns = dnsRandom(mySeed);
     const clientId = `${p.name}-${hexId(random)}`;
+    peers.ids.set(p.name, clientId);
+    const events = input.scripts.get(p.name) ?? [];
+    if (!events.length) {
+      // Nothing to do in the window (two machines in three over an evening's three hours, a
+      // quarter over a day): no client. It would never log in, so nobody could learn its address,
+      // and it would exit at once, as this record says; its warm cache, the largest thing a
+      // machine holds, is never read. What is left of it is its host (for link faults) and its
+      // id in the trackers' memory, where its old reports still take their place.
+      takeWarmCache(input.warm, p.name);
+      peers.finished.add(p.name);
+      peers.exits.push(exitRecord(clientId, 0, 0, { noUser: 0, offline: 0 }));
+      continue;
+    }
     w.walk?.place(clientId, host);
     const client = new Client({
       clock,
@@ -238,8 +254,7 @@ function startPeers(w: SimWorld): Peers {
     if (p.category === 'noNat') net.listen(a.local, PEER_PORT, accept);
     else net.listen(a.local, PEER_PORT, accept, true);
     if (a.mapping) net.listen(a.mapping.address, a.mapping.port, accept);
-    const events = input.scripts.get(p.name) ?? [];
-    if (events.length) peers.withWork++;
+    peers.withWork++;
     runScript(client, events, () => {
       if (client.loggedIn) client.logout();
       // the program's exit: wait (in virtual time) for the last acknowledgements, then stop
@@ -251,31 +266,26 @@ function startPeers(w: SimWorld): Peers {
         client.stop();
         net.leave(host);
         peers.finished.add(p.name);
-        peers.exits.push(
-          JSON.stringify({
-            event: 'exit',
-            reason: 'script done',
-            clientId: client.id,
-            generated: client.generated,
-            unacked: client.unackedReports,
-            drained: client.unackedReports === 0,
-            notPlayed: client.notPlayed,
-          }),
-        );
+        peers.exits.push(exitRecord(client.id, client.generated, client.unackedReports, client.notPlayed));
       });
     });
   }
   return peers;
 }
 
+/** a client program's exit record (raw/clients.jsonl), as a container's client writes it */
+function exitRecord(clientId: string, generated: number, unacked: number, notPlayed: NotPlayed): string {
+  return JSON.stringify({ event: 'exit', reason: 'script done', clientId, generated, unacked, drained: unacked === 0, notPlayed });
+}
+
 /** the trackers' memory from the warm-up, track by track in the order it was heard, under the clients' ids */
-function loadWarmTrackers(input: SimInput, dcs: Map<DcName, DataCentre>, clients: Map<string, Client>): void {
+function loadWarmTrackers(input: SimInput, dcs: Map<DcName, DataCentre>, ids: Map<string, string>): void {
   for (const [name, tracker] of input.warm?.trackers ?? []) {
     const dc = dcs.get(name as DcName);
     if (!dc) continue;
     for (const a of announcementsOf(tracker)) {
-      const c = clients.get(a.machine);
-      if (c) dc.tracker.announce(c.id, a.track, a.quality);
+      const id = ids.get(a.machine);
+      if (id !== undefined) dc.tracker.announce(id, a.track, a.quality);
     }
   }
   input.warm?.trackers.clear();
@@ -292,7 +302,7 @@ async function runLoop(w: SimWorld, dcs: Map<DcName, DataCentre>, peers: Peers):
   let lastEvents = 0;
   await clock.runUntil(end, {
     stop: () => {
-      if (peers.finished.size >= peers.clients.size) return true;
+      if (peers.finished.size >= input.placement.length) return true;
       const now = Date.now();
       if (now - lastTick >= 1000) {
         const online = [...dcs.values()].reduce((n, d) => n + d.online, 0);
