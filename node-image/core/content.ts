@@ -6,7 +6,7 @@
 // plays in D/k real seconds and holds D*bitrate/k bytes. Bytes per real second therefore stay the
 // audio bitrate, so the ratio of audio bitrate to access-link rate — what decides whether peers
 // can keep up — is the same as unscaled. A scaled track is never smaller than MIN_TRACK_BYTES; for very large k that floor makes tracks carry more bytes per second
-// than their bitrate, and experiments shrink the chunk size with the scale (orchestrator/experiment).
+// than their bitrate, and experiments shrink the chunk size with the scale (chunkBytesFor).
 
 import { createHash } from 'node:crypto';
 import type { Quality } from './reports.ts';
@@ -30,6 +30,18 @@ export function trackDurationSec(track: number): number {
 export function trackBytes(track: number, quality: Quality, scale = 1): number {
   const raw = Math.ceil((trackDurationSec(track) * BITRATE_BYTES[quality]) / scale);
   return Math.max(raw, MIN_TRACK_BYTES);
+}
+
+/**
+ * The chunk size an experiment runs at under time scale `scale` (orchestrator/experiment/run.ts,
+ * unless its variant sets `chunkBytes`): one that splits a typical scaled track (240 s of q5 audio,
+ * sized as trackBytes sizes it) into at least 16 chunks, between 1 and 16 KiB. Under a large time
+ * scale tracks hold few bytes, and 16 KiB chunks would leave nothing for peers to serve after the
+ * server's head.
+ */
+export function chunkBytesFor(scale: number): number {
+  const track = (240 * BITRATE_BYTES.q5) / scale;
+  return Math.min(16_384, Math.max(1024, 2 ** Math.floor(Math.log2(track / 16))));
 }
 
 function fillBlock(track: number, quality: Quality, block: number, out: Uint8Array): void {

@@ -1,5 +1,7 @@
 // Protocol parameters with the values the paper (and its reference [1]) gives. Experiments
-// override any of them (--params JSON). Durations are in workload ms: they scale with the clock.
+// override any of them (a variant's `params`), and the programs get them within the resolved
+// protocol (--protocol JSON, node-image/contract.ts). Durations are in workload ms: they scale with
+// the clock.
 
 export interface ProtocolParams {
   /** no new outgoing peer connections above this many neighbours (paper: 50) */

@@ -7,8 +7,9 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import type { PlayReport } from '../../node-image/core/reports.ts';
 import { offloadOverTime } from '../analysis/paper.ts';
+import type { RunInfo } from '../report/run-info.ts';
 import { measuredReports, runStartMs } from '../report/summarise.ts';
-import { ResultsError, type RunInfo, readRawReports } from '../report/write.ts';
+import { ResultsError, readRawReports } from '../report/write.ts';
 import type { RunSample } from './model.ts';
 import { unitsOf } from './units.ts';
 

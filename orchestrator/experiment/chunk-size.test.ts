@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { trackBytes, trackDurationSec } from '../../node-image/core/content.ts';
-import { chunkBytesFor } from './run.ts';
+import { chunkBytesFor, trackBytes, trackDurationSec } from '../../node-image/core/content.ts';
 
 describe('the chunk size an experiment picks for its time scale', () => {
   it('is 16 KiB unscaled and shrinks in powers of two down to 1 KiB', () => {

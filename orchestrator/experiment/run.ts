@@ -4,33 +4,21 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
-import { trackBytes, trackDurationSec } from '../../node-image/core/content.ts';
+import { chunkBytesFor } from '../../node-image/core/content.ts';
 import { resolveProtocol } from '../../node-image/core/policies.ts';
 import type { Experiment, ExperimentRuntime, Variant } from '../config/experiment.ts';
 import { DCS } from '../config/topology.ts';
 import { checkRunId, newRunId, RunIdError } from '../plan/index.ts';
 import { Progress } from '../progress/display.ts';
 import { LiveFile } from '../progress/live.ts';
-import { type RunInfo, writeReport } from '../report/write.ts';
+import type { RunInfo } from '../report/run-info.ts';
+import { writeReport } from '../report/write.ts';
 import { SinkFollower } from './follow.ts';
 import { sessionRuntime } from './runtimes.ts';
 import type { SessionRuntime } from './session.ts';
 import { distortedAt } from './time-scale.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
-
-/** bytes of q5 audio a second, as core/content.ts sizes tracks (any track's bytes over its seconds: 20,000) */
-const Q5_BYTES_PER_SEC = trackBytes(1, 'q5') / trackDurationSec(1);
-
-/**
- * A chunk size that splits a typical scaled track (240 s of q5 audio) into at least 16 chunks,
- * between 1 and 16 KiB: under a large time scale tracks hold few bytes, and 16 KiB chunks would
- * leave nothing for peers to serve after the server's head.
- */
-export function chunkBytesFor(scale: number): number {
-  const track = (240 * Q5_BYTES_PER_SEC) / scale;
-  return Math.min(16_384, Math.max(1024, 2 ** Math.floor(Math.log2(track / 16))));
-}
 
 export interface RunOutcome {
   runId: string;

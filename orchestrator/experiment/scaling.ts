@@ -2,19 +2,19 @@
 // population, the topology's countries, access mixes and routers with that many peers, each run a
 // results folder of its own (peers-<n>/), and beside them what the runs say together:
 // scaling.json, scaling.md and two plots, the shares of played bytes and search success against
-// the peers online, each with the figure Spotify measured at its own scale ([1], reference.ts).
-// docs/scaling.md says how to read them.
+// the peers online, each with the figure Spotify measured at its own scale ([1], reference.ts),
+// drawn from report/scaling-charts.ts's configurations. docs/scaling.md says how to read them.
 
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ChartConfiguration } from 'chart.js';
 import { KN2010 } from '../analysis/reference.ts';
 import type { Experiment } from '../config/experiment.ts';
 import { describeModel } from '../config/sim-model.ts';
 import { checkRunId, newRunId } from '../plan/index.ts';
 import { withPeers } from '../plan/plan.ts';
 import { Progress } from '../progress/display.ts';
-import { render, title } from '../report/charts.ts';
+import { render } from '../report/charts.ts';
+import { scalingCharts } from '../report/scaling-charts.ts';
 import type { Summary } from '../report/summary.schema.ts';
 import { writeReport } from '../report/write.ts';
 import { checkResultsFolder, runExperiment } from './run.ts';
@@ -138,14 +138,8 @@ export async function rewriteScaling(dir: string, progress: (line: string) => vo
 
 async function writeScaling(dir: string, e: ScalingHeader, rows: readonly ScalingRow[]): Promise<void> {
   fs.writeFileSync(path.join(dir, 'scaling.json'), JSON.stringify({ header: e, rows, reference: KN2010 }, null, 2) + '\n');
-  // no plot before a population has played anything (an interrupt in the first)
-  if (rows.some((r) => r.plays > 0)) {
-    const charts = [
-      ['scaling-shares.png', sharesChart(rows)],
-      ['scaling-search.png', searchChart(rows)],
-    ] as const;
-    for (const [file, config] of charts) fs.writeFileSync(path.join(dir, file), await render(config));
-  }
+  // the configurations `testbed serve` draws in the browser; none before a population has played anything (an interrupt in the first)
+  for (const [file, config] of Object.entries(scalingCharts(rows))) fs.writeFileSync(path.join(dir, file), await render(config));
   const md = `# ${e.name}: the same experiment at ${rows.length} population${rows.length === 1 ? '' : 's'}
 
 ${e.runtime === 'sim' ? 'Simulated runtime' : 'Docker runtime'}, ${e.timeScale === 1 ? 'no time scale' : `time scale ${e.timeScale}`}, ${(e.durationMs / 3_600_000).toFixed(0)} h of workload per population, seed ${e.seed}${e.warmup ? `, caches and trackers warm (warmup: ${e.warmup.days === 'auto' ? 'auto' : `${e.warmup.days} days`}; each run's run.json says how many days)` : ', every cache empty at the start'}${e.runtime === 'sim' && describeModel(e.sim) ? `, ${describeModel(e.sim)}` : ''}. Each population's run, report and raw reports are in \`peers-<n>/\`. "online" counts clients logged in at once: the mean over the run and the peak. The last row is what Spotify measured on the live service ([1]: Kreitz & Niemelä 2010).
@@ -156,58 +150,4 @@ ${scalingTable(rows)}
 ![search success against peers online](scaling-search.png)
 `;
   fs.writeFileSync(path.join(dir, 'scaling.md'), md);
-}
-
-const COLORS = { server: '#d62728', p2p: '#2ca02c', cache: '#1f77b4', tracker: '#9467bd', overlay: '#ff7f0e' } as const;
-
-function lineChart(heading: string, all: readonly ScalingRow[], series: { key: keyof typeof COLORS; label: string; value: (r: ScalingRow) => number; ref: number }[]): ChartConfiguration {
-  // a population that played nothing has no shares to plot (its row in scaling.md says so)
-  const rows = all.filter((r) => r.plays > 0);
-  const xs = rows.map((r) => Math.max(1, r.online.mean));
-  // whole decades, so that the log axis ends on a labelled tick
-  const lo = 10 ** Math.floor(Math.log10(Math.min(...xs)));
-  const hi = 10 ** Math.ceil(Math.log10(Math.max(...xs) * 1.01));
-  return {
-    type: 'scatter',
-    data: {
-      datasets: series.flatMap((s) => [
-        { label: s.label, data: rows.map((r, i) => ({ x: xs[i], y: +(100 * s.value(r)).toFixed(2) })), borderColor: COLORS[s.key], backgroundColor: COLORS[s.key], showLine: true, pointRadius: 4 },
-        {
-          label: `${s.label}: Spotify [1], ${(100 * s.ref).toFixed(1)}%`,
-          data: [
-            { x: lo, y: 100 * s.ref },
-            { x: hi, y: 100 * s.ref },
-          ],
-          borderColor: COLORS[s.key],
-          backgroundColor: COLORS[s.key],
-          borderDash: [6, 4],
-          showLine: true,
-          pointRadius: 0,
-        },
-      ]),
-    },
-    options: {
-      plugins: title(heading),
-      scales: {
-        x: { type: 'logarithmic', min: lo, max: hi, title: { display: true, text: 'peers online at once (mean over the run, log scale)' } },
-        y: { min: 0, max: 100, title: { display: true, text: '%' } },
-      },
-    },
-  };
-}
-
-function sharesChart(rows: readonly ScalingRow[]): ChartConfiguration {
-  const k = KN2010.shares;
-  return lineChart('Played bytes by source against the peers online (dashed: Spotify, [1])', rows, [
-    { key: 'server', label: 'servers', value: (r) => r.shares.server, ref: k.server },
-    { key: 'p2p', label: 'peers', value: (r) => r.shares.p2p, ref: k.p2p },
-    { key: 'cache', label: 'cache', value: (r) => r.shares.cache, ref: k.cache },
-  ]);
-}
-
-function searchChart(rows: readonly ScalingRow[]): ChartConfiguration {
-  return lineChart('Searches answered with peers against the peers online (dashed: Spotify, [1])', rows, [
-    { key: 'tracker', label: 'tracker', value: (r) => r.tracker, ref: KN2010.tracker },
-    { key: 'overlay', label: 'overlay', value: (r) => r.overlay, ref: KN2010.overlay },
-  ]);
 }

@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Ajv } from 'ajv';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cacheKey } from '../../node-image/core/cache.ts';
 import { Playback } from '../../node-image/core/playback.ts';
@@ -14,6 +15,7 @@ import { loadExperiment } from '../config/experiment.ts';
 import { placePeers } from '../plan/plan.ts';
 import { Progress } from '../progress/display.ts';
 import type { LiveState } from '../progress/live.ts';
+import { runInfoSchema } from '../report/run-info.ts';
 import { readRawReports, writeReport } from '../report/write.ts';
 import { defaultSynthetic } from '../workload/synthetic.ts';
 import { runExperiment } from './run.ts';
@@ -43,6 +45,14 @@ ${extra}workload:
 }
 
 const run = (file: string, runId: string) => runExperiment(loadExperiment(file), { resultsRoot: root, runId, progress: new Progress(true) });
+
+/** the run.json a run wrote, checked against its schema (report/run-info.ts) */
+function runJson(dir: string): unknown {
+  const info: unknown = JSON.parse(fs.readFileSync(path.join(dir, 'run.json'), 'utf8'));
+  const ajv = new Ajv({ allErrors: true, strict: false });
+  expect(ajv.validate(runInfoSchema, info), ajv.errorsText()).toBe(true);
+  return info;
+}
 
 /** summary.json without what differs between two runs of the same input by design */
 const comparable = (dir: string) => {
@@ -87,7 +97,7 @@ describe('the simulated runtime', () => {
     // a peer behind a NAT without UPnP is reached by connection reversal through the server
     expect(connects).toContain('reversed');
     expect(connects).toContain('direct');
-    const info = JSON.parse(fs.readFileSync(path.join(r.dir, 'run.json'), 'utf8')) as { runtime: string; sim: { events: number; messages: Record<string, number> } };
+    const info = runJson(r.dir) as { runtime: string; sim: { events: number; messages: Record<string, number> } };
     expect(info.runtime).toBe('sim');
     expect(info.sim.events).toBeGreaterThan(0);
     // what the events went on: each message is one event where it arrives, and the overlay's
@@ -130,7 +140,7 @@ describe('the simulated runtime', () => {
     expect(a.notPlayed.offline).toBeGreaterThan(0);
     expect(a.scheduled).toBe(a.reported + Object.values(a.notPlayed).reduce((x, y) => x + y, 0));
     // the scheduled plays are the scripts', recorded apart from anything the clients said
-    const info = JSON.parse(fs.readFileSync(path.join(r.dir, 'run.json'), 'utf8')) as { workload: { playsScheduled: number } };
+    const info = runJson(r.dir) as { workload: { playsScheduled: number } };
     expect(info.workload.playsScheduled).toBe(a.scheduled);
     expect(fs.readFileSync(path.join(r.dir, 'report.md'), 'utf8')).toContain(`Plays scheduled ${a.scheduled} (${a.scheduled} in the measured window), reported ${a.reported}`);
     // a play report gone from the sink is a play unaccounted for, named with its machine
@@ -211,7 +221,7 @@ describe('the simulated runtime', () => {
     const found = async (search: string, id: string) => {
       const r = await run(experimentFile('24h', `sim: { search: ${search} }\n`), id);
       const s = r.summary as { valid: boolean; discovery: { searches: number; overlay: number; overlayD1: number; overlayD2: number } };
-      const info = JSON.parse(fs.readFileSync(path.join(r.dir, 'run.json'), 'utf8')) as { sim: { model: { search: string }; messages: Record<string, number> } };
+      const info = runJson(r.dir) as { sim: { model: { search: string }; messages: Record<string, number> } };
       expect(s.valid).toBe(true);
       expect(info.sim.model.search).toBe(search);
       return { ...s.discovery, queries: info.sim.messages.search ?? 0, hits: info.sim.messages.searchHit ?? 0 };
@@ -233,7 +243,7 @@ describe('the simulated runtime', () => {
     const fetched = async (peerData: string, id: string) => {
       const r = await run(experimentFile('10h', `sim: { peerData: ${peerData} }\n`), id);
       const s = r.summary as { valid: boolean; plays: number; shares: { p2p: number } };
-      const info = JSON.parse(fs.readFileSync(path.join(r.dir, 'run.json'), 'utf8')) as { sim: { model: { peerData: string }; messages: Record<string, number> } };
+      const info = runJson(r.dir) as { sim: { model: { peerData: string }; messages: Record<string, number> } };
       expect(s.valid).toBe(true);
       expect(info.sim.model.peerData).toBe(peerData);
       return { plays: s.plays, p2p: s.shares.p2p, requests: info.sim.messages.chunkRequest ?? 0, chunks: info.sim.messages.chunk ?? 0 };
@@ -300,7 +310,7 @@ describe('the simulated runtime', () => {
     expect(ws.valid).toBe(true);
     expect(ws.plays).toBe(cs.plays);
     expect(ws.shares.cache).toBeGreaterThan(cs.shares.cache + 0.1);
-    const info = JSON.parse(fs.readFileSync(path.join(warm.dir, 'run.json'), 'utf8')) as { warmup: { days: number; dailyCacheShare: number[]; rule: string } };
+    const info = runJson(warm.dir) as { warmup: { days: number; dailyCacheShare: number[]; rule: string } };
     expect(info.warmup.days).toBe(14);
     expect(info.warmup.dailyCacheShare).toHaveLength(14);
     expect(info.warmup.rule).toMatch(/14 days/);
@@ -328,7 +338,7 @@ describe('the simulated runtime', () => {
     const file = path.join(root, 'sim-prerolled.yaml');
     fs.writeFileSync(file, fs.readFileSync(experimentFile('3h', 'warmup: 1w\n'), 'utf8').replace('    tracksPerUser: 10', '    start: 18h\n    tracksPerUser: 10'));
     const r = await run(file, 'simpre');
-    const info = JSON.parse(fs.readFileSync(path.join(r.dir, 'run.json'), 'utf8')) as { workload: { startMs: number; preRollMs: number } };
+    const info = runJson(r.dir) as { workload: { startMs: number; preRollMs: number } };
     expect(info.workload).toMatchObject({ startMs: 18 * 3_600_000, preRollMs: 2 * 3_600_000 });
     const raw = readRawReports(r.dir);
     const playsIn = (from: number, to: number) => raw.filter((x) => x.type === 'play' && x.t >= from && x.t < to).length;

@@ -26,8 +26,6 @@ export function render(config: ChartConfiguration): Promise<Buffer> {
   return canvas.renderToBuffer({ ...copy, plugins: [...(copy.plugins ?? []), { id: 'whiskers', afterDatasetsDraw: drawWhiskers }] });
 }
 
-export { title };
-
 const axis = (x: string, y: string) => ({ x: { title: { display: true, text: x } }, y: { title: { display: true, text: y }, beginAtZero: true } });
 
 /**

@@ -3,14 +3,21 @@
 // ([1], analysis/reference.ts) as a dashed line. Plain data from scaling.json's rows: drawn to
 // scaling-shares.png and scaling-search.png beside scaling.md, and interactively from the same
 // configurations on the scaling experiment's page of `testbed serve`.
-// scaling.test.ts checks that these configurations draw the very PNGs experiment/scaling.ts writes.
+// experiment/scaling.ts draws its PNGs from these; scaling-charts.test.ts checks that scaling.json's
+// rows give the very PNGs beside scaling.md.
 import type { ChartConfiguration } from 'chart.js';
 import { KN2010 } from '../analysis/reference.ts';
-import type { ScalingRow } from '../experiment/scaling.ts';
 import { title } from './chart-title.ts';
 
-/** what a chart needs of a row of scaling.json */
-export type ScalingChartRow = Pick<ScalingRow, 'plays' | 'shares' | 'tracker' | 'overlay'> & { online: { mean: number } };
+/** what a chart needs of a row of scaling.json (experiment/scaling.ts ScalingRow) */
+export interface ScalingChartRow {
+  plays: number;
+  online: { mean: number };
+  shares: { server: number; p2p: number; cache: number };
+  /** searches answered with peers by the tracker, by the overlay: fractions */
+  tracker: number;
+  overlay: number;
+}
 
 const COLORS = { server: '#d62728', p2p: '#2ca02c', cache: '#1f77b4', tracker: '#9467bd', overlay: '#ff7f0e' } as const;
 

@@ -19,8 +19,6 @@ import { parseScheduledPlays, SCHEDULED_FILE, type ScheduledPlays } from './sche
 import { summarise } from './summarise.ts';
 import { type Summary, summarySchema } from './summary.schema.ts';
 
-export type { RunInfo };
-
 export { summarySchema };
 
 export class ResultsError extends UserFacingError {}
