@@ -13,7 +13,8 @@ import { type BenchmarkInfo, defaultSuite, isCI } from '../orchestrator/bench/su
 import { requireEngine } from '../orchestrator/docker/engine.ts';
 
 const here = import.meta.dirname;
-export const benchmarks: Record<string, BenchmarkInfo & { run: (args: string[]) => Promise<unknown> }> = {
+/** `writes`: the benchmark prints its own table and writes its own JSON (where its --json says), so it is neither echoed nor written here */
+export const benchmarks: Record<string, BenchmarkInfo & { run: (args: string[]) => Promise<unknown>; writes?: true }> = {
   protocol: { docker: false, run: async () => (await import('./protocol.ts')).run() },
   docker: { docker: true, run: async () => (await import('./docker-scale.ts')).runSuite() },
   // the sweep at 50, 100, 300 peers (about 15 minutes): only when named, once, not gated
@@ -38,6 +39,9 @@ export const benchmarks: Record<string, BenchmarkInfo & { run: (args: string[]) 
   'lastfm-import': { docker: false, heavy: true, run: async (args) => (await import('./lastfm-import.ts')).run(args) },
   // the MSSD importer on generated logs of 10^6 and 10^7 rows, each import in a process of its own (docs/traces.md); ~2 min
   'mssd-import': { docker: false, heavy: true, run: async (args) => (await import('./mssd-import.ts')).run(args) },
+  // a workload's listening behaviour (sessions, arrivals, lengths, skips, repeat listening) from an
+  // experiment or a trace file, as a table and JSON (docs/workload.md); seconds
+  'workload-stats': { docker: false, heavy: true, writes: true, run: async (args) => (await import('./workload-stats.ts')).run(args) },
 };
 
 // the history flags are taken out first, so that FILE is not read as a benchmark's name
@@ -93,6 +97,7 @@ for (const name of names) {
   measures.push(...own);
   // the last run's fields as before, and every repetition's numbers as the measures' samples
   const result = { benchmark: name, at: new Date().toISOString(), ...(runs.at(-1) as object), ...(own.length ? { repetitions: repeat, measures: own } : {}) };
+  if (b.writes) continue;
   const file = path.join(here, 'out', `${name}.json`);
   fs.writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
   process.stdout.write(JSON.stringify(result, null, 2) + '\n');
