@@ -7,6 +7,7 @@
 import { constants as fsConstants } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { checkRunId } from '../plan/run-id.ts';
 
 /** why a URL path was refused (400) */
 export class BadPath extends Error {}
@@ -93,4 +94,22 @@ export async function readInside(rootReal: string, file: string): Promise<Buffer
   } finally {
     await f.handle.close();
   }
+}
+
+/** a run id read from a results folder (live.json, plan.json), or null when it is not one: it goes into a Docker label filter */
+export function runIdOf(x: unknown): string | null {
+  if (typeof x !== 'string') return null;
+  try {
+    return checkRunId(x);
+  } catch {
+    return null;
+  }
+}
+
+/** the `country` of a query: two letters (either case, given once), one of `known`; upper-cased. Else BadPath (400) */
+export function countryOf(raw: unknown, known: readonly string[]): string {
+  if (typeof raw !== 'string' || !/^[A-Za-z]{2}$/.test(raw)) throw new BadPath('country: give ?country= and a two-letter country code, once');
+  const code = raw.toUpperCase();
+  if (!known.includes(code)) throw new BadPath(`country ${code} is not one of the topology's (${known.join(', ')})`);
+  return code;
 }

@@ -11,8 +11,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { parseTopology, tableIIDefaults } from '../config/topology.ts';
 import { apportion } from '../plan/plan.ts';
+import type { Plan } from '../plan/types.ts';
 import { escapeHtml } from '../report/html.ts';
 import { scalingCharts } from '../report/scaling-charts.ts';
+import type { ContainerRow } from '../runtime/docker/containers.ts';
+import { inspectRows } from '../runtime/docker/inspect.ts';
 import { buildServer } from './server.ts';
 import { HOSTILE, makeResults, SECRET, type TestResults, TOPOLOGY } from './test/results.ts';
 
@@ -33,8 +36,8 @@ afterAll(async () => {
 });
 
 /** a request sent with its path exactly as written: fetch would normalise `..` and `%2e` first */
-function raw(p: string, method = 'GET', headers: http.OutgoingHttpHeaders = {}): Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders }> {
-  const { port } = new URL(base);
+function raw(p: string, method = 'GET', headers: http.OutgoingHttpHeaders = {}, at = base): Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders }> {
+  const { port } = new URL(at);
   return new Promise((resolve, reject) => {
     const req = http.request({ host: '127.0.0.1', port, path: p, method, headers }, (res) => {
       let body = '';
@@ -410,5 +413,180 @@ describe('testbed serve: the topology page', () => {
     expect(res.headers['content-type']).toBe('text/plain; charset=utf-8');
     expect(res.headers['x-content-type-options']).toBe('nosniff');
     expect(res.body.includes('<svg')).toBe(false);
+  });
+});
+
+describe('testbed serve: the nodes of a country of a run going on in Docker', () => {
+  // a second server over the same folder, its engine a fake: the real rows (runtime/docker/inspect.ts)
+  // from a listing and logs made up here
+  let app2: FastifyInstance;
+  let base2: string;
+  const calls: { runId: string; country?: string; plan: string | undefined }[] = [];
+  const SMALL = fs.readFileSync(path.resolve(import.meta.dirname, '../../topologies/small.yaml'), 'utf8');
+  const listed: ContainerRow[] = [
+    { name: 'tb-dock01-r-se-001', role: 'router', state: 'running', status: 'Up 1 minute' },
+    { name: 'tb-dock01-p-se-001', role: 'peer', state: 'running', status: 'Up 1 minute' },
+    { name: 'tb-dock01-p-gb-001', role: 'peer', state: 'running', status: 'Up 1 minute' },
+  ];
+  const plan = (runId: string) => ({
+    runId,
+    containers: [
+      { name: `tb-${runId}-r-se-001`, meta: { country: 'SE', category: 'upnp' }, attachments: [{ network: `tb-${runId}-wan`, ip: '10.1.0.5' }] },
+      { name: `tb-${runId}-p-se-001`, meta: { country: 'SE', category: 'upnp', access: 'dsl' }, attachments: [{ network: `tb-${runId}-h-se-001`, ip: '192.168.1.2' }] },
+      { name: `tb-${runId}-p-gb-001`, meta: { country: 'GB', category: 'noNat', access: HOSTILE }, attachments: [{ network: `tb-${runId}-wan`, ip: '10.1.0.9' }] },
+    ],
+  });
+  const live = (runId: string, runtime: string, state = 'running', more: Record<string, unknown> = {}) =>
+    JSON.stringify({
+      state,
+      runId,
+      experiment: 'quick',
+      runtime,
+      durationMs: 4e6,
+      repetitions: 1,
+      repetition: 1,
+      workloadMs: 1e6,
+      plays: 3,
+      peersOnline: 12,
+      updatedAt: '2026-12-01T10:00:00.000Z',
+      warnings: [],
+      ...more,
+    });
+  const folder = (name: string, files: Record<string, string>) => {
+    const dir = path.join(results.root, name);
+    fs.mkdirSync(dir, { recursive: true });
+    for (const [f, text] of Object.entries(files)) {
+      fs.mkdirSync(path.dirname(path.join(dir, f)), { recursive: true });
+      fs.writeFileSync(path.join(dir, f), text);
+    }
+  };
+
+  beforeAll(async () => {
+    folder('dock-live', { 'live.json': live('dock01', 'docker'), 'topology.yaml': SMALL, 'plan.json': JSON.stringify(plan('dock01')) });
+    // the second of three repetitions: its containers are run dock021's (repetitions count from 0 there), its plan in rep-1/
+    folder('dock-rep', { 'live.json': live('dock02', 'docker', 'running', { repetitions: 3, repetition: 2 }), 'topology.yaml': SMALL, 'rep-1/plan.json': JSON.stringify(plan('dock021')) });
+    folder('dock-slow', { 'live.json': live('slow01', 'docker'), 'topology.yaml': SMALL, 'plan.json': JSON.stringify(plan('slow01')) });
+    folder('dock-broken', { 'live.json': live('brok01', 'docker'), 'topology.yaml': SMALL });
+    folder('dock-done', { 'live.json': live('done01', 'docker', 'finished'), 'topology.yaml': SMALL, 'plan.json': JSON.stringify(plan('done01')) });
+    folder('sim-live', { 'live.json': live('simu01', 'sim'), 'topology.yaml': SMALL });
+    app2 = await buildServer(results.root, {
+      label: 'results',
+      inspectTimeoutMs: 300,
+      inspectCacheMs: 60_000,
+      inspect: async (runId, p, filter) => {
+        calls.push({ runId, country: filter.country, plan: p?.runId });
+        if (runId === 'slow01') return new Promise(() => {});
+        if (runId === 'brok01') throw new Error('connect ECONNREFUSED /var/run/docker.sock');
+        const rows = await inspectRows(
+          { logs: async (n) => (n.endsWith('p-se-001') ? '{"event":"portmap","ok":true,"externalAddress":"198.51.100.7","externalPort":40001}\n' : '') },
+          runId,
+          listed.map((c) => ({ ...c, name: c.name.replace('dock01', runId) })),
+          p as Plan | null,
+          filter,
+        );
+        return { rows, containers: listed.length, unreachable: [] };
+      },
+    });
+    await app2.listen({ port: 0, host: '127.0.0.1' });
+    base2 = `http://127.0.0.1:${(app2.server.address() as { port: number }).port}`;
+  });
+  afterAll(async () => {
+    await app2?.close();
+  });
+
+  it("links each country of a live Docker run's topology to its nodes; no such link for another run", async () => {
+    const page = await (await fetch(`${base2}/runs/dock-live/topology`)).text();
+    for (const cc of ['SE', 'GB', 'NO']) expect(page).toContain(`<a href="/runs/dock-live/topology/nodes?country=${cc}" data-nodes="${cc}">`);
+    for (const other of ['sim-live', 'dock-done', 'r1']) expect(await (await fetch(`${base2}/runs/${other}/topology`)).text(), other).not.toContain('topology/nodes');
+  });
+
+  it("shows the country's peers and home routers as inspect lists them, escaped, and asks the engine once in a while", async () => {
+    const res = await fetch(`${base2}/runs/dock-live/topology/nodes?country=se`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(res.headers.get('content-security-policy')).toBe("default-src 'none'; style-src 'unsafe-inline'");
+    const page = await res.text();
+    expect(page.includes('<script')).toBe(false);
+    const rows = [...page.matchAll(/<tr data-node="([^"]+)" data-role="(\w+)">(.*?)<\/tr>/g)].map((m) => [m[1], m[2], ...[...m[3].matchAll(/<td>(.*?)<\/td>/g)].map((c) => c[1])]);
+    expect(rows).toEqual([
+      ['r-se-001', 'router', 'r-se-001', 'router', 'upnp', '', 'wan=10.1.0.5', '', '', 'running (Up 1 minute)', ''],
+      ['p-se-001', 'peer', 'p-se-001', 'peer', 'upnp', 'dsl', 'h-se-001=192.168.1.2', 'mapped', '198.51.100.7:40001', 'running (Up 1 minute)', ''],
+    ]);
+    expect(page).toContain('1 home router and 1 peer, as `npx testbed inspect dock01 --country SE` lists them');
+    expect(calls).toEqual([{ runId: 'dock01', country: 'SE', plan: 'dock01' }]);
+    // again within the cache's time: the same answer, the engine not asked again
+    await fetch(`${base2}/runs/dock-live/topology/nodes?country=SE`);
+    expect(calls).toHaveLength(1);
+    // as JSON; a text from the plan escaped in HTML
+    const json = (await (await fetch(`${base2}/runs/dock-live/topology/nodes?country=GB&format=json`)).json()) as { runId: string; country: string; rows: { node: string; access: string }[] };
+    expect(json).toMatchObject({ runId: 'dock01', country: 'GB', rows: [{ node: 'p-gb-001', access: HOSTILE, upnp: 'not asked' }] });
+    const gb = await (await fetch(`${base2}/runs/dock-live/topology/nodes?country=GB`)).text();
+    expect(gb).not.toContain(HOSTILE);
+    expect(gb).toContain(escapeHtml(HOSTILE));
+  });
+
+  it("asks for a repetition's containers with that repetition's plan", async () => {
+    const res = await fetch(`${base2}/runs/dock-rep/topology/nodes?country=SE&format=json`);
+    expect(res.status).toBe(200);
+    expect(calls.at(-1)).toEqual({ runId: 'dock021', country: 'SE', plan: 'dock021' });
+    expect(((await res.json()) as { rows: unknown[] }).rows).toHaveLength(2);
+  });
+
+  it.each([
+    ['dock-done', 'its live.json says finished'],
+    ['sim-live', 'its live.json says it runs in another runtime'],
+    ['r1', 'it has no live.json'],
+  ])('answers 404 for %s, a run not going on in Docker, and does not ask the engine', async (name, why) => {
+    const before = calls.length;
+    const res = await raw(`/runs/${name}/topology/nodes?country=SE`, 'GET', {}, base2);
+    expect(res.status).toBe(404);
+    expect(res.headers['content-type']).toBe('text/plain; charset=utf-8');
+    expect(res.body).toContain(`${name} is not a run going on in Docker (${why})`);
+    expect(calls.length).toBe(before);
+  });
+
+  it.each([
+    ['country=XX', "country XX is not one of the topology's (SE, GB, NO)"],
+    ['country=S', 'give ?country= and a two-letter country code'],
+    ['country=%3Cscript%3E', 'give ?country= and a two-letter country code'],
+    ['country=SE&country=GB', 'give ?country= and a two-letter country code'],
+    ['', 'give ?country= and a two-letter country code'],
+    ['country=SE&format=xml', 'format: json or html'],
+  ])('refuses ?%s (400)', async (q, said) => {
+    const res = await fetch(`${base2}/runs/dock-live/topology/nodes?${q}`);
+    expect(res.status).toBe(400);
+    expect(res.headers.get('content-type')).toBe('text/plain; charset=utf-8');
+    const body = await res.text();
+    expect(body).toContain(said);
+    expect(body).not.toContain('<script');
+  });
+
+  it('says the engine did not answer instead of waiting for it, and what it said when it failed', async () => {
+    const t0 = Date.now();
+    const res = await fetch(`${base2}/runs/dock-slow/topology/nodes?country=SE`);
+    expect(res.status).toBe(504);
+    expect(Date.now() - t0).toBeLessThan(5000);
+    expect(await res.text()).toContain('the Docker engine did not answer within 0.3 s');
+    const json = await fetch(`${base2}/runs/dock-slow/topology/nodes?country=SE&format=json`);
+    expect(json.status).toBe(504);
+    expect(((await json.json()) as { error: string }).error).toMatch(/^the Docker engine did not answer/);
+    // the question still open is not asked again
+    expect(calls.filter((c) => c.runId === 'slow01')).toHaveLength(1);
+    const failed = await fetch(`${base2}/runs/dock-broken/topology/nodes?country=SE`);
+    expect(failed.status).toBe(502);
+    const page = await failed.text();
+    expect(page).toContain('the Docker engine answered with an error: connect ECONNREFUSED /var/run/docker.sock');
+    expect(page).toContain('SE: its nodes in run brok01, as the Docker engine has them');
+  });
+
+  it.each([
+    ['/runs/../topology/nodes?country=SE', 400],
+    ['/runs/dock-live%2Ftopology/nodes?country=SE', 400],
+    ['/runs/topology/nodes?country=SE', 404],
+    ['/runs/nothing/topology/nodes?country=SE', 404],
+    ['/runs/outside/topology/nodes?country=SE', 404],
+  ] as const)('refuses %s (%i)', async (p, status) => {
+    const res = await raw(p, 'GET', {}, base2);
+    expect(res.status).toBe(status);
   });
 });

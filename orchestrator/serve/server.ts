@@ -11,6 +11,9 @@
 //   /runs/<folder>/live   a run's live page, while it runs and after (live-page.ts), for a folder
 //                         with live.json; /runs/<folder>/live/events its server-sent events (live.ts)
 //   /runs/<folder>/topology  the picture of a run's topology.yaml (topology-page.ts)
+//   /runs/<folder>/topology/nodes?country=XX  while the run goes on in Docker, that country's
+//                         nodes as `testbed inspect` lists them, read from the engine (nodes-page.ts;
+//                         &format=json for JSON); asked at most every few seconds, given up after 5 s
 // Every path goes through safe.ts: refused (400) when it could name a parent or carries an encoded
 // separator, not found (404) when it resolves, symlinks and all, outside the results folder.
 import fs from 'node:fs/promises';
@@ -20,11 +23,14 @@ import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { parseTopology } from '../config/topology.ts';
 import { UserError } from '../errors.ts';
 import { withPeers } from '../plan/plan.ts';
+import type { Plan } from '../plan/types.ts';
 import { type ScalingChartRow, scalingCharts } from '../report/scaling-charts.ts';
+import { type InspectFilter, inspectRun, type RunInspection } from '../runtime/docker/inspect.ts';
 import { liveEvents, readLive } from './live.ts';
 import { livePage } from './live-page.ts';
+import { nodesPage } from './nodes-page.ts';
 import { indexPage, markdownPage, type PageLink, withNav } from './pages.ts';
-import { BadPath, openInside, readInside, resolveInside, urlSegments } from './safe.ts';
+import { BadPath, countryOf, openInside, readInside, resolveInside, runIdOf, urlSegments } from './safe.ts';
 import { scanResults } from './scan.ts';
 import { type LiveNote, topologyPage } from './topology-page.ts';
 
@@ -86,6 +92,25 @@ function liveNote(text: string): LiveNote | null {
     : null;
 }
 
+/**
+ * Of a live.json (readLive) that says its run is running in Docker (its `runtime`, else run.json's):
+ * the run id its containers carry now (a repetition's, `<run><rep>`, when it has several) and the
+ * folders below the run's that hold that repetition's plan.json. null for any other run.
+ */
+function liveDockerRun(live: { text: string; state: string } | null, infoRuntime: unknown): { runId: string; planIn: string[] } | null {
+  if (live?.state !== 'running') return null;
+  const x = JSON.parse(live.text) as Record<string, unknown>;
+  if ((typeof x.runtime === 'string' ? x.runtime : infoRuntime) !== 'docker') return null;
+  const runId = runIdOf(x.runId);
+  if (!runId) return null;
+  const rep = Number(x.repetition);
+  if (Number(x.repetitions) > 1 && Number.isSafeInteger(rep) && rep >= 1) return { runId: `${runId}${rep - 1}`, planIn: [`rep-${rep - 1}`] };
+  return { runId, planIn: [] };
+}
+
+/** how the server asks the Docker engine for a run's nodes (runtime/docker/inspect.ts inspectRun); a test gives its own */
+export type InspectRun = (runId: string, plan: Plan | null, filter: InspectFilter) => Promise<RunInspection>;
+
 /** a topology.yaml that a scaling experiment ran with another number of peers says so in its last comment (experiment/scaling.ts) */
 const SCALED = /^# scaled by the experiment's populations to (\d+) peers/m;
 
@@ -96,7 +121,19 @@ const LOOPBACK_NAMES = ['127.0.0.1', 'localhost', '[::1]'];
  * `host`: the address it will listen on. On loopback (the default) a request is answered only
  * when its Host header names loopback; bound elsewhere, the user has chosen to expose the results.
  */
-export async function buildServer(resultsDir: string, o: { label?: string; host?: string } = {}): Promise<FastifyInstance> {
+export async function buildServer(
+  resultsDir: string,
+  o: {
+    label?: string;
+    host?: string;
+    /** asks the engine for a live Docker run's nodes: reads only (list, logs) */
+    inspect?: InspectRun;
+    /** how long the engine has to answer (default 5 s) */
+    inspectTimeoutMs?: number;
+    /** how long an answer is shown again before the engine is asked anew (default 3 s) */
+    inspectCacheMs?: number;
+  } = {},
+): Promise<FastifyInstance> {
   let rootReal: string;
   try {
     rootReal = await fs.realpath(resultsDir);
@@ -180,8 +217,108 @@ export async function buildServer(resultsDir: string, o: { label?: string; host?
     const scaled = Number(SCALED.exec(yaml)?.[1]);
     const ran = Number.isSafeInteger(scaled) && scaled > 0 && scaled !== fileSays ? withPeers(t, scaled) : t;
     const live = await readLive(rootReal, dir);
-    const page = topologyPage(ran, { rel, folderUrl: folderUrlOf(rel), scaledFrom: ran === t ? undefined : fileSays, live: live ? liveNote(live.text) : null });
+    const inDocker = liveDockerRun(live, live?.state === 'running' ? await runtimeOfInfo(dir) : undefined) !== null;
+    const page = topologyPage(ran, {
+      rel,
+      folderUrl: folderUrlOf(rel),
+      scaledFrom: ran === t ? undefined : fileSays,
+      live: live ? liveNote(live.text) : null,
+      nodesUrl: inDocker ? `${folderUrlOf(rel)}topology/nodes` : undefined,
+    });
     return html(reply, TOPOLOGY_CSP, page);
+  }
+
+  /** the runtime run.json of folder `dir` names, if it can be read */
+  async function runtimeOfInfo(dir: string): Promise<unknown> {
+    try {
+      return (JSON.parse((await readInside(rootReal, path.join(dir, 'run.json')))?.toString('utf8') ?? '{}') as { runtime?: unknown } | null)?.runtime;
+    } catch {
+      return undefined;
+    }
+  }
+
+  // the engine's answers, by folder, run and country: a page reloaded, or opened by several, asks
+  // it once every few seconds; a question still unanswered is not asked again on top of itself
+  const inspect = o.inspect ?? inspectRun;
+  const inspectTimeoutMs = o.inspectTimeoutMs ?? 5000;
+  const inspectCacheMs = o.inspectCacheMs ?? 3000;
+  type Asked = { answer: Promise<RunInspection & { asOf: string }>; started: number; done?: number };
+  const asked = new Map<string, Asked>();
+  function ask(key: string, runId: string, plan: Plan | null, country: string): Promise<RunInspection & { asOf: string }> {
+    const now = Date.now();
+    for (const [k, a] of asked) if (a.done !== undefined ? now - a.done >= inspectCacheMs : now - a.started >= 60_000) asked.delete(k);
+    const hit = asked.get(key);
+    if (hit) return hit.answer;
+    const a: Asked = { answer: inspect(runId, plan, { country }).then((r) => ({ ...r, asOf: new Date().toISOString() })), started: now };
+    a.answer.then(
+      () => (a.done = Date.now()),
+      () => (a.done = Date.now()),
+    );
+    asked.set(key, a);
+    return a.answer;
+  }
+
+  /**
+   * `topology/nodes?country=XX` of the run folder `dir` (a real path inside the results folder,
+   * holding topology.yaml): the country's nodes from the engine while the run goes on in Docker
+   */
+  async function nodesOf(reply: FastifyReply, dir: string, rel: string, query: Record<string, unknown>) {
+    const inDir = path.relative(rootReal, dir).split(path.sep).filter(Boolean);
+    const live = await readLive(rootReal, dir);
+    const run = liveDockerRun(live, live?.state === 'running' ? await runtimeOfInfo(dir) : undefined);
+    if (!run)
+      return text(
+        reply,
+        404,
+        `${rel} is not a run going on in Docker (${live ? `its live.json says ${live.state === 'running' ? 'it runs in another runtime' : live.state}` : 'it has no live.json'}): a country's nodes are read from the Docker engine only while the run is running there; its topology page has the numbers of its plan`,
+      );
+    let t: ReturnType<typeof parseTopology>;
+    try {
+      t = parseTopology((await readInside(rootReal, path.join(dir, 'topology.yaml')))?.toString('utf8') ?? '', `${rel}/topology.yaml`);
+    } catch (err) {
+      return text(reply, 422, `${rel}/topology.yaml is not a topology this testbed reads: ${(err as Error).message}`);
+    }
+    let country: string;
+    try {
+      country = countryOf(query.country, Object.keys(t.countries));
+      if (query.format !== undefined && query.format !== 'json' && query.format !== 'html') throw new BadPath('format: json or html');
+    } catch (err) {
+      if (err instanceof BadPath) return text(reply, 400, `refused: ${err.message}`);
+      throw err;
+    }
+    const json = query.format === 'json';
+    const planFile = await resolveInside(rootReal, [...inDir, ...run.planIn, 'plan.json']);
+    let plan: Plan | null = null;
+    try {
+      const read = planFile ? (JSON.parse((await readInside(rootReal, planFile))?.toString('utf8') ?? 'null') as Plan | null) : null;
+      plan = Array.isArray(read?.containers) ? read : null;
+    } catch {
+      plan = null;
+    }
+    const folderUrl = folderUrlOf(rel);
+    const page = { rel, folderUrl, runId: run.runId, country };
+    const problem = (code: number, said: string) =>
+      json ? reply.code(code).send({ runId: run.runId, country, error: said }) : html(reply.code(code), TOPOLOGY_CSP, nodesPage({ ...page, problem: said }));
+    let answer: (RunInspection & { asOf: string }) | 'late';
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const late = new Promise<'late'>((resolve) => {
+        timer = setTimeout(resolve, inspectTimeoutMs, 'late');
+      });
+      answer = await Promise.race([ask(JSON.stringify([dir, run.runId, country]), run.runId, plan, country), late]);
+    } catch (err) {
+      return problem(502, `the Docker engine answered with an error: ${(err as Error).message}`);
+    } finally {
+      clearTimeout(timer);
+    }
+    if (answer === 'late') return problem(504, `the Docker engine did not answer within ${inspectTimeoutMs / 1000} s: it may be busy with the run; reload to ask again`);
+    const notes = [
+      ...(plan ? [] : [`no plan.json of run ${run.runId} in ${rel}: the countries of the nodes are not known, so none is shown`]),
+      ...(answer.containers ? [] : [`the Docker engine has no container of run ${run.runId} now: the run is between two repetitions, starting, or has just ended`]),
+      ...answer.unreachable.map((u) => `not listed: ${u}`),
+    ];
+    if (json) return reply.send({ runId: run.runId, country, asOf: answer.asOf, containers: answer.containers, notes, rows: answer.rows });
+    return html(reply, TOPOLOGY_CSP, nodesPage({ ...page, rows: answer.rows, asOf: answer.asOf, notes }));
   }
 
   async function folderPage(reply: FastifyReply, dir: string, rel: string) {
@@ -237,6 +374,13 @@ export async function buildServer(resultsDir: string, o: { label?: string; host?
       if (events && req.method === 'HEAD') return reply.type('text/event-stream; charset=utf-8').send('');
       if (events) return liveEvents(reply, rootReal, liveDir);
       return html(reply, LIVE_CSP, livePage(liveOf.join('/'), { topology: (await resolveInside(rootReal, [...liveOf, 'topology.yaml'])) !== null }));
+    }
+    // `topology/nodes` after a folder that holds topology.yaml
+    if (last === 'nodes' && p.segments.at(-2) === 'topology' && p.segments.length > 2) {
+      const of = p.segments.slice(0, -2);
+      const dir = await resolveInside(rootReal, of);
+      if (dir && (await fs.stat(dir).catch(() => null))?.isDirectory() && (await resolveInside(rootReal, [...of, 'topology.yaml'])))
+        return nodesOf(reply, dir, of.join('/'), (req.query ?? {}) as Record<string, unknown>);
     }
     // `topology` after a folder that holds topology.yaml (no run writes a file of that name)
     if (last === 'topology' && p.segments.length > 1) {

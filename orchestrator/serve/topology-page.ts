@@ -6,7 +6,8 @@
 // to a row), each a box with its peers by NAT category and by access link, and a line to each data
 // centre its DNS rule names. Every part has a <title> (the browser's hover text) with its counts.
 // Clicking a country shows its numbers in full below the picture (CSS :target, no script); for a
-// run in progress, what its live.json says and nothing more (live.json has no figure per country).
+// run in progress, what its live.json says (live.json has no figure per country) and, when it runs
+// in Docker, a link to each country's nodes as the engine has them now (nodes-page.ts).
 // Built with el() (elements.ts): every text from the folder is escaped.
 import type { Access, DcName, RouterCategory, Topology } from '../config/topology.ts';
 import { CATEGORIES, DCS } from '../config/topology.ts';
@@ -282,7 +283,7 @@ function picture(t: Topology, stats: CountryStats[]): Element {
 
 // ---- a country in full, below the picture ----
 
-function countryDetail(c: CountryStats, t: Topology, live: LiveNote | null): Element {
+function countryDetail(c: CountryStats, t: Topology, live: LiveNote | null, nodesUrl: string | undefined): Element {
   const given = t.countries[c.code];
   return el(
     'section',
@@ -322,6 +323,14 @@ function countryDetail(c: CountryStats, t: Topology, live: LiveNote | null): Ele
           `While it runs, live.json counts peers for the whole run, not per country: ${plural(live.peersOnline, 'peer')} online in all countries, ${plural(live.plays, 'play')} so far (as of ${live.updatedAt}).`,
         )
       : null,
+    nodesUrl
+      ? el(
+          'p',
+          { class: 'nodes' },
+          el('a', { href: `${nodesUrl}?country=${c.code}`, 'data-nodes': c.code }, `${c.code}'s peers and home routers now`),
+          ': each container with its addresses, what UPnP gave it and its state, read from the Docker engine (as npx testbed inspect shows them).',
+        )
+      : null,
   );
 }
 
@@ -335,9 +344,9 @@ th,td{border:1px solid #ccc;padding:.2em .5em;text-align:left}th{background:#f4f
 /**
  * The page; `rel` is the folder (relative to the results folder), `scaledFrom` the peers the file
  * itself names when a scaling experiment ran it with another number, `live` what live.json says
- * while the run is running.
+ * while the run is running, `nodesUrl` the page of a country's nodes while it runs in Docker.
  */
-export function topologyPage(t: Topology, o: { rel: string; folderUrl: string; scaledFrom?: number; live: LiveNote | null }): string {
+export function topologyPage(t: Topology, o: { rel: string; folderUrl: string; scaledFrom?: number; live: LiveNote | null; nodesUrl?: string }): string {
   const stats = countryStats(t);
   const peers = stats.reduce((s, c) => s + c.peers, 0);
   const page = el(
@@ -352,7 +361,7 @@ export function topologyPage(t: Topology, o: { rel: string; folderUrl: string; s
       el(
         'p',
         {},
-        `From the run's topology.yaml${o.scaledFrom !== undefined ? `, its ${num(o.scaledFrom)} peers scaled by the scaling experiment to ${num(peers)}` : ''}; peers placed as the planner places them (seed ${t.seed}). Lines: the data centres each country's DNS rule names (dashed: either). Hover for counts; click a country for its numbers in full.`,
+        `From the run's topology.yaml${o.scaledFrom !== undefined ? `, its ${num(o.scaledFrom)} peers scaled by the scaling experiment to ${num(peers)}` : ''}; peers placed as the planner places them (seed ${t.seed}). Lines: the data centres each country's DNS rule names (dashed: either). Hover for counts; click a country for its numbers in full${o.nodesUrl ? ' and a link to its nodes in Docker' : ''}.`,
       ),
       o.live
         ? el(
@@ -362,7 +371,7 @@ export function topologyPage(t: Topology, o: { rel: string; folderUrl: string; s
           )
         : null,
       picture(t, stats),
-      stats.map((c) => countryDetail(c, t, o.live)),
+      stats.map((c) => countryDetail(c, t, o.live, o.nodesUrl)),
     ),
   );
   return `<!doctype html>\n${toHtml(page)}\n`;
