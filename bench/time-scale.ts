@@ -3,15 +3,15 @@
 // scale 1 (tracks at their real size) and at the scales the emulation uses. The drift of a figure
 // at scale k is its mean over the seeds at k minus its mean at 1; the seeds' spread says how much
 // of that is noise. docs/time-scale.md turns these numbers into the tolerance rule that
-// `testbed run` applies (orchestrator/experiment/time-scale.ts).
+// `testbed run` applies (orchestrator/analysis/time-scale.ts).
 // `npm run bench -- time-scale [scales...]` (default 1 10 60 600 3000; 3 seeds; two settings).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { FIGURES, type FigureKey, figuresOf } from '../orchestrator/analysis/time-scale.ts';
 import { mean, stdev } from '../orchestrator/compare/stats.ts';
 import { loadExperiment } from '../orchestrator/config/experiment.ts';
 import { runExperiment } from '../orchestrator/experiment/run.ts';
-import { FIGURES, type FigureKey, figuresOf } from '../orchestrator/experiment/time-scale.ts';
 import { Progress } from '../orchestrator/progress/display.ts';
 
 const root = path.resolve(import.meta.dirname, '..');

@@ -74,9 +74,9 @@ export interface DcArgs {
   protocol?: Protocol;
   /** faults on the workload timeline (core/faults.ts); they need the clients' epoch: `epochReal` or `startFile` */
   faults?: Fault[];
-  /** real Date.now() at workload time 0, for `faults` */
+  /** real Date.now() at workload time 0, for `faults` and the host-load measurement (adapters/host-load.ts) */
   epochReal?: number;
-  /** a file that will hold the real epoch (ms) of workload time 0, for `faults` (experiments) */
+  /** a file that will hold the real epoch (ms) of workload time 0, for `faults` and the host-load measurement (experiments) */
   startFile?: string;
   /** the tracker's seed (core/random.ts dcSeed), as every runtime derives it (default: unseeded) */
   seed?: number;
@@ -244,7 +244,7 @@ const DC_OPTIONS: Table<DcArgs> = {
   protocol: { codec: protocol, help: "the protocol variant: what differs from the paper's, as {policies, features, params} (core/policies.ts)" },
   faults: { codec: faults, help: "faults on the workload timeline (core/faults.ts); they need the clients' epoch (--epoch-real or --start-file)" },
   epochReal: { codec: milliseconds, help: 'real Date.now() at workload time 0, for --faults' },
-  startFile: { codec: text('FILE'), help: 'a file that will hold the real epoch (ms) of workload time 0, for --faults (experiments)' },
+  startFile: { codec: text('FILE'), help: 'a file that will hold the real epoch (ms) of workload time 0, for --faults and the host-load measurement (experiments)' },
   seed: { codec: seed, help: "the tracker's seed (core/random.ts dcSeed), as every runtime derives it (default: unseeded)" },
 };
 

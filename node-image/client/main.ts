@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import { logger } from '../adapters/args.ts';
 import { maybeDelayed, withReceiveDelay } from '../adapters/delay.ts';
 import { FileStore } from '../adapters/fs-store.ts';
+import { HostLoadMonitor } from '../adapters/host-load.ts';
 import { localAddressTowards, srvLocator } from '../adapters/locate.ts';
 import { mapPort, type PortMapper } from '../adapters/portmap.ts';
 import { listen, tcpDialer } from '../adapters/tcp.ts';
@@ -70,7 +71,10 @@ if (opts.startFile) {
   while (!fs.existsSync(f) || !fs.readFileSync(f, 'utf8').trim()) await new Promise((r) => setTimeout(r, 200));
   epochReal = Number(fs.readFileSync(f, 'utf8').trim());
 }
-const clock = realClock({ scale: opts.timeScale, epochReal, epochWorkload: opts.epochWorkload });
+// the host's load from the workload's start: how late this program's timers fire, how long its loop is held
+const load = new HostLoadMonitor(log);
+load.startAt(epochReal);
+const clock = realClock({ scale: opts.timeScale, epochReal, epochWorkload: opts.epochWorkload, onLate: load.late });
 const client = new Client({
   clock,
   params,
@@ -96,6 +100,7 @@ async function exit(reason: string): Promise<void> {
   const drained = await client.drain(reason === 'script done' ? 30_000 : 3_000);
   client.stop();
   server.close();
+  load.stop();
   // the exit record first: removing the port mapping talks to the router and may not answer
   process.stdout.write(
     JSON.stringify({

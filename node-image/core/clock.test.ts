@@ -26,6 +26,36 @@ describe('realClock', () => {
     expect(dt).toBeGreaterThanOrEqual(4000);
     expect(() => realClock({ scale: 0 })).toThrow(/scale/);
   });
+
+  it('tells how late each timer fired against when it was due: the timer slip (docs/time-scale.md, "An overloaded host")', async () => {
+    const late: number[] = [];
+    const c = realClock({ scale: 100, onLate: (ms) => late.push(ms) });
+    const busy = (ms: number) => {
+      const t = performance.now();
+      while (performance.now() - t < ms);
+    };
+    // a 1 s workload timeout is 10 ms real; the loop is held 60 ms, so it fires at least 50 ms late
+    const fired = new Promise<void>((r) => c.after(1000, r));
+    busy(60);
+    await fired;
+    expect(late).toHaveLength(1);
+    expect(late[0]).toBeGreaterThanOrEqual(49);
+    // an interval, against its previous firing: held once, late once
+    let n = 0;
+    const every = new Promise<void>((r) => {
+      const h = c.every(500, () => {
+        if (++n === 1) busy(40);
+        if (n === 3) {
+          h.cancel();
+          r();
+        }
+      });
+    });
+    await every;
+    expect(late).toHaveLength(4);
+    expect(late[2]).toBeGreaterThanOrEqual(30);
+    expect(late.every((x) => x >= 0 && Number.isFinite(x))).toBe(true);
+  });
 });
 
 describe('script runner', () => {

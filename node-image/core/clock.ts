@@ -22,24 +22,51 @@ export interface Clock {
   readonly scale: number;
 }
 
-/** A clock on the process's real timers. `epochReal` is the real Date.now() at workload time `epochWorkload`. */
-export function realClock(opts: { scale?: number; epochReal?: number; epochWorkload?: number } = {}): Clock {
+/**
+ * A clock on the process's real timers. `epochReal` is the real Date.now() at workload time
+ * `epochWorkload`. `onLate`, if given, hears how late each timer fired against when it was due,
+ * in real ms (the timer slip of docs/time-scale.md, "An overloaded host"): a timeout against the
+ * moment it was set plus its delay (Node fires none sooner than 1 ms), an interval against its
+ * previous firing plus its period. A timer firing a little early by the loop's cached time counts 0.
+ */
+export function realClock(opts: { scale?: number; epochReal?: number; epochWorkload?: number; onLate?: (ms: number) => void } = {}): Clock {
   const scale = opts.scale ?? 1;
   if (!(scale > 0)) throw new RangeError(`time scale must be > 0, got ${scale}`);
   const epochReal = opts.epochReal ?? Date.now();
   const epochWorkload = opts.epochWorkload ?? 0;
   const toReal = (ms: number) => Math.max(0, ms / scale);
+  const late = opts.onLate;
   return {
     scale,
     now: () => epochWorkload + (Date.now() - epochReal) * scale,
     realNow: () => performance.timeOrigin + performance.now(),
     after(ms, fn) {
-      const h = setTimeout(fn, toReal(ms));
+      const real = toReal(ms);
+      let run = fn;
+      if (late) {
+        const due = performance.now() + Math.max(1, real);
+        run = () => {
+          late(Math.max(0, performance.now() - due));
+          fn();
+        };
+      }
+      const h = setTimeout(run, real);
       h.unref?.();
       return { cancel: () => clearTimeout(h) };
     },
     every(ms, fn) {
-      const h = setInterval(fn, Math.max(1, toReal(ms)));
+      const period = Math.max(1, toReal(ms));
+      let run = fn;
+      if (late) {
+        let due = performance.now() + period;
+        run = () => {
+          const now = performance.now();
+          late(Math.max(0, now - due));
+          due = now + period;
+          fn();
+        };
+      }
+      const h = setInterval(run, period);
       h.unref?.();
       return { cancel: () => clearInterval(h) };
     },

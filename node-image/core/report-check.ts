@@ -2,8 +2,10 @@
 // reports cross a boundary: the data centre refuses a malformed or impossible report before it is
 // stored or acknowledged, and the analysis skips (and counts) such a line of a sink file instead
 // of crashing on it or publishing it. One report with bytes of 1e308 used to turn report.md into
-// "Infinity MB played" and still call the run valid.
+// "Infinity MB played" and still call the run valid. A program's host-load record (core/host-load.ts)
+// is checked the same way where the orchestrator collects it (hostLoadProblem).
 import { trackBytes } from './content.ts';
+import { slipBucket } from './host-load.ts';
 import { REPORT_TYPES, type Report } from './reports.ts';
 
 type Kind =
@@ -145,5 +147,40 @@ export function reportProblem(r: unknown): string | null {
     const most = MAX_REPLAYS * trackBytes(r.track as number, r.quality as 'q5' | 'q9');
     if (b.server + b.p2p + b.cache > most) return `play report: ${b.server + b.p2p + b.cache} bytes played of track ${r.track}, more than ${MAX_REPLAYS} times its ${most / MAX_REPLAYS} bytes`;
   }
+  return null;
+}
+
+/** the highest bucket a slip within MAX_REAL_MS falls in */
+const MAX_SLIP_BUCKET = slipBucket(MAX_REAL_MS);
+const realMs = (v: unknown) => nonNeg(v) && (v as number) <= MAX_REAL_MS;
+const quantiles = (v: unknown) =>
+  isObj(v) && only(v, 'p50', 'p99', 'max') && realMs(v.p50) && realMs(v.p99) && realMs(v.max) && (v.p50 as number) <= (v.p99 as number) && (v.p99 as number) <= (v.max as number);
+const count = (v: unknown) => Number.isSafeInteger(v) && (v as number) >= 0;
+
+/**
+ * null if `r` is a well-formed host-load record (core/host-load.ts HostLoad: a program's `load`
+ * line less the logger's fields), else what is wrong with it: every duration real ms from 0 to
+ * MAX_REAL_MS, quantiles in order, and a histogram of known buckets whose counts add up to `timers`
+ */
+export function hostLoadProblem(r: unknown): string | null {
+  if (!isObj(r)) return 'a load record must be an object';
+  const keys = ['ms', 'slipMs', 'timers', 'slipHist', 'loopDelayMs', 'loopSamples'];
+  for (const k of keys) if (!Object.hasOwn(r, k)) return `load record without "${k}"`;
+  const stray = Object.keys(r).find((k) => !keys.includes(k));
+  if (stray !== undefined) return `load record: unknown field "${stray}"`;
+  if (!realMs(r.ms)) return `load record: "ms" is not ${expected('realMs')}`;
+  for (const k of ['slipMs', 'loopDelayMs']) if (!quantiles(r[k])) return `load record: "${k}" is not {p50, p99, max} in order, each ${expected('realMs')}`;
+  for (const k of ['timers', 'loopSamples']) if (!count(r[k])) return `load record: "${k}" is not a whole number >= 0`;
+  const hist = r.slipHist;
+  if (!Array.isArray(hist)) return 'load record: "slipHist" is not a list of [bucket, count]';
+  let total = 0;
+  let last = -1;
+  for (const x of hist) {
+    if (!Array.isArray(x) || x.length !== 2 || !Number.isSafeInteger(x[0]) || x[0] <= last || x[0] > MAX_SLIP_BUCKET || !Number.isSafeInteger(x[1]) || x[1] < 1)
+      return `load record: "slipHist" holds ${JSON.stringify(x)}, not [bucket, count] with buckets rising from 0 to ${MAX_SLIP_BUCKET} and counts >= 1`;
+    last = x[0];
+    total += x[1];
+  }
+  if (total !== r.timers) return `load record: "slipHist" counts ${total} slips, "timers" ${r.timers}`;
   return null;
 }

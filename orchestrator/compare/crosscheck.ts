@@ -6,10 +6,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { searchDetail, searchDetailRows } from '../analysis/search-detail.ts';
+import { FIGURES, type FigureKey, figuresOf } from '../analysis/time-scale.ts';
 import { type ExperimentRuntime, loadExperiment } from '../config/experiment.ts';
 import { describeModel, type SimModel } from '../config/sim-model.ts';
 import { runExperiment } from '../experiment/run.ts';
-import { FIGURES, type FigureKey, figuresOf } from '../experiment/time-scale.ts';
 import type { Progress } from '../progress/display.ts';
 import { measuredReports } from '../report/summarise.ts';
 import { readRawReports } from '../report/write.ts';

@@ -16,6 +16,7 @@ import { checkPlan, placeOnHosts, planTopology } from '../plan/index.ts';
 import type { DockerHost, Plan } from '../plan/types.ts';
 import type { Progress } from '../progress/display.ts';
 import { DockerRuntime } from '../runtime/docker/index.ts';
+import { addHostLoad, lastLoadLine } from './host-load.ts';
 import { planLinkFaults, runLinkFaults } from './link-faults.ts';
 import type { Repetition, SessionRuntime } from './session.ts';
 import { describeWorkload, fmtWorkload, prepareWorkload } from './workload.ts';
@@ -125,7 +126,7 @@ export class DockerSession implements SessionRuntime {
     } finally {
       await linkFaults?.finish();
       // a collection that fails (a host gone) must not keep down from removing the rest
-      const silent = await collect(rt, plan, repDir, progress).catch((err: Error) => {
+      const silent = await collect(rt, plan, repDir, progress, (loads) => addHostLoad(info, repId, loads)).catch((err: Error) => {
         info.notes.push(`collection of ${repId} incomplete: ${err.message}`);
         progress.line(formatError(err));
         return [] as string[];
@@ -172,17 +173,29 @@ async function monitor(rt: DockerRuntime, plan: Plan, dir: string, epoch: number
   progress.line('workload finished');
 }
 
-/** Clients' exit records and the logs worth keeping; returns the peers that ended without an exit record. */
-async function collect(rt: DockerRuntime, plan: Plan, dir: string, progress: Progress): Promise<string[]> {
+/**
+ * Clients' exit records, every program's last host-load record (handed to `onLoads`) and the logs
+ * worth keeping; returns the peers that ended without an exit record.
+ */
+async function collect(
+  rt: DockerRuntime,
+  plan: Plan,
+  dir: string,
+  progress: Progress,
+  onLoads: (loads: { name: string; role: 'client' | 'dc'; line: string | undefined }[]) => void,
+): Promise<string[]> {
   const logs = path.join(dir, 'logs');
   fs.mkdirSync(logs, { recursive: true });
   const lines: string[] = [];
   const silent: string[] = [];
+  const loads: Parameters<typeof onLoads>[0] = [];
   const status = await rt.status(plan.runId);
   if (!status.length) return [];
-  progress.line('collecting client exit records and server logs');
+  progress.line('collecting client exit records, host-load records and server logs');
   for (const c of plan.containers) {
     const text = await rt.logs(c.name).catch(() => '');
+    // by the names report.md gives them: the data centre's, the peer's (its container's is prefixed with the run)
+    if (c.role === 'peer' || c.role === 'dc') loads.push({ name: String(c.role === 'dc' ? c.meta.dc : (c.meta.peer ?? c.name)), role: c.role === 'dc' ? 'dc' : 'client', line: lastLoadLine(text) });
     if (c.role === 'peer') {
       for (const l of text.split('\n')) if (l.startsWith('{"event":"exit"')) lines.push(l);
       if (!/"event":"exit"/.test(text)) {
@@ -194,5 +207,6 @@ async function collect(rt: DockerRuntime, plan: Plan, dir: string, progress: Pro
   fs.mkdirSync(path.join(dir, 'raw'), { recursive: true });
   fs.writeFileSync(path.join(dir, 'raw', 'clients.jsonl'), lines.join('\n') + (lines.length ? '\n' : ''));
   if (silent.length) progress.line(`warning: ${silent.length} peers ended without their exit record (died, or were stopped): ${silent.join(', ')}; their logs are in ${logs}`);
+  onLoads(loads);
   return silent;
 }

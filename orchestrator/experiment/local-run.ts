@@ -19,6 +19,7 @@ import { UserFacingError } from '../errors.ts';
 import { freePort, type Proc, startProgram } from '../local/processes.ts';
 import { placePeers } from '../plan/plan.ts';
 import type { Progress } from '../progress/display.ts';
+import { addHostLoad, isLoadLine } from './host-load.ts';
 import type { Repetition, SessionRuntime } from './session.ts';
 import { describeWorkload, fmtWorkload, prepareWorkload } from './workload.ts';
 
@@ -94,6 +95,11 @@ export class LocalSession implements SessionRuntime {
     const clients: Program[] = [];
     /** each client's exit record, as it printed it, by name */
     const exits = new Map<string, string>();
+    /** each program's last host-load record (adapters/host-load.ts), by client or data-centre name */
+    const loads = new Map<string, string>();
+    const keepLoad = (name: string) => (line: string) => {
+      if (isLoadLine(line)) loads.set(name, line);
+    };
     const track = (list: Program[], name: string, started: { p: Proc; stderr: () => string }): Program => {
       const x: Program = { name, p: started.p, stderr: started.stderr, ended: false };
       list.push(x);
@@ -117,9 +123,11 @@ export class LocalSession implements SessionRuntime {
           timeScale: e.timeScale,
           protocol,
           seed: dcSeed(r.seed, i),
-          ...(dcFaults.length ? { faults: dcFaults, startFile: control } : {}),
+          // the start file gives the data centre the workload's epoch: for its faults and its host-load measurement
+          ...(dcFaults.length ? { faults: dcFaults } : {}),
+          startFile: control,
         });
-        track(dcs, `dc-${dc}`, await startProgram(['node-image/dc/main.ts', ...args], () => {}, 60_000, { ...opts, env: credentialEnv('dc', dc, secret) }));
+        track(dcs, `dc-${dc}`, await startProgram(['node-image/dc/main.ts', ...args], keepLoad(dc), 60_000, { ...opts, env: credentialEnv('dc', dc, secret) }));
       }
       // clients: the data centre DNS would give their country (one of the rule's at random, as the
       // other runtimes' first pick for that peer: core/random.ts); a fixed --server keeps it for good
@@ -160,6 +168,7 @@ export class LocalSession implements SessionRuntime {
             ['node-image/client/main.ts', ...args],
             (line) => {
               if (line.startsWith('{"event":"exit"')) exits.set(pl.name, line);
+              else keepLoad(pl.name)(line);
             },
             120_000,
             { ...opts, env: credentialEnv('peer', pl.name, secret) },
@@ -190,6 +199,10 @@ export class LocalSession implements SessionRuntime {
         const names = silent.map((x) => x.name);
         if (names.length) progress.line(`warning: ${names.length} peers ended without their exit record (died, or were stopped): ${names.join(', ')}; their logs are in ${logs}`);
         info.clientsWithoutExit = [...(info.clientsWithoutExit ?? []), ...names];
+        addHostLoad(info, r.repId, [
+          ...DCS.map((dc) => ({ name: dc, role: 'dc' as const, line: loads.get(dc) })),
+          ...clients.map((x) => ({ name: x.name, role: 'client' as const, line: loads.get(x.name) })),
+        ]);
       } finally {
         fs.rmSync(tmp, { recursive: true, force: true });
       }

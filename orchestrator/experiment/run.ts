@@ -6,6 +6,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { chunkBytesFor } from '../../node-image/core/content.ts';
 import { resolveProtocol } from '../../node-image/core/policies.ts';
+import { distortedAt } from '../analysis/time-scale.ts';
 import type { Experiment, ExperimentRuntime, Variant } from '../config/experiment.ts';
 import { DCS } from '../config/topology.ts';
 import { checkRunId, newRunId, RunIdError } from '../plan/index.ts';
@@ -16,7 +17,6 @@ import { writeReport } from '../report/write.ts';
 import { SinkFollower } from './follow.ts';
 import { sessionRuntime } from './runtimes.ts';
 import type { SessionRuntime } from './session.ts';
-import { distortedAt } from './time-scale.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 

@@ -108,6 +108,14 @@ describe('planner', () => {
       })),
     );
     for (const c of dcs) expect(c.mounts).toContainEqual(control);
+    // without faults the data centres still read the start file: their host-load measurement starts at the workload's start
+    const plain = planTopology(t, { ...opts, timeScale: 60, protocol, repetition: { seed: 7, control: '/tmp/r/control' } });
+    for (const c of plain.containers.filter((x) => x.role === 'dc')) {
+      const a = parseDcArgs(argsOf(c.cmd));
+      expect(a.startFile).toBe('/run/control/start');
+      expect(a.faults).toBeUndefined();
+      expect(c.mounts).toContainEqual(control);
+    }
     // `testbed up`: no repetition, so no seeds, start file or control folder
     const up = planTopology(t, opts);
     for (const c of up.containers.filter((x) => x.role === 'peer' || x.role === 'dc')) {

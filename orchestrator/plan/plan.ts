@@ -132,7 +132,8 @@ export function planTopology(t: Topology, o: PlanOptions): Plan {
   const { protocol, repetition } = o;
   const control = repetition ? { host: repetition.control, container: CONTROL, readOnly: true } : undefined;
   const startFile = `${CONTROL}/start`;
-  // data-centre faults run on the peers' workload clock: the data centres read the same start file
+  // data-centre faults and the data centres' host-load measurement run on the peers' workload
+  // clock: the data centres read the same start file
   const faults = repetition?.dcFaults;
   const labels = { [LABEL_PROJECT]: PROJECT, [LABEL_RUN]: run, ...(o.transient ? { 'testbed.transient': 'true', 'testbed.owner-pid': String(o.transient.ownerPid) } : {}) };
   const networks: NetworkPlan[] = [];
@@ -230,12 +231,13 @@ export function planTopology(t: Topology, o: PlanOptions): Plan {
           timeScale: scale,
           protocol,
           ...(repetition ? { seed: dcSeed(repetition.seed, i) } : {}),
-          ...(faults ? { faults, startFile } : {}),
+          ...(faults ? { faults } : {}),
+          ...(repetition ? { startFile } : {}),
         }),
       ],
       attachments: attach([[d.net, ip]]),
       net: { routes: [{ dst: 'default', via: coreIp(d.s) }] },
-      mounts: [{ host: path.join(o.resultsDir, 'raw', d.dc), container: '/data' }, ...(control && faults ? [control] : [])],
+      mounts: [{ host: path.join(o.resultsDir, 'raw', d.dc), container: '/data' }, ...(control ? [control] : [])],
       meta: { dc: d.dc },
     });
   }

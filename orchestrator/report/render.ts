@@ -1,6 +1,7 @@
 // Renderers of one run's analysis (summarise.ts): tables as CSV and Markdown, the charts' configurations
 // (drawn to PNG and in report.html), and report.md. They compute nothing the summary does not hold or the analysis did not make.
 import type { ChartConfiguration } from 'chart.js';
+import { hostLoadWarning, largestScaleText, workloadTime } from '../analysis/host-load.ts';
 import type { LinkCheck } from '../linkcheck/linkcheck.ts';
 import { NO_NETEM_NOTE } from '../linkcheck/netem.ts';
 import { figure1Chart, latencyCdfChart, offloadChart, tableIIIChart } from './charts.ts';
@@ -69,6 +70,41 @@ function playsLine(a: Summary['playAccounting']): string {
   return `Plays scheduled ${a.scheduled} (${a.inWindow} in the measured window), reported ${a.reported}, not played ${n.noUser + n.offline + n.notReached + n.noExit} (${why.join(', ')}): ${off}.\n`;
 }
 
+/** report.md's "Host load": the programs' timer slip and event-loop delay, and the rule (analysis/host-load.ts); nothing where none was measured */
+function hostLoadSection(h: Summary['hostLoad'], timeScale: number, repetitions: number): string {
+  if (!h) return '';
+  type Delay = { realMs: number; workloadMs: number };
+  type Program = NonNullable<Summary['hostLoad']>['worst'];
+  const d = (x: Delay) => `${x.realMs} ms (${workloadTime(x.workloadMs)})`;
+  const who = (p: Program) => `${p.role === 'dc' ? 'data centre' : 'peer'} ${p.name}${repetitions > 1 ? ` (${p.repetition})` : ''}`;
+  const rows: (string | number)[][] = [[`all ${h.clients + h.dataCentres} programs, every timer pooled`, d(h.slipP99), '', '', '']];
+  const seen = new Set<string>();
+  for (const [what, p] of [
+    ['the largest timer slip', h.worst],
+    ['the longest event-loop delay of a data centre', h.worstDataCentre],
+    ['the longest event-loop delay', h.worstLoopDelay],
+  ] as const) {
+    if (!p) continue;
+    const key = `${p.role} ${p.name} ${p.repetition}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    rows.push([`${who(p)}: ${what}`, d(p.slipP99), d(p.slipMax), d(p.loopDelayP99), d(p.loopDelayMax)]);
+  }
+  const dc = h.worstDataCentre;
+  const warning = hostLoadWarning(h, repetitions);
+  const rule = h.limit
+    ? `The rule: 1 % of the run's timers, and 1 % of the time at each data centre, may wait no longer in workload time than the protocol's shortest reaction window, ${workloadTime(h.limit.workloadMs)} of \`${h.limit.parameter}\` (${h.limit.realMs} ms real at scale ${timeScale}; docs/time-scale.md, "An overloaded host"). The run's p99 timer slip, ${d(h.slipP99)}${dc ? `, and ${who(dc)}'s p99 event-loop delay, ${d(dc.loopDelayP99)}` : ''}, ${h.holds ? '**hold**' : h.scaleDistorts ? '**do not hold**, a warning and not a problem at this scale (below)' : '**do not hold: the run is not valid**'}; at these real delays the largest time scale that holds is ${largestScaleText(h.largestScale)}.${warning ? ` **Warning**: ${warning}.` : ''}`
+    : 'This variant has no audio window (emergency mode and prefetch off, no server head): no limit applies.';
+  return `## Host load
+
+Measured by each program from the workload's start (${h.clients} clients, ${h.dataCentres} data centres): **timer slip**, how late its own timers fired against when they were due, and **event-loop delay**, how long a timer due at any moment waited for its event loop. Real ms, and in workload time at scale ${timeScale} (× ${timeScale}).
+
+${table(['', 'timer slip p99', 'timer slip max', 'event-loop delay p99', 'event-loop delay max'], rows).md}
+${rule}
+
+`;
+}
+
 export function runMarkdown(a: Analysis, info: RunInfo, tables: Record<string, Table>, o: { topologyPng?: boolean } = {}): string {
   const { summary, plays, shares, quality: q } = a;
   const badLines = summary.rawLinesSkipped ?? 0;
@@ -94,7 +130,7 @@ Latency (${info.runtime === 'sim' ? 'virtual' : 'real'} ms, play request to firs
 
 ![latency](plots/latency-cdf.png)
 
-${
+${hostLoadSection(summary.hostLoad, info.timeScale, info.repetitions)}${
   summary.faults
     ? `## Faults\n\n${
         table(

@@ -3,8 +3,10 @@
 // table and plot out. No file is read or written here: write.ts reads raw/ and writes the results
 // folder, render.ts turns an analysis into tables, charts and report.md.
 import type { Fault } from '../../node-image/core/faults.ts';
+import type { ProtocolSpec } from '../../node-image/core/policies.ts';
 import type { PlayReport, Report } from '../../node-image/core/reports.ts';
 import { faultEffects } from '../analysis/faults.ts';
+import { hostLoadFigures, hostLoadProblems } from '../analysis/host-load.ts';
 import { discovery, figure1, noNeighbourShare, offloadByDc, offloadOverTime, peersOnline, tableI, tableII, tableIII } from '../analysis/paper.ts';
 import { byteShares, playbackQuality, reportsLost } from '../analysis/playback.ts';
 import { accountingProblems, type ExitNotPlayed, playAccounting } from './accounting.ts';
@@ -61,12 +63,15 @@ export function summarise({ info, reports: all, generated, badLines, scheduled, 
   const silent = info.clientsWithoutExit ?? [];
   // every report, pre-roll included: the balance is kept over the whole run (accounting.ts)
   const accounting = scheduled ? playAccounting(scheduled, all, exits ?? new Map(), silent, Number(info.workload?.preRollMs ?? 0)) : null;
+  // the programs' own measure of their host (none in the simulated runtime): a slip beyond the protocol's window voids the run
+  const load = hostLoadFigures(info.hostLoad, info.timeScale, (info.variant?.protocol ?? {}) as ProtocolSpec);
   const problems = [
     ...(silent.length ? [`${silent.length} peers ended without their exit record (died or stopped): ${silent.join(', ')}`] : []),
     ...(lost ? [`${lost} reports were generated and never stored`] : []),
     ...(q.integrityFailures ? [`${q.integrityFailures} plays played bytes that differ from the server's`] : []),
     ...(plays.length === 0 ? ['no play was reported'] : []),
     ...(accounting ? accountingProblems(accounting) : []),
+    ...hostLoadProblems(load, info.timeScale, info.repetitions),
     ...(badLines ? [`${badLines} lines of the raw reports were torn, malformed or impossible (refused by core/report-check.ts)`] : []),
     // the reports are checked one by one; a figure made of them is checked again before it is published
     ...[...Object.entries(shares.bytes), ...Object.entries(shares.shares)].filter(([, v]) => !Number.isFinite(v)).map(([k, v]) => `the figure ${k} is ${v}, not a finite number`),
@@ -102,6 +107,7 @@ export function summarise({ info, reports: all, generated, badLines, scheduled, 
     ...(accounting ? { playAccounting: accounting } : {}),
     valid: problems.length === 0 && info.interrupted !== true,
     problems: info.interrupted ? ['the run was interrupted', ...problems] : problems,
+    ...(load ? { hostLoad: load } : {}),
     ...(info.variant?.faults.length ? { faults: faultEffects(reports, info.variant.faults as Fault[]) } : {}),
     discovery: discovery(reports),
     noNeighbourShare: noNeighbourShare(reports),

@@ -45,6 +45,31 @@ export const summarySchema = {
     ms: {
       type: ['number', 'null'],
     },
+    delay: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['realMs', 'workloadMs'],
+      description: 'real ms, and the workload ms they make at the time scale (real ms × the scale)',
+      properties: {
+        realMs: { type: 'number', minimum: 0 },
+        workloadMs: { type: 'number', minimum: 0 },
+      },
+    },
+    programLoad: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['name', 'role', 'repetition', 'slipP99', 'slipMax', 'loopDelayP99', 'loopDelayMax'],
+      description: "one program's host-load figures over its life from the workload's start",
+      properties: {
+        name: { type: 'string', description: "the peer's or the data centre's name" },
+        role: { enum: ['client', 'dc'] },
+        repetition: { type: 'string', description: "the repetition's run id" },
+        slipP99: { $ref: '#/definitions/delay' },
+        slipMax: { $ref: '#/definitions/delay' },
+        loopDelayP99: { $ref: '#/definitions/delay' },
+        loopDelayMax: { $ref: '#/definitions/delay' },
+      },
+    },
   },
   properties: {
     experiment: {
@@ -300,7 +325,51 @@ export const summarySchema = {
       },
     },
     valid: { type: 'boolean', description: 'false when the run cannot be trusted as it is: see problems' },
-    problems: { type: 'array', items: { type: 'string' }, description: 'why the run is not valid: clients that died, reports lost, bytes that differ from the server, nothing played' },
+    problems: {
+      type: 'array',
+      items: { type: 'string' },
+      description: 'why the run is not valid: clients that died, reports lost, bytes that differ from the server, nothing played, a host that did not keep up with the time scale',
+    },
+    hostLoad: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['clients', 'dataCentres', 'slipP99', 'worst', 'worstLoopDelay', 'limit', 'largestScale', 'holds', 'worstHolds', 'scaleDistorts'],
+      description:
+        "how late the programs' own timers fired against when they were due (timer slip) and how long a timer waited for their event loops (event-loop delay), as each program measured them from the workload's start (node-image/adapters/host-load.ts), in real ms and in workload time; the run's p99 slip or a data centre's p99 event-loop delay beyond `limit` makes the run not valid (docs/time-scale.md, \"An overloaded host\"). Absent where no program measured them: the simulated runtime, whose clock does not slip, and runs before 2026-12-07",
+      properties: {
+        clients: { type: 'integer', minimum: 0, description: 'client programs whose figures these are (over the repetitions)' },
+        dataCentres: { type: 'integer', minimum: 0, description: 'data-centre programs whose figures these are' },
+        slipP99: { $ref: '#/definitions/delay', description: "the p99 of every timer firing of every program, pooled: the rule's first figure" },
+        worst: { $ref: '#/definitions/programLoad', description: 'the program with the largest p99 timer slip of its own' },
+        worstDataCentre: { $ref: '#/definitions/programLoad', description: "the data centre with the largest p99 event-loop delay: the rule's second figure" },
+        worstLoopDelay: { $ref: '#/definitions/programLoad', description: 'the program with the largest p99 event-loop delay' },
+        limit: {
+          type: ['object', 'null'],
+          additionalProperties: false,
+          required: ['parameter', 'workloadMs', 'realMs'],
+          description:
+            "the shortest window, in workload time, within which a player must act on its buffer (the variant's emergency window, else its server head's or prefetch's), and what it is in real ms at the scale; null if the variant has none",
+          properties: {
+            parameter: { type: 'string' },
+            workloadMs: { type: 'number', minimum: 0 },
+            realMs: { type: 'number', minimum: 0 },
+          },
+        },
+        largestScale: {
+          type: ['integer', 'null'],
+          minimum: 0,
+          description:
+            "limit.workloadMs over the larger of the rule's figures in real ms, rounded down: the largest time scale at which they stay within the limit at the same real delay (a lower scale also lightens the host's work, so it is a scale that holds, not the last one). null without a limit or a delay",
+        },
+        holds: { type: 'boolean', description: "both of the rule's figures, in workload time, are within the limit; false makes the run not valid" },
+        worstHolds: { type: 'boolean', description: "the worst program's own p99 slip is within the limit too; false alone is a warning in report.md, not a problem" },
+        scaleDistorts: {
+          type: 'boolean',
+          description:
+            'the time scale alone already puts the figures a late player moves (stutters per play, plays never started) beyond their tolerance (orchestrator/analysis/time-scale.ts MEASURED): a slip beyond the limit is then a warning, not a problem',
+        },
+      },
+    },
     gitCommit: {
       type: 'string',
     },

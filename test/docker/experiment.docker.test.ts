@@ -15,9 +15,11 @@ describe('testbed run experiments/quick.yaml', () => {
   it('writes a complete results folder, leaves nothing behind, and the report rebuilds from raw reports', async () => {
     const results = fs.mkdtempSync(path.join(os.tmpdir(), 'tb-exp-'));
     const r = await execa(process.execPath, ['bin/testbed.js', 'run', 'experiments/quick.yaml', '--results', results], { reject: false });
-    expect(r.exitCode, r.stderr.slice(-3000)).toBe(0);
     const runId = r.stdout.trim().split('\n').at(-1)!;
     const dir = path.join(results, runId);
+    // valid whatever the machine's load: at 600 a host beyond the emergency window is a warning,
+    // the scale alone already distorting what it would move (docs/time-scale.md, "An overloaded host")
+    expect(r.exitCode, r.stderr.slice(-3000)).toBe(0);
     for (const f of [
       'experiment.yaml',
       'topology.yaml',
@@ -45,6 +47,14 @@ describe('testbed run experiments/quick.yaml', () => {
     expect(s.nat.GB).toMatchObject({ noNat: 0.2, upnpWorked: 0.2, upnpMismatch: 0.2, upnpPrivate: 0.2 });
     expect(s.linkCheck).toHaveLength(2);
     expect(fs.readFileSync(path.join(dir, 'report.md'), 'utf8')).toMatch(/netem|Links/);
+    // every program measured its host from the workload's start (docs/time-scale.md, "An overloaded
+    // host"), the data centres through the start file: the figures are there and physical, whatever they are
+    expect(s.hostLoad).toMatchObject({ dataCentres: 2, limit: { parameter: 'emergencySec', workloadMs: 3000, realMs: 5 } });
+    expect(s.hostLoad.clients).toBeGreaterThan(0);
+    expect(s.hostLoad.slipP99.realMs).toBeGreaterThanOrEqual(0);
+    expect(s.hostLoad.worstDataCentre.loopDelayP99.realMs).toBeGreaterThanOrEqual(0);
+    if (!s.hostLoad.holds) expect(s.valid).toBe(false);
+    expect(fs.readFileSync(path.join(dir, 'report.md'), 'utf8')).toContain('## Host load');
     // nothing of the run is left
     const d = engine();
     expect(await d.listContainers({ all: true, filters: { label: [`${LABEL_RUN}=${runId}`] } })).toHaveLength(0);
@@ -55,7 +65,9 @@ describe('testbed run experiments/quick.yaml', () => {
     fs.rmSync(path.join(dir, 'plots'), { recursive: true });
     const rep = await execa(process.execPath, ['bin/testbed.js', 'report', dir], { reject: false });
     expect(rep.exitCode, rep.stderr).toBe(0);
-    expect(JSON.parse(fs.readFileSync(path.join(dir, 'summary.json'), 'utf8')).plays).toBe(s.plays);
+    const rebuilt = JSON.parse(fs.readFileSync(path.join(dir, 'summary.json'), 'utf8'));
+    expect(rebuilt.plays).toBe(s.plays);
+    expect(rebuilt.hostLoad).toEqual(s.hostLoad);
     expect(fs.existsSync(path.join(dir, 'plots', 'figure1.png'))).toBe(true);
     fs.rmSync(results, { recursive: true, force: true });
   }, 1_200_000);
