@@ -53,7 +53,9 @@ describe('testbed run experiments/quick.yaml', () => {
     expect(s.hostLoad.clients).toBeGreaterThan(0);
     expect(s.hostLoad.slipP99.realMs).toBeGreaterThanOrEqual(0);
     expect(s.hostLoad.worstDataCentre.loopDelayP99.realMs).toBeGreaterThanOrEqual(0);
-    if (!s.hostLoad.holds) expect(s.valid).toBe(false);
+    // at 600 the scale alone distorts what a late player moves: a host beyond the window is a warning there
+    expect(s.hostLoad.scaleDistorts).toBe(true);
+    expect(s.valid).toBe(true);
     expect(fs.readFileSync(path.join(dir, 'report.md'), 'utf8')).toContain('## Host load');
     // nothing of the run is left
     const d = engine();
