@@ -6,6 +6,7 @@ import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { SlipHistogram } from '../../node-image/core/host-load.ts';
 import type { Report } from '../../node-image/core/reports.ts';
+import { playReport } from '../../node-image/core/test/reports.ts';
 import { runMarkdown, runTables } from '../report/render.ts';
 import { summarise } from '../report/summarise.ts';
 import { summarySchema } from '../report/summary.schema.ts';
@@ -38,27 +39,7 @@ function hostLoad(p99s: Record<string, number>, dcs: string[] = ['stockholm', 'l
 }
 
 const base = { user: 'u', country: 'SE', dc: 'stockholm' };
-const reports: Report[] = [
-  {
-    ...base,
-    clientId: 'a',
-    seq: 0,
-    t: 1000,
-    type: 'play',
-    track: 1,
-    quality: 'q5',
-    bytes: { server: 100, p2p: 0, cache: 0 },
-    latencyMs: 5,
-    stutters: 0,
-    stutterMs: 0,
-    complete: true,
-    sha256: 'a',
-    expectedSha256: 'a',
-    access: 'random',
-    prefetched: false,
-  },
-  { ...base, clientId: 'a', seq: 1, t: 5000, type: 'logout', generated: 2 },
-];
+const reports: Report[] = [playReport({ clientId: 'a', t: 1000, bytes: { server: 100, p2p: 0, cache: 0 }, latencyMs: 5 }), { ...base, clientId: 'a', seq: 1, t: 5000, type: 'logout', generated: 2 }];
 
 describe('the host-load rule', () => {
   it('passes a run whose timers slipped little: at scale 600, 1 ms real is 0.6 s of the 3 s emergency window', () => {

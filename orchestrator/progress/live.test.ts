@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { LIVE_FILE, type LiveFigures, LiveFile, type LiveState } from './live.ts';
+import { LIVE_FILE, type LiveFigures, LiveFile, type LiveState, noFigures } from './live.ts';
 
 let dir: string;
 beforeEach(() => {
@@ -21,20 +21,7 @@ afterEach(() => {
 
 const header = { runId: 'live01', experiment: 'quick', runtime: 'sim', durationMs: 4 * 3_600_000, repetitions: 1 };
 const read = (): LiveState => JSON.parse(fs.readFileSync(path.join(dir, LIVE_FILE), 'utf8'));
-const figures = (o: Partial<LiveFigures> = {}): LiveFigures => ({
-  repetition: 1,
-  workloadMs: 0,
-  preRoll: false,
-  plays: 0,
-  bytes: { server: 0, p2p: 0, cache: 0 },
-  shares: { server: 0, p2p: 0, cache: 0 },
-  hourly: [],
-  peersOnline: 0,
-  search: { searches: 0, overlayFound: 0, trackerAsked: 0, trackerFound: 0 },
-  reportsLost: 0,
-  playsNeverStarted: 0,
-  ...o,
-});
+const figures = (o: Partial<LiveFigures> = {}): LiveFigures => ({ ...noFigures(), ...o });
 
 describe('live.json', () => {
   it('is written whole into a temporary file beside it and renamed over it: a new file each time, nothing left over', () => {

@@ -56,7 +56,8 @@ export interface LiveState extends LiveFigures {
 
 type Header = Pick<LiveState, 'runId' | 'experiment' | 'runtime' | 'durationMs' | 'repetitions'>;
 
-const noFigures = (): LiveFigures => ({
+/** the figures of a run that has reported nothing yet */
+export const noFigures = (): LiveFigures => ({
   repetition: 1,
   workloadMs: 0,
   preRoll: false,
