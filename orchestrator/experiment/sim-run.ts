@@ -91,8 +91,8 @@ async function runSimRepetition(r: Repetition): Promise<SimResult> {
   const w = await prepareWorkload(e, machines, r.seed, variant, info, progress, r.warn, r.repDir);
   const pre = w.preRollMs ?? 0;
   const warm = e.warmup && e.workload.kind === 'synthetic' ? warmUp(r, placement, protocol, e.workload.params, w) : undefined;
-  // the week before the window served the warm-up only: kept, it held every machine's plays up to
-  // the window as objects for the whole run (a tenth of the heap at 10,000 peers)
+  // the week before the window served the warm-up only (its days are made again when read, from
+  // the population the reader keeps)
   w.before = undefined;
   progress.line(
     `run ${r.repId} (simulated): ${placement.length} peers, ${describeWorkload(w, e.durationMs)} of virtual time, ${e.timeScale === 1 ? 'tracks at their real size' : `at time scale ${e.timeScale} as a container would run it (tracks ${e.timeScale}× shorter)`}`,

@@ -1,10 +1,12 @@
 // The synthetic listening workload, with parameters from the paper and its reference [1]
 // (Kreitz & Niemelä 2010). docs/workload.md gives each parameter's source. Same seed, same
-// workload: every random draw comes from one seeded generator, in a fixed order.
+// workload: the population from one seeded stream, then each day's sessions from a stream of that
+// day's own, users in a fixed order, so that a day can be made, replayed and let go by itself.
 import { trackDurationSec } from '../../node-image/core/content.ts';
 import type { Quality } from '../../node-image/core/reports.ts';
 import type { ScriptEvent } from '../../node-image/core/script.ts';
-import { seededRandom, zipfSampler } from '../util/random.ts';
+import { hashName, seededRandom, zipfSampler } from '../util/random.ts';
+import { DayScripts } from './day-scripts.ts';
 
 export interface Machine {
   name: string;
@@ -139,6 +141,22 @@ function poisson(mean: number, rnd: () => number): number {
   return k - 1;
 }
 
+/** one day of a workload as per-machine scripts, each in time order, made as they are read */
+export interface ScriptDay {
+  /** day of the week, 0 = Monday */
+  day: number;
+  scripts: Iterable<readonly [string, readonly ScriptEvent[]]>;
+}
+
+/**
+ * The workload before a window later in the week, up to `untilMs`: its days are made again each
+ * time `days()` is read (the same draws give the same days), so that nobody holds the week.
+ */
+export interface WeekBefore {
+  days: () => Iterable<ScriptDay>;
+  untilMs: number;
+}
+
 export interface WorkloadResult {
   scripts: Map<string, ScriptEvent[]>;
   users: number;
@@ -156,7 +174,7 @@ export interface WorkloadResult {
    * a window later in the week: the synthetic workload from Monday 00:00 up to the window's start
    * (`untilMs`), which a warm-up replays after its own days (orchestrator/workload/warmup.ts)
    */
-  before?: { scripts: ReadonlyMap<string, readonly ScriptEvent[]>; untilMs: number };
+  before?: WeekBefore;
   /** workload ms at the scripts' start that are a pre-roll, not measured (warmup.ts PRE_ROLL_MS); startMs is the pre-roll's start */
   preRollMs?: number;
 }
@@ -186,6 +204,8 @@ function drawOthers(pool: readonly Machine[], home: Machine, k: number, rnd: () 
 
 /** a user of the synthetic workload: where they listen, at what quality, and their playlists */
 export interface SyntheticUser {
+  /** its place in the population's list */
+  index: number;
   id: string;
   country: string;
   quality: Quality;
@@ -200,10 +220,6 @@ export interface SyntheticPopulation {
   users: SyntheticUser[];
   tracks: number;
   zipfExponent: number;
-  /** the random stream after the users were drawn: the sessions continue it */
-  rnd: () => number;
-  /** a track by popularity, drawn from `rnd` */
-  popular: () => number;
 }
 
 /** a track drawn by popularity from `rnd`: Zipf ranks spread over the catalogue's ids */
@@ -245,6 +261,7 @@ export function syntheticPopulation(machines: readonly Machine[], seed: number, 
         : drawOthers(pool, home, k - 1, rnd);
     const playlists = Array.from({ length: 3 }, () => Array.from({ length: 8 + Math.floor(rnd() * 12) }, popular));
     users.push({
+      index: i,
       id: `u${i}-${home.country.toLowerCase()}`,
       country: home.country,
       quality: rnd() < p.premiumShare ? 'q9' : 'q5',
@@ -253,7 +270,7 @@ export function syntheticPopulation(machines: readonly Machine[], seed: number, 
       playlists,
     });
   }
-  return { users, tracks, zipfExponent: s, rnd, popular };
+  return { users, tracks, zipfExponent: s };
 }
 
 /**
@@ -261,7 +278,7 @@ export function syntheticPopulation(machines: readonly Machine[], seed: number, 
  * `forget` drops what ended before a time, so that a generator going day by day (the warm-up)
  * holds a day or two of sessions, not weeks.
  */
-export class MachineCalendar {
+class MachineCalendar {
   private readonly busy = new Map<string, [number, number][]>();
   free(m: Machine, a: number, b: number): boolean {
     return !(this.busy.get(m.name) ?? []).some(([x, y]) => a < y + 5_000 && x < b + 5_000);
@@ -280,20 +297,23 @@ export class MachineCalendar {
   }
 }
 
+/** a stream of draws of its own for each day of a workload: a day's sessions do not depend on how many draws the days before it took */
+function dayRandom(seed: number, stream: string, day: number): () => number {
+  return seededRandom((seed ^ hashName(`${stream} day ${day}`)) >>> 0);
+}
+
 /**
  * One user's sessions of day `d` (day 0 is Monday; a negative day is a week before), each on a
- * free machine, appended to `scripts` (per machine). Sessions end by `endMs` (the workload's end,
- * less a minute). Returns the sessions and plays added. Every draw from `rnd`, in a fixed order.
+ * free machine, written to the day's store. Sessions end by `endMs` (the workload's end, less a
+ * minute). Every draw from `rnd`, in a fixed order.
  */
-export function userDay(
+function userDay(
   u: SyntheticUser,
   d: number,
-  ctx: { rnd: () => number; popular: () => number; p: SyntheticParams; calendar: MachineCalendar; endMs: number },
-  scripts: (m: Machine) => ScriptEvent[],
-): { sessions: number; plays: number } {
+  ctx: { rnd: () => number; popular: () => number; p: SyntheticParams; calendar: MachineCalendar; endMs: number; machineIndex: ReadonlyMap<Machine, number> },
+  day: DayScripts,
+): void {
   const { rnd, popular, p, calendar } = ctx;
-  let sessions = 0;
-  let plays = 0;
   const weekend = ((d % 7) + 7) % 7 >= 5;
   const n = poisson(weekend ? p.sessionsPerDay.weekend : p.sessionsPerDay.weekday, rnd);
   for (let j = 0; j < n; j++) {
@@ -308,9 +328,7 @@ export function userDay(
     if (!m) continue;
     // the last track may run past `end` by up to a track's length
     calendar.take(m, start, end + 6 * MIN);
-    const ev = scripts(m);
-    ev.push({ t: start, action: 'login', user: u.id, country: u.country, quality: u.quality, ...(u.mobile ? { mobile: true } : {}) });
-    sessions++;
+    day.login(ctx.machineIndex.get(m)!, start, u.index);
     let t = start + 2_000;
     let list: number[] | null = null;
     let pos = 0;
@@ -327,35 +345,64 @@ export function userDay(
         list = u.playlists[Math.floor(rnd() * u.playlists.length)];
         pos = Math.floor(rnd() * list.length);
       }
-      const next = list && pos < list.length ? list[pos] : undefined;
-      ev.push({ t, action: 'play', track, access, ...(next !== undefined ? { next } : {}) });
-      plays++;
+      day.play(t, track, access, list && pos < list.length ? list[pos] : undefined);
       const dur = trackDurationSec(track) * 1000;
       if (rnd() < p.skipShare) {
         t += Math.round(dur * (0.05 + 0.55 * rnd()));
-        ev.push({ t, action: 'skip' });
+        day.skip(t);
       } else t += dur;
       t += 1_000;
     }
-    ev.push({ t: Math.min(ctx.endMs + MIN, Math.max(t, end)), action: 'logout' });
+    day.logout(Math.min(ctx.endMs + MIN, Math.max(t, end)));
   }
-  return { sessions, plays };
+}
+
+/** which of a population's streams a run of days draws from: the workload's own, or its warm-up's (warmup.ts) */
+export type DayStream = 'sessions' | 'warm-up';
+
+/**
+ * The population's sessions day by day, days `fromDay` to `toDay - 1`, each day's in a store of its
+ * own (day-scripts.ts): a caller keeps the days it replays and lets the others go, so that a week
+ * up to a window late in it, or a month of warm-up, is never held whole. Days outer, users inner,
+ * each day from a stream of its own (`stream` and the day's number); the machines' calendar runs on
+ * from day to day, so a session that ran past midnight keeps its machine busy the next morning.
+ */
+export function* syntheticDays(
+  pop: SyntheticPopulation,
+  machines: readonly Machine[],
+  p: SyntheticParams,
+  o: { seed: number; stream: DayStream; fromDay: number; toDay: number; endMs: number },
+): Generator<DayScripts> {
+  let today: () => number = () => 0;
+  const rnd = () => today();
+  // one sampler for every day: its table is the catalogue's size (64 MB at 8 million tracks)
+  const popular = popularity(pop.tracks, pop.zipfExponent, rnd);
+  const machineIndex = new Map(machines.map((m, i) => [m, i]));
+  const ctx = { rnd, popular, p, calendar: new MachineCalendar(), endMs: o.endMs, machineIndex };
+  for (let d = o.fromDay; d < o.toDay; d++) {
+    today = dayRandom(o.seed, o.stream, d);
+    const day = new DayScripts(d, machines, pop.users);
+    for (const u of pop.users) userDay(u, d, ctx, day);
+    // no session of a later day begins before this one's midnight
+    ctx.calendar.forget(d * DAY);
+    yield day;
+  }
 }
 
 export function syntheticWorkload(machines: Machine[], durationMs: number, seed: number, p: SyntheticParams = defaultSynthetic): WorkloadResult {
-  const { users, tracks, zipfExponent, rnd, popular } = syntheticPopulation(machines, seed, p);
+  const pop = syntheticPopulation(machines, seed, p);
   const scripts = new Map<string, ScriptEvent[]>(machines.map((m) => [m.name, []]));
-  const ctx = { rnd, popular, p, calendar: new MachineCalendar(), endMs: durationMs - MIN };
   let sessions = 0;
   let plays = 0;
-  const days = Math.ceil(durationMs / DAY);
-  for (const u of users) {
-    for (let d = 0; d < days; d++) {
-      const n = userDay(u, d, ctx, (m) => scripts.get(m.name)!);
-      sessions += n.sessions;
-      plays += n.plays;
+  for (const day of syntheticDays(pop, machines, p, { seed, stream: 'sessions', fromDay: 0, toDay: Math.ceil(durationMs / DAY), endMs: durationMs - MIN })) {
+    for (const [name, events] of day.scripts()) {
+      const list = scripts.get(name)!;
+      for (const e of events) list.push(e);
     }
+    sessions += day.sessions;
+    plays += day.plays;
   }
+  // a machine's days follow each other (the calendar keeps its sessions apart); sorted all the same
   for (const ev of scripts.values()) ev.sort((a, b) => a.t - b.t);
-  return { scripts, users: users.length, tracks, zipfExponent, sessions, plays, startMs: 0 };
+  return { scripts, users: pop.users.length, tracks: pop.tracks, zipfExponent: pop.zipfExponent, sessions, plays, startMs: 0 };
 }

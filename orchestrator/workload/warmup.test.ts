@@ -96,7 +96,7 @@ describe('the warm-up', () => {
         {
           ...options,
           days: 1,
-          before: { scripts: new Map([['m0', events]]), untilMs: 86_400_000 },
+          before: { days: () => [{ day: 0, scripts: new Map([['m0', events]]) }], untilMs: 86_400_000 },
           ...o,
         },
       );

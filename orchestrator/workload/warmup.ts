@@ -21,9 +21,8 @@ import { trackBytes, trackDurationSec } from '../../node-image/core/content.ts';
 import type { Quality } from '../../node-image/core/reports.ts';
 import type { ScriptEvent } from '../../node-image/core/script.ts';
 import { seededRandom } from '../util/random.ts';
-import { type Machine, MachineCalendar, popularity, type SyntheticParams, syntheticPopulation, userDay } from './synthetic.ts';
+import { type Machine, type SyntheticParams, syntheticDays, syntheticPopulation, type WeekBefore } from './synthetic.ts';
 
-const DAY = 86_400_000;
 
 /**
  * Network time simulated, unmeasured, before a window that starts later in the week (`start:`)
@@ -63,7 +62,7 @@ export interface WarmOptions {
    * the run's own workload before its window (a window later in the week: the days from Monday
    * 00:00 to the window's start), replayed after the warm-up's days; counted from Monday 00:00
    */
-  before?: { scripts: ReadonlyMap<string, readonly ScriptEvent[]>; untilMs: number };
+  before?: WeekBefore;
 }
 
 export interface WarmDay {
@@ -141,7 +140,7 @@ class History {
   }
 
   /** one day's scripts (per machine, in time order), then the day's announcements in time order */
-  replayDay(day: number, scripts: ReadonlyMap<string, readonly ScriptEvent[]>, untilMs = Number.POSITIVE_INFINITY): void {
+  replayDay(day: number, scripts: Iterable<readonly [string, readonly ScriptEvent[]]>, untilMs = Number.POSITIVE_INFINITY): void {
     const count = { day, plays: 0, cacheHits: 0 };
     const announces: Announce[] = [];
     for (const [name, events] of scripts) {
@@ -258,24 +257,14 @@ export function steadyDays(daily: readonly WarmDay[], rule = AUTO): number | nul
 function replay(machines: readonly WarmMachine[], dcNames: readonly string[], days: number, params: SyntheticParams, o: WarmOptions, onDay?: (d: number) => void): History {
   const byName = new Map(machines.map((m) => [m.name, m]));
   const history = new History(byName, dcNames, o);
-  const { users, tracks, zipfExponent } = syntheticPopulation(machines, o.seed, params);
-  // a stream of its own: the window's sessions draw from the population's, unchanged by a warm-up
-  const rnd = seededRandom((o.seed ^ 0x3a7b) >>> 0);
-  const ctx = { rnd, popular: popularity(tracks, zipfExponent, rnd), p: params, calendar: new MachineCalendar(), endMs: -60_000 };
-  for (let d = -days; d < 0; d++) {
-    const scripts = new Map<string, ScriptEvent[]>();
-    const of = (m: Machine) => {
-      let list = scripts.get(m.name);
-      if (!list) scripts.set(m.name, (list = []));
-      return list;
-    };
-    for (const u of users) userDay(u, d, ctx, of);
-    for (const list of scripts.values()) list.sort((a, b) => a.t - b.t);
-    history.replayDay(d, scripts);
-    ctx.calendar.forget((d - 1) * DAY);
-    onDay?.(d);
+  const pop = syntheticPopulation(machines, o.seed, params);
+  // a stream of its own: the window's sessions draw from theirs, unchanged by a warm-up; its days
+  // end before Monday 00:00, where the window's week begins with every machine free
+  for (const day of syntheticDays(pop, machines, params, { seed: o.seed, stream: 'warm-up', fromDay: -days, toDay: 0, endMs: -60_000 })) {
+    history.replayDay(day.day, day.scripts());
+    onDay?.(day.day);
   }
-  if (o.before) history.replayDay(0, o.before.scripts, o.before.untilMs);
+  if (o.before) for (const day of o.before.days()) history.replayDay(day.day, day.scripts, o.before.untilMs);
   return history;
 }
 

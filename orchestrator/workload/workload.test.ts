@@ -6,7 +6,7 @@ import { importLastfm } from './importers/lastfm.ts';
 import { importMssd } from './importers/mssd.ts';
 import { calibrateZipf, coprimeStep, defaultSynthetic, syntheticWorkload, zipfSum } from './synthetic.ts';
 import { bulkSpan, readTrace, replayTrace, type TraceEvent, traceStartMs } from './trace.ts';
-import { windowWorkload } from './window.ts';
+import { syntheticWindow, windowWorkload } from './window.ts';
 
 const machines = Array.from({ length: 40 }, (_, i) => ({ name: `m${i}`, country: i < 20 ? 'SE' : 'ES' }));
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tb-wl-'));
@@ -115,6 +115,48 @@ describe('a window of the synthetic week (workload.synthetic.start)', () => {
     // the busy hour starts with listeners already listening
     expect(relogged).toBeGreaterThan(0);
     expect(w.sessions).toBe([...w.scripts.values()].flat().filter((e) => e.action === 'login').length);
+  });
+});
+
+describe('the week made a day at a time', () => {
+  const DAY = 86_400_000;
+  const params = { ...defaultSynthetic, sessionMinutes: 120 };
+  // Thursday 18:00-20:00: days before it are let go as they are made, and sessions run past midnight
+  const start = 3 * DAY + 18 * 3_600_000;
+  const hours = 2 * 3_600_000;
+
+  it('gives the window of the whole week, cold and warm, and the warm-up the week up to its pre-roll', () => {
+    const week = syntheticWorkload(machines, start + hours + DAY, 4, params);
+    const cold = syntheticWindow(machines, start, hours, 4, params, false);
+    const whole = windowWorkload(week, start, start + hours);
+    expect(cold.plays).toBeGreaterThan(20);
+    expect([...cold.scripts]).toEqual([...whole.scripts]);
+    expect([cold.sessions, cold.plays, cold.startMs]).toEqual([whole.sessions, whole.plays, whole.startMs]);
+
+    const warm = syntheticWindow(machines, start, hours, 4, params, true);
+    const pre = warm.preRollMs!;
+    expect(pre).toBeGreaterThan(0);
+    expect([...warm.scripts]).toEqual([...windowWorkload(week, start - pre, start + hours).scripts]);
+    // the days before, made again, hold every event of the week before the pre-roll, machine by machine
+    const before = new Map<string, unknown[]>();
+    const days: number[] = [];
+    for (const day of warm.before!.days()) {
+      days.push(day.day);
+      for (const [name, events] of day.scripts) before.set(name, [...(before.get(name) ?? []), ...events.filter((e) => e.t < warm.before!.untilMs)]);
+    }
+    expect(days).toEqual([0, 1, 2, 3]);
+    for (const [name, events] of week.scripts) expect(before.get(name) ?? [], name).toEqual(events.filter((e) => e.t < start - pre));
+    // and the same days a second time
+    expect([...warm.before!.days()].length).toBe(4);
+  });
+
+  it("draws each day from the day's own stream: a longer workload keeps the shorter one's days", () => {
+    const two = syntheticWorkload(machines, 2 * DAY, 9, params);
+    const three = syntheticWorkload(machines, 3 * DAY, 9, params);
+    // the two-day workload cuts its last sessions at its end; the three-day one runs them on
+    const early = (w: typeof two) => [...w.scripts].map(([n, ev]) => [n, ev.filter((e) => e.t < DAY)]);
+    expect(early(three)).toEqual(early(two));
+    expect(three.plays).toBeGreaterThan(two.plays);
   });
 });
 
