@@ -142,7 +142,7 @@ function poisson(mean: number, rnd: () => number): number {
 }
 
 /** one day of a workload as per-machine scripts, each in time order, made as they are read */
-export interface ScriptDay {
+interface ScriptDay {
   /** day of the week, 0 = Monday */
   day: number;
   scripts: Iterable<readonly [string, readonly ScriptEvent[]]>;
@@ -203,7 +203,7 @@ function drawOthers(pool: readonly Machine[], home: Machine, k: number, rnd: () 
 }
 
 /** a user of the synthetic workload: where they listen, at what quality, and their playlists */
-export interface SyntheticUser {
+interface SyntheticUser {
   /** its place in the population's list */
   index: number;
   id: string;
@@ -223,7 +223,7 @@ export interface SyntheticPopulation {
 }
 
 /** a track drawn by popularity from `rnd`: Zipf ranks spread over the catalogue's ids */
-export function popularity(tracks: number, s: number, rnd: () => number): () => number {
+function popularity(tracks: number, s: number, rnd: () => number): () => number {
   const rank = zipfSampler(tracks, s, rnd);
   // ranks are spread over ids so that popularity is not tied to id order (or track length): by a
   // step coprime with the catalogue's size, so that every rank lands on its own track

@@ -23,7 +23,6 @@ import type { ScriptEvent } from '../../node-image/core/script.ts';
 import { seededRandom } from '../util/random.ts';
 import { type Machine, type SyntheticParams, syntheticDays, syntheticPopulation, type WeekBefore } from './synthetic.ts';
 
-
 /**
  * Network time simulated, unmeasured, before a window that starts later in the week (`start:`)
  * with a warm-up. A peer's neighbours are made by its own fetches within its session, and the
