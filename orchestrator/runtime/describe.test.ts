@@ -14,6 +14,7 @@ import type { RunInfo } from '../report/run-info.ts';
 import { summarise } from '../report/summarise.ts';
 import { testRunInfo } from '../report/test/run-info.ts';
 import { makeScalingFolder } from '../report/test/scaling-folder.ts';
+import { describeRuntime } from './describe.ts';
 
 const reports = [playReport({ clientId: 'a', seq: 0, t: 60_000, bytes: { server: 600, p2p: 300, cache: 100 }, latencyMs: 40 })];
 
@@ -106,7 +107,19 @@ describe('scaling.md', () => {
     expect(await header({ runtime: 'docker', timeScale: 600, sim: lazy })).toBe('Docker runtime, time scale 600, 4 h of workload per population, seed 1, every cache empty at the start');
   });
 
+  it('calls local populations processes on loopback, not Docker as it did before the runtimes described themselves', async () => {
+    expect(await header({ runtime: 'local', timeScale: 600, sim: lazy })).toBe(
+      'Local runtime (processes on loopback), time scale 600, 4 h of workload per population, seed 1, every cache empty at the start',
+    );
+  });
+
   it('describes populations of a runtime this version does not know', async () => {
     expect(await header({ runtime: 'k8s', timeScale: 600 })).toContain('time scale 600, 4 h of workload per population');
+  });
+});
+
+describe('live nodes', () => {
+  it('are listed for Docker runs only, an old run.json without a runtime being one', () => {
+    expect(['docker', 'local', 'sim', 'k8s', undefined].filter((n) => describeRuntime(n).liveNodes)).toEqual(['docker', undefined]);
   });
 });

@@ -4,6 +4,7 @@ import { runExperiment } from '../../experiment/run.ts';
 import { runScaling } from '../../experiment/scaling.ts';
 import { RUN_ID_RULE } from '../../plan/index.ts';
 import { Progress } from '../../progress/display.ts';
+import { describeRuntime } from '../../runtime/describe.ts';
 
 export const order = 50;
 
@@ -58,5 +59,5 @@ export function register(program: Command): void {
 export function runLine(r: { runId: string; interrupted: boolean; summary: unknown }, e: Pick<Experiment, 'runtime' | 'timeScale'>): string {
   const s = r.summary as { shares: { server: number; p2p: number; cache: number }; plays: number; latencyMs: { p50: number | null; p90: number | null } };
   const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
-  return `${r.interrupted ? 'interrupted run' : 'run'} ${r.runId}: ${s.plays} plays; server ${pct(s.shares.server)}, peers ${pct(s.shares.p2p)}, cache ${pct(s.shares.cache)}; latency p50 ${s.latencyMs.p50} ms, p90 ${s.latencyMs.p90} ms (${e.runtime === 'sim' ? 'virtual ms' : 'real ms'}${e.timeScale === 1 ? (e.runtime === 'sim' ? ', real track sizes' : '') : `, under time scale ${e.timeScale}`})`;
+  return `${r.interrupted ? 'interrupted run' : 'run'} ${r.runId}: ${s.plays} plays; server ${pct(s.shares.server)}, peers ${pct(s.shares.p2p)}, cache ${pct(s.shares.cache)}; latency p50 ${s.latencyMs.p50} ms, p90 ${s.latencyMs.p90} ms (${describeRuntime(e.runtime).latencyUnit(e.timeScale)})`;
 }
