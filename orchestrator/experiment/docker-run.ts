@@ -19,7 +19,8 @@ import { DockerRuntime } from '../runtime/docker/index.ts';
 import { addHostLoad, lastLoadLine } from './host-load.ts';
 import { planLinkFaults, runLinkFaults } from './link-faults.ts';
 import type { Repetition, SessionRuntime } from './session.ts';
-import { describeWorkload, fmtWorkload, prepareWorkload } from './workload.ts';
+import { type ProgramsNow, watchWorkload } from './watch.ts';
+import { describeWorkload, prepareWorkload } from './workload.ts';
 
 export class DockerSession implements SessionRuntime {
   readonly name = 'docker';
@@ -122,7 +123,7 @@ export class DockerSession implements SessionRuntime {
         (c) => rt.running(c),
         (c, on) => rt.power(c, on),
       );
-      await monitor(rt, plan, repDir, epoch, r);
+      await watchWorkload(r, epoch, { everyMs: 2000, look: containers(rt, plan, repDir) });
     } finally {
       await linkFaults?.finish();
       // a collection that fails (a host gone) must not keep down from removing the rest
@@ -142,35 +143,25 @@ export class DockerSession implements SessionRuntime {
   }
 }
 
-async function monitor(rt: DockerRuntime, plan: Plan, dir: string, epoch: number, { e, progress, signal, live }: Repetition): Promise<void> {
-  const peers = new Set(plan.containers.filter((c) => c.role === 'peer').map((c) => c.name));
-  const realEnd = epoch + e.durationMs / e.timeScale;
-  // clients drain their reports (up to 30 s) after their last event
-  const deadline = realEnd + 120_000;
+/** how the containers stand, for watchWorkload: from the engine's list of the run's containers */
+function containers(rt: DockerRuntime, plan: Plan, dir: string): (pastEnd: boolean) => Promise<ProgramsNow> {
+  const peers = plan.containers.filter((c) => c.role === 'peer').length;
   const reported = new Set<string>();
-  while (!signal.aborted) {
-    const now = Date.now();
+  return async (pastEnd) => {
     const status = await rt.status(plan.runId);
-    const peerStatus = status[0]?.roles.peer ?? { count: peers.size, running: 0, exited: 0 };
+    const peer = status[0]?.roles.peer ?? { count: peers, running: 0, exited: 0 };
     // a container that died with an error surfaces by name
+    const died: string[] = [];
     for (const role of ['dc', 'dns', 'core', 'router'] as const) {
       const s = status[0]?.roles[role];
       if (s && s.exited > 0 && !reported.has(role)) {
         reported.add(role);
-        progress.line(`warning: ${s.exited} ${role} container(s) exited: see ${path.join(dir, 'logs')} after the run`);
+        died.push(`${s.exited} ${role} container(s) exited: see ${path.join(dir, 'logs')} after the run`);
       }
     }
-    const wt = Math.min(e.durationMs, Math.max(0, (now - epoch) * e.timeScale));
-    // the data centres' sinks, read as they grow, on the progress line and the live page
-    progress.update(`${fmtWorkload(wt)} of ${fmtWorkload(e.durationMs)} | ${live(wt)} | peer programs finished ${peerStatus.exited}/${peers.size}`);
-    if (now > realEnd && peerStatus.running === 0) break;
-    if (now > deadline) {
-      progress.line(`warning: ${peerStatus.running} peers still running ${Math.round((now - realEnd) / 1000)} s after the workload's end; stopping them`);
-      break;
-    }
-    await new Promise((r) => setTimeout(r, 2000));
-  }
-  progress.line('workload finished');
+    // before the workload's end an engine that lists nothing is not taken for peers that finished
+    return { finished: peer.exited, peers, running: peer.running, done: pastEnd && peer.running === 0, died };
+  };
 }
 
 /**

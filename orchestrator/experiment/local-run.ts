@@ -21,7 +21,8 @@ import { placePeers } from '../plan/plan.ts';
 import type { Progress } from '../progress/display.ts';
 import { addHostLoad, isLoadLine } from './host-load.ts';
 import type { Repetition, SessionRuntime } from './session.ts';
-import { describeWorkload, fmtWorkload, prepareWorkload } from './workload.ts';
+import { type ProgramsNow, watchWorkload } from './watch.ts';
+import { describeWorkload, prepareWorkload } from './workload.ts';
 
 /**
  * A client process from source takes about 70 MB and its share of two cores: past this many the
@@ -183,7 +184,7 @@ export class LocalSession implements SessionRuntime {
       if (signal.aborted) return;
       const epoch = Date.now() + 1500;
       fs.writeFileSync(control, String(epoch));
-      await follow(r, clients, dcs, epoch);
+      await watchWorkload(r, epoch, { everyMs: 1000, look: processes(clients, dcs, logs) });
     } finally {
       try {
         // clients first: stopped by SIGTERM, each logs out, drains its reports to the data centres
@@ -260,36 +261,23 @@ function readCmdline(pid: number): string {
   }
 }
 
-/** wait for the clients to finish their scripts, showing the sinks' progress */
-async function follow(r: Repetition, clients: Program[], dcs: Program[], epoch: number): Promise<void> {
-  const { e, progress, signal, live } = r;
-  const realEnd = epoch + e.durationMs / e.timeScale;
-  // clients drain their reports (up to 30 s) after their last event
-  const deadline = realEnd + 120_000;
+/** how the processes stand, for watchWorkload: a process that ended is done, whenever it ended */
+function processes(clients: Program[], dcs: Program[], logs: string): () => ProgramsNow {
   let dcWarned = false;
-  while (!signal.aborted) {
-    const now = Date.now();
-    const done = clients.filter((x) => x.ended).length;
+  return () => {
+    const finished = clients.filter((x) => x.ended).length;
+    const died: string[] = [];
     if (!dcWarned && dcs.some((x) => x.ended)) {
       dcWarned = true;
-      progress.line(
-        `warning: data centre ${dcs
+      died.push(
+        `data centre ${dcs
           .filter((x) => x.ended)
           .map((x) => x.name)
-          .join(', ')} exited: its log will be in ${path.join(r.repDir, 'logs')}`,
+          .join(', ')} exited: its log will be in ${logs}`,
       );
     }
-    const wt = Math.min(e.durationMs, Math.max(0, (now - epoch) * e.timeScale));
-    // the data centres' sinks, read as they grow, on the progress line and the live page
-    progress.update(`${fmtWorkload(wt)} of ${fmtWorkload(e.durationMs)} | ${live(wt)} | peer programs finished ${done}/${clients.length}`);
-    if (done === clients.length) break;
-    if (now > deadline) {
-      progress.line(`warning: ${clients.length - done} peers still running ${Math.round((now - realEnd) / 1000)} s after the workload's end; stopping them`);
-      break;
-    }
-    await new Promise((res) => setTimeout(res, 1000));
-  }
-  progress.line('workload finished');
+    return { finished, peers: clients.length, running: clients.length - finished, done: finished === clients.length, died };
+  };
 }
 
 function alive(pid: number): boolean {

@@ -1,6 +1,7 @@
 // The runtimes by name: what `runtime:` in an experiment and `--runtime` choose. An unknown name
 // is answered with the valid ones (containerlab's runtime.NewRuntime habit). Each runtime checks
-// what it cannot do with an experiment before anything is made (SessionRuntime.check).
+// what it cannot do with an experiment before anything is made (SessionRuntime.check). What each
+// says of itself in reports is runtime/describe.ts, keyed by the same names.
 import { type Experiment, type ExperimentRuntime, RUNTIMES } from '../config/experiment.ts';
 import { UserError } from '../errors.ts';
 import { DockerSession } from './docker-run.ts';

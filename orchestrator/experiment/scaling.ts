@@ -17,6 +17,7 @@ import { render } from '../report/charts.ts';
 import { scalingCharts } from '../report/scaling-charts.ts';
 import type { Summary } from '../report/summary.schema.ts';
 import { writeReport } from '../report/write.ts';
+import { describeRuntime } from '../runtime/describe.ts';
 import { checkResultsFolder, runExperiment } from './run.ts';
 
 export interface ScalingRow {
@@ -140,9 +141,10 @@ async function writeScaling(dir: string, e: ScalingHeader, rows: readonly Scalin
   fs.writeFileSync(path.join(dir, 'scaling.json'), JSON.stringify({ header: e, rows, reference: KN2010 }, null, 2) + '\n');
   // the configurations `testbed serve` draws in the browser; none before a population has played anything (an interrupt in the first)
   for (const [file, config] of Object.entries(scalingCharts(rows))) fs.writeFileSync(path.join(dir, file), await render(config));
+  const runtime = describeRuntime(e.runtime);
   const md = `# ${e.name}: the same experiment at ${rows.length} population${rows.length === 1 ? '' : 's'}
 
-${e.runtime === 'sim' ? 'Simulated runtime' : 'Docker runtime'}, ${e.timeScale === 1 ? 'no time scale' : `time scale ${e.timeScale}`}, ${(e.durationMs / 3_600_000).toFixed(0)} h of workload per population, seed ${e.seed}${e.warmup ? `, caches and trackers warm (warmup: ${e.warmup.days === 'auto' ? 'auto' : `${e.warmup.days} days`}; each run's run.json says how many days)` : ', every cache empty at the start'}${e.runtime === 'sim' && describeModel(e.sim) ? `, ${describeModel(e.sim)}` : ''}. Each population's run, report and raw reports are in \`peers-<n>/\`. "online" counts clients logged in at once: the mean over the run and the peak. The last row is what Spotify measured on the live service ([1]: Kreitz & Niemelä 2010).
+${runtime.title}, ${e.timeScale === 1 ? 'no time scale' : `time scale ${e.timeScale}`}, ${(e.durationMs / 3_600_000).toFixed(0)} h of workload per population, seed ${e.seed}${e.warmup ? `, caches and trackers warm (warmup: ${e.warmup.days === 'auto' ? 'auto' : `${e.warmup.days} days`}; each run's run.json says how many days)` : ', every cache empty at the start'}${runtime.models && describeModel(e.sim) ? `, ${describeModel(e.sim)}` : ''}. Each population's run, report and raw reports are in \`peers-<n>/\`. "online" counts clients logged in at once: the mean over the run and the peak. The last row is what Spotify measured on the live service ([1]: Kreitz & Niemelä 2010).
 
 ${scalingTable(rows)}
 ![shares of played bytes against peers online](scaling-shares.png)

@@ -4,6 +4,7 @@ import type { ChartConfiguration } from 'chart.js';
 import { hostLoadWarning, largestScaleText, workloadTime } from '../analysis/host-load.ts';
 import type { LinkCheck } from '../linkcheck/linkcheck.ts';
 import { NO_NETEM_NOTE } from '../linkcheck/netem.ts';
+import { describeRuntime } from '../runtime/describe.ts';
 import { figure1Chart, latencyCdfChart, offloadChart, tableIIIChart } from './charts.ts';
 import type { RunInfo } from './run-info.ts';
 import type { Analysis } from './summarise.ts';
@@ -109,9 +110,10 @@ export function runMarkdown(a: Analysis, info: RunInfo, tables: Record<string, T
   const { summary, plays, shares, quality: q } = a;
   const badLines = summary.rawLinesSkipped ?? 0;
   const d = summary.discovery;
+  const runtime = describeRuntime(info.runtime);
   const md = `# ${info.experiment}: run ${info.runId}
 
-${info.variant ? `Protocol variant **${info.variant.name}**: ${info.variant.text}.\n\n` : ''}Topology **${info.topology}**, ${info.peers} peers, ${summary.durationHours} h of workload time ${info.runtime === 'sim' ? `in the simulated runtime (virtual time, ${info.timeScale === 1 ? 'tracks at their real size' : `at time scale ${info.timeScale} as a container would run it`}, one track in 32 carrying bytes that are verified; docs/simulation.md)` : info.runtime === 'local' ? `as processes on loopback at time scale ${info.timeScale} (no home routers, no shaped links)` : `at time scale ${info.timeScale}`}, seed ${info.seed}${info.repetitions > 1 ? `, ${info.repetitions} repetitions` : ''}. Git ${info.gitCommit}; image ${Object.values(info.images).join(', ')}.${summary.interrupted ? '\n\n**The run was interrupted**: these are the reports collected until then.' : ''}${summary.problems?.length ? `\n\n**Not a valid run**: ${summary.problems.join('; ')}.` : ''}
+${info.variant ? `Protocol variant **${info.variant.name}**: ${info.variant.text}.\n\n` : ''}Topology **${info.topology}**, ${info.peers} peers, ${summary.durationHours} h of workload time ${runtime.ran(info.timeScale)}, seed ${info.seed}${info.repetitions > 1 ? `, ${info.repetitions} repetitions` : ''}. Git ${info.gitCommit}; image ${Object.values(info.images).join(', ')}.${summary.interrupted ? '\n\n**The run was interrupted**: these are the reports collected until then.' : ''}${summary.problems?.length ? `\n\n**Not a valid run**: ${summary.problems.join('; ')}.` : ''}
 
 ${info.notes.map((n) => `> ${n}`).join('\n')}
 
@@ -126,7 +128,7 @@ ${playsLine(summary.playAccounting)}By data centre: ${Object.entries(summary.byD
 
 ## Playback
 
-Latency (${info.runtime === 'sim' ? 'virtual' : 'real'} ms, play request to first audio${info.timeScale !== 1 ? `; measured under time scale ${info.timeScale}: tracks are ${info.timeScale}× shorter, network delay and CPU are not` : ''}): p50 ${q.latencyMs.p50}, p75 ${q.latencyMs.p75}, p90 ${q.latencyMs.p90}. Stutters per play ${q.stutterRate.toFixed(3)}. Plays whose bytes differ from the server's: ${q.integrityFailures}. Plays that ended before any audio: ${q.neverStarted} (${q.beforeLogin} requested before the client's first login answer; under a time scale a slow login swallows whole tracks). Reports lost: ${summary.reportsLost}.${badLines ? ` **${badLines} lines of the raw reports were torn or malformed and were skipped.**` : ''}
+Latency (${runtime.ms}, play request to first audio${info.timeScale !== 1 ? `; measured under time scale ${info.timeScale}: tracks are ${info.timeScale}× shorter, network delay and CPU are not` : ''}): p50 ${q.latencyMs.p50}, p75 ${q.latencyMs.p75}, p90 ${q.latencyMs.p90}. Stutters per play ${q.stutterRate.toFixed(3)}. Plays whose bytes differ from the server's: ${q.integrityFailures}. Plays that ended before any audio: ${q.neverStarted} (${q.beforeLogin} requested before the client's first login answer; under a time scale a slow login swallows whole tracks). Reports lost: ${summary.reportsLost}.${badLines ? ` **${badLines} lines of the raw reports were torn or malformed and were skipped.**` : ''}
 
 ![latency](plots/latency-cdf.png)
 

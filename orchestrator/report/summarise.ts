@@ -9,6 +9,7 @@ import { faultEffects } from '../analysis/faults.ts';
 import { hostLoadFigures, hostLoadProblems } from '../analysis/host-load.ts';
 import { discovery, figure1, noNeighbourShare, offloadByDc, offloadOverTime, peersOnline, tableI, tableII, tableIII } from '../analysis/paper.ts';
 import { byteShares, playbackQuality, reportsLost } from '../analysis/playback.ts';
+import { describeRuntime } from '../runtime/describe.ts';
 import { accountingProblems, type ExitNotPlayed, playAccounting } from './accounting.ts';
 import type { RunInfo } from './run-info.ts';
 import type { ScheduledPlays } from './scheduled.ts';
@@ -93,10 +94,7 @@ export function summarise({ info, reports: all, generated, badLines, scheduled, 
     latencyMs: {
       ...q.latencyMs,
       scaled: info.timeScale !== 1,
-      note:
-        info.runtime === 'sim'
-          ? `virtual ms from play request to first audio in the simulated runtime: ${info.timeScale === 1 ? 'tracks at their real size' : `tracks ${info.timeScale}× shorter under the time scale, network delay not`}, no CPU time (docs/simulation.md)`
-          : 'real ms from play request to first audio; network delay and CPU are not compressed by the time scale, track lengths are',
+      note: describeRuntime(info.runtime).latencyNote(info.timeScale),
     },
     stutterRate: q.stutterRate,
     integrityFailures: q.integrityFailures,

@@ -25,6 +25,7 @@ import { UserError } from '../errors.ts';
 import { withPeers } from '../plan/plan.ts';
 import type { Plan } from '../plan/types.ts';
 import { type ScalingChartRow, scalingCharts } from '../report/scaling-charts.ts';
+import { describeRuntime } from '../runtime/describe.ts';
 import { type InspectFilter, inspectRun, type RunInspection } from '../runtime/docker/inspect.ts';
 import { liveEvents, readLive } from './live.ts';
 import { livePage } from './live-page.ts';
@@ -93,14 +94,16 @@ function liveNote(text: string): LiveNote | null {
 }
 
 /**
- * Of a live.json (readLive) that says its run is running in Docker (its `runtime`, else run.json's):
+ * Of a live.json (readLive) that says its run is running in a runtime whose nodes can be listed
+ * live (its `runtime`, else run.json's; runtime/describe.ts, `liveNodes`: Docker's containers):
  * the run id its containers carry now (a repetition's, `<run><rep>`, when it has several) and the
  * folders below the run's that hold that repetition's plan.json. null for any other run.
  */
 function liveDockerRun(live: { text: string; state: string } | null, infoRuntime: unknown): { runId: string; planIn: string[] } | null {
   if (live?.state !== 'running') return null;
   const x = JSON.parse(live.text) as Record<string, unknown>;
-  if ((typeof x.runtime === 'string' ? x.runtime : infoRuntime) !== 'docker') return null;
+  const runtime = typeof x.runtime === 'string' ? x.runtime : infoRuntime;
+  if (typeof runtime !== 'string' || !describeRuntime(runtime).liveNodes) return null;
   const runId = runIdOf(x.runId);
   if (!runId) return null;
   const rep = Number(x.repetition);

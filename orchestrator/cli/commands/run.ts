@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
-import { checkPopulations, checkRuntime, checkTimeScale, loadExperiment, RUNTIMES } from '../../config/experiment.ts';
+import { checkPopulations, checkRuntime, checkTimeScale, type Experiment, loadExperiment, RUNTIMES } from '../../config/experiment.ts';
 import { runExperiment } from '../../experiment/run.ts';
 import { runScaling } from '../../experiment/scaling.ts';
 import { RUN_ID_RULE } from '../../plan/index.ts';
 import { Progress } from '../../progress/display.ts';
+import { describeRuntime } from '../../runtime/describe.ts';
 
 export const order = 50;
 
@@ -42,11 +43,7 @@ export function register(program: Command): void {
       }
       if (e.variants.length > 1) progress.line(`${file} lists ${e.variants.length} variants: run replays the first, ${e.variants[0].name}; testbed compare runs them all`);
       const r = await runExperiment(e, { resultsRoot: o.results, progress, runId: o.runId, replace: o.replace === true });
-      const s = r.summary as { shares: { server: number; p2p: number; cache: number }; plays: number; latencyMs: { p50: number | null; p90: number | null } };
-      const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
-      progress.line(
-        `${r.interrupted ? 'interrupted run' : 'run'} ${r.runId}: ${s.plays} plays; server ${pct(s.shares.server)}, peers ${pct(s.shares.p2p)}, cache ${pct(s.shares.cache)}; latency p50 ${s.latencyMs.p50} ms, p90 ${s.latencyMs.p90} ms (${e.runtime === 'sim' ? 'virtual ms' : 'real ms'}${e.timeScale === 1 ? (e.runtime === 'sim' ? ', real track sizes' : '') : `, under time scale ${e.timeScale}`})`,
-      );
+      progress.line(runLine(r, e));
       progress.line(`results: ${r.dir}/report.md`);
       process.stdout.write(r.runId + '\n');
       const problems = (r.summary as { problems?: string[] }).problems ?? [];
@@ -56,4 +53,11 @@ export function register(program: Command): void {
         process.exitCode = 1;
       }
     });
+}
+
+/** the line `testbed run` ends a run with: its offload and latency, in the runtime's milliseconds */
+export function runLine(r: { runId: string; interrupted: boolean; summary: unknown }, e: Pick<Experiment, 'runtime' | 'timeScale'>): string {
+  const s = r.summary as { shares: { server: number; p2p: number; cache: number }; plays: number; latencyMs: { p50: number | null; p90: number | null } };
+  const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+  return `${r.interrupted ? 'interrupted run' : 'run'} ${r.runId}: ${s.plays} plays; server ${pct(s.shares.server)}, peers ${pct(s.shares.p2p)}, cache ${pct(s.shares.cache)}; latency p50 ${s.latencyMs.p50} ms, p90 ${s.latencyMs.p90} ms (${describeRuntime(e.runtime).latencyUnit(e.timeScale)})`;
 }

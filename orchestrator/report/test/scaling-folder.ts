@@ -2,7 +2,7 @@
 // (experiment/scaling.ts rewriteScaling): a run folder per population (peers-<n>/, run.json and
 // raw reports), then scaling.json, scaling.md and the two PNGs written from them. Population i
 // has i + 2 clients logged in over the whole window, each playing twice, more from peers the more
-// there are.
+// there are. `header` overrides scaling.json's header (a simulated run, unscaled, by default).
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Report } from '../../../node-image/core/reports.ts';
@@ -12,7 +12,7 @@ import { testRunInfo } from './run-info.ts';
 
 const H = 3_600_000;
 
-export async function makeScalingFolder(dir: string, populations: number[] = [10, 30]): Promise<ScalingRow[]> {
+export async function makeScalingFolder(dir: string, populations: number[] = [10, 30], header: Record<string, unknown> = {}): Promise<ScalingRow[]> {
   const durationMs = 4 * H;
   for (const [i, peers] of populations.entries()) {
     const sub = path.join(dir, `peers-${peers}`);
@@ -26,7 +26,7 @@ export async function makeScalingFolder(dir: string, populations: number[] = [10
     ]);
     fs.writeFileSync(path.join(sub, 'raw', 'stockholm', 'reports.jsonl'), reports.map((r) => JSON.stringify(r)).join('\n') + '\n');
   }
-  const header = { name: 'scaling', runtime: 'sim', timeScale: 1, durationMs, seed: 1, populations };
-  fs.writeFileSync(path.join(dir, 'scaling.json'), JSON.stringify({ header, rows: populations.map((peers, i) => ({ peers, runId: `pop${i}aa` })) }));
+  const head = { name: 'scaling', runtime: 'sim', timeScale: 1, durationMs, seed: 1, populations, ...header };
+  fs.writeFileSync(path.join(dir, 'scaling.json'), JSON.stringify({ header: head, rows: populations.map((peers, i) => ({ peers, runId: `pop${i}aa` })) }));
   return rewriteScaling(dir, () => {});
 }
