@@ -10,7 +10,7 @@ const config: KnipConfig = {
     // bench/run.ts (`npm run bench`) and the stand-alone benchmarks run as `node --import tsx bench/X.ts`
     'bench/*.ts',
     // the protocol programs: each image role's command (plan/plan.ts, node-image/entrypoint.sh) and
-    // the local runtime's processes (local/run.ts start node-image/*/main.ts through tsx)
+    // the local runtime's processes (experiment/local-run.ts starts node-image/*/main.ts through tsx)
     'node-image/*/main.ts',
     'orchestrator/cli/main.ts',
     // every CLI verb: commands/index.ts finds them by listing its folder and imports each one

@@ -1,6 +1,6 @@
 // The command lines of the two protocol programs, client/main.ts and dc/main.ts, typed once.
 // Every builder (orchestrator/plan/plan.ts for containers, orchestrator/experiment/local-run.ts
-// and orchestrator/local/run.ts for processes on loopback, the benchmarks and tests) writes an
+// for processes on loopback, the benchmarks and tests) writes an
 // options object with `clientArgv`/`dcArgv`; the programs read it back with
 // `parseClientArgs`/`parseDcArgs`, which take `--flag value` (or `--flag=value`), else TB_<FLAG>
 // from the environment given (the container contract of node-image/README.md). An unknown option

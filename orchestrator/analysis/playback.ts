@@ -1,5 +1,5 @@
 // Offload and playback quality from the collected reports only (docs/architecture.md, principle 7).
-// Used by `testbed local`, by experiment summaries and by `testbed report`.
+// Used by experiment summaries, `testbed report` and the benchmarks.
 import { NO_DC, type PlayReport, type Report } from '../../node-image/core/reports.ts';
 
 export interface ByteShares {

@@ -1,10 +1,9 @@
-// One repetition in Docker (session.ts): plan the containers, write each peer's workload script,
-// bring the topology up, check links, start the clocks, run link faults, follow the data
+// One repetition in Docker (session.ts): make the workload for the peers to be planned, plan the
+// containers with their scripts, bring the topology up, check links, start the clocks, run link faults, follow the data
 // centres' sinks until the peers are done, collect exit records and logs, bring it all down.
 import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
-import { formatScript } from '../../node-image/core/script-runner.ts';
 import type { Experiment } from '../config/experiment.ts';
 import { requireSwarm } from '../docker/swarm.ts';
 import { formatError } from '../errors.ts';
@@ -12,7 +11,7 @@ import { writePlanPicture } from '../graph/graph.ts';
 import { ensureImages } from '../image/build.ts';
 import { checkLinks, type LinkCheck } from '../linkcheck/linkcheck.ts';
 import { netemStatus } from '../linkcheck/netem.ts';
-import { checkPlan, placeOnHosts, planTopology } from '../plan/index.ts';
+import { checkPlan, placeOnHosts, plannedPeers, planTopology } from '../plan/index.ts';
 import type { DockerHost, Plan } from '../plan/types.ts';
 import type { Progress } from '../progress/display.ts';
 import { DockerRuntime } from '../runtime/docker/index.ts';
@@ -50,6 +49,8 @@ export class DockerSession implements SessionRuntime {
     }
     const rt = this.rt;
     const control = path.join(repDir, 'control');
+    // the workload first, for the peers the plan will have: the plan then holds their scripts
+    const w = await prepareWorkload(e, plannedPeers(topology, repId), seed, variant, info, progress, warn, repDir);
     let plan = planTopology(topology, {
       runId: repId,
       resultsDir: repDir,
@@ -57,23 +58,16 @@ export class DockerSession implements SessionRuntime {
       timeScale: e.timeScale,
       protocol,
       // the seeds and the start file; data-centre faults run in the data centres
-      repetition: { seed, control, ...(variant.faults.some((f) => f.kind !== 'churn') ? { dcFaults: variant.faults } : {}) },
+      repetition: { seed, control, scripts: w.scripts, ...(variant.faults.some((f) => f.kind !== 'churn') ? { dcFaults: variant.faults } : {}) },
       transient: { ownerPid: process.pid },
       overHosts: spread,
     });
     const problems = checkPlan(plan);
     if (problems.length) throw new Error(`the plan is not valid:\n  ${problems.join('\n  ')}`);
     if (topology.hosts) plan = placeOnHosts(plan, topology.hosts);
-    const peerMachines = plan.containers.filter((c) => c.role === 'peer').map((c) => ({ name: c.name, country: String(c.meta.country) }));
-    const w = await prepareWorkload(e, peerMachines, seed, variant, info, progress, warn, repDir);
     let linkFaults: { finish(): Promise<void> } | null = null;
     progress.line(`run ${repId}: ${info.peers} peers, ${describeWorkload(w, e.durationMs)} of workload time at scale ${e.timeScale} (about ${Math.round(e.durationMs / e.timeScale / 1000)} s)`);
     fs.mkdirSync(control, { recursive: true });
-    // the workload is made for the planned peers: their scripts replace the planned login-only ones
-    for (const c of plan.containers.filter((x) => x.role === 'peer')) {
-      const f = plan.files.find((x) => x.host.endsWith(`/${c.name}.jsonl`))!;
-      f.content = formatScript(w.scripts.get(c.name) ?? []);
-    }
     fs.writeFileSync(path.join(repDir, 'plan.json'), JSON.stringify(plan, null, 1));
     const picture = await writePlanPicture(plan, repDir);
     if (picture) note(picture);

@@ -16,10 +16,10 @@ import { dcSeed, dnsRandom, peerSeed, pickWeighted } from '../../node-image/core
 import { formatScript } from '../../node-image/core/script-runner.ts';
 import { DCS } from '../config/topology.ts';
 import { UserFacingError } from '../errors.ts';
-import { freePort, type Proc, startProgram } from '../local/processes.ts';
 import { placePeers } from '../plan/plan.ts';
 import type { Progress } from '../progress/display.ts';
 import { addHostLoad, isLoadLine } from './host-load.ts';
+import { freePort, type Proc, startProgram } from './processes.ts';
 import type { Repetition, SessionRuntime } from './session.ts';
 import { type ProgramsNow, watchWorkload } from './watch.ts';
 import { describeWorkload, prepareWorkload } from './workload.ts';
@@ -53,8 +53,21 @@ interface Program {
   ended: boolean;
 }
 
+/**
+ * `testbed local`'s drill: programs that die as processes, which no fault of an experiment does
+ * (the faults act inside the programs, the same in every runtime). At 40% of the workload's real
+ * time, the first `killPeers` peers of the placement still running are killed (SIGKILL) and stay dead, and with
+ * `restartDcs` every data centre is killed and started again on its port and sink.
+ */
+export interface LocalDrill {
+  killPeers?: number;
+  restartDcs?: boolean;
+}
+
 export class LocalSession implements SessionRuntime {
   readonly name = 'local';
+  constructor(private readonly drill: LocalDrill = {}) {}
+
   async prepare(progress: Progress): Promise<{ image: string }> {
     reapLocalRuns(progress);
     return { image: `none (local runtime: node-image/ from source, ${process.version})` };
@@ -65,6 +78,8 @@ export class LocalSession implements SessionRuntime {
     const placement = placePeers(r.topology);
     const refusal = localRefusal(placement.length, variant.faults);
     if (refusal) throw new LocalRuntimeError(`${e.file}: ${refusal}`);
+    const { drill } = this;
+    if (drill.killPeers && drill.killPeers >= placement.length) throw new LocalRuntimeError(`the drill kills ${drill.killPeers} peers of ${placement.length}: at least one must live`);
     const w = await prepareWorkload(
       e,
       placement.map((p) => ({ name: p.name, country: p.country })),
@@ -114,6 +129,8 @@ export class LocalSession implements SessionRuntime {
       const dcPort = new Map<string, number>();
       // each login is checked against its machine's credential, as in Docker (core/credential.ts)
       const secret = newRunSecret();
+      /** each data centre's way to start, kept for the drill's restart */
+      const dcStart = new Map<string, () => Promise<{ p: Proc; stderr: () => string }>>();
       for (const [i, dc] of DCS.entries()) {
         const port = await freePort();
         dcPort.set(dc, port);
@@ -128,7 +145,9 @@ export class LocalSession implements SessionRuntime {
           ...(dcFaults.length ? { faults: dcFaults } : {}),
           startFile: control,
         });
-        track(dcs, `dc-${dc}`, await startProgram(['node-image/dc/main.ts', ...args], keepLoad(dc), 60_000, { ...opts, env: credentialEnv('dc', dc, secret) }));
+        const start = () => startProgram(['node-image/dc/main.ts', ...args], keepLoad(dc), 60_000, { ...opts, env: credentialEnv('dc', dc, secret) });
+        dcStart.set(`dc-${dc}`, start);
+        track(dcs, `dc-${dc}`, await start());
       }
       // clients: the data centre DNS would give their country (one of the rule's at random, as the
       // other runtimes' first pick for that peer: core/random.ts); a fixed --server keeps it for good
@@ -184,7 +203,19 @@ export class LocalSession implements SessionRuntime {
       if (signal.aborted) return;
       const epoch = Date.now() + 1500;
       fs.writeFileSync(control, String(epoch));
-      await watchWorkload(r, epoch, { everyMs: 1000, look: processes(clients, dcs, logs) });
+      const look = processes(clients, dcs, logs);
+      const drillAt = epoch + (0.4 * e.durationMs) / e.timeScale;
+      let drilled = !drill.killPeers && !drill.restartDcs;
+      await watchWorkload(r, epoch, {
+        everyMs: 1000,
+        look: async () => {
+          if (!drilled && Date.now() >= drillAt) {
+            drilled = true;
+            await runDrill(drill, { r, chosen: chosen.map((c) => c.pl.name), clients, dcs, dcStart, track });
+          }
+          return look();
+        },
+      });
     } finally {
       try {
         // clients first: stopped by SIGTERM, each logs out, drains its reports to the data centres
@@ -209,6 +240,39 @@ export class LocalSession implements SessionRuntime {
       }
       if (signal.aborted) progress.line('interrupted: local processes stopped, temporary files removed');
     }
+  }
+}
+
+/** the drill, once, while the workload runs; what it did goes into report.md's notes */
+async function runDrill(
+  drill: LocalDrill,
+  o: {
+    r: Repetition;
+    chosen: string[];
+    clients: Program[];
+    dcs: Program[];
+    dcStart: Map<string, () => Promise<{ p: Proc; stderr: () => string }>>;
+    track: (list: Program[], name: string, started: { p: Proc; stderr: () => string }) => Program;
+  },
+): Promise<void> {
+  const { r, clients, dcs } = o;
+  if (drill.killPeers) {
+    // a peer whose script has already ended would die unnoticed: the first still running are taken
+    const running = new Set(clients.filter((x) => !x.ended).map((x) => x.name));
+    const names = o.chosen.filter((n) => running.has(n)).slice(0, drill.killPeers);
+    r.progress.line(`drill: killing peers ${names.join(', ') || '(none still running)'} (SIGKILL)`);
+    for (const x of clients) if (names.includes(x.name)) x.p.kill('SIGKILL');
+    r.note(`drill: ${names.length ? `peers ${names.join(', ')} were` : 'no peer was still running to be'} killed (SIGKILL) at 40% of the workload and not started again`);
+  }
+  if (drill.restartDcs) {
+    r.progress.line('drill: killing the data centres (SIGKILL) and restarting them on the same ports and sinks');
+    const old = dcs.splice(0);
+    for (const x of old) x.p.kill('SIGKILL');
+    await Promise.all(old.map((x) => x.p));
+    // long enough for the clients to find the connection gone and try again against nothing
+    await new Promise((res) => setTimeout(res, 1000));
+    for (const x of old) o.track(dcs, x.name, await o.dcStart.get(x.name)!());
+    r.note(`drill: the data centres ${old.map((x) => x.name.replace(/^dc-/, '')).join(', ')} were killed (SIGKILL) at 40% of the workload and restarted on their ports and sinks`);
   }
 }
 

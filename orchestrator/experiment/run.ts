@@ -15,6 +15,7 @@ import { LiveFile } from '../progress/live.ts';
 import type { RunInfo } from '../report/run-info.ts';
 import { writeReport } from '../report/write.ts';
 import { SinkFollower } from './follow.ts';
+import type { LocalDrill } from './local-run.ts';
 import { sessionRuntime } from './runtimes.ts';
 import type { SessionRuntime } from './session.ts';
 
@@ -41,6 +42,8 @@ export interface RunOptions {
   runtime?: ExperimentRuntime;
   /** remove a results folder that already holds a run and write anew (default: refuse, naming it) */
   replace?: boolean;
+  /** the local runtime's drill (`testbed local`), which no experiment file can ask for */
+  drill?: LocalDrill;
 }
 
 /**
@@ -64,7 +67,7 @@ export function checkResultsFolder(dir: string, replace = false): void {
 export async function runExperiment(e: Experiment, o: RunOptions): Promise<RunOutcome> {
   // what the runtime cannot do with this experiment is said before anything is made
   const runtime = o.runtime ?? e.runtime;
-  const session = await sessionRuntime(runtime, e);
+  const session = await sessionRuntime(runtime, e, o.drill);
   const display = o.progress ?? new Progress();
   let runId = o.runId === undefined ? newRunId() : checkRunId(o.runId);
   // a fresh id that happens to name an existing folder is drawn again; a given one is checked

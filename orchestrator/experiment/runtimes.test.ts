@@ -22,4 +22,9 @@ describe('the runtimes by name', () => {
     await expect(sessionRuntime('local', warm)).rejects.toThrow(/warmup: the local runtime starts every cache empty/);
     expect((await sessionRuntime('sim', warm)).name).toBe('sim');
   });
+
+  it('refuses a drill anywhere but the local runtime', async () => {
+    await expect(sessionRuntime('docker', quick, { restartDcs: true })).rejects.toThrow(/the docker runtime has no drill/);
+    expect((await sessionRuntime('local', quick, { killPeers: 1 })).name).toBe('local');
+  });
 });

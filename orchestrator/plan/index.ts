@@ -6,7 +6,7 @@ import type { DockerHost, Plan } from './types.ts';
 
 export { formatPlan } from './format.ts';
 export { placeOnHosts } from './hosts.ts';
-export { checkPlan, type PlanOptions, planTopology } from './plan.ts';
+export { checkPlan, type PlanOptions, plannedPeers, planTopology } from './plan.ts';
 export type { Plan } from './types.ts';
 
 /**

@@ -3,8 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { parseClientArgs, parseDcArgs } from '../../node-image/contract.ts';
 import { resolveProtocol } from '../../node-image/core/policies.ts';
 import { dcSeed, peerSeed } from '../../node-image/core/random.ts';
+import { formatScript } from '../../node-image/core/script-runner.ts';
 import { loadTopology, parseTopology } from '../config/topology.ts';
-import { apportion, checkPlan, placePeers, planTopology } from './plan.ts';
+import { apportion, checkPlan, placePeers, plannedPeers, planTopology } from './plan.ts';
 
 const opts = { runId: 'abc123', resultsDir: '/tmp/r', image: 'img' };
 
@@ -78,6 +79,31 @@ describe('planner', () => {
       .map(([c, v]) => `  ${c}: ${v}`)
       .join('\n')}\n`;
     expect(() => planTopology(parseTopology(text, 'huge.yaml'), opts)).toThrow(/topology huge needs about 5000 home networks; one Docker engine here takes at most 4000 .*\(peersPerHome\)/);
+  });
+
+  it("holds a repetition's workload scripts, made for the peers it names before planning", () => {
+    const t = loadTopology('topologies/small.yaml');
+    const peers = plannedPeers(t, opts.runId);
+    const scripts = new Map(
+      peers.map((p, i) => [
+        p.name,
+        [
+          { t: i, action: 'login' as const, user: `u${i}`, country: p.country, quality: 'q5' as const },
+          { t: i + 1, action: 'logout' as const },
+        ],
+      ]),
+    );
+    // one peer without a script gets an empty one
+    scripts.delete(peers[0].name);
+    const plan = planTopology(t, { ...opts, repetition: { seed: 7, control: '/tmp/r/control', scripts } });
+    const planned = plan.containers.filter((c) => c.role === 'peer');
+    expect(peers).toEqual(planned.map((c) => ({ name: c.name, country: String(c.meta.country) })));
+    for (const c of planned) {
+      const f = plan.files.find((x) => x.host === `/tmp/r/scripts/${c.name}.jsonl`)!;
+      expect(f.content).toBe(formatScript(scripts.get(c.name) ?? []));
+    }
+    // without a repetition's scripts (testbed up), each peer logs in and stays
+    expect(planTopology(t, opts).files.find((x) => x.host.endsWith(`/${peers[0].name}.jsonl`))!.content).toMatch(/"action":"login"/);
   });
 
   it("gives the programs command lines they read back, with a repetition's seeds, start file and data-centre faults", () => {

@@ -12,6 +12,8 @@ import { clientArgv, dcArgv } from '../../node-image/contract.ts';
 import type { Fault } from '../../node-image/core/faults.ts';
 import type { Protocol } from '../../node-image/core/policies.ts';
 import { dcSeed, peerSeed } from '../../node-image/core/random.ts';
+import type { ScriptEvent } from '../../node-image/core/script.ts';
+import { formatScript } from '../../node-image/core/script-runner.ts';
 import type { Access, DcName, RouterCategory, Topology } from '../config/topology.ts';
 import { CATEGORIES, DCS } from '../config/topology.ts';
 import { UserFacingError } from '../errors.ts';
@@ -44,9 +46,11 @@ export interface PlanOptions {
   /**
    * one repetition of an experiment (experiment/docker-run.ts): each program's seed derives from
    * `seed` as in every runtime (core/random.ts); the peers wait for the start file in the host
-   * folder `control` (mounted at /run/control), and so do the data centres when they run `dcFaults`
+   * folder `control` (mounted at /run/control), and so do the data centres when they run `dcFaults`;
+   * `scripts` are the peers' workload scripts by container name (plannedPeers), so that the plan
+   * holds all a runtime writes (without them, each peer's script is a login alone)
    */
-  repetition?: { seed: number; control: string; dcFaults?: Fault[] };
+  repetition?: { seed: number; control: string; dcFaults?: Fault[]; scripts?: ReadonlyMap<string, ScriptEvent[]> };
   /** marks the run's objects for crash cleanup (experiments); plain `up` runs persist */
   transient?: { ownerPid: number };
   /** it will be placed on several Docker hosts: the one-engine network limit is checked per host (plan/hosts.ts) */
@@ -123,6 +127,17 @@ export function placePeers(t: Topology): PeerPlacement[] {
     });
   }
   return out;
+}
+
+const peerContainer = (run: string, p: Pick<PeerPlacement, 'name'>) => `tb-${run}-p-${p.name}`;
+
+/**
+ * The peers planTopology will make for `runId`, by container name and in its order: the machines
+ * a repetition's workload is made for before it is planned (the names seed it), so that the
+ * scripts go into the plan with everything else.
+ */
+export function plannedPeers(t: Topology, runId: string): { name: string; country: string }[] {
+  return placePeers(t).map((p) => ({ name: peerContainer(runId, p), country: p.country }));
 }
 
 export function planTopology(t: Topology, o: PlanOptions): Plan {
@@ -271,7 +286,7 @@ export function planTopology(t: Topology, o: PlanOptions): Plan {
 
   for (const p of placement) {
     const w = wanFor(p.country);
-    const peerName = `tb-${run}-p-${p.name}`;
+    const peerName = peerContainer(run, p);
     const link = t.links[p.access];
     let attachment: [NetworkPlan, string];
     let via: string;
@@ -348,7 +363,11 @@ export function planTopology(t: Topology, o: PlanOptions): Plan {
       via = h.routerLan;
     }
     const script = path.join(o.resultsDir, 'scripts', `${peerName}.jsonl`);
-    files.push({ host: script, content: JSON.stringify({ t: 0, action: 'login', user: `user-${p.name}`, country: p.country, quality: 'q5' }) + '\n' });
+    const scripts = repetition?.scripts;
+    files.push({
+      host: script,
+      content: scripts ? formatScript(scripts.get(peerName) ?? []) : JSON.stringify({ t: 0, action: 'login', user: `user-${p.name}`, country: p.country, quality: 'q5' }) + '\n',
+    });
     container({
       name: peerName,
       role: 'peer',

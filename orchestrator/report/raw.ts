@@ -1,5 +1,5 @@
 // The one reader of the data centres' sink files (raw/<dc>/reports.jsonl, JSON Lines): the live
-// progress of a run, `testbed local`, the analysis and `testbed compare` all read through it.
+// progress of a run, the analysis and `testbed compare` all read through it.
 // A line that is not JSON (the torn last line of a killed sink) or not a well-formed report is
 // skipped and counted, never fatal: what was collected is always analysed.
 import fs from 'node:fs';

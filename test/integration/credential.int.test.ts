@@ -12,7 +12,7 @@ import { realClock } from '../../node-image/core/clock.ts';
 import { credentialEnv, credentialFor, newRunSecret } from '../../node-image/core/credential.ts';
 import type { Message } from '../../node-image/core/messages.ts';
 import { resolveParams } from '../../node-image/core/params.ts';
-import { freePort, type Proc, startProgram } from '../../orchestrator/local/processes.ts';
+import { freePort, type Proc, startProgram } from '../../orchestrator/experiment/processes.ts';
 
 const params = resolveParams();
 const clock = realClock({ scale: 1 });

@@ -1,5 +1,5 @@
-// The protocol programs as processes on this machine (node-image/, run from source with tsx): what
-// `testbed local` and the local runtime (orchestrator/experiment/local-run.ts) start.
+// The protocol programs as processes on this machine (node-image/, run from source with tsx): what the
+// local runtime (local-run.ts) starts, and the tests that talk to one program over real TCP.
 import net from 'node:net';
 import path from 'node:path';
 import readline from 'node:readline';
