@@ -10,13 +10,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
+import type { DockerHost } from '../orchestrator/config/hosts.ts';
 import { loadHosts } from '../orchestrator/config/hosts.ts';
 import { socketPath } from '../orchestrator/docker/engine.ts';
 import { requireSwarm } from '../orchestrator/docker/swarm.ts';
 import { buildFresh, ensureImages } from '../orchestrator/image/build.ts';
 import { isLocalEngine } from '../orchestrator/plan/hosts.ts';
 import { planFromFile } from '../orchestrator/plan/index.ts';
-import type { DockerHost } from '../orchestrator/plan/types.ts';
 import { DockerRuntime } from '../orchestrator/runtime/docker/index.ts';
 
 async function containerMemMB(names: string[]): Promise<number> {

@@ -9,11 +9,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { DockerHost } from '../orchestrator/config/hosts.ts';
 import { startNestedSwarm } from '../orchestrator/docker/nested-swarm.ts';
 import { ensureImages } from '../orchestrator/image/build.ts';
 import { checkLinks, type LinkCheck } from '../orchestrator/linkcheck/linkcheck.ts';
 import { planFromFile } from '../orchestrator/plan/index.ts';
-import type { DockerHost } from '../orchestrator/plan/types.ts';
 import { DockerRuntime } from '../orchestrator/runtime/docker/index.ts';
 
 const memAvailableMB = () => Number(/MemAvailable:\s+(\d+) kB/.exec(fs.readFileSync('/proc/meminfo', 'utf8'))?.[1] ?? Number.NaN) / 1024;

@@ -6,7 +6,7 @@
 // Docker's own ordering, so every command is built after mapping planned names to real ones by
 // address (TB_ADDRS: planned interface -> IPv4 address).
 
-import type { ContainerNet, LinkDirection, Shaping } from '../../orchestrator/plan/types.ts';
+import type { ContainerNet, LinkDirection, Shaping } from './types.ts';
 
 export type Cmd = string[];
 

@@ -2,8 +2,8 @@
 // entrypoint script then execs the role's program, so only one node process stays resident.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import type { ContainerNet } from '../../orchestrator/plan/types.ts';
 import { type Cmd, natCommands, renameIfaces, routeCommands, shapingCommands } from './commands.ts';
+import type { ContainerNet } from './types.ts';
 
 function run(cmd: Cmd): void {
   try {

@@ -1,13 +1,24 @@
 // The Docker hosts a testbed may be spread over (docs/multi-host.md): in a topology's `hosts:` or
 // a file of its own (`up --hosts FILE`). plan/hosts.ts places the plan on them.
 import { createRequire } from 'node:module';
-import type { DockerHost } from '../plan/types.ts';
 import { ConfigError, loadYamlFile } from './yaml.ts';
 
 // the topology schema's own definition of `hosts:`, so that both places accept the same
 const { definitions } = createRequire(import.meta.url)('../../topologies/topology.schema.json') as { definitions: object };
 
 const ENDPOINT = /^(unix:\/\/\/.+|tcp:\/\/[^/\s]+:\d+|ssh:\/\/[^/\s]+)$/;
+
+/** A Docker engine a testbed may be spread over (plan/hosts.ts, docs/multi-host.md). */
+export interface DockerHost {
+  /** short name, used in container placement, `status` and errors */
+  name: string;
+  /** the engine's API: unix:///path, tcp://host:port (TLS from DOCKER_CERT_PATH), ssh://user@host */
+  docker: string;
+  /** how many peers it may take (each with its router: about 1.8 containers and 30 MB a peer) */
+  peers: number;
+  /** the data centres, DNS and the core router run here (default: the first host) */
+  services?: boolean;
+}
 
 /** a problem of a hosts list, and where in it (for a file: the line) */
 export interface HostProblem {

@@ -2,7 +2,7 @@
 
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import type { DockerHost } from '../plan/types.ts';
+import type { DockerHost } from './hosts.ts';
 import { checkHosts } from './hosts.ts';
 import { ConfigError, type Loaded, loadYamlFile, parseDuration, parsePercent, parseRate, parseYaml } from './yaml.ts';
 

@@ -17,7 +17,8 @@ import os from 'node:os';
 import path from 'node:path';
 import type Docker from 'dockerode';
 import { execa } from 'execa';
-import { type DockerHost, LABEL_PROJECT, PROJECT } from '../plan/types.ts';
+import type { DockerHost } from '../config/hosts.ts';
+import { LABEL_PROJECT, PROJECT } from '../plan/types.ts';
 import { requireEngine, socketPath } from './engine.ts';
 import { engineFor } from './swarm.ts';
 

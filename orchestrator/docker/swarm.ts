@@ -5,10 +5,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Docker from 'dockerode';
+import type { DockerHost } from '../config/hosts.ts';
 import { UserFacingError } from '../errors.ts';
 import { overlaps, TESTBED_RANGES } from '../plan/addresses.ts';
 import { isLocalEngine } from '../plan/hosts.ts';
-import { type DockerHost, LABEL_PROJECT } from '../plan/types.ts';
+import { LABEL_PROJECT } from '../plan/types.ts';
 import { socketPath } from './engine.ts';
 
 /** what one engine says of itself: enough to tell whether the hosts form one swarm */

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import type { DockerHost } from '../config/hosts.ts';
 import { checkHosts } from '../config/hosts.ts';
 import { loadTopology } from '../config/topology.ts';
 import { inSubnet } from './addresses.ts';
 import { isLocalEngine, PlacementError, placeOnHosts } from './hosts.ts';
 import { checkPlan, planTopology, withPeers } from './plan.ts';
-import type { DockerHost, Plan } from './types.ts';
+import type { Plan } from './types.ts';
 
 const opts = { runId: 'abc123', resultsDir: '/tmp/r', image: 'img' };
 const small = () => planTopology(loadTopology('topologies/small.yaml'), opts);

@@ -8,11 +8,12 @@
 // the core (the country WANs, the data centres', the services') have to span hosts, as Swarm
 // overlay networks. A NAT-less peer is a home of its own.
 import fs from 'node:fs';
+import type { DockerHost } from '../config/hosts.ts';
 import { checkHosts } from '../config/hosts.ts';
 import { UserFacingError } from '../errors.ts';
 import { inSubnet, intToIp, ipToInt } from './addresses.ts';
 import { apportion, MAX_NETWORKS } from './plan.ts';
-import type { ContainerPlan, DockerHost, NetworkPlan, Plan } from './types.ts';
+import type { ContainerPlan, NetworkPlan, Plan } from './types.ts';
 
 export class PlacementError extends UserFacingError {}
 

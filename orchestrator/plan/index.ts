@@ -1,8 +1,9 @@
 import path from 'node:path';
+import type { DockerHost } from '../config/hosts.ts';
 import { loadTopology, topologyPath } from '../config/topology.ts';
 import { placeOnHosts } from './hosts.ts';
 import { checkPlan, type PlanOptions, planTopology } from './plan.ts';
-import type { DockerHost, Plan } from './types.ts';
+import type { Plan } from './types.ts';
 
 export { formatPlan } from './format.ts';
 export { placeOnHosts } from './hosts.ts';

@@ -10,6 +10,9 @@
 // of Docker calls per container, with no `docker exec` round trips, which is what lets hundreds
 // of peers start in minutes on two cores.
 
+import type { ContainerNet } from '../../node-image/netsetup/types.ts';
+import type { DockerHost } from '../config/hosts.ts';
+
 export type Role = 'peer' | 'router' | 'dc' | 'dns' | 'core';
 
 /** Labels every object of a run carries (docs/architecture.md, principle 5). */
@@ -51,36 +54,6 @@ export interface Attachment {
   iface: string;
 }
 
-/** Rate and impairments of one direction of an access link. */
-export interface LinkDirection {
-  rateKbit: number;
-  delayMs: number;
-  jitterMs: number;
-  lossPct: number;
-}
-
-export interface Shaping {
-  iface: string;
-  /** egress of `iface` (towards the network) */
-  up: LinkDirection;
-  /** ingress of `iface` (towards the container), shaped through an ifb device */
-  down: LinkDirection;
-}
-
-interface Route {
-  dst: string; // CIDR or 'default'
-  via: string;
-}
-
-export interface ContainerNet {
-  routes: Route[];
-  shaping?: Shaping;
-  /** for routers: masquerade out of `wanIface`, forward from `lanIface` */
-  nat?: { wanIface: string; lanIface: string };
-  /** for the core router: plain forwarding between its attachments */
-  forward?: boolean;
-}
-
 export interface ContainerPlan {
   name: string; // Docker container name, tb-<run>-...
   role: Role;
@@ -102,18 +75,6 @@ export interface ContainerPlan {
   meta: Record<string, string | number | boolean>;
   /** over several hosts: the name of the one that runs it (plan/hosts.ts) */
   host?: string;
-}
-
-/** A Docker engine a testbed may be spread over (plan/hosts.ts, docs/multi-host.md). */
-export interface DockerHost {
-  /** short name, used in container placement, `status` and errors */
-  name: string;
-  /** the engine's API: unix:///path, tcp://host:port (TLS from DOCKER_CERT_PATH), ssh://user@host */
-  docker: string;
-  /** how many peers it may take (each with its router: about 1.8 containers and 30 MB a peer) */
-  peers: number;
-  /** the data centres, DNS and the core router run here (default: the first host) */
-  services?: boolean;
 }
 
 /** A host firewall rule the run needs; created before containers, removed by `down`. */

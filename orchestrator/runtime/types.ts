@@ -2,8 +2,9 @@
 // containers needs; Docker implements it. A whole repetition of an experiment, in Docker or in the
 // simulation, goes through the session interface one level up (orchestrator/experiment/session.ts).
 
+import type { DockerHost } from '../config/hosts.ts';
 import { UserFacingError } from '../errors.ts';
-import type { DockerHost, Plan } from '../plan/types.ts';
+import type { Plan } from '../plan/types.ts';
 import type { Progress } from '../progress/display.ts';
 
 export interface ApplyOptions {

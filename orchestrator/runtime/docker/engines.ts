@@ -3,11 +3,12 @@
 // objects carry; the swarm manager overlays are made on; and which engine runs a container. The
 // resource modules beside this one (images, networks, firewall, containers) act on these engines.
 import type Docker from 'dockerode';
+import type { DockerHost } from '../../config/hosts.ts';
 import { requireEngine, socketPath } from '../../docker/engine.ts';
 import { engineFor, withTimeout } from '../../docker/swarm.ts';
 import { UserError } from '../../errors.ts';
 import { isLocalEngine } from '../../plan/hosts.ts';
-import { type DockerHost, LABEL_PROJECT, LABEL_RUN, PROJECT } from '../../plan/types.ts';
+import { LABEL_PROJECT, LABEL_RUN, PROJECT } from '../../plan/types.ts';
 
 /** on every object of a run spread over several hosts: the hosts, so `down` and `status` find them all */
 export const LABEL_HOSTS = 'testbed.hosts';

@@ -4,7 +4,8 @@
 // One module per resource, composed here: engines.ts (which engines, where a container runs),
 // images.ts, networks.ts, firewall.ts, containers.ts, exec.ts (one running container), status.ts,
 // reap.ts; teardown.ts is what `down` keeps while it goes through them.
-import { type DockerHost, LABEL_PROJECT, LABEL_RUN, type Plan, PROJECT } from '../../plan/types.ts';
+import type { DockerHost } from '../../config/hosts.ts';
+import { LABEL_PROJECT, LABEL_RUN, type Plan, PROJECT } from '../../plan/types.ts';
 import { Progress } from '../../progress/display.ts';
 import { type ApplyOptions, DownIncompleteError, type RunStatus, type Runtime } from '../types.ts';
 import { type ContainerRow, containersOf, copyFolder, removeContainers, startContainers, writeFiles } from './containers.ts';

@@ -1,7 +1,8 @@
 // What runs there are, from their labels alone: per run its containers by role and state (per host
 // on a multi-host testbed), its networks, whether every planned container exists, and which of its
 // hosts did not answer.
-import { type DockerHost, LABEL_PLANNED, LABEL_ROLE, LABEL_RUN } from '../../plan/types.ts';
+import type { DockerHost } from '../../config/hosts.ts';
+import { LABEL_PLANNED, LABEL_ROLE, LABEL_RUN } from '../../plan/types.ts';
 import type { RunStatus } from '../types.ts';
 import { type Engine, hostsFromLabel, LABEL_HOSTS } from './engines.ts';
 
