@@ -79,7 +79,7 @@ function filesUnder(dir: string): string[] {
 }
 
 async function buildApp(base: string, progress: Progress, fresh?: Fresh): Promise<string> {
-  const srcFiles = [...filesUnder(path.join(ROOT, 'node-image')), path.join(ROOT, 'orchestrator/plan/types.ts'), path.join(ROOT, 'package-lock.json')].filter((f) => !/\.test\.ts$|\/test\//.test(f));
+  const srcFiles = [...filesUnder(path.join(ROOT, 'node-image')), path.join(ROOT, 'package-lock.json')].filter((f) => !/\.test\.ts$|\/test\//.test(f));
   const tag = fresh?.tag ?? `tb-node:${hash(base, ...srcFiles.map((f) => `${path.relative(ROOT, f)}\0${fs.readFileSync(f, 'utf8')}`))}`;
   if (!fresh && (await imageExists(tag))) return tag;
   const ctx = fs.mkdtempSync(path.join(os.tmpdir(), 'tb-ctx-'));
