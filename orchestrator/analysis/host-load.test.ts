@@ -57,20 +57,37 @@ describe('the host-load rule', () => {
   });
 
   it('warns, without voiding the run, of a slip beyond the window at a scale that already distorts what it would move', () => {
-    const f = hostLoadFigures(hostLoad({ 'se-001': 40, 'fi-004': 45, 'se-002': 30, stockholm: 1, london: 1 }), 600)!;
+    const f = hostLoadFigures(hostLoad({ 'se-001': 10, 'fi-004': 12, 'se-002': 8, stockholm: 1, london: 1 }), 600)!;
     expect(f.holds).toBe(false);
-    // the 496th of 500 firings: 40 ms, to its bucket's upper edge (buckets are 2^(1/8) wide), 24.6 s at scale 600
-    expect(f.slipP99).toEqual({ realMs: 40.96, workloadMs: 24_576 });
-    expect(f.worst).toMatchObject({ name: 'fi-004', slipP99: { realMs: 45, workloadMs: 27_000 } });
-    // 3000 workload ms over 40.96 real ms: at scale 73 the slip is within the 3 s
-    expect(f.largestScale).toBe(73);
+    // the 496th of 500 firings: 10 ms, to its bucket's upper edge (buckets are 2^(1/8) wide), 6.14 s at scale 600
+    expect(f.slipP99).toEqual({ realMs: 10.24, workloadMs: 6_144 });
+    expect(f.worst).toMatchObject({ name: 'fi-004', slipP99: { realMs: 12, workloadMs: 7_200 } });
+    // 3000 workload ms over 10.24 real ms: at scale 292 the slip is within the 3 s
+    expect(f.largestScale).toBe(292);
     // at 600 the scale alone puts stutters and plays never started beyond their tolerance (from
-    // 60 on): the host's slip is a warning that it adds to that, not a problem
+    // 60 on): the host's slip is a warning that it adds to that, not a problem, while it stays
+    // within the 15 s the server keeps ahead of a play (25 ms real at 600)
     expect(f.scaleDistorts).toBe(true);
+    expect(f.ceiling).toEqual({ parameter: 'serverAheadSec', workloadMs: 15_000, realMs: 25 });
+    expect(f.beyondCeiling).toBe(false);
     expect(hostLoadProblems(f, 600)).toEqual([]);
     expect(hostLoadWarning(f)).toMatch(
-      /^the host did not keep up with the time scale \(the run's p99 timer slip 40.96 ms real, 24.6 s of workload time, .*beyond their tolerance from the scale alone \(within it up to scale 60.*would have held: 73$/,
+      /^the host did not keep up with the time scale \(the run's p99 timer slip 10.24 ms real, 6.14 s of workload time, .*beyond their tolerance from the scale alone \(within it up to scale 60.*would have held: 292$/,
     );
+  });
+
+  it('voids a run at any scale whose host was later than the audio the server keeps ahead of a play', () => {
+    const f = hostLoadFigures(hostLoad({ 'se-001': 40, 'fi-004': 45, 'se-002': 30, stockholm: 1, london: 1 }), 600)!;
+    // 40.96 ms real is 24.6 s of workload time at 600: past the 15 s of serverAheadSec
+    expect(f).toMatchObject({ holds: false, scaleDistorts: true, beyondCeiling: true, largestScale: 73 });
+    expect(hostLoadWarning(f)).toBeNull();
+    const [problem, ...rest] = hostLoadProblems(f, 600);
+    expect(rest).toEqual([]);
+    expect(problem).toMatch(
+      /^the host did not keep up with time scale 600: 1 % of the programs' timers fired 40.96 ms real, 24.6 s of workload time, or more, after they were due, more than the 15 s of serverAheadSec .*at any scale; .*would have held: 73$/,
+    );
+    // the same host at 60 is judged by the emergency window, as before
+    expect(hostLoadFigures(hostLoad({ 'se-001': 40, 'fi-004': 45, 'se-002': 30, stockholm: 1, london: 1 }), 60)!.beyondCeiling).toBe(false);
   });
 
   it('fails a run at a scale whose figures hold by themselves, naming the worst program and the largest scale that would have held', () => {
@@ -143,7 +160,9 @@ describe('the host-load rule', () => {
     for (const [scale, slip, holds, valid] of [
       [600, 1, true, true],
       // beyond the window at 600, where the scale alone already distorts stutters: a warning
-      [600, 40, false, true],
+      [600, 10, false, true],
+      // and beyond the 15 s the server keeps ahead (25 ms real at 600): not valid at any scale
+      [600, 40, false, false],
       [60, 400, false, false],
     ] as const) {
       const info = testRunInfo({ runtime: 'docker', timeScale: scale, hostLoad: hostLoad({ 'se-001': slip, 'se-002': slip, stockholm: 0.5 }) });
@@ -154,8 +173,16 @@ describe('the host-load rule', () => {
       const md = runMarkdown(a, info, runTables(a));
       expect(md).toContain('## Host load');
       expect(md).toContain(`| peer se-001: the largest timer slip | ${slip} ms (${slip * scale < 1000 ? `${slip * scale} ms` : `${+((slip * scale) / 1000).toPrecision(3)} s`}) |`);
-      expect(md).toContain(holds ? '**hold**' : valid ? '**do not hold**, a warning and not a problem at this scale' : '**do not hold: the run is not valid**');
-      if (!valid) expect(md).toMatch(/\*\*Not a valid run\*\*: the host did not keep up with time scale 60/);
+      expect(md).toContain(
+        holds
+          ? '**hold**'
+          : valid
+            ? '**do not hold**, a warning and not a problem at this scale'
+            : scale > 60
+              ? '**do not hold, beyond even the 15 s of `serverAheadSec`'
+              : '**do not hold: the run is not valid**',
+      );
+      if (!valid) expect(md).toMatch(new RegExp(`\\*\\*Not a valid run\\*\\*: the host did not keep up with time scale ${scale}`));
       if (!holds && valid) expect(md).toMatch(/\*\*Warning\*\*: the host did not keep up with the time scale/);
     }
   });

@@ -110,6 +110,14 @@ export interface HostLoadFigures {
    * beyond the limit is then a warning that the host adds to it, not a problem of its own
    */
   scaleDistorts: boolean;
+  /**
+   * the audio the server keeps ahead of a play (serverAheadSec), in workload time: a host later
+   * than that starves a player that acted in time on everything it knew, so beyond it the run is
+   * not valid at any scale; null when the variant's protocol has no server stream ahead
+   */
+  ceiling?: { parameter: string; workloadMs: number; realMs: number } | null;
+  /** the rule's figures exceed the ceiling in workload time (absent in a summary from before 2026-12-07's ceiling) */
+  beyondCeiling?: boolean;
 }
 
 /**
@@ -155,6 +163,8 @@ export function hostLoadFigures(h: HostLoadInfo | undefined, timeScale: number, 
   const lim = slipLimit(spec);
   const limit = lim ? { ...lim, realMs: roundMs(lim.workloadMs / timeScale) } : null;
   const within = (realMs: number) => !limit || realMs * timeScale <= limit.workloadMs;
+  const { serverAheadSec } = resolveProtocol(spec).params;
+  const ceiling = serverAheadSec > 0 ? { parameter: 'serverAheadSec', workloadMs: serverAheadSec * 1000, realMs: roundMs((serverAheadSec * 1000) / timeScale) } : null;
   return {
     clients: h.programs.length - dcs.length,
     dataCentres: dcs.length,
@@ -167,6 +177,8 @@ export function hostLoadFigures(h: HostLoadInfo | undefined, timeScale: number, 
     holds: within(judged),
     worstHolds: within(worst.slipMs.p99),
     scaleDistorts: timeScale > LATE_PLAYER_HOLDS_TO,
+    ceiling,
+    beyondCeiling: ceiling !== null && judged * timeScale > ceiling.workloadMs,
   };
 }
 
@@ -192,13 +204,20 @@ const delayText = (d: Delay) => `${d.realMs} ms real, ${workloadTime(d.workloadM
  */
 const LATE_PLAYER_HOLDS_TO = Math.min(MEASURED.stutters, MEASURED.neverStarted);
 
-/** why the run is not valid by its host's load: nothing when both of the rule's figures held, or when the scale alone already distorts what they would move */
+/**
+ * Why the run is not valid by its host's load: nothing when both of the rule's figures held, or,
+ * at a scale that alone already distorts what they would move, when they stay within the ceiling
+ * (the audio the server keeps ahead: a host later than that starves players at any scale).
+ */
 export function hostLoadProblems(f: HostLoadFigures | undefined, timeScale: number, repetitions = 1): string[] {
-  if (!f?.limit || f.holds || f.scaleDistorts) return [];
-  const beyond = `more than the ${workloadTime(f.limit.workloadMs)} of ${f.limit.parameter} within which a player must act (docs/time-scale.md, "An overloaded host")`;
+  if (!f?.limit || f.holds) return [];
+  if (f.scaleDistorts && !f.beyondCeiling) return [];
+  // at such a scale the window the figures are held to is the ceiling, and the scale that would hold is still the shortest window's
+  const window = f.scaleDistorts && f.ceiling ? f.ceiling : f.limit;
+  const beyond = `more than the ${workloadTime(window.workloadMs)} of ${window.parameter} within which a player must act (docs/time-scale.md, "An overloaded host")${window === f.ceiling ? `: beyond the audio the server keeps ahead of a play, the host starves players that acted in time, at any scale` : ''}`;
   const scale = `the largest time scale that would have held: ${largestScaleText(f.largestScale)}`;
   const out: string[] = [];
-  const over = (d: Delay) => d.realMs * timeScale > f.limit!.workloadMs;
+  const over = (d: Delay) => d.realMs * timeScale > window.workloadMs;
   if (over(f.slipP99))
     out.push(
       `the host did not keep up with time scale ${timeScale}: 1 % of the programs' timers fired ${delayText(f.slipP99)}, or more, after they were due, ${beyond}; the worst program, ${who(f.worst, repetitions)}, ${delayText(f.worst.slipP99)} at its p99; ${scale}`,
@@ -213,7 +232,7 @@ export function hostLoadProblems(f: HostLoadFigures | undefined, timeScale: numb
 
 /** what report.md warns of in a run that held: the worst program's own p99 slip beyond the window (in one that did not, the problem names it) */
 export function hostLoadWarning(f: HostLoadFigures, repetitions = 1): string | null {
-  if (f.limit && !f.holds && f.scaleDistorts)
+  if (f.limit && !f.holds && f.scaleDistorts && !f.beyondCeiling)
     return `the host did not keep up with the time scale (the run's p99 timer slip ${delayText(f.slipP99)}${f.worstDataCentre ? `, ${who(f.worstDataCentre, repetitions)}'s p99 event-loop delay ${delayText(f.worstDataCentre.loopDelayP99)}` : ''}, against ${workloadTime(f.limit.workloadMs)} of ${f.limit.parameter}); at this scale the figures it would move, stutters per play and plays that never started, are beyond their tolerance from the scale alone (within it up to scale ${LATE_PLAYER_HOLDS_TO}, docs/time-scale.md), and the host adds to that; the largest time scale that would have held: ${largestScaleText(f.largestScale)}`;
   if (!f.limit || f.worstHolds || !f.holds) return null;
   return `${who(f.worst, repetitions)} alone slipped beyond the window at its p99 (${delayText(f.worst.slipP99)}): its own plays may carry the host's stutters, though the run's timers as a whole held`;

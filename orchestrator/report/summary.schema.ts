@@ -366,8 +366,21 @@ export const summarySchema = {
         scaleDistorts: {
           type: 'boolean',
           description:
-            'the time scale alone already puts the figures a late player moves (stutters per play, plays never started) beyond their tolerance (orchestrator/analysis/time-scale.ts MEASURED): a slip beyond the limit is then a warning, not a problem',
+            'the time scale alone already puts the figures a late player moves (stutters per play, plays never started) beyond their tolerance (orchestrator/analysis/time-scale.ts MEASURED): a slip beyond the limit is then a warning, not a problem, unless it is beyond the ceiling too',
         },
+        ceiling: {
+          type: ['object', 'null'],
+          additionalProperties: false,
+          required: ['parameter', 'workloadMs', 'realMs'],
+          description:
+            "the audio the server keeps ahead of a play (the variant's serverAheadSec), in workload time and in real ms at the scale: a slip beyond it starves players that acted in time, so the run is not valid at any scale; null if the variant keeps none",
+          properties: {
+            parameter: { type: 'string' },
+            workloadMs: { type: 'number', minimum: 0 },
+            realMs: { type: 'number', minimum: 0 },
+          },
+        },
+        beyondCeiling: { type: 'boolean', description: "the rule's figures, in workload time, exceed the ceiling; true makes the run not valid at any scale" },
       },
     },
     gitCommit: {
