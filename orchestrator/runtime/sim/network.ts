@@ -74,10 +74,11 @@ export function reserveDown(h: SimHost, arrive: number, len: number, now: number
   const b = (h.downBusy ??= []);
   let past = 0;
   while (past < b.length && b[past + 1] <= now) past += 2;
-  // moved by hand, here and below: splice makes an array of what it removes, on most frames
+  // moved by hand, here and below: splice makes an array of what it removes, on most frames (and
+  // setting the length is a call into the runtime; pop is not)
   if (past) {
     for (let k = past; k < b.length; k++) b[k - past] = b[k];
-    b.length -= past;
+    for (let k = 0; k < past; k++) b.pop();
   }
   let t = arrive;
   let i = 0;
@@ -91,7 +92,8 @@ export function reserveDown(h: SimHost, arrive: number, len: number, now: number
   const joinsAfter = i < b.length && b[i] <= end + TOUCH_MS;
   if (joinsBefore && joinsAfter) {
     for (let k = i + 1; k < b.length; k++) b[k - 2] = b[k];
-    b.length -= 2;
+    b.pop();
+    b.pop();
   } else if (joinsBefore) b[i - 1] = end;
   else if (joinsAfter) b[i] = t;
   else if (i === b.length) b.push(t, end);
