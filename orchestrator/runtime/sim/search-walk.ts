@@ -32,13 +32,16 @@ import type { SimHost, SimNetwork } from './network.ts';
 const QUERY_BYTES = 80;
 const HIT_BYTES = 160;
 
-/** a joined peer: its node, the host it runs on, and the last search that reached it */
+/** a joined peer: its node, the host it runs on, and what the search under way knows of it */
 interface Member {
   readonly id: string;
   node: WalkNode;
   host: SimHost;
-  /** `GraphWalk.stamp` when a query last reached it: a peer drops a query id it has seen */
+  /** `GraphWalk.stamp` of the search that reached it with hops to go (or that it sent) */
   seenIn: number;
+  /** `GraphWalk.stamp` of the search whose last hop reaches it, and that hop's first arrival */
+  lastHopIn: number;
+  lastHop: number;
 }
 
 export class GraphWalk implements SearchWalk {
@@ -50,8 +53,12 @@ export class GraphWalk implements SearchWalk {
   // A search's arrivals, kept from one search to the next: a search sends up to 50 × 50 queries,
   // and objects for them, with a heap of them and a set of the peers seen, were a tenth of the
   // time of 30,000 peers and much of its garbage. Arrival i is the i-th query sent (equal times
-  // go in that order, as the flood sends them); `queue` is a binary heap of arrival numbers by
-  // (time, number).
+  // go in that order, as the flood sends them). Only the arrivals with hops to go, which may
+  // forward, need taking in time order: they wait in `queue`, a binary heap of arrival numbers by
+  // (time, number). An arrival on the last hop only reaches its peer, or finds it reached: each
+  // peer keeps the first of those (`Member.lastHop`), and a peer's arrival from the queue that
+  // comes after it finds the peer reached, as it would have in the flood. Those last hops are 49
+  // in 50 of a full radius-2 search's queries; the heap would have taken each in and out.
   /** real ms the query reaches `to` */
   private at = new Float64Array(256);
   /** hops it may still go, the flood's ttl as it arrives */
@@ -62,6 +69,11 @@ export class GraphWalk implements SearchWalk {
   private queue = new Int32Array(256);
   private queued = 0;
   private sent = 0;
+  /** the peers a last hop reached in this search, each once */
+  private lastHops: Member[] = [];
+  private lastHopCount = 0;
+  /** the arrivals that found a holder, answered in time order */
+  private readonly found: number[] = [];
   /** searches so far, each one's mark on the peers it reaches */
   private stamp = 0;
 
@@ -83,7 +95,7 @@ export class GraphWalk implements SearchWalk {
     if (m) {
       m.node = node;
       m.host = host;
-    } else this.nodes.set(node.id, { id: node.id, node, host, seenIn: 0 });
+    } else this.nodes.set(node.id, { id: node.id, node, host, seenIn: 0, lastHopIn: 0, lastHop: 0 });
   }
 
   search(from: WalkNode, qid: string, track: number, quality: Quality, depth: number): void {
@@ -94,20 +106,30 @@ export class GraphWalk implements SearchWalk {
     const stamp = ++this.stamp;
     this.queued = 0;
     this.sent = 0;
+    this.lastHopCount = 0;
+    const found = this.found;
+    found.length = 0;
     // the searcher has the query id in its memory: a copy forwarded back to it is dropped
     me.seenIn = stamp;
     this.send(from, me, depth, start, null);
+    // every arrival before this one has been sent by now (a query arrives after the one that made
+    // its sender forward it), so a peer's last hop that came earlier is known
     while (this.queued > 0) {
       const i = this.pop();
       const x = this.to[i];
       if (x.seenIn === stamp) continue;
+      if (x.lastHopIn === stamp && this.before(x.lastHop, i)) continue;
       x.seenIn = stamp;
-      const ttl = this.ttl[i];
-      const t = this.at[i];
-      const via = this.from[i];
-      if (x.node.holds(track, quality)) this.answer(from, me, x, via, t, qid, depth - ttl + 1);
-      if (ttl > 1) this.send(x.node, x, ttl - 1, t, via.id);
+      if (x.node.holds(track, quality)) found.push(i);
+      this.send(x.node, x, this.ttl[i] - 1, this.at[i], this.from[i].id);
     }
+    for (let k = 0; k < this.lastHopCount; k++) {
+      const x = this.lastHops[k];
+      if (x.seenIn !== stamp && x.node.holds(track, quality)) found.push(x.lastHop);
+    }
+    // the answers are timers: in the flood's order, so that equal times fire in that order too
+    if (found.length > 1) found.sort((i, j) => (this.before(i, j) ? -1 : 1));
+    for (const i of found) this.answer(from, me, this.to[i], this.from[i], this.at[i], qid, depth - this.ttl[i] + 1);
   }
 
   /** the queries `a` (joined as `ma`) sends its neighbours at `at`, but to `except` */
@@ -135,6 +157,16 @@ export class GraphWalk implements SearchWalk {
     this.ttl[i] = ttl;
     this.to[i] = to;
     this.from[i] = from;
+    if (!(ttl > 1)) {
+      // a peer reached with hops to go drops it; else its first last hop is kept (i is the newest)
+      if (to.seenIn === this.stamp) return;
+      if (to.lastHopIn !== this.stamp) {
+        to.lastHopIn = this.stamp;
+        to.lastHop = i;
+        this.lastHops[this.lastHopCount++] = to;
+      } else if (t < this.at[to.lastHop]) to.lastHop = i;
+      return;
+    }
     const q = this.queue;
     let k = this.queued++;
     while (k > 0) {
