@@ -23,20 +23,25 @@ import type { Clock, TimerHandle } from '../../../node-image/core/clock.ts';
 
 const noop = () => {};
 
-/** a queued event, and its own handle: one object per timer, no closure (this runs for every frame) */
+/**
+ * a queued event, and its own handle: one object per timer, no closure (this runs for every
+ * frame); `fn` is called with `arg`, so that a frame's arrival needs no closure of its own either
+ */
 class Timer implements TimerHandle {
   dead = false;
   constructor(
     public due: number,
     public seq: number,
-    public fn: () => void,
+    public fn: (arg: unknown) => void,
     readonly period: number,
+    public arg: unknown,
   ) {}
   cancel(): void {
     // a cancelled timer stays in the heap until its time; it must not keep what its closure
     // holds (a play's whole track buffer) alive until then
     this.dead = true;
     this.fn = noop;
+    this.arg = undefined;
   }
 }
 
@@ -155,13 +160,17 @@ export class SimClock implements Clock {
   afterReal(ms: number, fn: () => void): TimerHandle {
     return this.push(Math.max(0, ms), fn, 0);
   }
+  /** afterReal, `fn` called with `arg`: one function for many timers, instead of a closure each */
+  afterRealWith<T>(ms: number, fn: (arg: T) => void, arg: T): TimerHandle {
+    return this.push(Math.max(0, ms), fn as (arg: unknown) => void, 0, arg);
+  }
   /** timers waiting (cancelled ones included until their time comes) */
   get pending(): number {
     return this.heap.size;
   }
 
-  private push(ms: number, fn: () => void, period: number): TimerHandle {
-    const timer = new Timer(this.t + ms, this.seq++, fn, period);
+  private push(ms: number, fn: (arg: unknown) => void, period: number, arg?: unknown): TimerHandle {
+    const timer = new Timer(this.t + ms, this.seq++, fn, period, arg);
     this.heap.push(timer);
     return timer;
   }
@@ -188,7 +197,7 @@ export class SimClock implements Clock {
           this.heap.push(e);
         } else e.dead = true;
         this.events++;
-        e.fn();
+        e.fn(e.arg);
       }
       if (++instants % INSTANTS_PER_TURN === 0) await yieldTurn();
       else await afterMicrotasks();

@@ -124,6 +124,15 @@ export class SimPipe implements Pipe {
   private readonly messageCbs: ((m: Packed) => void)[] = [];
   private readonly drainCbs: (() => void)[] = [];
   private readonly closeCbs: ((r: string) => void)[] = [];
+  /** what this end wrote arrives at the other: one function for every frame, not a closure each */
+  private readonly arrive = (what: Buffer | Packed): void => {
+    this.buffered -= Buffer.isBuffer(what) ? what.length : what.bytes;
+    if (!this.other.closed) this.other.deliver(what);
+    if (this.blocked && this.buffered < this.capacity && !this.closed) {
+      this.blocked = false;
+      for (const cb of this.drainCbs) cb();
+    }
+  };
 
   constructor(
     private readonly net: SimNetwork,
@@ -147,14 +156,7 @@ export class SimPipe implements Pipe {
     this.buffered += len;
     const arrival = Math.max(this.net.transit(this.self, this.other.self, len), this.lastArrival);
     this.lastArrival = arrival;
-    this.net.clock.afterReal(arrival - this.net.clock.realNow(), () => {
-      this.buffered -= len;
-      if (!this.other.closed) this.other.deliver(what);
-      if (this.blocked && this.buffered < this.capacity && !this.closed) {
-        this.blocked = false;
-        for (const cb of this.drainCbs) cb();
-      }
-    });
+    this.net.clock.afterRealWith(arrival - this.net.clock.realNow(), this.arrive, what);
     if (this.buffered >= this.capacity) this.blocked = true;
     return !this.blocked;
   }
