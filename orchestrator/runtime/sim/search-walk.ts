@@ -107,8 +107,9 @@ export class GraphWalk implements SearchWalk {
     this.queued = 0;
     this.sent = 0;
     this.lastHopCount = 0;
+    // emptied by pop: setting the length is a call into the runtime, on every search
     const found = this.found;
-    found.length = 0;
+    while (found.length > 0) found.pop();
     // the searcher has the query id in its memory: a copy forwarded back to it is dropped
     me.seenIn = stamp;
     this.send(from, me, depth, start, null);
