@@ -103,7 +103,8 @@ function checkPayload(type: MessageType, payload: Buffer): void {
 }
 
 function message(type: MessageType, body: unknown, payload: Buffer): Message {
-  return { type, body, ...(hasPayload(type) ? { payload } : {}) } as Message;
+  // no spread: it made an object for the payload and one more for the spread, on every message
+  return (hasPayload(type) ? { type, body, payload } : { type, body }) as Message;
 }
 
 const EMPTY = Buffer.alloc(0);

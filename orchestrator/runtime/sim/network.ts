@@ -74,7 +74,12 @@ export function reserveDown(h: SimHost, arrive: number, len: number, now: number
   const b = (h.downBusy ??= []);
   let past = 0;
   while (past < b.length && b[past + 1] <= now) past += 2;
-  if (past) b.splice(0, past);
+  // moved by hand, here and below: splice makes an array of what it removes, on most frames (and
+  // setting the length is a call into the runtime; pop is not)
+  if (past) {
+    for (let k = past; k < b.length; k++) b[k - past] = b[k];
+    for (let k = 0; k < past; k++) b.pop();
+  }
   let t = arrive;
   let i = 0;
   for (; i < b.length; i += 2) {
@@ -85,10 +90,19 @@ export function reserveDown(h: SimHost, arrive: number, len: number, now: number
   const end = t + d;
   const joinsBefore = i > 0 && b[i - 1] >= t - TOUCH_MS;
   const joinsAfter = i < b.length && b[i] <= end + TOUCH_MS;
-  if (joinsBefore && joinsAfter) b.splice(i - 1, 2);
-  else if (joinsBefore) b[i - 1] = end;
+  if (joinsBefore && joinsAfter) {
+    for (let k = i + 1; k < b.length; k++) b[k - 2] = b[k];
+    b.pop();
+    b.pop();
+  } else if (joinsBefore) b[i - 1] = end;
   else if (joinsAfter) b[i] = t;
-  else b.splice(i, 0, t, end);
+  else if (i === b.length) b.push(t, end);
+  else {
+    b.push(0, 0);
+    for (let k = b.length - 1; k > i + 1; k--) b[k] = b[k - 2];
+    b[i] = t;
+    b[i + 1] = end;
+  }
   return end;
 }
 
@@ -110,6 +124,15 @@ export class SimPipe implements Pipe {
   private readonly messageCbs: ((m: Packed) => void)[] = [];
   private readonly drainCbs: (() => void)[] = [];
   private readonly closeCbs: ((r: string) => void)[] = [];
+  /** what this end wrote arrives at the other: one function for every frame, not a closure each */
+  private readonly arrive = (what: Buffer | Packed): void => {
+    this.buffered -= Buffer.isBuffer(what) ? what.length : what.bytes;
+    if (!this.other.closed) this.other.deliver(what);
+    if (this.blocked && this.buffered < this.capacity && !this.closed) {
+      this.blocked = false;
+      for (const cb of this.drainCbs) cb();
+    }
+  };
 
   constructor(
     private readonly net: SimNetwork,
@@ -133,14 +156,7 @@ export class SimPipe implements Pipe {
     this.buffered += len;
     const arrival = Math.max(this.net.transit(this.self, this.other.self, len), this.lastArrival);
     this.lastArrival = arrival;
-    this.net.clock.afterReal(arrival - this.net.clock.realNow(), () => {
-      this.buffered -= len;
-      if (!this.other.closed) this.other.deliver(what);
-      if (this.blocked && this.buffered < this.capacity && !this.closed) {
-        this.blocked = false;
-        for (const cb of this.drainCbs) cb();
-      }
-    });
+    this.net.clock.afterRealWith(arrival - this.net.clock.realNow(), this.arrive, what);
     if (this.buffered >= this.capacity) this.blocked = true;
     return !this.blocked;
   }
@@ -286,18 +302,25 @@ export class SimNetwork {
    * sender writes in between (a tiny message in what is, so far, a gap).
    */
   transitAt(a: SimHost, b: SimHost, len: number, at: number): number {
+    const now = this.clock.realNow();
     const ser = (len * 8) / (a.up.kbit * a.rateFactor);
-    const behind = at <= this.clock.realNow() || a.upFree >= at;
+    const behind = at <= now || a.upFree >= at;
     const depart = Math.max(at, a.upFree) + ser;
     if (behind) a.upFree = depart;
     let arrive = depart + this.oneWay(a, b);
-    const segments = Math.ceil(len / MSS) || 1;
-    const p = 1 - ((1 - a.up.lossPct / 100) * (1 - b.down.lossPct / 100)) ** segments;
-    const resend = p > 0 && this.random() < p ? Math.max(MIN_RTO_MS, this.rtt(a, b)) : 0;
+    const lossUp = a.up.lossPct;
+    const lossDown = b.down.lossPct;
+    // no loss either way: p would be 1 - 1 ** segments, 0, and draw nothing
+    let resend = 0;
+    if (lossUp || lossDown) {
+      const segments = Math.ceil(len / MSS) || 1;
+      const p = 1 - ((1 - lossUp / 100) * (1 - lossDown / 100)) ** segments;
+      if (p > 0 && this.random() < p) resend = Math.max(MIN_RTO_MS, this.rtt(a, b));
+    }
     // a cut link holds everything (TCP keeps retransmitting) until it is back
     const cut = Math.max(a.cutUntil, b.cutUntil);
     if (cut > at) arrive = Math.max(arrive, cut + MIN_RTO_MS);
-    return reserveDown(b, arrive, len, this.clock.realNow()) + resend;
+    return reserveDown(b, arrive, len, now) + resend;
   }
 
   /** who answers at host:port for `from`, and the address it sees `from` by */

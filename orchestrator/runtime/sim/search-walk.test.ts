@@ -36,14 +36,14 @@ class Node implements WalkNode {
   }
 }
 
-/** peers with the given one-way delays (ms, up and down alike), neighbours both ways along `edges` */
-function graph(delays: Record<string, number>, edges: [string, string][]) {
+/** peers with the given one-way delays (ms, up and down alike), neighbours both ways along `edges`; `upKbit` slows some uplinks */
+function graph(delays: Record<string, number>, edges: [string, string][], upKbit: Record<string, number> = {}) {
   const clock = new SimClock();
   const net = new SimNetwork(clock, () => 0.5);
   const walk = new GraphWalk(net, clock);
   const nodes = new Map<string, Node>();
   for (const [id, d] of Object.entries(delays)) {
-    walk.place(id, newHost(id, link(d), link(d), id, id, -1));
+    walk.place(id, newHost(id, { ...link(d), kbit: upKbit[id] ?? 8_000 }, link(d), id, id, -1));
     const n = new Node(id, clock);
     walk.join(n);
     nodes.set(id, n);
@@ -101,6 +101,27 @@ describe('the search as a graph walk', () => {
     await g.clock.runUntil(10_000);
     expect(g.n('s').hits.map((h) => [h.peer, h.via, h.distance])).toEqual([['c', 'a', 2]]);
     expect(g.n('b').relayed).toEqual([]);
+  });
+
+  it('takes a neighbour that a faster path over two hops reaches first as a peer at distance 2, which does not forward', async () => {
+    // s's uplink is slow: its query to b waits 80 ms behind the one to a, and a's forward gets there first
+    const g = graph(
+      { s: 1, a: 1, b: 1, d: 1 },
+      [
+        ['s', 'a'],
+        ['s', 'b'],
+        ['a', 'b'],
+        ['b', 'd'],
+      ],
+      { s: 8 },
+    );
+    g.n('b').holding = true;
+    g.n('d').holding = true;
+    g.walk.search(g.n('s'), 'q1', 7, 'q5', 2);
+    await g.clock.runUntil(10_000);
+    expect(g.n('s').hits.map((h) => [h.peer, h.via, h.distance])).toEqual([['b', 'a', 2]]);
+    expect(g.n('a').relayed).toEqual(['b']);
+    expect(g.walk.count).toEqual({ searches: 1, queries: 3, hits: 1 });
   });
 
   it('loses a hit whose way back closed before it got there, as the flood would', async () => {
