@@ -35,6 +35,12 @@ export const VARIATIONS: Variation[] = [
   { name: 'mobileShare', value: '0', workload: { mobileShare: 0 } },
   { name: 'mobileShare', value: '0.20', workload: { mobileShare: 0.2 } },
   { name: 'hourly', value: 'flat (no daily cycle)', workload: { hourly: FLAT } },
+  // the playlists' tracks by their number, the lengths kept: one list (a user who comes back to a
+  // handful of tracks) to ten (one who seldom meets the same track twice in a week)
+  { name: 'playlists', value: '1 × 8-19 tracks', workload: { playlists: { ...defaultSynthetic.playlists, count: 1 } } },
+  { name: 'playlists', value: '10 × 8-19 tracks', workload: { playlists: { ...defaultSynthetic.playlists, count: 10 } } },
+  { name: 'homeShare', value: '0.3', workload: { homeShare: 0.3 } },
+  { name: 'homeShare', value: '0.9', workload: { homeShare: 0.9 } },
   { name: 'cacheBytes', value: '0.5 GiB', params: { cacheBytes: GiB / 2 } },
   { name: 'cacheBytes', value: '2 GiB', params: { cacheBytes: 2 * GiB } },
 ];

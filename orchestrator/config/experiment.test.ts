@@ -24,6 +24,17 @@ describe('experiment protocol, variants and faults', () => {
     expect(e.faults).toEqual([]);
   });
 
+  it("takes the synthetic workload's playlists key by key and its home share, the rest at their defaults", () => {
+    const e = loadExperiment(write('playlists.yaml', HEAD.replace('synthetic: {}', 'synthetic: { playlists: { count: 10 }, homeShare: 0.9 }')));
+    if (e.workload.kind !== 'synthetic') throw new Error('a synthetic workload was written');
+    expect(e.workload.params.playlists).toEqual({ count: 10, minTracks: 8, maxTracks: 19 });
+    expect(e.workload.params.homeShare).toBe(0.9);
+    const plain = loadExperiment(write('plain-playlists.yaml', HEAD));
+    if (plain.workload.kind !== 'synthetic') throw new Error('a synthetic workload was written');
+    expect(plain.workload.params.playlists).toEqual({ count: 3, minTracks: 8, maxTracks: 19 });
+    expect(plain.workload.params.homeShare).toBe(0.6);
+  });
+
   it('variants patch the base protocol key by key and inherit its faults unless they list their own', () => {
     const e = loadExperiment(
       write(

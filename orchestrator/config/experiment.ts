@@ -263,7 +263,13 @@ export function loadExperiment(file: string): Experiment {
       problems.push(
         `${l.where(['workload', 'synthetic', 'start'])}: workload.synthetic.start: ${start} is out of range; valid: from 0 to less than 7d after Monday 00:00 UTC (18h: Monday's busy hour)`,
       );
-    workload = { kind: 'synthetic', startMs, params: { ...defaultSynthetic, ...given, sessionsPerDay: { ...defaultSynthetic.sessionsPerDay, ...given.sessionsPerDay } } };
+    const playlists = { ...defaultSynthetic.playlists, ...given.playlists };
+    // the schema checks each bound alone; a bound given may cross the other's default
+    if (playlists.minTracks > playlists.maxTracks)
+      problems.push(
+        `${l.where(['workload', 'synthetic', 'playlists'])}: workload.synthetic.playlists: minTracks ${playlists.minTracks} is more than maxTracks ${playlists.maxTracks}${given.playlists?.maxTracks === undefined ? ' (the default)' : ''}; valid: minTracks at most maxTracks`,
+      );
+    workload = { kind: 'synthetic', startMs, params: { ...defaultSynthetic, ...given, sessionsPerDay: { ...defaultSynthetic.sessionsPerDay, ...given.sessionsPerDay }, playlists } };
   }
   const warmup = raw.warmup === undefined || raw.warmup === 'none' ? null : raw.warmup === 'auto' ? { days: 'auto' as const } : { days: parseWarmupDays(raw.warmup) };
   if (warmup && workload.kind !== 'synthetic')

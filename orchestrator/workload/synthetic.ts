@@ -43,6 +43,18 @@ export interface SyntheticParams {
   sessionsPerDay: { weekday: number; weekend: number };
   /** mean session length, workload minutes */
   sessionMinutes: number;
+  /**
+   * each user's playlists, and the tracks in each (drawn uniformly from minTracks to maxTracks):
+   * an assumption, no published source; with randomAccessShare it decides how often a user comes
+   * back to a track, so how much of a machine's listening its cache can serve
+   */
+  playlists: { count: number; minTracks: number; maxTracks: number };
+  /**
+   * share of sessions that try the user's home machine first (the rest try its machines in a
+   * random order, each taking the first that is free): an assumption, no published source (Table I
+   * gives how many machines a user has, not how often each is used)
+   */
+  homeShare: number;
   /** local time is UTC plus this many hours (most users are on CET, paper section IV-A) */
   utcOffsetHours: number;
   /** relative activity per local hour 0..23 */
@@ -62,6 +74,8 @@ export const defaultSynthetic: SyntheticParams = {
   mobileShare: 0.05,
   sessionsPerDay: { weekday: 1.4, weekend: 1.1 },
   sessionMinutes: 60,
+  playlists: { count: 3, minTracks: 8, maxTracks: 19 },
+  homeShare: 0.6,
   utcOffsetHours: 1,
   hourly: HOURLY,
 };
@@ -259,7 +273,8 @@ export function syntheticPopulation(machines: readonly Machine[], seed: number, 
             .sort(() => rnd() - 0.5)
             .slice(0, k - 1)
         : drawOthers(pool, home, k - 1, rnd);
-    const playlists = Array.from({ length: 3 }, () => Array.from({ length: 8 + Math.floor(rnd() * 12) }, popular));
+    const { count, minTracks, maxTracks } = p.playlists;
+    const playlists = Array.from({ length: count }, () => Array.from({ length: minTracks + Math.floor(rnd() * (maxTracks - minTracks + 1)) }, popular));
     users.push({
       index: i,
       id: `u${i}-${home.country.toLowerCase()}`,
@@ -323,7 +338,7 @@ function userDay(
     const end = Math.min(ctx.endMs, start + length);
     if (end - start < 5 * MIN) continue;
     // the first machine is home; other machines by Table I
-    const order = rnd() < 0.6 ? u.machines : [...u.machines].sort(() => rnd() - 0.5);
+    const order = rnd() < p.homeShare ? u.machines : [...u.machines].sort(() => rnd() - 0.5);
     const m = order.find((x) => calendar.free(x, start, end + 6 * MIN));
     if (!m) continue;
     // the last track may run past `end` by up to a track's length

@@ -1,9 +1,11 @@
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { importLastfm } from './importers/lastfm.ts';
 import { importMssd } from './importers/mssd.ts';
+import { workloadStats } from './stats.ts';
 import { calibrateZipf, coprimeStep, defaultSynthetic, syntheticWorkload, zipfSum } from './synthetic.ts';
 import { bulkSpan, readTrace, replayTrace, type TraceEvent, traceStartMs } from './trace.ts';
 import { syntheticWindow, windowWorkload } from './window.ts';
@@ -74,6 +76,76 @@ describe('synthetic workload', () => {
     expect(coprimeStep(7919 * 4)).toBe(7921);
     // the default scales the catalogue with the population: [1]'s 8 million tracks for 7 million users
     expect(syntheticWorkload(machines, 86_400_000, 3).tracks).toBe(Math.max(50, Math.round((machines.length * 8) / 7)));
+  });
+});
+
+describe('the playlists and the home machine (assumptions, docs/workload.md)', () => {
+  const WEEK = 7 * 86_400_000;
+  const digest = (w: ReturnType<typeof syntheticWorkload>) =>
+    createHash('sha256')
+      .update(JSON.stringify([...w.scripts]))
+      .digest('hex')
+      .slice(0, 16);
+
+  it('draw, at their defaults, the workload they drew as constants', () => {
+    // taken from the generator before playlists and homeShare were parameters: any other draw
+    // of rnd(), or one in another order, changes it
+    const w = syntheticWorkload(machines, WEEK, 1);
+    expect([digest(w), w.sessions, w.plays]).toEqual(['510ade424f642a57', 342, 6778]);
+    const explicit = syntheticWorkload(machines, WEEK, 1, { ...defaultSynthetic, playlists: { count: 3, minTracks: 8, maxTracks: 19 }, homeShare: 0.6 });
+    expect(digest(explicit)).toBe(digest(w));
+  });
+
+  it('fewer and shorter playlists bring a user back to the same tracks more often', () => {
+    // the service's catalogue, as the benchmarks use: at 50 tracks nearly every play is a repeat
+    const repeats = (playlists: { count: number; minTracks: number; maxTracks: number }) => {
+      const w = syntheticWorkload(machines, WEEK, 1, { ...defaultSynthetic, catalogue: 8_000_000, playlists });
+      return workloadStats(w.scripts).repeats;
+    };
+    const few = repeats({ count: 1, minTracks: 8, maxTracks: 8 });
+    const usual = repeats(defaultSynthetic.playlists);
+    const many = repeats({ count: 10, minTracks: 30, maxTracks: 60 });
+    expect(few.user.share).toBeGreaterThan(usual.user.share + 0.05);
+    expect(usual.user.share).toBeGreaterThan(many.user.share + 0.05);
+    expect(few.machine.share).toBeGreaterThan(many.machine.share + 0.1);
+    expect(few.user.byAccess.playlist.share).toBeGreaterThan(many.user.byAccess.playlist.share + 0.3);
+  });
+
+  it('at homeShare 1 a session goes elsewhere only when the home machine is taken', () => {
+    // sessions away from home while home was free, by the scripts: a home session within the
+    // calendar's margins (6 min after a session's end, 5 s between sessions) of the away one
+    const awayWhileFree = (homeShare: number) => {
+      const w = syntheticWorkload(machines, WEEK, 1, { ...defaultSynthetic, homeShare });
+      const spans = new Map<string, { user: string; from: number; to: number }[]>();
+      for (const [m, events] of w.scripts) {
+        const list: { user: string; from: number; to: number }[] = [];
+        for (const e of events) {
+          if (e.action === 'login') list.push({ user: e.user, from: e.t, to: e.t });
+          if (e.action === 'logout') list[list.length - 1].to = e.t;
+        }
+        spans.set(m, list);
+      }
+      const margin = 6 * 60_000 + 5_000;
+      let away = 0;
+      let free = 0;
+      for (const [m, list] of spans)
+        for (const s of list) {
+          // user i's home is machine i (one user per machine)
+          const home = `m${/^u(\d+)-/.exec(s.user)![1]}`;
+          if (home === m) continue;
+          away++;
+          if (!spans.get(home)!.some((h) => h.from < s.to + margin && s.from < h.to + margin)) free++;
+        }
+      return { away, free };
+    };
+    const always = awayWhileFree(1);
+    expect(always.away).toBeGreaterThan(0);
+    expect(always.free).toBe(0);
+    // the default sends some sessions away from a free home, and homeShare 0 more
+    const usual = awayWhileFree(defaultSynthetic.homeShare);
+    const never = awayWhileFree(0);
+    expect(usual.free).toBeGreaterThan(0);
+    expect(never.free).toBeGreaterThan(usual.free);
   });
 });
 
