@@ -21,7 +21,7 @@ import { planFromFile } from '../../orchestrator/plan/index.ts';
 import { type ContainerPlan, LABEL_RUN, type Plan } from '../../orchestrator/plan/types.ts';
 import { DockerRuntime } from '../../orchestrator/runtime/docker/index.ts';
 import { DownIncompleteError } from '../../orchestrator/runtime/types.ts';
-import { expectLogins, expectReversedStream, peerOf, probe, reportsIn, routerOf, shareTrack, wanIp } from './fixtures/small-testbed.ts';
+import { expectLogins, expectReversedStream, peerOf, probe, reportsIn, requireEngine, routerOf, shareTrack, wanIp } from './fixtures/small-testbed.ts';
 
 const run = `m${Date.now().toString(36).slice(-5)}`;
 const results = fs.mkdtempSync(path.join(os.tmpdir(), 'tb-multihost-test-'));
@@ -70,10 +70,8 @@ async function untilAsync(what: string, cond: () => Promise<boolean>, ms: number
 const router = (p: ContainerPlan) => routerOf(plan, p);
 
 beforeAll(async () => {
+  await requireEngine();
   const d = engine();
-  await d.ping().catch((err: Error) => {
-    throw new Error(`Docker engine not reachable: ${err.message}. Start dockerd (see .ci/run).`);
-  });
   swarmBefore = (await d.info()).Swarm?.LocalNodeState ?? '';
   const images = await ensureImages((l) => process.stderr.write(l + '\n'));
   image = images.node;

@@ -15,6 +15,7 @@ import { LABEL_RUN, type Plan } from '../../orchestrator/plan/types.ts';
 import { DockerRuntime } from '../../orchestrator/runtime/docker/index.ts';
 import type { InspectRow } from '../../orchestrator/runtime/docker/inspect.ts';
 import { buildServer } from '../../orchestrator/serve/server.ts';
+import { requireEngine } from './fixtures/small-testbed.ts';
 
 const run = `s${Date.now().toString(36).slice(-5)}`;
 const results = fs.mkdtempSync(path.join(os.tmpdir(), 'tb-serve-nodes-'));
@@ -39,11 +40,7 @@ const containersOfRun = async () => ({
 });
 
 beforeAll(async () => {
-  await engine()
-    .ping()
-    .catch((err: Error) => {
-      throw new Error(`Docker engine not reachable: ${err.message}. Start dockerd (see .ci/run).`);
-    });
+  await requireEngine();
   const images = await ensureImages((l) => process.stderr.write(l + '\n'));
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(path.join(dir, 'topology.yaml'), TOPOLOGY);

@@ -13,7 +13,7 @@ import { checkLinks } from '../../orchestrator/linkcheck/linkcheck.ts';
 import { planFromFile } from '../../orchestrator/plan/index.ts';
 import { type ContainerPlan, LABEL_RUN, type Plan } from '../../orchestrator/plan/types.ts';
 import { DockerRuntime } from '../../orchestrator/runtime/docker/index.ts';
-import { expectLogins, expectReversedStream, peerOf, probe, routerOf, shareTrack, wanIp } from './fixtures/small-testbed.ts';
+import { expectLogins, expectReversedStream, peerOf, probe, requireEngine, routerOf, shareTrack, wanIp } from './fixtures/small-testbed.ts';
 
 const run = `t${Date.now().toString(36).slice(-5)}`;
 const results = fs.mkdtempSync(path.join(os.tmpdir(), 'tb-docker-test-'));
@@ -25,12 +25,7 @@ const peer = (country: string, category: string) => peerOf(plan, country, catego
 const router = (p: ContainerPlan) => routerOf(plan, p);
 
 beforeAll(async () => {
-  // in CI a missing engine must fail the suite, never skip it
-  await engine()
-    .ping()
-    .catch((err: Error) => {
-      throw new Error(`Docker engine not reachable: ${err.message}. Start dockerd (see .ci/run).`);
-    });
+  await requireEngine();
   const images = await ensureImages((l) => process.stderr.write(l + '\n'));
   plan = planFromFile('topologies/small.yaml', { runId: run, resultsDir: results, image: images.node, timeScale: SCALE });
   shareTrack(plan);
