@@ -10,7 +10,7 @@
 // get no figures and no problem.
 import type { FromSchema } from 'json-schema-to-ts';
 import { roundMs, SlipHistogram } from '../../node-image/core/host-load.ts';
-import { type ProtocolSpec, resolveProtocol } from '../../node-image/core/policies.ts';
+import { type Protocol, type ProtocolSpec, resolveProtocol } from '../../node-image/core/policies.ts';
 import { MEASURED } from './time-scale.ts';
 
 const quantiles = {
@@ -120,6 +120,8 @@ export interface HostLoadFigures {
   beyondCeiling?: boolean;
 }
 
+type Window = { parameter: string; workloadMs: number };
+
 /**
  * The shortest window of the protocol, in workload time (seconds of audio, compressed by the time
  * scale), within which a player must act on what its buffer holds: the emergency window when the
@@ -127,15 +129,26 @@ export interface HostLoadFigures {
  * (core/params.ts; docs/time-scale.md lists them as compressed by the scale). The start buffer is
  * not one: a late start only adds to the latency, which is real ms and says so.
  */
-export function slipLimit(spec: ProtocolSpec): { parameter: string; workloadMs: number } | null {
-  const { params: p, features: f } = resolveProtocol(spec);
+export function slipLimit(spec: ProtocolSpec): Window | null {
+  return windowsOf(resolveProtocol(spec)).limit;
+}
+
+/**
+ * The rule's two windows from one resolution of the variant: the limit (slipLimit) and the
+ * ceiling, the audio the server keeps ahead of a play (serverAheadSec), beyond which a host
+ * starves a player that acted in time whatever the scale.
+ */
+function windowsOf({ params: p, features: f }: Protocol): { limit: Window | null; ceiling: Window | null } {
   const windows: [string, number][] = [
     ['emergencySec', f.emergency ? p.emergencySec : 0],
     ['serverHeadSec', p.serverHeadSec],
     ['prefetchSec', f.prefetch ? p.prefetchSec : 0],
   ];
   const open = windows.filter(([, s]) => s > 0).sort((a, b) => a[1] - b[1]);
-  return open.length ? { parameter: open[0][0], workloadMs: open[0][1] * 1000 } : null;
+  return {
+    limit: open.length ? { parameter: open[0][0], workloadMs: open[0][1] * 1000 } : null,
+    ceiling: p.serverAheadSec > 0 ? { parameter: 'serverAheadSec', workloadMs: p.serverAheadSec * 1000 } : null,
+  };
 }
 
 /** the run's figures, or undefined without any program's */
@@ -160,11 +173,11 @@ export function hostLoadFigures(h: HostLoadInfo | undefined, timeScale: number, 
   const worstDc = dcs.length ? most(dcs, (p) => p.loopDelayMs.p99) : undefined;
   // the rule's figures: how late the run's timers fired, and how long a request waited at the busiest data centre
   const judged = Math.max(roundMs(slipP99), worstDc?.loopDelayMs.p99 ?? 0);
-  const lim = slipLimit(spec);
-  const limit = lim ? { ...lim, realMs: roundMs(lim.workloadMs / timeScale) } : null;
+  const windows = windowsOf(resolveProtocol(spec));
+  const inReal = (w: Window | null) => (w ? { ...w, realMs: roundMs(w.workloadMs / timeScale) } : null);
+  const limit = inReal(windows.limit);
+  const ceiling = inReal(windows.ceiling);
   const within = (realMs: number) => !limit || realMs * timeScale <= limit.workloadMs;
-  const { serverAheadSec } = resolveProtocol(spec).params;
-  const ceiling = serverAheadSec > 0 ? { parameter: 'serverAheadSec', workloadMs: serverAheadSec * 1000, realMs: roundMs((serverAheadSec * 1000) / timeScale) } : null;
   return {
     clients: h.programs.length - dcs.length,
     dataCentres: dcs.length,

@@ -1,8 +1,9 @@
 // One generated day of the synthetic workload, held in columns rather than as an object per event.
 // A day at 100,000 machines is about six million script events; as objects (~100 bytes each, with
 // their per-machine arrays) a day held 0.6 GB, and a day at 1,000,000 machines would not fit beside
-// the simulation. Here an event is 21 bytes, and a machine's events become objects only when that
-// machine's script is asked for (the window keeps what it replays; the warm-up reads and drops).
+// the simulation. Here an event is 21 bytes (25 once indexed by machine), and a machine's events
+// become objects only when that machine's script is asked for (the window keeps what it replays;
+// the warm-up reads and drops).
 import type { Quality } from '../../node-image/core/reports.ts';
 import type { ScriptEvent } from '../../node-image/core/script.ts';
 
@@ -47,10 +48,6 @@ export class DayScripts {
     private readonly machines: readonly DayMachine[],
     private readonly users: readonly DayUser[],
   ) {}
-
-  get events(): number {
-    return this.n;
-  }
 
   private push(kind: number, t: number, a: number, b: number): void {
     if (this.order) throw new Error('a day is read only once it is written');
